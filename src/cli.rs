@@ -1,0 +1,232 @@
+//! Command-line definitions, and nothing else: clap derives only. Turning
+//! these into run settings (and every decision that depends on the
+//! environment) happens in `options`.
+//!
+//! The input, method and output options are shared structs flattened into
+//! every data command, so they are spelled and documented identically
+//! everywhere.
+
+use crate::aggregate::Returns;
+use crate::render::Format;
+use crate::sort::SortSpec;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// RFM customer segmentation for order exports.
+///
+/// Reads order exports (CSV, optionally gzip or zstd compressed), computes
+/// per customer recency (days since the last purchase), frequency (number of
+/// purchases) and monetary value (net revenue), scores each 1-5 and maps every
+/// customer to one of 11 named segments. See docs/method.md for the method.
+#[derive(Debug, Parser)]
+#[command(name = "rfm", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    after_help = "Examples:\n  rfm summary orders.csv\n  rfm customers orders.csv -o customers.csv\n  rfm customers export.csv --decimal-comma --date-format '%d/%m/%Y' --excel -o clienti.csv"
+)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// One row per scored customer: metrics, r/f/m scores and segment.
+    ///
+    /// Columns: customer_id, first_order, last_order, recency_days,
+    /// frequency, monetary, r, f, m, fm, rfm, segment.
+    Customers(CustomersArgs),
+    /// One row per segment (all 11, in canonical order) with customers,
+    /// orders, revenue, their shares and averages.
+    Summary(SummaryArgs),
+    /// Print a shell completion script to stdout.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout.
+    Man,
+}
+
+/// `rfm customers`.
+#[derive(Debug, Args)]
+pub struct CustomersArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub method: MethodArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Row order: comma-separated columns, '-' prefix for descending, ties by
+    /// customer_id (e.g. --sort=-monetary, --sort segment,-monetary).
+    #[arg(
+        long,
+        value_name = "COLUMNS",
+        default_value = "customer_id",
+        allow_hyphen_values = true,
+        help_heading = "Output"
+    )]
+    pub sort: SortSpec,
+}
+
+/// `rfm summary`.
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub method: MethodArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Where the orders come from and how to read them.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Order exports (CSV; .gz/.zst decompressed). '-' or none reads stdin.
+    /// Several files are read as one data set and must share a header.
+    #[arg(value_name = "FILES")]
+    pub files: Vec<PathBuf>,
+
+    /// Customer id column [default: detected: customer_id, customerid,
+    /// "customer id", customer, client_id, user_id, email].
+    #[arg(long, value_name = "COL", help_heading = "Columns")]
+    pub customer: Option<String>,
+    /// Order date column [default: detected: order_date, invoicedate, date,
+    /// created_at, purchase_date].
+    #[arg(long, value_name = "COL", help_heading = "Columns")]
+    pub date: Option<String>,
+    /// Amount column [default: detected: amount, total, revenue, sales,
+    /// order_total, value].
+    #[arg(long, value_name = "COL", help_heading = "Columns", conflicts_with_all = ["quantity", "price"])]
+    pub amount: Option<String>,
+    /// Quantity column; amount = quantity x price [default: detected:
+    /// quantity, qty, when there is no amount column].
+    #[arg(long, value_name = "COL", help_heading = "Columns", requires = "price")]
+    pub quantity: Option<String>,
+    /// Unit price column [default: detected: price, unitprice, unit_price].
+    #[arg(
+        long,
+        value_name = "COL",
+        help_heading = "Columns",
+        requires = "quantity"
+    )]
+    pub price: Option<String>,
+    /// Order id column: rows with the same customer and order id form one
+    /// order [default: detected: order_id, invoice, invoiceno, order_number;
+    /// without one, each row is an order].
+    #[arg(long, value_name = "COL", help_heading = "Columns")]
+    pub order: Option<String>,
+
+    /// Date layout as a chrono strftime pattern, e.g. '%d/%m/%Y %H:%M'
+    /// [default: ISO 8601 dates and date-times].
+    #[arg(long, value_name = "FMT", help_heading = "Input")]
+    pub date_format: Option<String>,
+    /// Field delimiter: a single character, or 'tab' [default: sniffed among
+    /// , ; tab |].
+    #[arg(long, value_name = "CHAR", help_heading = "Input")]
+    pub delimiter: Option<String>,
+    /// Amounts use a decimal comma: 1.234,56 (typical of European exports).
+    #[arg(long, help_heading = "Input")]
+    pub decimal_comma: bool,
+    /// Drop rows with an unreadable date or number, or the wrong number of
+    /// fields, instead of stopping (counted in the notes).
+    #[arg(long, help_heading = "Input")]
+    pub skip_bad_rows: bool,
+    /// Write dropped rows to FILE (CSV: file, line, reason, then the row's
+    /// fields). Implies --skip-bad-rows.
+    #[arg(long, value_name = "FILE", help_heading = "Input")]
+    pub rejects: Option<PathBuf>,
+}
+
+/// What counts and how it is measured.
+#[derive(Debug, Args)]
+pub struct MethodArgs {
+    /// Date recency is measured to, YYYY-MM-DD or 'today'; only orders before
+    /// it count [default: the day after the latest purchase].
+    #[arg(long, value_name = "DATE", help_heading = "Method")]
+    pub as_of: Option<String>,
+    /// Only orders dated on or after DATE (YYYY-MM-DD) count.
+    #[arg(long, value_name = "DATE", help_heading = "Method")]
+    pub since: Option<String>,
+    /// Only orders dated on or before DATE (YYYY-MM-DD) count.
+    #[arg(long, value_name = "DATE", help_heading = "Method")]
+    pub until: Option<String>,
+    /// Negative amounts (returns, cancellations): 'net' subtracts them from
+    /// monetary, 'ignore' drops those rows (gross revenue).
+    #[arg(long, value_enum, value_name = "HOW", default_value_t = ReturnsArg::Net, help_heading = "Method")]
+    pub returns: ReturnsArg,
+}
+
+/// `--returns` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReturnsArg {
+    /// Monetary is net of returns and cancellations.
+    Net,
+    /// Rows with a negative amount are dropped.
+    Ignore,
+}
+
+impl From<ReturnsArg> for Returns {
+    fn from(r: ReturnsArg) -> Self {
+        match r {
+            ReturnsArg::Net => Returns::Net,
+            ReturnsArg::Ignore => Returns::Ignore,
+        }
+    }
+}
+
+/// Where and how results are written.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format [default: from the -o extension; else table on a
+    /// terminal, csv otherwise].
+    #[arg(
+        short,
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        help_heading = "Output"
+    )]
+    pub format: Option<Format>,
+    /// Write to FILE instead of stdout, atomically (a failed run leaves any
+    /// existing FILE untouched).
+    #[arg(short, long, value_name = "FILE", help_heading = "Output")]
+    pub output: Option<PathBuf>,
+    /// CSV for European spreadsheets: ';' separator, decimal comma, UTF-8 BOM.
+    #[arg(long, help_heading = "Output")]
+    pub excel: bool,
+    /// Decimals for money [default: 2].
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u8).range(0..=10), help_heading = "Output")]
+    pub decimals: u8,
+    /// Colour in the table format: auto (terminal and NO_COLOR unset), always, never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto, help_heading = "Output")]
+    pub color: ColorWhen,
+    /// No notes or progress on stderr (errors are still printed).
+    #[arg(short, long, help_heading = "Output")]
+    pub quiet: bool,
+}
+
+/// `--color` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// Colour when writing to a terminal and NO_COLOR is not set.
+    Auto,
+    /// Always colour the table format.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_app() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,323 @@
+//! Which input column plays which role.
+//!
+//! Exports name their columns every which way (`CustomerID`, `Customer ID`,
+//! `customer_id`), so a flag that is not given is detected from the header:
+//! names are compared case-, space-, hyphen- and underscore-insensitively
+//! against a short list of common export names per role, in priority order.
+//! Explicit flags always win. The outcome is a [`ColumnMap`] of field
+//! indexes, resolved once per run and reported on stderr, so there is never
+//! any doubt about which column was read.
+
+use crate::error::InputError;
+
+/// The column names given on the command line (`--customer` etc.).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ColumnFlags {
+    /// `--customer`
+    pub customer: Option<String>,
+    /// `--date`
+    pub date: Option<String>,
+    /// `--amount`
+    pub amount: Option<String>,
+    /// `--quantity`
+    pub quantity: Option<String>,
+    /// `--price`
+    pub price: Option<String>,
+    /// `--order`
+    pub order: Option<String>,
+}
+
+/// How a row's amount is obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AmountColumns {
+    /// One amount column.
+    Amount(usize),
+    /// Quantity x unit price.
+    QuantityPrice {
+        /// Quantity column index.
+        quantity: usize,
+        /// Unit price column index.
+        price: usize,
+    },
+}
+
+/// Field indexes of the columns rfm reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnMap {
+    /// Customer id.
+    pub customer: usize,
+    /// Order date.
+    pub date: usize,
+    /// Amount, or quantity and price.
+    pub amount: AmountColumns,
+    /// Order id, when rows are order lines.
+    pub order: Option<usize>,
+    /// The header, for messages.
+    pub header: Vec<String>,
+}
+
+const CUSTOMER: &[&str] = &[
+    "customer_id",
+    "customerid",
+    "customer id",
+    "customer",
+    "client_id",
+    "user_id",
+    "email",
+];
+const DATE: &[&str] = &[
+    "order_date",
+    "invoicedate",
+    "date",
+    "created_at",
+    "purchase_date",
+];
+const AMOUNT: &[&str] = &[
+    "amount",
+    "total",
+    "revenue",
+    "sales",
+    "order_total",
+    "value",
+];
+const QUANTITY: &[&str] = &["quantity", "qty"];
+const PRICE: &[&str] = &["price", "unitprice", "unit_price"];
+const ORDER: &[&str] = &["order_id", "invoice", "invoiceno", "order_number"];
+
+/// Folds a header name for comparison: lower case, without spaces, `_` or `-`.
+pub fn fold(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+impl ColumnMap {
+    /// Resolves the roles against a header.
+    pub fn resolve(
+        header: &[String],
+        flags: &ColumnFlags,
+        file: &str,
+    ) -> Result<ColumnMap, InputError> {
+        let find = |flag: &'static str, given: &Option<String>, names: &[&str]| {
+            find_column(header, flag, given.as_deref(), names, file)
+        };
+        let customer = find("--customer", &flags.customer, CUSTOMER)?
+            .ok_or_else(|| missing(header, "customer id", "--customer", file))?;
+        let date = find("--date", &flags.date, DATE)?
+            .ok_or_else(|| missing(header, "order date", "--date", file))?;
+        let order = find("--order", &flags.order, ORDER)?;
+        let explicit_qp = flags.quantity.is_some() || flags.price.is_some();
+        let amount = if flags.amount.is_some() || !explicit_qp {
+            find("--amount", &flags.amount, AMOUNT)?
+        } else {
+            None
+        };
+        let amount = match amount {
+            Some(a) => AmountColumns::Amount(a),
+            None => {
+                let quantity = find("--quantity", &flags.quantity, QUANTITY)?;
+                let price = find("--price", &flags.price, PRICE)?;
+                match (quantity, price) {
+                    (Some(quantity), Some(price)) => {
+                        AmountColumns::QuantityPrice { quantity, price }
+                    }
+                    _ => {
+                        return Err(missing(
+                            header,
+                            "amount (or quantity and unit price)",
+                            "--amount COL or --quantity COL --price COL",
+                            file,
+                        ));
+                    }
+                }
+            }
+        };
+        Ok(ColumnMap {
+            customer,
+            date,
+            amount,
+            order,
+            header: header.to_vec(),
+        })
+    }
+
+    /// A one-line description for the stderr note, e.g.
+    /// `customer=CustomerID, date=InvoiceDate, amount=Quantity x UnitPrice, order=InvoiceNo`.
+    pub fn describe(&self) -> String {
+        let name = |i: usize| self.header[i].as_str();
+        let amount = match self.amount {
+            AmountColumns::Amount(a) => name(a).to_owned(),
+            AmountColumns::QuantityPrice { quantity, price } => {
+                format!("{} x {}", name(quantity), name(price))
+            }
+        };
+        let order = match self.order {
+            Some(o) => name(o).to_owned(),
+            None => "(none: each row is one order)".to_owned(),
+        };
+        format!(
+            "customer={}, date={}, amount={}, order={}",
+            name(self.customer),
+            name(self.date),
+            amount,
+            order
+        )
+    }
+}
+
+fn find_column(
+    header: &[String],
+    flag: &'static str,
+    given: Option<&str>,
+    names: &[&str],
+    file: &str,
+) -> Result<Option<usize>, InputError> {
+    if let Some(given) = given {
+        if let Some(i) = header.iter().position(|h| h == given) {
+            return Ok(Some(i));
+        }
+        let folded = fold(given);
+        let matches: Vec<usize> = (0..header.len())
+            .filter(|&i| fold(&header[i]) == folded)
+            .collect();
+        return match matches.as_slice() {
+            [i] => Ok(Some(*i)),
+            _ => Err(InputError::UnknownColumn {
+                file: file.to_owned(),
+                flag,
+                name: given.to_owned(),
+                columns: header.join(", "),
+            }),
+        };
+    }
+    for name in names {
+        let folded = fold(name);
+        if let Some(i) = header.iter().position(|h| fold(h) == folded) {
+            return Ok(Some(i));
+        }
+    }
+    Ok(None)
+}
+
+fn missing(header: &[String], role: &'static str, flag: &'static str, file: &str) -> InputError {
+    InputError::MissingColumn {
+        file: file.to_owned(),
+        role,
+        flag,
+        columns: header.join(", "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn online_retail_header_is_detected() {
+        let h = header(&[
+            "InvoiceNo",
+            "StockCode",
+            "Description",
+            "Quantity",
+            "InvoiceDate",
+            "UnitPrice",
+            "CustomerID",
+            "Country",
+        ]);
+        let map = ColumnMap::resolve(&h, &ColumnFlags::default(), "x.csv").unwrap();
+        assert_eq!(map.customer, 6);
+        assert_eq!(map.date, 4);
+        assert_eq!(
+            map.amount,
+            AmountColumns::QuantityPrice {
+                quantity: 3,
+                price: 5
+            }
+        );
+        assert_eq!(map.order, Some(0));
+        assert_eq!(
+            map.describe(),
+            "customer=CustomerID, date=InvoiceDate, amount=Quantity x UnitPrice, order=InvoiceNo"
+        );
+    }
+
+    #[test]
+    fn priority_order_and_folding() {
+        let h = header(&[
+            "Email",
+            "Customer ID",
+            "Date",
+            "Order Total",
+            "Amount",
+            "Qty",
+            "Price",
+        ]);
+        let map = ColumnMap::resolve(&h, &ColumnFlags::default(), "x.csv").unwrap();
+        assert_eq!(map.customer, 1, "customer id beats email");
+        assert_eq!(
+            map.amount,
+            AmountColumns::Amount(4),
+            "amount beats order_total and qty x price"
+        );
+        assert_eq!(map.order, None);
+    }
+
+    #[test]
+    fn explicit_flags_win_and_fold() {
+        let h = header(&["cust", "when", "net", "Customer ID"]);
+        let flags = ColumnFlags {
+            customer: Some("cust".into()),
+            date: Some("WHEN".into()),
+            amount: Some("net".into()),
+            ..ColumnFlags::default()
+        };
+        let map = ColumnMap::resolve(&h, &flags, "x.csv").unwrap();
+        assert_eq!(
+            (map.customer, map.date, map.amount),
+            (0, 1, AmountColumns::Amount(2))
+        );
+    }
+
+    #[test]
+    fn quantity_price_flags_skip_amount_detection() {
+        let h = header(&["customer", "date", "amount", "q", "p"]);
+        let flags = ColumnFlags {
+            quantity: Some("q".into()),
+            price: Some("p".into()),
+            ..ColumnFlags::default()
+        };
+        let map = ColumnMap::resolve(&h, &flags, "x.csv").unwrap();
+        assert_eq!(
+            map.amount,
+            AmountColumns::QuantityPrice {
+                quantity: 3,
+                price: 4
+            }
+        );
+    }
+
+    #[test]
+    fn missing_and_unknown_columns_name_the_flag_and_the_columns() {
+        let h = header(&["customer", "day", "amount"]);
+        let err = ColumnMap::resolve(&h, &ColumnFlags::default(), "x.csv").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("--date"), "{msg}");
+        assert!(msg.contains("customer, day, amount"), "{msg}");
+        let flags = ColumnFlags {
+            customer: Some("client".into()),
+            ..ColumnFlags::default()
+        };
+        let msg = ColumnMap::resolve(&h, &flags, "x.csv")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("--customer") && msg.contains("client"),
+            "{msg}"
+        );
+    }
+}

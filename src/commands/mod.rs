@@ -1,0 +1,6 @@
+//! One file per subcommand, all of the same shape: `run(args, env)` resolves
+//! options, runs the pipeline, builds a `Tabular` and emits it.
+
+pub mod customers;
+pub mod generate;
+pub mod summary;

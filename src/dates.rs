@@ -1,0 +1,228 @@
+//! Order dates.
+//!
+//! rfm works in whole calendar days: an order's date is the date as written
+//! in the export, with any time of day dropped and no time-zone conversion
+//! (a shop's export states its own local date, and converting would move
+//! late-evening orders to another day). Dates are held as days since
+//! 1970-01-01 (`i32`), which is what the aggregation works on.
+
+use chrono::NaiveDate;
+use chrono::format::{Item, StrftimeItems};
+use thiserror::Error;
+
+/// Days since 1970-01-01 of the proleptic Gregorian calendar.
+pub type Day = i32;
+
+const UNIX_EPOCH_DAYS_FROM_CE: i32 = 719_163;
+
+/// How the date column is written.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum DateFormat {
+    /// ISO 8601: `2025-12-31`, `2025-12-31 14:05`, `2025-12-31T14:05:09.5+01:00`.
+    #[default]
+    Iso,
+    /// A chrono strftime pattern such as `%d/%m/%Y %H:%M` (`--date-format`).
+    Strftime(String),
+}
+
+/// Why a text is not a date.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DateError {
+    /// Not ISO 8601.
+    #[error(
+        "not an ISO 8601 date (YYYY-MM-DD); use --date-format for other layouts, e.g. --date-format '%d/%m/%Y'"
+    )]
+    NotIso,
+    /// Does not match the user's pattern.
+    #[error("does not match --date-format '{0}'")]
+    NoMatch(String),
+}
+
+impl DateFormat {
+    /// Checks a strftime pattern up front, so a typo is a usage error and not
+    /// an error on every row.
+    pub fn strftime(pattern: &str) -> Result<DateFormat, String> {
+        if StrftimeItems::new(pattern).any(|item| matches!(item, Item::Error)) {
+            return Err(format!("'{pattern}' is not a valid strftime pattern"));
+        }
+        let has = |specs: &[&str]| specs.iter().any(|s| pattern.contains(s));
+        if !has(&["%Y", "%y", "%G", "%F", "%D", "%x", "%+", "%s", "%C"]) {
+            return Err(format!(
+                "'{pattern}' has no year (%Y, %y, %F, ...); a date needs a year, a month and a day"
+            ));
+        }
+        Ok(DateFormat::Strftime(pattern.to_owned()))
+    }
+
+    /// Parses one field into a day number.
+    pub fn parse(&self, text: &str) -> Result<Day, DateError> {
+        let text = text.trim();
+        let date = match self {
+            DateFormat::Iso => parse_iso(text).ok_or(DateError::NotIso)?,
+            DateFormat::Strftime(pattern) => NaiveDate::parse_from_str(text, pattern)
+                .map_err(|_| DateError::NoMatch(pattern.clone()))?,
+        };
+        Ok(to_day(date))
+    }
+}
+
+/// Converts a calendar date to a day number.
+pub fn to_day(date: NaiveDate) -> Day {
+    chrono::Datelike::num_days_from_ce(&date) - UNIX_EPOCH_DAYS_FROM_CE
+}
+
+/// Converts a day number back to a calendar date.
+pub fn from_day(day: Day) -> NaiveDate {
+    // Day numbers only ever come from valid dates, and adding a day to the
+    // latest purchase stays far inside chrono's range (year 262143).
+    NaiveDate::from_num_days_from_ce_opt(day + UNIX_EPOCH_DAYS_FROM_CE).unwrap_or(NaiveDate::MAX)
+}
+
+/// Parses `YYYY-MM-DD` (a command-line date).
+pub fn parse_ymd(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("'{text}' is not a date like 2025-12-31"))
+}
+
+/// `YYYY-MM-DD` followed by nothing, or by a valid ISO 8601 time of day.
+fn parse_iso(text: &str) -> Option<NaiveDate> {
+    let b = text.as_bytes();
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let s = &b[r];
+        if !s.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        Some(s.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
+    };
+    let date = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+    let rest = &text[10..];
+    if rest.is_empty() || is_iso_time(rest) {
+        Some(date)
+    } else {
+        None
+    }
+}
+
+/// ` 14:05`, `T14:05:09`, `T14:05:09.123Z`, ` 14:05:09+01:00`, ...
+fn is_iso_time(rest: &str) -> bool {
+    let Some(time) = rest.strip_prefix(['T', 't', ' ']) else {
+        return false;
+    };
+    let (clock, zone) = match time.find(['Z', 'z', '+', '-']) {
+        Some(i) => time.split_at(i),
+        None => (time, ""),
+    };
+    let clock = clock.trim_end();
+    let (hms, frac) = match clock.split_once(['.', ',']) {
+        Some((h, f)) => (h, Some(f)),
+        None => (clock, None),
+    };
+    let parts: Vec<&str> = hms.split(':').collect();
+    let two_digits = |s: &str, max: u32| {
+        s.len() == 2
+            && s.bytes().all(|b| b.is_ascii_digit())
+            && s.parse::<u32>().is_ok_and(|v| v <= max)
+    };
+    let clock_ok = match parts.as_slice() {
+        [h, m] => two_digits(h, 23) && two_digits(m, 59) && frac.is_none(),
+        [h, m, s] => two_digits(h, 24) && two_digits(m, 59) && two_digits(s, 60),
+        _ => false,
+    };
+    let frac_ok = frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()));
+    let zone_ok = match zone {
+        "" | "Z" | "z" => true,
+        z => {
+            let z = &z[1..];
+            let digits: String = z.chars().filter(|c| *c != ':').collect();
+            (digits.len() == 2 || digits.len() == 4) && digits.bytes().all(|b| b.is_ascii_digit())
+        }
+    };
+    clock_ok && frac_ok && zone_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn iso(s: &str) -> Result<NaiveDate, DateError> {
+        DateFormat::Iso.parse(s).map(from_day)
+    }
+    fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn day_numbers_round_trip() {
+        assert_eq!(to_day(ymd(1970, 1, 1)), 0);
+        assert_eq!(to_day(ymd(1970, 1, 2)), 1);
+        assert_eq!(to_day(ymd(1969, 12, 31)), -1);
+        assert_eq!(from_day(to_day(ymd(2011, 12, 9))), ymd(2011, 12, 9));
+        assert_eq!(to_day(ymd(2011, 12, 10)) - to_day(ymd(2010, 12, 1)), 374);
+    }
+
+    #[test]
+    fn iso_dates_and_times() {
+        for s in [
+            "2011-12-09",
+            "2011-12-09 08:26",
+            "2011-12-09 08:26:00",
+            "2011-12-09T08:26:00",
+            "2011-12-09T08:26:00Z",
+            "2011-12-09T23:26:00.123+01:00",
+            "2011-12-09T23:26:00-0500",
+            " 2011-12-09 ",
+        ] {
+            assert_eq!(iso(s), Ok(ymd(2011, 12, 9)), "{s}");
+        }
+    }
+
+    #[test]
+    fn iso_rejects() {
+        for s in [
+            "",
+            "2011-13-01",
+            "2011-02-30",
+            "09/12/2011",
+            "2011-12-9",
+            "2011-12-09 8:26",
+            "2011-12-09x",
+            "2011-12-09 25:00",
+            "20111209",
+        ] {
+            assert_eq!(iso(s), Err(DateError::NotIso), "{s}");
+        }
+    }
+
+    #[test]
+    fn strftime_patterns() {
+        let f = DateFormat::strftime("%d/%m/%Y").unwrap();
+        assert_eq!(f.parse("31/12/2025").map(from_day), Ok(ymd(2025, 12, 31)));
+        assert!(f.parse("12/31/2025").is_err());
+        let f = DateFormat::strftime("%d/%m/%Y %H:%M").unwrap();
+        assert_eq!(
+            f.parse("01/02/2025 23:59").map(from_day),
+            Ok(ymd(2025, 2, 1))
+        );
+        let f = DateFormat::strftime("%m/%d/%Y %H:%M").unwrap();
+        assert_eq!(
+            f.parse("12/1/2010 8:26").map(from_day),
+            Ok(ymd(2010, 12, 1))
+        );
+    }
+
+    #[test]
+    fn strftime_pattern_checks() {
+        assert!(DateFormat::strftime("%d/%m/%Q").is_err());
+        assert!(DateFormat::strftime("%d/%m").is_err());
+        assert!(DateFormat::strftime("%F").is_ok());
+    }
+
+    #[test]
+    fn command_line_dates() {
+        assert_eq!(parse_ymd("2025-12-31"), Ok(ymd(2025, 12, 31)));
+        assert!(parse_ymd("31/12/2025").is_err());
+    }
+}

@@ -1,0 +1,174 @@
+//! Errors a user can act on.
+//!
+//! Every variant names what to fix: the file, the line, the column and the
+//! value, and where there is one, the flag that fixes it. `main` prints them
+//! as one line, `rfm: ...`, and exits 1; [`UsageError`] exits 2 like clap's
+//! own usage errors. Anything else (an internal polars failure, say) travels
+//! as a plain `anyhow::Error`.
+
+use std::path::PathBuf;
+use thiserror::Error;
+
+/// A problem with the input data or files.
+#[derive(Debug, Error)]
+pub enum InputError {
+    /// The file could not be opened.
+    #[error("cannot open {}: {source}", path.display())]
+    Open {
+        /// The path given.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Reading or decompressing failed part-way.
+    #[error("cannot read {file}: {source}")]
+    Read {
+        /// The file (or `<stdin>`).
+        file: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Nothing at all in the file.
+    #[error("{file} is empty (expected a header line and order rows)")]
+    Empty {
+        /// The file.
+        file: String,
+    },
+    /// A header and no rows.
+    #[error("{file} has a header but no data rows")]
+    NoRows {
+        /// The file.
+        file: String,
+    },
+    /// A role could not be found in the header.
+    #[error("{file}: no {role} column found among: {columns}; name it with {flag}")]
+    MissingColumn {
+        /// The file.
+        file: String,
+        /// What was looked for.
+        role: &'static str,
+        /// The flag to use.
+        flag: &'static str,
+        /// The header.
+        columns: String,
+    },
+    /// A flag names a column that is not there.
+    #[error("{file}: {flag} '{name}' is not a column; the columns are: {columns}")]
+    UnknownColumn {
+        /// The file.
+        file: String,
+        /// The flag.
+        flag: &'static str,
+        /// The name given.
+        name: String,
+        /// The header.
+        columns: String,
+    },
+    /// Several files with different headers.
+    #[error(
+        "{file}: header differs from {first_file}'s ({found} vs {expected}); files read together must have the same columns"
+    )]
+    HeaderMismatch {
+        /// The file that differs.
+        file: String,
+        /// The first file.
+        first_file: String,
+        /// Its header.
+        found: String,
+        /// The first file's header.
+        expected: String,
+    },
+    /// A row could not be used (see [`RowProblem`]).
+    #[error(
+        "{file}:{line}: {problem} (use --skip-bad-rows to drop such rows, --rejects FILE to keep them)"
+    )]
+    BadRow {
+        /// The file.
+        file: String,
+        /// 1-based line number where the row starts.
+        line: u64,
+        /// What is wrong.
+        problem: RowProblem,
+    },
+    /// Malformed CSV (e.g. an unterminated quote) that the reader cannot recover from.
+    #[error("{file}:{line}: malformed CSV: {message}")]
+    Csv {
+        /// The file.
+        file: String,
+        /// The line.
+        line: u64,
+        /// The CSV reader's message.
+        message: String,
+    },
+    /// Amounts whose sum would not fit the exact 64-bit representation.
+    #[error("{file}:{line}: amounts too large to add up exactly at {scale} decimals")]
+    Overflow {
+        /// The file.
+        file: String,
+        /// The line.
+        line: u64,
+        /// The common scale at that point.
+        scale: u8,
+    },
+    /// Nobody bought anything.
+    #[error("no customer has a purchase (an order totalling more than zero){detail}")]
+    NoPurchases {
+        /// What was filtered, for context.
+        detail: String,
+    },
+}
+
+/// What is wrong with one row. Also the `reason` column of `--rejects`.
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+pub enum RowProblem {
+    /// The row has a different number of fields than the header.
+    #[error("row has {found} fields, the header has {expected}")]
+    Ragged {
+        /// Fields found.
+        found: usize,
+        /// Fields in the header.
+        expected: usize,
+    },
+    /// A field rfm reads is not valid UTF-8.
+    #[error(
+        "column '{column}': not valid UTF-8 (convert the file, e.g. iconv -f WINDOWS-1252 -t UTF-8)"
+    )]
+    InvalidUtf8 {
+        /// The column.
+        column: String,
+    },
+    /// A date that does not parse.
+    #[error("column '{column}': cannot read date '{value}': {reason}")]
+    BadDate {
+        /// The column.
+        column: String,
+        /// The field.
+        value: String,
+        /// Why.
+        reason: String,
+    },
+    /// An amount, quantity or price that does not parse.
+    #[error("column '{column}': cannot read number '{value}': {reason}")]
+    BadNumber {
+        /// The column.
+        column: String,
+        /// The field.
+        value: String,
+        /// Why.
+        reason: String,
+    },
+    /// quantity x price too large.
+    #[error("'{quantity}' x '{price}' is too large to compute exactly")]
+    ProductOverflow {
+        /// The quantity.
+        quantity: String,
+        /// The price.
+        price: String,
+    },
+}
+
+/// A usage problem found after clap's parsing (conflicting values and the
+/// like): exits with code 2 like clap's own errors.
+#[derive(Debug, Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);

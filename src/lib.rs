@@ -1,0 +1,46 @@
+//! rfm: RFM customer segmentation for order exports.
+//!
+//! The flow of a run, one module per step:
+//!
+//! ```text
+//! cli (clap) -> options (+ environment) -> load (input, columns, money, dates)
+//!   -> aggregate (polars) -> analysis (score, segment) -> summary / sort
+//!   -> render (table, csv, json) -> output (stdout or atomic file)
+//! ```
+//!
+//! `aggregate`, `analysis`, `score`, `segment`, `summary`, `money` and
+//! `dates` are pure: no I/O, unit-tested beside the code. docs/method.md is
+//! the specification they implement.
+
+pub mod aggregate;
+pub mod analysis;
+pub mod cli;
+pub mod columns;
+pub mod commands;
+pub mod dates;
+pub mod error;
+pub mod input;
+pub mod load;
+pub mod money;
+pub mod notes;
+pub mod options;
+pub mod output;
+pub mod pipeline;
+pub mod render;
+pub mod score;
+pub mod segment;
+pub mod sort;
+pub mod summary;
+
+use cli::{Cli, Command};
+use options::Environment;
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli, env: &Environment) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Customers(args) => commands::customers::run(&args, env),
+        Command::Summary(args) => commands::summary::run(&args, env),
+        Command::Completions { shell } => commands::generate::completions(shell),
+        Command::Man => commands::generate::man(),
+    }
+}

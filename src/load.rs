@@ -1,0 +1,386 @@
+//! Reading order exports into columns.
+//!
+//! The loader streams every input once through the `csv` crate and keeps
+//! only what the method needs, dictionary-encoded: a customer code (`u32`),
+//! an order code (`u32`), the order date (`i32` days) and the amount (`i64` at
+//! one common decimal scale). That is 20 bytes a row whatever the width of
+//! the export, and it lets the aggregation group on integers instead of
+//! strings. Customer ids are kept verbatim (`00042` stays `00042`) in the
+//! dictionary.
+//!
+//! Every field rfm reads is validated here, so errors can name the file, the
+//! line, the column and the value. `--skip-bad-rows` turns those errors into
+//! counted rejects.
+
+use crate::columns::{AmountColumns, ColumnFlags, ColumnMap};
+use crate::dates::{DateFormat, Day};
+use crate::error::{InputError, RowProblem};
+use crate::input::{self, InputPath};
+use crate::money::{self, Decimal, DecimalSeparator};
+use csv::ByteRecord;
+use std::collections::HashMap;
+
+/// How to read the inputs.
+#[derive(Debug, Clone, Default)]
+pub struct LoadSettings {
+    /// The inputs, read as one data set.
+    pub paths: Vec<InputPath>,
+    /// Column names from the command line.
+    pub columns: ColumnFlags,
+    /// `--delimiter`; sniffed per file when `None`.
+    pub delimiter: Option<u8>,
+    /// `--decimal-comma`.
+    pub decimal: DecimalSeparator,
+    /// `--date-format`.
+    pub date_format: DateFormat,
+    /// `--skip-bad-rows` (or `--rejects`).
+    pub skip_bad_rows: bool,
+    /// Show a progress bar on stderr.
+    pub progress: bool,
+}
+
+/// The order lines, column by column.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderColumns {
+    /// Customer code per row (an index into [`OrderLines::customer_ids`]).
+    pub customer: Vec<u32>,
+    /// Order code per row, when an order column is mapped. Rows with an empty
+    /// order id get a code of their own (each is one order).
+    pub order: Option<Vec<u32>>,
+    /// Order date per row.
+    pub date: Vec<Day>,
+    /// Amount per row, as an integer count of `10^-scale`.
+    pub amount: Vec<i64>,
+    /// The common decimal scale of `amount`.
+    pub scale: u8,
+}
+
+/// Everything the loader read.
+#[derive(Debug, Clone, Default)]
+pub struct OrderLines {
+    /// Customer ids, verbatim (trimmed), indexed by customer code.
+    pub customer_ids: Vec<String>,
+    /// The rows.
+    pub columns: OrderColumns,
+}
+
+/// A row that could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// The file.
+    pub file: String,
+    /// The line the row starts on.
+    pub line: u64,
+    /// What is wrong.
+    pub reason: String,
+    /// The row's fields (lossily decoded).
+    pub fields: Vec<String>,
+}
+
+/// What the loader saw, for the notes.
+#[derive(Debug, Clone, Default)]
+pub struct LoadReport {
+    /// The resolved column roles.
+    pub columns: String,
+    /// The header of the first file.
+    pub header: Vec<String>,
+    /// Data rows per input: (name, rows).
+    pub files: Vec<(String, u64)>,
+    /// Rows without a customer id (dropped).
+    pub missing_customer: u64,
+    /// Rows skipped with `--skip-bad-rows`.
+    pub rejected: Vec<Rejected>,
+}
+
+impl LoadReport {
+    /// Data rows read over all inputs.
+    pub fn rows(&self) -> u64 {
+        self.files.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// Reads every input. `on_columns` is called once the columns are resolved
+/// (before the bulk of the reading), so the choice can be reported early.
+pub fn load(
+    settings: &LoadSettings,
+    on_columns: &mut dyn FnMut(&ColumnMap, u8),
+) -> Result<(OrderLines, LoadReport), InputError> {
+    let bar = input::progress_bar(&settings.paths, settings.progress);
+    let mut state = State::default();
+    let mut report = LoadReport::default();
+    let mut first: Option<(String, Vec<String>, ColumnMap)> = None;
+    for path in &settings.paths {
+        let opened = input::open(path, &bar)?;
+        let file = opened.name;
+        let read_err = |source| InputError::Read {
+            file: file.clone(),
+            source,
+        };
+        let (head, reader) = input::head_and_rest(opened.reader, 64 * 1024).map_err(read_err)?;
+        if head.iter().all(|b| b.is_ascii_whitespace()) || head == b"\xef\xbb\xbf" {
+            return Err(InputError::Empty { file });
+        }
+        let delimiter = settings
+            .delimiter
+            .unwrap_or_else(|| input::sniff_delimiter(&head));
+        let mut csv = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .buffer_capacity(256 * 1024)
+            .from_reader(reader);
+        let mut record = ByteRecord::new();
+        if !read_record(&mut csv, &mut record, &file)? {
+            return Err(InputError::Empty { file });
+        }
+        let header = decode_header(&record, &file)?;
+        let map = match &first {
+            None => {
+                let map = ColumnMap::resolve(&header, &settings.columns, &file)?;
+                on_columns(&map, delimiter);
+                report.columns = map.describe();
+                report.header = header.clone();
+                first = Some((file.clone(), header, map.clone()));
+                map
+            }
+            Some((first_file, first_header, map)) => {
+                if &header != first_header {
+                    return Err(InputError::HeaderMismatch {
+                        file,
+                        first_file: first_file.clone(),
+                        found: header.join(","),
+                        expected: first_header.join(","),
+                    });
+                }
+                map.clone()
+            }
+        };
+        let mut rows = 0u64;
+        while read_record(&mut csv, &mut record, &file)? {
+            rows += 1;
+            let line = record.position().map_or(0, |p| p.line());
+            match state.push(&record, &map, settings) {
+                Ok(()) => {}
+                Err(Problem::Row(problem)) => {
+                    if !settings.skip_bad_rows {
+                        return Err(InputError::BadRow {
+                            file,
+                            line,
+                            problem,
+                        });
+                    }
+                    report.rejected.push(Rejected {
+                        file: file.clone(),
+                        line,
+                        reason: problem.to_string(),
+                        fields: record
+                            .iter()
+                            .map(|f| String::from_utf8_lossy(f).into_owned())
+                            .collect(),
+                    });
+                }
+                Err(Problem::Overflow) => {
+                    return Err(InputError::Overflow {
+                        file,
+                        line,
+                        scale: state.columns.scale,
+                    });
+                }
+            }
+        }
+        report.files.push((file, rows));
+    }
+    bar.finish_and_clear();
+    if report.rows() == 0 {
+        let file = match report.files.as_slice() {
+            [(only, _)] => only.clone(),
+            _ => "the inputs".to_owned(),
+        };
+        return Err(InputError::NoRows { file });
+    }
+    report.missing_customer = state.missing_customer;
+    let lines = OrderLines {
+        customer_ids: state.customer_ids,
+        columns: state.columns,
+    };
+    Ok((lines, report))
+}
+
+fn read_record<R: std::io::Read>(
+    csv: &mut csv::Reader<R>,
+    record: &mut ByteRecord,
+    file: &str,
+) -> Result<bool, InputError> {
+    csv.read_byte_record(record).map_err(|e| {
+        let line = e.position().map_or(0, |p| p.line());
+        match e.into_kind() {
+            csv::ErrorKind::Io(source) => InputError::Read {
+                file: file.to_owned(),
+                source,
+            },
+            other => InputError::Csv {
+                file: file.to_owned(),
+                line,
+                message: format!("{other:?}"),
+            },
+        }
+    })
+}
+
+fn decode_header(record: &ByteRecord, file: &str) -> Result<Vec<String>, InputError> {
+    record
+        .iter()
+        .enumerate()
+        .map(|(i, field)| {
+            std::str::from_utf8(field)
+                .map(|s| s.trim().to_owned())
+                .map_err(|_| InputError::BadRow {
+                    file: file.to_owned(),
+                    line: 1,
+                    problem: RowProblem::InvalidUtf8 {
+                        column: format!("#{}", i + 1),
+                    },
+                })
+        })
+        .collect()
+}
+
+enum Problem {
+    Row(RowProblem),
+    Overflow,
+}
+
+impl From<RowProblem> for Problem {
+    fn from(p: RowProblem) -> Self {
+        Problem::Row(p)
+    }
+}
+
+/// The columns being built plus the dictionaries.
+#[derive(Default)]
+struct State {
+    customer_codes: HashMap<String, u32>,
+    customer_ids: Vec<String>,
+    order_codes: HashMap<String, u32>,
+    next_order: u32,
+    columns: OrderColumns,
+    /// Sum of |amount| so far: while it fits an i64, no sum of amounts can overflow.
+    abs_sum: i128,
+    missing_customer: u64,
+}
+
+impl State {
+    fn push(
+        &mut self,
+        record: &ByteRecord,
+        map: &ColumnMap,
+        settings: &LoadSettings,
+    ) -> Result<(), Problem> {
+        let expected = map.header.len();
+        if record.len() != expected {
+            return Err(RowProblem::Ragged {
+                found: record.len(),
+                expected,
+            }
+            .into());
+        }
+        let text = |i: usize| -> Result<&str, RowProblem> {
+            std::str::from_utf8(&record[i])
+                .map(str::trim)
+                .map_err(|_| RowProblem::InvalidUtf8 {
+                    column: map.header[i].clone(),
+                })
+        };
+        let customer = text(map.customer)?;
+        if customer.is_empty() {
+            self.missing_customer += 1;
+            return Ok(());
+        }
+        let date_text = text(map.date)?;
+        let date = settings
+            .date_format
+            .parse(date_text)
+            .map_err(|e| RowProblem::BadDate {
+                column: map.header[map.date].clone(),
+                value: date_text.to_owned(),
+                reason: e.to_string(),
+            })?;
+        let number = |i: usize| -> Result<Decimal, RowProblem> {
+            let value = text(i)?;
+            Decimal::parse(value, settings.decimal).map_err(|e| RowProblem::BadNumber {
+                column: map.header[i].clone(),
+                value: value.to_owned(),
+                reason: e.to_string(),
+            })
+        };
+        let amount = match map.amount {
+            AmountColumns::Amount(i) => number(i)?,
+            AmountColumns::QuantityPrice { quantity, price } => {
+                let q = number(quantity)?;
+                let p = number(price)?;
+                q.checked_mul(p)
+                    .ok_or_else(|| RowProblem::ProductOverflow {
+                        quantity: text(quantity).unwrap_or_default().to_owned(),
+                        price: text(price).unwrap_or_default().to_owned(),
+                    })?
+            }
+        };
+        let order = match map.order {
+            Some(i) => Some(text(i)?),
+            None => None,
+        };
+        // All fields are valid: from here on the row is kept.
+        self.push_amount(amount)?;
+        let code = match self.customer_codes.get(customer) {
+            Some(&code) => code,
+            None => {
+                let code = self.customer_ids.len() as u32;
+                self.customer_ids.push(customer.to_owned());
+                self.customer_codes.insert(customer.to_owned(), code);
+                code
+            }
+        };
+        self.columns.customer.push(code);
+        self.columns.date.push(date);
+        if let Some(order) = order {
+            let code = if order.is_empty() {
+                self.fresh_order()
+            } else if let Some(&code) = self.order_codes.get(order) {
+                code
+            } else {
+                let code = self.fresh_order();
+                self.order_codes.insert(order.to_owned(), code);
+                code
+            };
+            self.columns.order.get_or_insert_with(Vec::new).push(code);
+        }
+        Ok(())
+    }
+
+    fn fresh_order(&mut self) -> u32 {
+        let code = self.next_order;
+        self.next_order += 1;
+        code
+    }
+
+    /// Appends an amount at the common scale, raising the scale of everything
+    /// read so far when this amount has more decimals.
+    fn push_amount(&mut self, amount: Decimal) -> Result<(), Problem> {
+        let cols = &mut self.columns;
+        if amount.scale > cols.scale {
+            for a in cols.amount.iter_mut() {
+                *a = money::rescale(*a, cols.scale, amount.scale).ok_or(Problem::Overflow)?;
+            }
+            self.abs_sum *= money::pow10(u32::from(amount.scale - cols.scale));
+            cols.scale = amount.scale;
+        }
+        let value =
+            money::rescale(amount.mantissa, amount.scale, cols.scale).ok_or(Problem::Overflow)?;
+        self.abs_sum += i128::from(value).abs();
+        if self.abs_sum > i128::from(i64::MAX) {
+            return Err(Problem::Overflow);
+        }
+        cols.amount.push(value);
+        Ok(())
+    }
+}

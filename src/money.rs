@@ -1,0 +1,417 @@
+//! Exact decimal money.
+//!
+//! Why not `f64`: binary floating point cannot represent 0.10 exactly, and a
+//! sum of floats depends on the order of the additions, so the same export
+//! shuffled could print a different monetary value. rfm promises results that
+//! are correct to the last cent and independent of row order, so every amount
+//! is parsed into a scaled integer ([`Decimal`]: a mantissa and a number of
+//! decimals) and all amounts of a run are brought to one common scale
+//! ([`rescale`]). Sums are then plain integer additions, exact and
+//! associative. Rounding happens once, when a value is printed
+//! ([`format_scaled`]), half away from zero.
+//!
+//! The parser accepts what spreadsheets and shop exports write: thousands
+//! separators (`1,234.50`, `1 234,50`, `1'234.50`), currency symbols and codes
+//! before or after the number (`$1,234.50`, `1 234,50 EUR`), a leading or
+//! trailing minus and accounting parentheses for negatives. It refuses
+//! anything ambiguous rather than guessing: `12,50` without `--decimal-comma`
+//! is an error that suggests the flag, never silently 1250.
+
+use thiserror::Error;
+
+/// The largest number of decimals an amount may carry.
+pub const MAX_SCALE: u8 = 18;
+
+/// Which character separates the integer part from the decimals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DecimalSeparator {
+    /// `1,234.56` (the default).
+    #[default]
+    Point,
+    /// `1.234,56` (`--decimal-comma`).
+    Comma,
+}
+
+impl DecimalSeparator {
+    /// The separator character.
+    pub fn char(self) -> char {
+        match self {
+            DecimalSeparator::Point => '.',
+            DecimalSeparator::Comma => ',',
+        }
+    }
+}
+
+/// An exact decimal number: `mantissa / 10^scale`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decimal {
+    /// The digits as an integer.
+    pub mantissa: i64,
+    /// The number of decimals.
+    pub scale: u8,
+}
+
+/// Why a text is not an amount.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum AmountError {
+    /// Not a number at all (or an empty field).
+    #[error("not a number")]
+    NotANumber,
+    /// Parses only with the other decimal separator.
+    #[error("not a number with a decimal point (for amounts like 1.234,56 use --decimal-comma)")]
+    NeedsDecimalComma,
+    /// Parses only with the decimal point.
+    #[error("not a number with a decimal comma (amounts look like 1,234.56: drop --decimal-comma)")]
+    NeedsDecimalPoint,
+    /// More digits than an exact 64-bit mantissa holds.
+    #[error("too many digits (at most 18 significant digits)")]
+    TooManyDigits,
+}
+
+impl Decimal {
+    /// Zero at scale 0.
+    pub const ZERO: Decimal = Decimal {
+        mantissa: 0,
+        scale: 0,
+    };
+
+    /// Parses an amount as written in an export (see the module docs).
+    pub fn parse(text: &str, separator: DecimalSeparator) -> Result<Decimal, AmountError> {
+        match parse_with(text, separator) {
+            Ok(d) => Ok(d),
+            Err(AmountError::NotANumber) => {
+                let other = match separator {
+                    DecimalSeparator::Point => DecimalSeparator::Comma,
+                    DecimalSeparator::Comma => DecimalSeparator::Point,
+                };
+                if parse_with(text, other).is_ok() {
+                    Err(match separator {
+                        DecimalSeparator::Point => AmountError::NeedsDecimalComma,
+                        DecimalSeparator::Comma => AmountError::NeedsDecimalPoint,
+                    })
+                } else {
+                    Err(AmountError::NotANumber)
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The exact product, or `None` when it does not fit.
+    pub fn checked_mul(self, other: Decimal) -> Option<Decimal> {
+        let mantissa = self.mantissa.checked_mul(other.mantissa)?;
+        let scale = self.scale + other.scale;
+        normalize(mantissa, scale)
+    }
+}
+
+/// Removes trailing zero decimals so values carry their smallest exact scale;
+/// `None` when even then the scale exceeds [`MAX_SCALE`].
+fn normalize(mut mantissa: i64, mut scale: u8) -> Option<Decimal> {
+    while scale > 0 && mantissa % 10 == 0 {
+        mantissa /= 10;
+        scale -= 1;
+    }
+    (scale <= MAX_SCALE).then_some(Decimal { mantissa, scale })
+}
+
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}'
+}
+
+/// A currency marker: `$`, `€`, `£`, `EUR`, `kr`, `R$`, ...
+fn is_currency(c: char) -> bool {
+    c == '$' || c.is_alphabetic() || (!c.is_ascii() && !is_space(c))
+}
+
+fn parse_with(text: &str, separator: DecimalSeparator) -> Result<Decimal, AmountError> {
+    let mut body = text.trim_matches(is_space);
+    let mut negative = false;
+    let mut signed = false;
+    if let Some(inner) = body.strip_prefix('(').and_then(|b| b.strip_suffix(')')) {
+        negative = true;
+        signed = true;
+        body = inner;
+    }
+    // Peel currency markers and one sign off both ends, in any order
+    // (`-$1.00`, `$-1.00`, `1.00 EUR-`).
+    loop {
+        let before = body.len();
+        body = body.trim_matches(is_space);
+        body = body.trim_start_matches(is_currency);
+        body = body.trim_end_matches(is_currency);
+        body = body.trim_matches(is_space);
+        for (strip, is_minus) in [('-', true), ('+', false)] {
+            if let Some(rest) = body
+                .strip_prefix(strip)
+                .or_else(|| body.strip_suffix(strip))
+            {
+                if signed {
+                    return Err(AmountError::NotANumber);
+                }
+                signed = true;
+                negative = is_minus;
+                body = rest;
+            }
+        }
+        if body.len() == before {
+            break;
+        }
+    }
+    let decimal = separator.char();
+    let (int_part, frac_part) = match body.split_once(decimal) {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    let frac = frac_part.unwrap_or("");
+    if !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AmountError::NotANumber);
+    }
+    let int_digits = strip_grouping(int_part, separator)?;
+    if int_digits.is_empty() && frac.is_empty() {
+        return Err(AmountError::NotANumber);
+    }
+    let frac = frac.trim_end_matches('0');
+    if frac.len() > MAX_SCALE as usize {
+        return Err(AmountError::TooManyDigits);
+    }
+    let mut mantissa: i64 = 0;
+    for b in int_digits.bytes().chain(frac.bytes()) {
+        mantissa = mantissa
+            .checked_mul(10)
+            .and_then(|m| m.checked_add(i64::from(b - b'0')))
+            .ok_or(AmountError::TooManyDigits)?;
+    }
+    if negative {
+        mantissa = -mantissa;
+    }
+    // frac.len() <= MAX_SCALE was checked above.
+    Ok(Decimal {
+        mantissa,
+        scale: frac.len() as u8,
+    })
+}
+
+/// Returns the integer digits without thousands separators, checking that
+/// groups are well formed (`1,234,567`: 1-3 digits, then groups of exactly 3).
+fn strip_grouping(int_part: &str, separator: DecimalSeparator) -> Result<String, AmountError> {
+    if int_part.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(int_part.to_owned());
+    }
+    let group_char = int_part
+        .chars()
+        .find(|c| !c.is_ascii_digit())
+        .ok_or(AmountError::NotANumber)?;
+    let allowed = match separator {
+        DecimalSeparator::Point => [',', ' ', '\u{a0}', '\u{202f}', '\''],
+        DecimalSeparator::Comma => ['.', ' ', '\u{a0}', '\u{202f}', '\''],
+    };
+    if !allowed.contains(&group_char) {
+        return Err(AmountError::NotANumber);
+    }
+    let mut digits = String::with_capacity(int_part.len());
+    for (i, group) in int_part.split(group_char).enumerate() {
+        let ok_len = if i == 0 {
+            (1..=3).contains(&group.len())
+        } else {
+            group.len() == 3
+        };
+        if !ok_len || !group.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(AmountError::NotANumber);
+        }
+        digits.push_str(group);
+    }
+    Ok(digits)
+}
+
+/// `10^exp` as an `i128` (`exp` <= 38).
+pub fn pow10(exp: u32) -> i128 {
+    10i128.pow(exp)
+}
+
+/// Brings a mantissa from scale `from` to the larger scale `to`, or `None`
+/// when the result does not fit in an `i64`.
+pub fn rescale(mantissa: i64, from: u8, to: u8) -> Option<i64> {
+    debug_assert!(from <= to);
+    let factor = 10i64.checked_pow(u32::from(to - from))?;
+    mantissa.checked_mul(factor)
+}
+
+/// Divides, rounding half away from zero. `den` must be positive.
+pub fn round_div(num: i128, den: i128) -> i128 {
+    debug_assert!(den > 0);
+    let q = num / den;
+    let r = num % den;
+    if 2 * r.abs() >= den {
+        q + num.signum()
+    } else {
+        q
+    }
+}
+
+/// Formats `value / 10^scale` with exactly `decimals` decimals, rounding half
+/// away from zero: `format_scaled(12345, 3, 2, '.') == "12.35"`.
+pub fn format_scaled(value: i128, scale: u8, decimals: u8, separator: char) -> String {
+    let shown = if decimals >= scale {
+        value * pow10(u32::from(decimals - scale))
+    } else {
+        round_div(value, pow10(u32::from(scale - decimals)))
+    };
+    format_fixed(shown, decimals, separator)
+}
+
+/// Formats the quotient `num / den` (of values at `scale`) with `decimals`
+/// decimals, rounding half away from zero. `den` must be positive.
+pub fn format_quotient(num: i128, den: i128, scale: u8, decimals: u8, separator: char) -> String {
+    let shown = round_div(
+        num * pow10(u32::from(decimals)),
+        den * pow10(u32::from(scale)),
+    );
+    format_fixed(shown, decimals, separator)
+}
+
+/// Formats an integer count of `10^-decimals` units: `format_fixed(-5, 2, '.') == "-0.05"`.
+pub fn format_fixed(units: i128, decimals: u8, separator: char) -> String {
+    let digits = units.unsigned_abs().to_string();
+    let decimals = usize::from(decimals);
+    let padded = if digits.len() <= decimals {
+        format!("{}{}", "0".repeat(decimals + 1 - digits.len()), digits)
+    } else {
+        digits
+    };
+    let (int, frac) = padded.split_at(padded.len() - decimals);
+    let sign = if units < 0 { "-" } else { "" };
+    if decimals == 0 {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}{separator}{frac}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Result<(i64, u8), AmountError> {
+        Decimal::parse(s, DecimalSeparator::Point).map(|d| (d.mantissa, d.scale))
+    }
+    fn c(s: &str) -> Result<(i64, u8), AmountError> {
+        Decimal::parse(s, DecimalSeparator::Comma).map(|d| (d.mantissa, d.scale))
+    }
+
+    #[test]
+    fn plain_numbers() {
+        assert_eq!(p("0"), Ok((0, 0)));
+        assert_eq!(p("12"), Ok((12, 0)));
+        assert_eq!(p("12.5"), Ok((125, 1)));
+        assert_eq!(p("12.50"), Ok((125, 1)));
+        assert_eq!(p("-0.01"), Ok((-1, 2)));
+        assert_eq!(p("+3.10"), Ok((31, 1)));
+        assert_eq!(p(".5"), Ok((5, 1)));
+        assert_eq!(p("7."), Ok((7, 0)));
+        assert_eq!(p("  42  "), Ok((42, 0)));
+    }
+
+    #[test]
+    fn thousands_and_currency() {
+        assert_eq!(p("$1,234.50"), Ok((12345, 1)));
+        assert_eq!(p("-$1,234.50"), Ok((-12345, 1)));
+        assert_eq!(p("$-1,234.50"), Ok((-12345, 1)));
+        assert_eq!(p("1'234.50 CHF"), Ok((12345, 1)));
+        assert_eq!(p("1,234,567"), Ok((1234567, 0)));
+        assert_eq!(p("(12.00)"), Ok((-12, 0)));
+        assert_eq!(p("12.00-"), Ok((-12, 0)));
+        assert_eq!(p("£ 3.99"), Ok((399, 2)));
+        assert_eq!(c("1 234,50 EUR"), Ok((12345, 1)));
+        assert_eq!(c("1.234,56"), Ok((123456, 2)));
+        assert_eq!(c("1\u{a0}234,56 €"), Ok((123456, 2)));
+        assert_eq!(c("-12,5"), Ok((-125, 1)));
+        assert_eq!(c("R$ 10,00"), Ok((10, 0)));
+    }
+
+    #[test]
+    fn refuses_ambiguous_or_broken_input() {
+        assert_eq!(p("12,50"), Err(AmountError::NeedsDecimalComma));
+        assert_eq!(p("1.234,56"), Err(AmountError::NeedsDecimalComma));
+        assert_eq!(c("12.50"), Err(AmountError::NeedsDecimalPoint));
+        assert_eq!(p(""), Err(AmountError::NotANumber));
+        assert_eq!(p("-"), Err(AmountError::NotANumber));
+        assert_eq!(p("abc"), Err(AmountError::NotANumber));
+        assert_eq!(p("1.2.3"), Err(AmountError::NotANumber));
+        assert_eq!(p("1,23,456"), Err(AmountError::NotANumber));
+        assert_eq!(p("--5"), Err(AmountError::NotANumber));
+        assert_eq!(p("1e5"), Err(AmountError::NotANumber));
+        assert_eq!(p("12 34"), Err(AmountError::NotANumber));
+        assert_eq!(p("99999999999999999999"), Err(AmountError::TooManyDigits));
+    }
+
+    #[test]
+    fn multiplication_is_exact() {
+        let q = Decimal::parse("3", DecimalSeparator::Point).unwrap();
+        let price = Decimal::parse("0.10", DecimalSeparator::Point).unwrap();
+        assert_eq!(
+            q.checked_mul(price),
+            Some(Decimal {
+                mantissa: 3,
+                scale: 1
+            })
+        );
+        let big = Decimal {
+            mantissa: i64::MAX / 2,
+            scale: 0,
+        };
+        assert_eq!(
+            big.checked_mul(Decimal {
+                mantissa: 3,
+                scale: 0
+            }),
+            None
+        );
+    }
+
+    #[test]
+    fn tenths_sum_exactly_in_any_order() {
+        // 0.1 + 0.2 == 0.3 exactly, which f64 gets wrong.
+        let a = Decimal::parse("0.1", DecimalSeparator::Point).unwrap();
+        let b = Decimal::parse("0.2", DecimalSeparator::Point).unwrap();
+        assert_eq!(a.mantissa + b.mantissa, 3);
+        assert_ne!(0.1f64 + 0.2f64, 0.3f64);
+    }
+
+    #[test]
+    fn rescaling() {
+        assert_eq!(rescale(125, 1, 3), Some(12500));
+        assert_eq!(rescale(i64::MAX, 0, 1), None);
+    }
+
+    #[test]
+    fn rounding_half_away_from_zero() {
+        assert_eq!(format_scaled(12345, 3, 2, '.'), "12.35");
+        assert_eq!(format_scaled(-12345, 3, 2, '.'), "-12.35");
+        assert_eq!(format_scaled(12344, 3, 2, '.'), "12.34");
+        assert_eq!(format_scaled(5, 1, 0, '.'), "1");
+        assert_eq!(format_scaled(-5, 1, 0, '.'), "-1");
+        assert_eq!(format_scaled(4, 1, 0, '.'), "0");
+        assert_eq!(format_scaled(125, 1, 2, ','), "12,50");
+        assert_eq!(format_scaled(-1, 3, 2, '.'), "0.00");
+        assert_eq!(format_scaled(-5, 3, 2, '.'), "-0.01");
+        assert_eq!(format_scaled(0, 0, 2, '.'), "0.00");
+    }
+
+    #[test]
+    fn quotients() {
+        // 10.00 / 3 = 3.333.. -> 3.33; 2 / 3 days -> 0.67
+        assert_eq!(format_quotient(1000, 3, 2, 2, '.'), "3.33");
+        assert_eq!(format_quotient(2, 3, 0, 2, '.'), "0.67");
+        assert_eq!(format_quotient(-1, 8, 0, 2, '.'), "-0.13");
+        assert_eq!(format_quotient(1, 4, 0, 4, '.'), "0.2500");
+    }
+
+    #[test]
+    fn fixed_formatting() {
+        assert_eq!(format_fixed(-5, 2, '.'), "-0.05");
+        assert_eq!(format_fixed(123456, 2, '.'), "1234.56");
+        assert_eq!(format_fixed(7, 0, '.'), "7");
+        assert_eq!(format_fixed(0, 3, ','), "0,000");
+    }
+}

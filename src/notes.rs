@@ -1,0 +1,55 @@
+//! Notes: what a careful analyst wants to know about a run (columns used,
+//! rows dropped, customers not scored, empty score levels). They go to
+//! stderr, one line each, never into the data on stdout, and `-q` silences
+//! them.
+
+use std::fmt::Display;
+use std::io::Write;
+
+/// Prints notes to stderr unless quiet.
+#[derive(Debug, Clone, Copy)]
+pub struct Notes {
+    quiet: bool,
+}
+
+impl Notes {
+    /// A printer; `quiet` drops every note.
+    pub fn new(quiet: bool) -> Notes {
+        Notes { quiet }
+    }
+
+    /// Prints `note: {message}`.
+    pub fn note(&self, message: impl Display) {
+        if !self.quiet {
+            // A closed stderr is no reason to fail the run.
+            let _ = writeln!(std::io::stderr(), "note: {message}");
+        }
+    }
+}
+
+/// `1234567` -> `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thousands;
+
+    #[test]
+    fn groups_digits() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(541909), "541,909");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+}

@@ -1,0 +1,319 @@
+//! Resolving the command line and the environment into run settings.
+//!
+//! Every decision that depends on the environment is taken here, once:
+//! whether stdout and stderr are terminals, `NO_COLOR`, the default format,
+//! whether to draw a progress bar. The rest of the program receives plain
+//! settings and never looks at the environment itself, which keeps it
+//! testable.
+
+use crate::aggregate::Params;
+use crate::cli::{ColorWhen, InputArgs, MethodArgs, OutputArgs};
+use crate::columns::ColumnFlags;
+use crate::dates::{DateFormat, parse_ymd, to_day};
+use crate::error::UsageError;
+use crate::input::InputPath;
+use crate::load::LoadSettings;
+use crate::money::DecimalSeparator;
+use crate::render::{Format, RenderOptions};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// The facts about the process environment rfm acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Environment {
+    /// stdin is a terminal (nothing is piped in).
+    pub stdin_tty: bool,
+    /// stdout is a terminal.
+    pub stdout_tty: bool,
+    /// stderr is a terminal.
+    pub stderr_tty: bool,
+    /// `NO_COLOR` is set to a non-empty value (<https://no-color.org>).
+    pub no_color: bool,
+    /// Today's date in local time (for `--as-of today`).
+    pub today: chrono::NaiveDate,
+}
+
+impl Environment {
+    /// Reads the environment.
+    pub fn detect() -> Environment {
+        Environment {
+            stdin_tty: std::io::stdin().is_terminal(),
+            stdout_tty: std::io::stdout().is_terminal(),
+            stderr_tty: std::io::stderr().is_terminal(),
+            no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            today: chrono::Local::now().date_naive(),
+        }
+    }
+}
+
+/// Everything a data command needs to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// How to read.
+    pub load: LoadSettings,
+    /// What counts.
+    pub params: Params,
+    /// `--rejects`.
+    pub rejects: Option<PathBuf>,
+    /// No notes on stderr.
+    pub quiet: bool,
+    /// How to write.
+    pub output: OutputOptions,
+}
+
+/// How to write the result.
+#[derive(Debug, Clone)]
+pub struct OutputOptions {
+    /// The format.
+    pub format: Format,
+    /// `-o`, or stdout.
+    pub path: Option<PathBuf>,
+    /// Renderer settings.
+    pub render: RenderOptions,
+    /// Money decimals.
+    pub decimals: u8,
+}
+
+/// Resolves the shared options of the data commands.
+pub fn resolve(
+    input: &InputArgs,
+    method: &MethodArgs,
+    output: &OutputArgs,
+    env: &Environment,
+) -> Result<RunOptions, UsageError> {
+    let date_format = match &input.date_format {
+        None => DateFormat::Iso,
+        Some(p) => {
+            DateFormat::strftime(p).map_err(|e| UsageError(format!("--date-format: {e}")))?
+        }
+    };
+    let delimiter = input
+        .delimiter
+        .as_deref()
+        .map(parse_delimiter)
+        .transpose()?;
+    let paths: Vec<InputPath> = if input.files.is_empty() {
+        vec![InputPath::Stdin]
+    } else {
+        input.files.iter().map(|p| InputPath::from_arg(p)).collect()
+    };
+    if input.files.is_empty() && env.stdin_tty {
+        return Err(UsageError(
+            "no input: give order files (FILES), or pipe orders into stdin".into(),
+        ));
+    }
+    if paths.iter().filter(|p| **p == InputPath::Stdin).count() > 1 {
+        return Err(UsageError("stdin ('-') can be read only once".into()));
+    }
+    let date_flag = |flag: &str, value: &Option<String>| -> Result<Option<i32>, UsageError> {
+        value
+            .as_deref()
+            .map(|v| {
+                if flag == "--as-of" && v.eq_ignore_ascii_case("today") {
+                    return Ok(to_day(env.today));
+                }
+                parse_ymd(v)
+                    .map(to_day)
+                    .map_err(|e| UsageError(format!("{flag}: {e}")))
+            })
+            .transpose()
+    };
+    let params = Params {
+        returns: method.returns.into(),
+        since: date_flag("--since", &method.since)?,
+        until: date_flag("--until", &method.until)?,
+        as_of: date_flag("--as-of", &method.as_of)?,
+    };
+    if let (Some(s), Some(u)) = (params.since, params.until) {
+        if s > u {
+            return Err(UsageError("--since is after --until".into()));
+        }
+    }
+    let out_path = output.output.clone().filter(|p| p.as_os_str() != "-");
+    let format = match (output.format, &out_path) {
+        (Some(f), _) => f,
+        (None, Some(path)) => Format::from_extension(path).unwrap_or(Format::Csv),
+        (None, None) if output.excel => Format::Csv,
+        (None, None) => {
+            if env.stdout_tty {
+                Format::Table
+            } else {
+                Format::Csv
+            }
+        }
+    };
+    if output.excel && format != Format::Csv {
+        return Err(UsageError(format!(
+            "--excel applies to CSV output, not --format {}",
+            format_name(format)
+        )));
+    }
+    let to_terminal = out_path.is_none() && env.stdout_tty;
+    let color = match output.color {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => to_terminal && !env.no_color,
+    };
+    Ok(RunOptions {
+        load: LoadSettings {
+            paths,
+            columns: ColumnFlags {
+                customer: input.customer.clone(),
+                date: input.date.clone(),
+                amount: input.amount.clone(),
+                quantity: input.quantity.clone(),
+                price: input.price.clone(),
+                order: input.order.clone(),
+            },
+            delimiter,
+            decimal: if input.decimal_comma {
+                DecimalSeparator::Comma
+            } else {
+                DecimalSeparator::Point
+            },
+            date_format,
+            skip_bad_rows: input.skip_bad_rows || input.rejects.is_some(),
+            progress: env.stderr_tty && !output.quiet,
+        },
+        params,
+        rejects: input.rejects.clone(),
+        quiet: output.quiet,
+        output: OutputOptions {
+            format,
+            path: out_path,
+            render: RenderOptions {
+                excel: output.excel,
+                color,
+            },
+            decimals: output.decimals,
+        },
+    })
+}
+
+fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Table => "table",
+        Format::Csv => "csv",
+        Format::Tsv => "tsv",
+        Format::Json => "json",
+        Format::Ndjson => "ndjson",
+    }
+}
+
+fn parse_delimiter(s: &str) -> Result<u8, UsageError> {
+    match s {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
+        _ => Err(UsageError(format!(
+            "--delimiter: '{s}' is not a single ASCII character (or 'tab')"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn env(stdout_tty: bool, no_color: bool) -> Environment {
+        Environment {
+            stdin_tty: false,
+            stdout_tty,
+            stderr_tty: stdout_tty,
+            no_color,
+            today: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+        }
+    }
+
+    fn resolve_args(args: &[&str], env: &Environment) -> Result<RunOptions, UsageError> {
+        let cli = Cli::try_parse_from(args).unwrap();
+        let Command::Summary(a) = cli.command else {
+            panic!()
+        };
+        resolve(&a.input, &a.method, &a.output, env)
+    }
+
+    #[test]
+    fn default_format_follows_the_terminal_and_the_file_name() {
+        let tty = env(true, false);
+        let pipe = env(false, false);
+        assert_eq!(
+            resolve_args(&["rfm", "summary"], &tty)
+                .unwrap()
+                .output
+                .format,
+            Format::Table
+        );
+        assert_eq!(
+            resolve_args(&["rfm", "summary"], &pipe)
+                .unwrap()
+                .output
+                .format,
+            Format::Csv
+        );
+        let o = resolve_args(&["rfm", "summary", "-o", "x.json"], &tty).unwrap();
+        assert_eq!(o.output.format, Format::Json);
+        let o = resolve_args(&["rfm", "summary", "-o", "x.out"], &tty).unwrap();
+        assert_eq!(o.output.format, Format::Csv);
+    }
+
+    #[test]
+    fn color_only_on_a_terminal_without_no_color() {
+        let color =
+            |args: &[&str], e: &Environment| resolve_args(args, e).unwrap().output.render.color;
+        assert!(color(&["rfm", "summary"], &env(true, false)));
+        assert!(!color(&["rfm", "summary"], &env(true, true)));
+        assert!(!color(&["rfm", "summary"], &env(false, false)));
+        assert!(!color(
+            &["rfm", "summary", "-o", "t.txt"],
+            &env(true, false)
+        ));
+        assert!(color(
+            &["rfm", "summary", "--color", "always"],
+            &env(false, true)
+        ));
+        assert!(!color(
+            &["rfm", "summary", "--color", "never"],
+            &env(true, false)
+        ));
+    }
+
+    #[test]
+    fn usage_problems() {
+        let e = env(false, false);
+        assert!(resolve_args(&["rfm", "summary", "--excel", "-f", "json"], &e).is_err());
+        assert!(
+            resolve_args(
+                &[
+                    "rfm",
+                    "summary",
+                    "--since",
+                    "2025-02-01",
+                    "--until",
+                    "2025-01-01"
+                ],
+                &e
+            )
+            .is_err()
+        );
+        assert!(resolve_args(&["rfm", "summary", "--as-of", "31/12/2025"], &e).is_err());
+        assert!(resolve_args(&["rfm", "summary", "--delimiter", ";;"], &e).is_err());
+        assert!(resolve_args(&["rfm", "summary", "--date-format", "%d/%m"], &e).is_err());
+        assert!(resolve_args(&["rfm", "summary", "-", "-"], &e).is_err());
+    }
+
+    #[test]
+    fn as_of_today_and_delimiters() {
+        let e = env(false, false);
+        let o = resolve_args(
+            &["rfm", "summary", "--as-of", "today", "--delimiter", "tab"],
+            &e,
+        )
+        .unwrap();
+        assert_eq!(o.params.as_of, Some(to_day(e.today)));
+        assert_eq!(o.load.delimiter, Some(b'\t'));
+        let o = resolve_args(&["rfm", "summary", "--rejects", "r.csv"], &e).unwrap();
+        assert!(o.load.skip_bad_rows, "--rejects implies --skip-bad-rows");
+    }
+}

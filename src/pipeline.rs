@@ -1,0 +1,144 @@
+//! The run shared by every data command: load, aggregate, score, and note
+//! what happened. This is the one place that sequences I/O (loading) and the
+//! pure core (aggregate -> analysis), so commands stay short.
+
+use crate::aggregate::{self, Returns, Stats};
+use crate::analysis::{self, LevelCounts, ScoredCustomer};
+use crate::dates::{Day, from_day};
+use crate::load::{self, LoadReport};
+use crate::notes::{Notes, thousands};
+use crate::options::RunOptions;
+use crate::output;
+
+/// The scored customers and what it took to get them.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// Scored customers, sorted by customer id.
+    pub customers: Vec<ScoredCustomer>,
+    /// The as-of date.
+    pub as_of: Day,
+    /// The decimal scale of money values.
+    pub scale: u8,
+    /// Customers per score level.
+    pub levels: LevelCounts,
+    /// What the loader saw.
+    pub load: LoadReport,
+    /// What the aggregation filtered.
+    pub stats: Stats,
+}
+
+/// Loads, aggregates and scores, printing notes as it goes, and writes
+/// `--rejects` when asked.
+pub fn analyze(opts: &RunOptions, notes: &Notes) -> anyhow::Result<Analysis> {
+    let (lines, report) = load::load(&opts.load, &mut |map, delimiter| {
+        let shown = match delimiter {
+            b'\t' => "tab".to_owned(),
+            d => (d as char).to_string(),
+        };
+        notes.note(format_args!(
+            "columns: {} (delimiter '{shown}')",
+            map.describe()
+        ));
+    })?;
+    if let Some(path) = &opts.rejects {
+        output::write_rejects(path, &report.header, &report.rejected)?;
+    }
+    note_load(&report, opts, notes);
+
+    let scale = lines.columns.scale;
+    let agg = aggregate::aggregate(lines.columns, &opts.params)?;
+    let (customers, levels) =
+        analysis::score_customers(&agg.customers, &lines.customer_ids, agg.as_of);
+    note_scoring(&agg.stats, agg.as_of, customers.len(), &levels, opts, notes);
+    Ok(Analysis {
+        customers,
+        as_of: agg.as_of,
+        scale,
+        levels,
+        load: report,
+        stats: agg.stats,
+    })
+}
+
+fn note_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) {
+    let names: Vec<&str> = report.files.iter().map(|(n, _)| n.as_str()).collect();
+    notes.note(format_args!(
+        "read {} rows from {}",
+        thousands(report.rows()),
+        names.join(", ")
+    ));
+    if report.missing_customer > 0 {
+        notes.note(format_args!(
+            "dropped {} rows without a customer id",
+            thousands(report.missing_customer)
+        ));
+    }
+    if !report.rejected.is_empty() {
+        let whereto = match &opts.rejects {
+            Some(p) => format!("written to {}", p.display()),
+            None => "use --rejects FILE to see them".to_owned(),
+        };
+        notes.note(format_args!(
+            "skipped {} bad rows ({whereto}); first: {}:{}: {}",
+            thousands(report.rejected.len() as u64),
+            report.rejected[0].file,
+            report.rejected[0].line,
+            report.rejected[0].reason
+        ));
+    }
+}
+
+fn note_scoring(
+    stats: &Stats,
+    as_of: Day,
+    scored: usize,
+    levels: &LevelCounts,
+    opts: &RunOptions,
+    notes: &Notes,
+) {
+    if opts.params.returns == Returns::Ignore && stats.negative_rows_dropped > 0 {
+        notes.note(format_args!(
+            "--returns ignore: dropped {} rows with a negative amount",
+            thousands(stats.negative_rows_dropped)
+        ));
+    }
+    if stats.outside_window > 0 {
+        notes.note(format_args!(
+            "{} orders outside --since/--until not counted",
+            thousands(stats.outside_window)
+        ));
+    }
+    if stats.after_as_of > 0 {
+        notes.note(format_args!(
+            "{} orders on or after the as-of date not counted",
+            thousands(stats.after_as_of)
+        ));
+    }
+    let how = if opts.params.as_of.is_some() {
+        "given"
+    } else {
+        "the day after the latest purchase"
+    };
+    notes.note(format_args!(
+        "as of {} ({how})",
+        from_day(as_of).format("%Y-%m-%d")
+    ));
+    if stats.without_purchase > 0 {
+        notes.note(format_args!(
+            "{} customers not scored: their orders total zero or less (no purchase)",
+            thousands(stats.without_purchase)
+        ));
+    }
+    notes.note(format_args!(
+        "scored {} customers",
+        thousands(scored as u64)
+    ));
+    let empty = levels.empty_levels();
+    if !empty.is_empty() {
+        let list: Vec<String> = empty.iter().map(|(m, l)| format!("{m}={l}")).collect();
+        notes.note(format_args!(
+            "empty score levels: {} (tied values share a score, so a level can be skipped)",
+            list.join(", ")
+        ));
+    }
+}

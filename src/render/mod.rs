@@ -1,0 +1,216 @@
+//! Output formats.
+//!
+//! Commands turn their results into a [`Tabular`]: named columns of typed
+//! [`Value`]s. Every format is one [`Renderer`] that writes a `Tabular` to
+//! any `Write`, so each command gets every format for free and the formats
+//! agree on content: CSV, TSV and JSON carry the same digits, only the
+//! container differs. Numbers are rendered from exact integers at the last
+//! moment (see `money`), never through `f64`.
+
+mod csv;
+mod json;
+mod table;
+
+pub use self::csv::CsvRenderer;
+pub(crate) use self::csv::into_io;
+pub use self::json::{JsonRenderer, NdjsonRenderer};
+pub use self::table::TableRenderer;
+
+use crate::dates::{Day, from_day};
+use crate::money;
+use crate::segment::Segment;
+use std::io::{self, Write};
+
+/// The `--format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// An aligned table for reading in a terminal.
+    Table,
+    /// Comma-separated values (RFC 4180) with a header row.
+    Csv,
+    /// Tab-separated values with a header row.
+    Tsv,
+    /// One JSON document.
+    Json,
+    /// Newline-delimited JSON: one object per line.
+    Ndjson,
+}
+
+impl Format {
+    /// The format an output file name suggests (`.csv`, `.tsv`, `.json`, `.ndjson`, `.jsonl`, `.txt`).
+    pub fn from_extension(path: &std::path::Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(Format::Csv),
+            "tsv" | "tab" => Some(Format::Tsv),
+            "json" => Some(Format::Json),
+            "ndjson" | "jsonl" => Some(Format::Ndjson),
+            "txt" => Some(Format::Table),
+            _ => None,
+        }
+    }
+}
+
+/// One cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// Text (a JSON string).
+    Text(String),
+    /// An integer.
+    Int(i64),
+    /// A decimal `units / 10^scale` shown with `decimals` decimals.
+    Decimal {
+        /// The exact value.
+        units: i128,
+        /// Its scale.
+        scale: u8,
+        /// Decimals to show.
+        decimals: u8,
+    },
+    /// An average `num / den` (of values at `scale`) with `decimals`
+    /// decimals; empty when `den` is zero (an empty segment).
+    Quotient {
+        /// Numerator.
+        num: i128,
+        /// Denominator.
+        den: i128,
+        /// Scale of the numerator.
+        scale: u8,
+        /// Decimals to show.
+        decimals: u8,
+    },
+    /// A share `num / den` as a fraction with 4 decimals (a percentage in
+    /// tables); empty when `den` is zero or negative.
+    Share {
+        /// Part.
+        num: i128,
+        /// Whole.
+        den: i128,
+    },
+    /// A calendar date, `YYYY-MM-DD`.
+    Date(Day),
+    /// A segment name.
+    Segment(Segment),
+    /// No value: empty in CSV, `null` in JSON.
+    Null,
+}
+
+impl Value {
+    /// The value as text with the given decimal separator, `None` for no value.
+    pub fn text(&self, decimal: char) -> Option<String> {
+        Some(match self {
+            Value::Text(s) => s.clone(),
+            Value::Int(i) => i.to_string(),
+            Value::Decimal {
+                units,
+                scale,
+                decimals,
+            } => money::format_scaled(*units, *scale, *decimals, decimal),
+            Value::Quotient { den, .. } | Value::Share { den, .. } if *den <= 0 => return None,
+            Value::Quotient {
+                num,
+                den,
+                scale,
+                decimals,
+            } => money::format_quotient(*num, *den, *scale, *decimals, decimal),
+            Value::Share { num, den } => money::format_quotient(*num, *den, 0, 4, decimal),
+            Value::Date(d) => from_day(*d).format("%Y-%m-%d").to_string(),
+            Value::Segment(s) => s.name().to_owned(),
+            Value::Null => return None,
+        })
+    }
+
+    /// Whether the value is a number (right-aligned, unquoted in JSON).
+    pub fn is_number(&self) -> bool {
+        matches!(
+            self,
+            Value::Int(_) | Value::Decimal { .. } | Value::Quotient { .. } | Value::Share { .. }
+        )
+    }
+}
+
+/// A result ready to render: columns, rows and, for some formats, extras.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tabular {
+    /// Column names (also the JSON keys).
+    pub columns: Vec<&'static str>,
+    /// The rows.
+    pub rows: Vec<Vec<Value>>,
+    /// A total row: shown by the table format, and as `"total"` in a JSON document.
+    pub total: Option<Vec<Value>>,
+    /// When set, the JSON document is an object with these fields first and
+    /// the rows under the key given here, instead of a bare array.
+    pub json_envelope: Option<(Vec<(&'static str, Value)>, &'static str)>,
+}
+
+/// Settings every renderer may need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// `--excel`: `;`, decimal comma and a UTF-8 BOM (CSV only).
+    pub excel: bool,
+    /// Colour in the table format.
+    pub color: bool,
+}
+
+/// Writes a [`Tabular`] in one format.
+pub trait Renderer {
+    /// Renders `data` to `out`.
+    fn render(&self, data: &Tabular, out: &mut dyn Write) -> io::Result<()>;
+}
+
+/// The renderer for a format.
+pub fn renderer(format: Format, options: RenderOptions) -> Box<dyn Renderer> {
+    match format {
+        Format::Table => Box::new(TableRenderer {
+            color: options.color,
+        }),
+        Format::Csv if options.excel => Box::new(CsvRenderer::excel()),
+        Format::Csv => Box::new(CsvRenderer::csv()),
+        Format::Tsv => Box::new(CsvRenderer::tsv()),
+        Format::Json => Box::new(JsonRenderer),
+        Format::Ndjson => Box::new(NdjsonRenderer),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_text() {
+        let d = Value::Decimal {
+            units: 123456,
+            scale: 3,
+            decimals: 2,
+        };
+        assert_eq!(d.text('.'), Some("123.46".into()));
+        assert_eq!(d.text(','), Some("123,46".into()));
+        let share = Value::Share { num: 1, den: 3 };
+        assert_eq!(share.text('.'), Some("0.3333".into()));
+        assert_eq!(Value::Share { num: 1, den: 0 }.text('.'), None);
+        assert_eq!(Value::Date(0).text('.'), Some("1970-01-01".into()));
+        assert_eq!(
+            Value::Segment(Segment::CantLoseThem).text('.'),
+            Some("Can't Lose Them".into())
+        );
+        assert_eq!(Value::Null.text('.'), None);
+    }
+
+    #[test]
+    fn format_from_extension() {
+        use std::path::Path;
+        assert_eq!(
+            Format::from_extension(Path::new("a/out.JSON")),
+            Some(Format::Json)
+        );
+        assert_eq!(
+            Format::from_extension(Path::new("x.jsonl")),
+            Some(Format::Ndjson)
+        );
+        assert_eq!(
+            Format::from_extension(Path::new("x.csv")),
+            Some(Format::Csv)
+        );
+        assert_eq!(Format::from_extension(Path::new("x")), None);
+    }
+}

@@ -1,0 +1,154 @@
+//! Tie-aware quintile scores.
+//!
+//! The method (docs/method.md, step 7) scores a customer by how many customers
+//! do strictly worse: `score = 1 + floor(5 * worse / n)`. Counting *strictly*
+//! worse customers is what makes the scores tie-aware and independent of row
+//! order: equal values always get equal scores, unlike `NTILE` or a sort that
+//! splits a run of equal values across two buckets at an arbitrary place. The
+//! price is that a level can be empty (e.g. when 60 % of customers bought
+//! once, nobody scores f = 2 or 3), which callers report as a note.
+//!
+//! Everything here is pure and works on plain slices.
+
+/// The number of score levels.
+pub const LEVELS: u8 = 5;
+
+/// Which way a metric improves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Better {
+    /// Larger is better (frequency, monetary).
+    Higher,
+    /// Smaller is better (recency in days).
+    Lower,
+}
+
+/// Scores every value 1..=5: `1 + floor(5 * (number of strictly worse values) / n)`.
+pub fn scores<T: Ord + Copy>(values: &[T], better: Better) -> Vec<u8> {
+    let n = values.len() as u64;
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable();
+    values
+        .iter()
+        .map(|v| {
+            let worse = match better {
+                Better::Higher => sorted.partition_point(|x| x < v),
+                Better::Lower => sorted.len() - sorted.partition_point(|x| x <= v),
+            } as u64;
+            // worse <= n - 1, so the score is at most 5.
+            1 + (u64::from(LEVELS) * worse / n) as u8
+        })
+        .collect()
+}
+
+/// The combined frequency-monetary score: `floor((f + m + 1) / 2)`, i.e. the
+/// mean of f and m rounded half up.
+pub fn fm(f: u8, m: u8) -> u8 {
+    (f + m + 1) / 2
+}
+
+/// How many scores fall on each level 1..=5 (index 0 is level 1).
+pub fn level_counts(scores: &[u8]) -> [usize; LEVELS as usize] {
+    let mut counts = [0; LEVELS as usize];
+    for &s in scores {
+        counts[usize::from(s - 1)] += 1;
+    }
+    counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition, computed the slow way: count worse values per customer.
+    fn by_definition(values: &[i64], better: Better) -> Vec<u8> {
+        let n = values.len() as u64;
+        values
+            .iter()
+            .map(|v| {
+                let worse = values
+                    .iter()
+                    .filter(|x| match better {
+                        Better::Higher => *x < v,
+                        Better::Lower => *x > v,
+                    })
+                    .count() as u64;
+                1 + (5 * worse / n) as u8
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ten_distinct_values_make_even_quintiles() {
+        let v: Vec<i64> = (1..=10).collect();
+        assert_eq!(scores(&v, Better::Higher), [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
+        assert_eq!(scores(&v, Better::Lower), [5, 5, 4, 4, 3, 3, 2, 2, 1, 1]);
+    }
+
+    #[test]
+    fn ties_share_a_score() {
+        // Six customers bought once, two twice, one 3 times, one 9 times.
+        // worse counts: 0 (x6), 6 (x2), 8, 9  ->  1 + floor(5*w/10)
+        let v = [1, 1, 1, 1, 1, 1, 2, 2, 3, 9];
+        assert_eq!(scores(&v, Better::Higher), [1, 1, 1, 1, 1, 1, 4, 4, 5, 5]);
+        assert_eq!(level_counts(&scores(&v, Better::Higher)), [6, 0, 0, 2, 2]);
+    }
+
+    #[test]
+    fn recency_ties() {
+        // days: 3 customers at 10, 2 at 50, 1 at 400. Lower is better.
+        // strictly larger: 10 -> 3, 50 -> 1, 400 -> 0. n = 6.
+        let v = [10, 50, 10, 400, 50, 10];
+        assert_eq!(scores(&v, Better::Lower), [3, 1, 3, 1, 1, 3]);
+    }
+
+    #[test]
+    fn n_not_divisible_by_five() {
+        // n = 7, worse = 0..=6 -> 1 + floor(5w/7) = 1,1,2,3,3,4,5
+        let v = [70, 10, 20, 30, 40, 50, 60];
+        assert_eq!(scores(&v, Better::Higher), [5, 1, 1, 2, 3, 3, 4]);
+    }
+
+    #[test]
+    fn single_customer_and_all_equal() {
+        assert_eq!(scores(&[42], Better::Higher), [1]);
+        assert_eq!(scores(&[42], Better::Lower), [1]);
+        assert_eq!(scores(&[5, 5, 5], Better::Higher), [1, 1, 1]);
+        assert_eq!(scores(&[5, 5, 5], Better::Lower), [1, 1, 1]);
+        assert!(scores::<i64>(&[], Better::Higher).is_empty());
+    }
+
+    #[test]
+    fn matches_the_definition_on_many_inputs() {
+        // A small deterministic generator: many sizes, many ties.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for n in 1..60 {
+            let values: Vec<i64> = (0..n)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    (state % 12) as i64 - 3
+                })
+                .collect();
+            for better in [Better::Higher, Better::Lower] {
+                assert_eq!(scores(&values, better), by_definition(&values, better));
+            }
+        }
+    }
+
+    #[test]
+    fn fm_is_the_rounded_up_mean() {
+        assert_eq!(fm(1, 1), 1);
+        assert_eq!(fm(1, 2), 2);
+        assert_eq!(fm(2, 3), 3);
+        assert_eq!(fm(4, 5), 5);
+        assert_eq!(fm(5, 1), 3);
+        for f in 1..=5u8 {
+            for m in 1..=5u8 {
+                let mean_times_2 = f + m;
+                let expected = mean_times_2.div_ceil(2);
+                assert_eq!(fm(f, m), expected);
+            }
+        }
+    }
+}
