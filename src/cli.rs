@@ -198,7 +198,7 @@ pub struct OutputArgs {
     /// CSV for European spreadsheets: ';' separator, decimal comma, UTF-8 BOM.
     #[arg(long, help_heading = "Output")]
     pub excel: bool,
-    /// Decimals for money [default: 2].
+    /// Decimals for money values (monetary, revenue, avg_monetary).
     #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u8).range(0..=10), help_heading = "Output")]
     pub decimals: u8,
     /// Colour in the table format: auto (terminal and NO_COLOR unset), always, never.

@@ -61,7 +61,7 @@ pub fn progress_bar(paths: &[InputPath], enabled: bool) -> ProgressBar {
             InputPath::Stdin => None,
         })
         .sum();
-    let bar = match total {
+    match total {
         Some(total) => ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
             .with_style(
                 ProgressStyle::with_template(
@@ -74,8 +74,7 @@ pub fn progress_bar(paths: &[InputPath], enabled: bool) -> ProgressBar {
             ProgressStyle::with_template("{spinner} reading {bytes} {bytes_per_sec}")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         ),
-    };
-    bar
+    }
 }
 
 /// Opens one input, decompressing if needed, and counts its raw bytes on `bar`.

@@ -40,9 +40,25 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// `3 rows`, `1 row`, `1,234 customers`.
+pub fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", thousands(n))
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::thousands;
+    use super::{count, thousands};
+
+    #[test]
+    fn counts_nouns() {
+        assert_eq!(count(1, "row"), "1 row");
+        assert_eq!(count(0, "row"), "0 rows");
+        assert_eq!(count(1500, "customer"), "1,500 customers");
+    }
 
     #[test]
     fn groups_digits() {

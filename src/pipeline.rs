@@ -6,7 +6,7 @@ use crate::aggregate::{self, Returns, Stats};
 use crate::analysis::{self, LevelCounts, ScoredCustomer};
 use crate::dates::{Day, from_day};
 use crate::load::{self, LoadReport};
-use crate::notes::{Notes, thousands};
+use crate::notes::{Notes, count};
 use crate::options::RunOptions;
 use crate::output;
 
@@ -63,14 +63,14 @@ pub fn analyze(opts: &RunOptions, notes: &Notes) -> anyhow::Result<Analysis> {
 fn note_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) {
     let names: Vec<&str> = report.files.iter().map(|(n, _)| n.as_str()).collect();
     notes.note(format_args!(
-        "read {} rows from {}",
-        thousands(report.rows()),
+        "read {} from {}",
+        count(report.rows(), "row"),
         names.join(", ")
     ));
     if report.missing_customer > 0 {
         notes.note(format_args!(
-            "dropped {} rows without a customer id",
-            thousands(report.missing_customer)
+            "dropped {} without a customer id",
+            count(report.missing_customer, "row")
         ));
     }
     if !report.rejected.is_empty() {
@@ -79,8 +79,8 @@ fn note_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) {
             None => "use --rejects FILE to see them".to_owned(),
         };
         notes.note(format_args!(
-            "skipped {} bad rows ({whereto}); first: {}:{}: {}",
-            thousands(report.rejected.len() as u64),
+            "skipped {} ({whereto}); first: {}:{}: {}",
+            count(report.rejected.len() as u64, "bad row"),
             report.rejected[0].file,
             report.rejected[0].line,
             report.rejected[0].reason
@@ -98,20 +98,20 @@ fn note_scoring(
 ) {
     if opts.params.returns == Returns::Ignore && stats.negative_rows_dropped > 0 {
         notes.note(format_args!(
-            "--returns ignore: dropped {} rows with a negative amount",
-            thousands(stats.negative_rows_dropped)
+            "--returns ignore: dropped {} with a negative amount",
+            count(stats.negative_rows_dropped, "row")
         ));
     }
     if stats.outside_window > 0 {
         notes.note(format_args!(
-            "{} orders outside --since/--until not counted",
-            thousands(stats.outside_window)
+            "{} outside --since/--until not counted",
+            count(stats.outside_window, "order")
         ));
     }
     if stats.after_as_of > 0 {
         notes.note(format_args!(
-            "{} orders on or after the as-of date not counted",
-            thousands(stats.after_as_of)
+            "{} on or after the as-of date not counted",
+            count(stats.after_as_of, "order")
         ));
     }
     let how = if opts.params.as_of.is_some() {
@@ -125,14 +125,11 @@ fn note_scoring(
     ));
     if stats.without_purchase > 0 {
         notes.note(format_args!(
-            "{} customers not scored: their orders total zero or less (no purchase)",
-            thousands(stats.without_purchase)
+            "{} not scored: orders totalling zero or less only (no purchase)",
+            count(stats.without_purchase, "customer")
         ));
     }
-    notes.note(format_args!(
-        "scored {} customers",
-        thousands(scored as u64)
-    ));
+    notes.note(format_args!("scored {}", count(scored as u64, "customer")));
     let empty = levels.empty_levels();
     if !empty.is_empty() {
         let list: Vec<String> = empty.iter().map(|(m, l)| format!("{m}={l}")).collect();

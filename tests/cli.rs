@@ -1,0 +1,717 @@
+//! End-to-end tests of the `rfm` binary on the fixtures in testdata/.
+//!
+//! Expected values are computed by hand in the comments next to each test,
+//! from docs/method.md, not copied from rfm's output.
+
+mod common;
+
+use common::{assert_text_eq, failure_of, fixture, rfm, stdout_of};
+use std::fs;
+
+fn path(name: &str) -> String {
+    fixture(name).display().to_string()
+}
+
+// hand_computed.csv, by hand:
+//   C01: O1 (2025-01-10: 10.00 + 5.50), O2 (03-01: 40.00), O3 (03-05: -10.00, a return)
+//        -> 2 purchases, first 01-10, last 03-01, monetary 45.50
+//   C02: four orders 100.00, 100.00, 0.10, 0.20 -> 4 purchases, last 03-10, 200.30
+//   00042: one order 2024-12-01 (23:59:59 dropped) 5.00
+//   C04: one order 03-10, 20.00
+//   C05: only a -5.00 order -> no purchase, not scored
+//   C06: O11 = 30.00 - 30.00 = 0 (not a purchase), O12 02-25 12.34 -> 1 purchase, 12.34
+//   one row with no customer id -> dropped
+// as_of = 2025-03-10 + 1 = 2025-03-11. n = 5, score = 1 + (number strictly worse).
+//   recency: 00042 100, C01 10, C02 1, C04 1, C06 14
+//     r: 00042 1 (0 larger), C01 3 (2), C02 4 (3), C04 4, C06 2 (1)
+//   frequency 1,2,4,1,1 -> f: 1, 4 (3 smaller), 5, 1, 1
+//   monetary 5.00, 45.50, 200.30, 20.00, 12.34 -> m: 1, 4, 5, 3, 2
+//   fm = (f+m+1)/2: 1, 4, 5, 2, 2
+//   segment: (1,1) Lost, (3,4) Loyal Customers, (4,5) Champions,
+//            (4,2) Potential Loyalist, (2,2) Need Attention
+const HAND_CUSTOMERS: &str = "\
+customer_id,first_order,last_order,recency_days,frequency,monetary,r,f,m,fm,rfm,segment
+00042,2024-12-01,2024-12-01,100,1,5.00,1,1,1,1,111,Lost
+C01,2025-01-10,2025-03-01,10,2,45.50,3,4,4,4,344,Loyal Customers
+C02,2025-02-01,2025-03-10,1,4,200.30,4,5,5,5,455,Champions
+C04,2025-03-10,2025-03-10,1,1,20.00,4,1,3,2,413,Potential Loyalist
+C06,2025-02-25,2025-02-25,14,1,12.34,2,1,2,2,212,Need Attention
+";
+
+#[test]
+fn customers_csv_matches_hand_computation() {
+    assert_text_eq(
+        HAND_CUSTOMERS,
+        &stdout_of(&["customers", &path("hand_computed.csv")]),
+    );
+}
+
+#[test]
+fn reads_stdin_when_no_file_or_dash() {
+    let data = fs::read(fixture("hand_computed.csv")).unwrap();
+    for args in [vec!["customers"], vec!["customers", "-"]] {
+        let out = rfm()
+            .args(&args)
+            .write_stdin(data.clone())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        assert_text_eq(HAND_CUSTOMERS, &String::from_utf8(out.stdout).unwrap());
+    }
+}
+
+#[test]
+fn notes_go_to_stderr_and_quiet_silences_them() {
+    let out = rfm()
+        .args(["customers", &path("hand_computed.csv")])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    for expected in [
+        "columns: customer=customer_id, date=order_date, amount=amount, order=order_id",
+        "dropped 1 row without a customer id",
+        "as of 2025-03-11",
+        "1 customer not scored",
+        "scored 5 customers",
+        "empty score levels: r=5, f=2, f=3",
+    ] {
+        assert!(
+            stderr.contains(expected),
+            "missing note {expected:?} in:\n{stderr}"
+        );
+    }
+    let out = rfm()
+        .args(["customers", "-q", &path("hand_computed.csv")])
+        .output()
+        .unwrap();
+    assert!(out.stderr.is_empty());
+    assert_text_eq(HAND_CUSTOMERS, &String::from_utf8(out.stdout).unwrap());
+}
+
+// --returns ignore drops negative rows before grouping:
+//   C01 loses the -10.00 return: 55.50. C05 has no row left at all.
+//   C06's O11 becomes 30.00, a purchase on 02-20: f 2, first 02-20, 42.34.
+//   frequency 1,2,4,1,2 -> f 1,3,5,1,3; monetary 5.00,55.50,200.30,20.00,42.34 -> m 1,4,5,2,3
+//   fm: 1, 4, 5, 2, 3 -> Lost, Loyal Customers, Champions, Potential Loyalist, Need Attention
+#[test]
+fn returns_ignore_is_gross_revenue() {
+    let expected = "\
+customer_id,first_order,last_order,recency_days,frequency,monetary,r,f,m,fm,rfm,segment
+00042,2024-12-01,2024-12-01,100,1,5.00,1,1,1,1,111,Lost
+C01,2025-01-10,2025-03-01,10,2,55.50,3,3,4,4,334,Loyal Customers
+C02,2025-02-01,2025-03-10,1,4,200.30,4,5,5,5,455,Champions
+C04,2025-03-10,2025-03-10,1,1,20.00,4,1,2,2,412,Potential Loyalist
+C06,2025-02-20,2025-02-25,14,2,42.34,2,3,3,3,233,Need Attention
+";
+    assert_text_eq(
+        expected,
+        &stdout_of(&[
+            "customers",
+            "--returns",
+            "ignore",
+            &path("hand_computed.csv"),
+        ]),
+    );
+}
+
+// Summary of hand_computed.csv: total revenue 5.00+45.50+200.30+20.00+12.34 = 283.14.
+//   Champions 200.30/283.14 = 0.70742 -> 0.7074; Loyal 45.50/283.14 = 0.16070 -> 0.1607;
+//   Potential Loyalist 20.00/283.14 = 0.07064 -> 0.0706; Need Attention 0.04358 -> 0.0436;
+//   Lost 5.00/283.14 = 0.01766 -> 0.0177. Empty segments: zeros and empty averages.
+#[test]
+fn summary_csv_matches_hand_computation() {
+    let expected = "\
+segment,customers,customers_share,orders,revenue,revenue_share,avg_recency_days,avg_frequency,avg_monetary
+Champions,1,0.2000,4,200.30,0.7074,1.00,4.00,200.30
+Loyal Customers,1,0.2000,2,45.50,0.1607,10.00,2.00,45.50
+Potential Loyalist,1,0.2000,1,20.00,0.0706,1.00,1.00,20.00
+New Customers,0,0.0000,0,0.00,0.0000,,,
+Promising,0,0.0000,0,0.00,0.0000,,,
+Need Attention,1,0.2000,1,12.34,0.0436,14.00,1.00,12.34
+About To Sleep,0,0.0000,0,0.00,0.0000,,,
+At Risk,0,0.0000,0,0.00,0.0000,,,
+Can't Lose Them,0,0.0000,0,0.00,0.0000,,,
+Hibernating,0,0.0000,0,0.00,0.0000,,,
+Lost,1,0.2000,1,5.00,0.0177,100.00,1.00,5.00
+";
+    assert_text_eq(
+        expected,
+        &stdout_of(&["summary", &path("hand_computed.csv")]),
+    );
+}
+
+// european.csv: ';', BOM, dd/mm/yyyy, decimal commas, a euro sign, Italian headers.
+//   rossi: A1 1234.56 (2024-12-31) + A2 10.00 (2025-01-15) -> f 2, 1244.56
+//   bianchi: A3 99.99 (01-20), A4 -9.99 (01-21, a return) -> f 1, 90.00
+//   verdi: A5 2000.00 (02-01). as_of = 2025-02-02; recency 18, 13, 1
+//   n = 3: r = 1 + floor(5 * larger / 3): rossi 1, bianchi 2, verdi 4
+//   f: rossi 1 + floor(10/3) = 4, others 1; m: bianchi 1, rossi 2, verdi 4
+//   fm: bianchi 1, rossi 3, verdi 3 -> About To Sleep, At Risk, Potential Loyalist
+#[test]
+fn european_export_with_excel_output() {
+    let out = rfm()
+        .args([
+            "customers",
+            &path("european.csv"),
+            "--customer",
+            "Cliente",
+            "--date",
+            "Data",
+        ])
+        .args([
+            "--amount",
+            "Importo",
+            "--order",
+            "Ordine",
+            "--date-format",
+            "%d/%m/%Y",
+        ])
+        .args(["--decimal-comma", "--excel"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected = "\u{feff}\
+customer_id;first_order;last_order;recency_days;frequency;monetary;r;f;m;fm;rfm;segment
+bianchi;2025-01-20;2025-01-20;13;1;90,00;2;1;1;1;211;About To Sleep
+rossi;2024-12-31;2025-01-15;18;2;1244,56;1;4;2;3;142;At Risk
+verdi;2025-02-01;2025-02-01;1;1;2000,00;4;1;4;3;414;Potential Loyalist
+";
+    assert_text_eq(expected, &String::from_utf8(out.stdout).unwrap());
+}
+
+#[test]
+fn european_export_without_decimal_comma_suggests_the_flag() {
+    let err = failure_of(
+        &[
+            "customers",
+            &path("european.csv"),
+            "--customer",
+            "Cliente",
+            "--date",
+            "Data",
+            "--amount",
+            "Importo",
+            "--date-format",
+            "%d/%m/%Y",
+        ],
+        1,
+    );
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("rfm: ")).collect();
+    assert_eq!(errors.len(), 1, "one error line: {err}");
+    assert!(
+        err.lines()
+            .all(|l| l.starts_with("rfm: ") || l.starts_with("note: ")),
+        "{err}"
+    );
+    let err = errors[0];
+    assert!(err.contains("european.csv:2"), "{err}");
+    assert!(
+        err.contains("'1.234,56'") && err.contains("--decimal-comma"),
+        "{err}"
+    );
+}
+
+// quantity_price.csv, no order column (each row is an order):
+//   a: 3 x 1.005 = 3.015 and 1 x 0.10 = 0.10 -> 3.115, shown as 3.12 (half away from zero;
+//      binary floating point gives 3.11499.. and would print 3.11)
+//   b: 1 x $1,000.00 = 1000.00 and -1 x 0.005 = -0.005 -> 999.995 -> 1000.00
+//   as_of 2025-01-03; r 1 and 1; f: a 3, b 1; m: a 1, b 3; fm 2, 2 -> Hibernating
+#[test]
+fn quantity_times_price_is_exact() {
+    let expected = "\
+customer_id,first_order,last_order,recency_days,frequency,monetary,r,f,m,fm,rfm,segment
+a,2025-01-01,2025-01-02,1,2,3.12,1,3,1,2,131,Hibernating
+b,2025-01-02,2025-01-02,1,1,1000.00,1,1,3,2,113,Hibernating
+";
+    assert_text_eq(
+        expected,
+        &stdout_of(&["customers", &path("quantity_price.csv")]),
+    );
+    let three = stdout_of(&["customers", &path("quantity_price.csv"), "--decimals", "3"]);
+    assert!(
+        three.contains(",3.115,") && three.contains(",999.995,"),
+        "{three}"
+    );
+}
+
+#[test]
+fn compressed_inputs_are_detected_by_content() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let raw = fs::read(fixture("hand_computed.csv")).unwrap();
+    let gz = dir.path().join("orders.csv.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(&raw).unwrap();
+    fs::write(&gz, enc.finish().unwrap()).unwrap();
+    let zst = dir.path().join("orders.csv.zst");
+    fs::write(&zst, zstd::encode_all(&raw[..], 3).unwrap()).unwrap();
+    // Misnamed: gzip content in a .csv file.
+    let misnamed = dir.path().join("orders.csv");
+    fs::copy(&gz, &misnamed).unwrap();
+    for p in [&gz, &zst, &misnamed] {
+        assert_text_eq(
+            HAND_CUSTOMERS,
+            &stdout_of(&["customers", p.to_str().unwrap()]),
+        );
+    }
+    // Piped gzip.
+    let out = rfm()
+        .args(["customers"])
+        .write_stdin(fs::read(&gz).unwrap())
+        .output()
+        .unwrap();
+    assert_text_eq(HAND_CUSTOMERS, &String::from_utf8(out.stdout).unwrap());
+}
+
+#[test]
+fn corrupt_gzip_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let gz = dir.path().join("cut.csv.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut enc, &fs::read(fixture("sample_orders.csv")).unwrap()).unwrap();
+    let bytes = enc.finish().unwrap();
+    fs::write(&gz, &bytes[..bytes.len() / 2]).unwrap();
+    let err = failure_of(&["customers", gz.to_str().unwrap()], 1);
+    assert!(
+        err.contains("cannot read") && err.contains("cut.csv.gz"),
+        "{err}"
+    );
+}
+
+#[test]
+fn several_files_are_one_data_set() {
+    // Splitting the rows over two files (same header) gives the same result.
+    let dir = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(fixture("hand_computed.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    let (a, b) = rows.split_at(7);
+    let pa = dir.path().join("a.csv");
+    let pb = dir.path().join("b.csv");
+    fs::write(&pa, format!("{header}\n{}\n", a.join("\n"))).unwrap();
+    fs::write(&pb, format!("{header}\n{}\n", b.join("\n"))).unwrap();
+    assert_text_eq(
+        HAND_CUSTOMERS,
+        &stdout_of(&["customers", pa.to_str().unwrap(), pb.to_str().unwrap()]),
+    );
+    let err = failure_of(
+        &[
+            "customers",
+            pa.to_str().unwrap(),
+            &path("header_mismatch.csv"),
+        ],
+        1,
+    );
+    assert!(err.contains("header differs"), "{err}");
+}
+
+#[test]
+fn output_file_format_follows_extension_and_is_atomic() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("customers.json");
+    let status = rfm()
+        .args(["customers", &path("hand_computed.csv"), "-q", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(status.status.success() && status.stdout.is_empty());
+    let text = fs::read_to_string(&out).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 5);
+    assert_eq!(json[0]["customer_id"], "00042");
+    assert!(
+        text.contains("\"monetary\":45.50,"),
+        "money keeps its digits: {text}"
+    );
+
+    // A failing run leaves the previous file exactly as it was.
+    let before = fs::read(&out).unwrap();
+    failure_of(
+        &[
+            "customers",
+            &path("bad_date.csv"),
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        1,
+    );
+    assert_eq!(fs::read(&out).unwrap(), before);
+    // And leaves no temporary file behind.
+    let names: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+}
+
+#[test]
+fn output_to_missing_directory_fails_cleanly() {
+    let err = failure_of(
+        &[
+            "customers",
+            &path("hand_computed.csv"),
+            "-o",
+            "/nonexistent-dir/x.csv",
+        ],
+        1,
+    );
+    assert!(err.contains("cannot write /nonexistent-dir/x.csv"), "{err}");
+}
+
+#[test]
+fn sort_option() {
+    let out = stdout_of(&["customers", &path("hand_computed.csv"), "--sort=-monetary"]);
+    let ids: Vec<&str> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(ids, ["C02", "C01", "C04", "C06", "00042"]);
+    let out = stdout_of(&[
+        "customers",
+        &path("hand_computed.csv"),
+        "--sort",
+        "segment,recency_days",
+    ]);
+    let ids: Vec<&str> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(ids, ["C02", "C01", "C04", "C06", "00042"]);
+    let err = failure_of(
+        &["customers", &path("hand_computed.csv"), "--sort", "money"],
+        2,
+    );
+    assert!(err.contains("unknown sort column"), "{err}");
+}
+
+// --since 2025-02-01 keeps orders dated 2025-02-01 or later:
+//   C01: O2 40.00, O3 -10.00 -> f 1, first = last = 03-01, 30.00
+//   C02: all four (first 02-01) -> f 4, 200.30; C04: 20.00; C06: 0 + 12.34
+//   00042 and C05 fall out entirely.
+#[test]
+fn since_until_window() {
+    let out = stdout_of(&[
+        "customers",
+        &path("hand_computed.csv"),
+        "--since",
+        "2025-02-01",
+        "-q",
+    ]);
+    let firsts: Vec<String> = out
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            format!("{}:{}:{}:{}", f[0], f[1], f[4], f[5])
+        })
+        .collect();
+    assert_eq!(
+        firsts,
+        [
+            "C01:2025-03-01:1:30.00",
+            "C02:2025-02-01:4:200.30",
+            "C04:2025-03-10:1:20.00",
+            "C06:2025-02-25:1:12.34"
+        ]
+    );
+    // --until 2025-01-31: only C01's O1 (15.50) and 00042 (5.00); as_of = 2025-01-11.
+    let out = stdout_of(&[
+        "customers",
+        &path("hand_computed.csv"),
+        "--until",
+        "2025-01-31",
+        "-q",
+    ]);
+    assert_text_eq(
+        "\
+customer_id,first_order,last_order,recency_days,frequency,monetary,r,f,m,fm,rfm,segment
+00042,2024-12-01,2024-12-01,41,1,5.00,1,1,1,1,111,Lost
+C01,2025-01-10,2025-01-10,1,1,15.50,3,1,3,2,313,Need Attention
+",
+        &out,
+    );
+}
+
+// --as-of 2025-03-01: only orders dated before it count. C01 keeps O1 only (O2 is on
+// 03-01), C02 keeps O4, O5, C04 falls out, C06 keeps O12. recency from 03-01.
+#[test]
+fn as_of_cuts_later_orders() {
+    let out = stdout_of(&[
+        "customers",
+        &path("hand_computed.csv"),
+        "--as-of",
+        "2025-03-01",
+    ]);
+    let rows: Vec<String> = out
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            format!("{}:{}:{}:{}", f[0], f[3], f[4], f[5])
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "00042:90:1:5.00",
+            "C01:50:1:15.50",
+            "C02:14:2:200.00",
+            "C06:4:1:12.34"
+        ]
+    );
+}
+
+#[test]
+fn all_formats_carry_the_same_rows() {
+    let csv = stdout_of(&["customers", &path("hand_computed.csv"), "-f", "csv"]);
+    let tsv = stdout_of(&["customers", &path("hand_computed.csv"), "-f", "tsv"]);
+    assert_text_eq(&csv.replace(',', "\t"), &tsv);
+    let ndjson = stdout_of(&["customers", &path("hand_computed.csv"), "-f", "ndjson"]);
+    let json = stdout_of(&["customers", &path("hand_computed.csv"), "-f", "json"]);
+    let from_nd: Vec<serde_json::Value> = ndjson
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let from_json: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    assert_eq!(from_nd, from_json);
+    assert_eq!(from_json.len(), csv.lines().count() - 1);
+    assert_eq!(from_json[2]["rfm"], "455");
+    assert_eq!(from_json[2]["segment"], "Champions");
+    let summary: serde_json::Value = serde_json::from_str(&stdout_of(&[
+        "summary",
+        &path("hand_computed.csv"),
+        "-f",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(summary["as_of"], "2025-03-11");
+    assert_eq!(summary["segments"].as_array().unwrap().len(), 11);
+    assert_eq!(summary["total"]["customers"], 5);
+    assert_eq!(summary["total"]["revenue"].as_f64(), Some(283.14));
+    assert!(summary["segments"][3]["avg_monetary"].is_null());
+}
+
+#[test]
+fn table_color_follows_the_flag() {
+    let plain = stdout_of(&["summary", &path("hand_computed.csv"), "-f", "table"]);
+    assert!(!plain.contains('\u{1b}'));
+    assert!(plain.contains("Total"));
+    let colored = stdout_of(&[
+        "summary",
+        &path("hand_computed.csv"),
+        "-f",
+        "table",
+        "--color",
+        "always",
+    ]);
+    assert!(colored.contains('\u{1b}'));
+}
+
+#[test]
+fn closed_stdout_is_success() {
+    // Enough rows that the pipe is closed before rfm finishes writing.
+    use std::process::{Command, Stdio};
+    let big = tempfile::NamedTempFile::new().unwrap();
+    let mut text = String::from("customer_id,order_date,amount\n");
+    for i in 0..200_000 {
+        text.push_str(&format!("c{i},2025-01-{:02},1.00\n", i % 28 + 1));
+    }
+    fs::write(big.path(), text).unwrap();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("rfm"))
+        .args(["customers", "-q"])
+        .arg(big.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+// ---- bad input: one-line errors, exit 1, nothing on stdout ----
+
+#[test]
+fn missing_file() {
+    let err = failure_of(&["customers", "no/such/orders.csv"], 1);
+    assert!(err.contains("cannot open no/such/orders.csv"), "{err}");
+}
+
+#[test]
+fn empty_and_header_only_files() {
+    let err = failure_of(&["customers", &path("empty.csv")], 1);
+    assert!(err.contains("empty.csv is empty"), "{err}");
+    let err = failure_of(&["customers", &path("header_only.csv")], 1);
+    assert!(err.contains("header but no data rows"), "{err}");
+}
+
+#[test]
+fn missing_column_lists_columns_and_flag() {
+    let err = failure_of(&["customers", &path("missing_column.csv")], 1);
+    assert!(err.contains("no order date column"), "{err}");
+    assert!(err.contains("customer_id, day, amount"), "{err}");
+    assert!(err.contains("--date"), "{err}");
+    let err = failure_of(
+        &["customers", &path("missing_column.csv"), "--date", "when"],
+        1,
+    );
+    assert!(err.contains("--date 'when' is not a column"), "{err}");
+}
+
+#[test]
+fn bad_date_names_file_line_column_value() {
+    let err = failure_of(&["customers", &path("bad_date.csv")], 1);
+    assert!(err.contains("bad_date.csv:3:"), "{err}");
+    assert!(err.contains("column 'order_date'"), "{err}");
+    assert!(err.contains("'2025-13-01'"), "{err}");
+    assert!(err.contains("--date-format"), "{err}");
+}
+
+#[test]
+fn bad_amount_and_ragged_rows() {
+    let err = failure_of(&["customers", &path("bad_amount.csv")], 1);
+    assert!(
+        err.contains("bad_amount.csv:4:") && err.contains("'12,50'"),
+        "{err}"
+    );
+    let err = failure_of(&["customers", &path("ragged.csv")], 1);
+    assert!(
+        err.contains("ragged.csv:3:") && err.contains("row has 2 fields, the header has 3"),
+        "{err}"
+    );
+}
+
+#[test]
+fn invalid_utf8() {
+    let err = failure_of(&["customers", &path("invalid_utf8.csv")], 1);
+    assert!(
+        err.contains("invalid_utf8.csv:3:") && err.contains("not valid UTF-8"),
+        "{err}"
+    );
+}
+
+#[test]
+fn no_purchases() {
+    let err = failure_of(&["customers", &path("no_purchases.csv")], 1);
+    assert!(err.contains("no customer has a purchase"), "{err}");
+}
+
+#[test]
+fn skip_bad_rows_and_rejects_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let rejects = dir.path().join("rejects.csv");
+    let out = rfm()
+        .args(["customers", &path("bad_amount.csv"), "--rejects"])
+        .arg(&rejects)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 4, "a, b and d are scored: {stdout}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("skipped 1 bad row"), "{stderr}");
+    let written = fs::read_to_string(&rejects).unwrap();
+    let mut lines = written.lines();
+    assert_eq!(
+        lines.next(),
+        Some("file,line,reason,customer_id,order_date,amount")
+    );
+    let row = lines.next().unwrap();
+    assert!(
+        row.contains(",4,") && row.ends_with(",c,2025-01-03,\"12,50\""),
+        "{row}"
+    );
+    assert_eq!(lines.next(), None);
+
+    let out = rfm()
+        .args(["customers", &path("ragged.csv"), "--skip-bad-rows"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 3);
+}
+
+// ---- usage errors: exit 2 ----
+
+#[test]
+fn usage_errors_exit_2() {
+    failure_of(
+        &[
+            "customers",
+            "--amount",
+            "a",
+            "--quantity",
+            "q",
+            "--price",
+            "p",
+            "x.csv",
+        ],
+        2,
+    );
+    failure_of(&["customers", "--quantity", "q", "x.csv"], 2);
+    failure_of(&["customers", "--format", "xml", "x.csv"], 2);
+    let err = failure_of(
+        &[
+            "customers",
+            "--as-of",
+            "31/12/2025",
+            &path("hand_computed.csv"),
+        ],
+        2,
+    );
+    assert!(err.contains("--as-of"), "{err}");
+    let err = failure_of(
+        &[
+            "customers",
+            "--date-format",
+            "%d/%m",
+            &path("hand_computed.csv"),
+        ],
+        2,
+    );
+    assert!(err.contains("--date-format"), "{err}");
+    let err = failure_of(
+        &[
+            "summary",
+            "--excel",
+            "-f",
+            "json",
+            &path("hand_computed.csv"),
+        ],
+        2,
+    );
+    assert!(err.contains("--excel"), "{err}");
+    failure_of(&["frobnicate"], 2);
+}
+
+#[test]
+fn completions_and_man_page() {
+    let bash = stdout_of(&["completions", "bash"]);
+    assert!(bash.contains("--decimal-comma") && bash.contains("customers"));
+    let man = stdout_of(&["man"]);
+    assert!(
+        man.contains(".TH rfm") || man.contains(".TH RFM"),
+        "{}",
+        &man[..200.min(man.len())]
+    );
+}

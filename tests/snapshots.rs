@@ -1,0 +1,42 @@
+//! Snapshot tests of every output format (insta), on the hand-computed
+//! fixture whose values tests/cli.rs checks independently. These pin the
+//! *shape* of each format (layout, quoting, alignment, envelope); the values
+//! themselves are asserted by hand elsewhere.
+
+mod common;
+
+use common::{fixture, stdout_of};
+
+fn run(command: &str, extra: &[&str]) -> String {
+    let path = fixture("hand_computed.csv");
+    let mut args = vec![command, path.to_str().unwrap(), "-q"];
+    args.extend_from_slice(extra);
+    stdout_of(&args)
+}
+
+#[test]
+fn customers_formats() {
+    for format in ["table", "csv", "tsv", "json", "ndjson"] {
+        insta::assert_snapshot!(
+            format!("customers_{format}"),
+            run("customers", &["-f", format])
+        );
+    }
+    insta::assert_snapshot!("customers_excel", run("customers", &["--excel"]));
+}
+
+#[test]
+fn summary_formats() {
+    for format in ["table", "csv", "tsv", "json", "ndjson"] {
+        insta::assert_snapshot!(format!("summary_{format}"), run("summary", &["-f", format]));
+    }
+    insta::assert_snapshot!("summary_excel", run("summary", &["--excel"]));
+}
+
+#[test]
+fn summary_table_in_colour() {
+    insta::assert_snapshot!(
+        "summary_table_color",
+        run("summary", &["-f", "table", "--color", "always"])
+    );
+}
