@@ -183,7 +183,17 @@ fn find_column(
             .collect();
         return match matches.as_slice() {
             [i] => Ok(Some(*i)),
-            _ => Err(InputError::UnknownColumn {
+            [_, _, ..] => Err(InputError::AmbiguousColumn {
+                file: file.to_owned(),
+                flag,
+                name: given.to_owned(),
+                matches: matches
+                    .iter()
+                    .map(|&i| header[i].as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+            [] => Err(InputError::UnknownColumn {
                 file: file.to_owned(),
                 flag,
                 name: given.to_owned(),

@@ -6,8 +6,9 @@
 //! late-evening orders to another day). Dates are held as days since
 //! 1970-01-01 (`i32`), which is what the aggregation works on.
 
-use chrono::NaiveDate;
 use chrono::format::{Item, StrftimeItems};
+use chrono::{FixedOffset, NaiveDate, TimeZone};
+use std::fmt::Write;
 use thiserror::Error;
 
 /// Days since 1970-01-01 of the proleptic Gregorian calendar.
@@ -40,15 +41,23 @@ pub enum DateError {
 
 impl DateFormat {
     /// Checks a strftime pattern up front, so a typo is a usage error and not
-    /// an error on every row.
+    /// an error on every row: the pattern must format a known date-time and
+    /// read the same calendar date back (this rejects patterns without a year,
+    /// month or day, `%s`, and literal `%%Y`).
     pub fn strftime(pattern: &str) -> Result<DateFormat, String> {
         if StrftimeItems::new(pattern).any(|item| matches!(item, Item::Error)) {
             return Err(format!("'{pattern}' is not a valid strftime pattern"));
         }
-        let has = |specs: &[&str]| specs.iter().any(|s| pattern.contains(s));
-        if !has(&["%Y", "%y", "%G", "%F", "%D", "%x", "%+", "%s", "%C"]) {
+        let probe = FixedOffset::east_opt(3600)
+            .and_then(|tz| tz.with_ymd_and_hms(2001, 2, 3, 4, 5, 6).single())
+            .ok_or("internal: probe date")?;
+        let mut text = String::new();
+        let round_trip = write!(text, "{}", probe.format(pattern))
+            .ok()
+            .and_then(|()| NaiveDate::parse_from_str(&text, pattern).ok());
+        if round_trip != Some(probe.date_naive()) {
             return Err(format!(
-                "'{pattern}' has no year (%Y, %y, %F, ...); a date needs a year, a month and a day"
+                "'{pattern}' does not read back as a calendar date; it needs a year, a month and a day (e.g. '%d/%m/%Y')"
             ));
         }
         Ok(DateFormat::Strftime(pattern.to_owned()))
@@ -128,12 +137,17 @@ fn is_iso_time(rest: &str) -> bool {
     };
     let clock_ok = match parts.as_slice() {
         [h, m] => two_digits(h, 23) && two_digits(m, 59) && frac.is_none(),
-        [h, m, s] => two_digits(h, 24) && two_digits(m, 59) && two_digits(s, 60),
+        // 24:00:00 is ISO's end of day; 60 seconds a leap second.
+        [h, m, s] if *h == "24" => {
+            *m == "00" && *s == "00" && frac.is_none_or(|f| f.bytes().all(|b| b == b'0'))
+        }
+        [h, m, s] => two_digits(h, 23) && two_digits(m, 59) && two_digits(s, 60),
         _ => false,
     };
     let frac_ok = frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()));
     let zone_ok = match zone {
         "" | "Z" | "z" => true,
+        z if z.starts_with(['Z', 'z']) => false,
         z => {
             let z = &z[1..];
             let digits: String = z.chars().filter(|c| *c != ':').collect();
@@ -190,6 +204,10 @@ mod tests {
             "2011-12-09 8:26",
             "2011-12-09x",
             "2011-12-09 25:00",
+            "2011-12-09 24:59:60",
+            "2011-12-09T08:26Z05",
+            "2011-12-09T08:26:00+1",
+            "2011-12-09\u{e9}",
             "20111209",
         ] {
             assert_eq!(iso(s), Err(DateError::NotIso), "{s}");
@@ -215,9 +233,32 @@ mod tests {
 
     #[test]
     fn strftime_pattern_checks() {
-        assert!(DateFormat::strftime("%d/%m/%Q").is_err());
-        assert!(DateFormat::strftime("%d/%m").is_err());
-        assert!(DateFormat::strftime("%F").is_ok());
+        for bad in [
+            "%d/%m/%Q",
+            "%d/%m",
+            "%Y",
+            "%Y-%m",
+            "%s",
+            "%%Y-%m-%d",
+            "%H:%M",
+        ] {
+            assert!(DateFormat::strftime(bad).is_err(), "{bad}");
+        }
+        for good in [
+            "%F",
+            "%d/%m/%Y",
+            "%d.%m.%y",
+            "%Y-%m-%dT%H:%M:%S%z",
+            "%e %b %Y",
+            "%m/%d/%Y %I:%M %p",
+        ] {
+            assert!(DateFormat::strftime(good).is_ok(), "{good}");
+        }
+        let f = DateFormat::strftime("%Y-%m-%dT%H:%M:%S%z").unwrap();
+        assert_eq!(
+            f.parse("2025-03-01T23:30:00-0500").map(from_day),
+            Ok(ymd(2025, 3, 1))
+        );
     }
 
     #[test]

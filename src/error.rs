@@ -101,7 +101,9 @@ pub enum InputError {
         message: String,
     },
     /// Amounts whose sum would not fit the exact 64-bit representation.
-    #[error("{file}:{line}: amounts too large to add up exactly at {scale} decimals")]
+    #[error(
+        "{file}:{line}: amounts too large to add up exactly at {scale} decimals (the {scale} decimals come from {scale_source}; round that column to fewer decimals)"
+    )]
     Overflow {
         /// The file.
         file: String,
@@ -109,6 +111,40 @@ pub enum InputError {
         line: u64,
         /// The common scale at that point.
         scale: u8,
+        /// The value that set the scale, as `file:line: 'value'`.
+        scale_source: String,
+    },
+    /// More distinct customers or orders than the 32-bit dictionary holds.
+    #[error("more than 4,294,967,295 distinct {what}; split the input")]
+    TooMany {
+        /// `customers` or `orders`.
+        what: &'static str,
+    },
+    /// Every row was dropped or rejected.
+    #[error(
+        "no usable rows: of {rows} rows, {missing_customer} have no customer id and {rejected} were rejected{first}"
+    )]
+    NoUsableRows {
+        /// Data rows read.
+        rows: u64,
+        /// Rows without a customer id.
+        missing_customer: u64,
+        /// Rows rejected by --skip-bad-rows.
+        rejected: u64,
+        /// The first rejected row, as `; first bad row: ...`.
+        first: String,
+    },
+    /// A flag's column name matches several columns once case and spaces are ignored.
+    #[error("{file}: {flag} '{name}' matches several columns ({matches}); give the exact name")]
+    AmbiguousColumn {
+        /// The file.
+        file: String,
+        /// The flag.
+        flag: &'static str,
+        /// The name given.
+        name: String,
+        /// The matching columns.
+        matches: String,
     },
     /// Nobody bought anything.
     #[error("no customer has a purchase (an order totalling more than zero){detail}")]

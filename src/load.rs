@@ -35,6 +35,8 @@ pub struct LoadSettings {
     pub date_format: DateFormat,
     /// `--skip-bad-rows` (or `--rejects`).
     pub skip_bad_rows: bool,
+    /// Keep every rejected row for `--rejects` (otherwise only the first).
+    pub keep_rejected: bool,
     /// Show a progress bar on stderr.
     pub progress: bool,
 }
@@ -89,6 +91,10 @@ pub struct LoadReport {
     /// Rows without a customer id (dropped).
     pub missing_customer: u64,
     /// Rows skipped with `--skip-bad-rows`.
+    pub rejected_count: u64,
+    /// The first skipped row, for the note.
+    pub first_rejected: Option<Rejected>,
+    /// Every skipped row, when [`LoadSettings::keep_rejected`] is set.
     pub rejected: Vec<Rejected>,
 }
 
@@ -106,11 +112,22 @@ pub fn load(
     on_columns: &mut dyn FnMut(&ColumnMap, u8),
 ) -> Result<(OrderLines, LoadReport), InputError> {
     let bar = input::progress_bar(&settings.paths, settings.progress);
+    let result = load_all(settings, on_columns, &bar);
+    // Cleared on errors too, so no stale bar stays above the message.
+    bar.finish_and_clear();
+    result
+}
+
+fn load_all(
+    settings: &LoadSettings,
+    on_columns: &mut dyn FnMut(&ColumnMap, u8),
+    bar: &indicatif::ProgressBar,
+) -> Result<(OrderLines, LoadReport), InputError> {
     let mut state = State::default();
     let mut report = LoadReport::default();
     let mut first: Option<(String, Vec<String>, ColumnMap)> = None;
     for path in &settings.paths {
-        let opened = input::open(path, &bar)?;
+        let opened = input::open(path, bar)?;
         let file = opened.name;
         let read_err = |source| InputError::Read {
             file: file.clone(),
@@ -159,7 +176,7 @@ pub fn load(
         while read_record(&mut csv, &mut record, &file)? {
             rows += 1;
             let line = record.position().map_or(0, |p| p.line());
-            match state.push(&record, &map, settings) {
+            match state.push(&record, &map, settings, &file, line) {
                 Ok(()) => {}
                 Err(Problem::Row(problem)) => {
                     if !settings.skip_bad_rows {
@@ -169,28 +186,36 @@ pub fn load(
                             problem,
                         });
                     }
-                    report.rejected.push(Rejected {
-                        file: file.clone(),
-                        line,
-                        reason: problem.to_string(),
-                        fields: record
-                            .iter()
-                            .map(|f| String::from_utf8_lossy(f).into_owned())
-                            .collect(),
-                    });
+                    report.rejected_count += 1;
+                    if report.first_rejected.is_none() || settings.keep_rejected {
+                        let rejected = Rejected {
+                            file: file.clone(),
+                            line,
+                            reason: problem.to_string(),
+                            fields: record
+                                .iter()
+                                .map(|f| String::from_utf8_lossy(f).into_owned())
+                                .collect(),
+                        };
+                        if settings.keep_rejected {
+                            report.rejected.push(rejected.clone());
+                        }
+                        report.first_rejected.get_or_insert(rejected);
+                    }
                 }
                 Err(Problem::Overflow) => {
                     return Err(InputError::Overflow {
                         file,
                         line,
                         scale: state.columns.scale,
+                        scale_source: state.scale_source.clone().unwrap_or_default(),
                     });
                 }
+                Err(Problem::TooMany(what)) => return Err(InputError::TooMany { what }),
             }
         }
         report.files.push((file, rows));
     }
-    bar.finish_and_clear();
     if report.rows() == 0 {
         let file = match report.files.as_slice() {
             [(only, _)] => only.clone(),
@@ -199,6 +224,19 @@ pub fn load(
         return Err(InputError::NoRows { file });
     }
     report.missing_customer = state.missing_customer;
+    if state.columns.customer.is_empty() {
+        let first = report
+            .first_rejected
+            .as_ref()
+            .map(|r| format!("; first bad row: {}:{}: {}", r.file, r.line, r.reason))
+            .unwrap_or_default();
+        return Err(InputError::NoUsableRows {
+            rows: report.rows(),
+            missing_customer: report.missing_customer,
+            rejected: report.rejected_count,
+            first,
+        });
+    }
     let lines = OrderLines {
         customer_ids: state.customer_ids,
         columns: state.columns,
@@ -248,6 +286,7 @@ fn decode_header(record: &ByteRecord, file: &str) -> Result<Vec<String>, InputEr
 enum Problem {
     Row(RowProblem),
     Overflow,
+    TooMany(&'static str),
 }
 
 impl From<RowProblem> for Problem {
@@ -266,6 +305,8 @@ struct State {
     columns: OrderColumns,
     /// Sum of |amount| so far: while it fits an i64, no sum of amounts can overflow.
     abs_sum: i128,
+    /// Where the current scale came from (`file:line: 'value'`), for messages.
+    scale_source: Option<String>,
     missing_customer: u64,
 }
 
@@ -275,6 +316,8 @@ impl State {
         record: &ByteRecord,
         map: &ColumnMap,
         settings: &LoadSettings,
+        file: &str,
+        line: u64,
     ) -> Result<(), Problem> {
         let expected = map.header.len();
         if record.len() != expected {
@@ -330,11 +373,23 @@ impl State {
             None => None,
         };
         // All fields are valid: from here on the row is kept.
+        if amount.scale > self.columns.scale {
+            let shown = match map.amount {
+                AmountColumns::Amount(i) => text(i).unwrap_or_default().to_owned(),
+                AmountColumns::QuantityPrice { quantity, price } => format!(
+                    "{} x {}",
+                    text(quantity).unwrap_or_default(),
+                    text(price).unwrap_or_default()
+                ),
+            };
+            self.scale_source = Some(format!("{file}:{line}: '{shown}'"));
+        }
         self.push_amount(amount)?;
         let code = match self.customer_codes.get(customer) {
             Some(&code) => code,
             None => {
-                let code = self.customer_ids.len() as u32;
+                let code = u32::try_from(self.customer_ids.len())
+                    .map_err(|_| Problem::TooMany("customers"))?;
                 self.customer_ids.push(customer.to_owned());
                 self.customer_codes.insert(customer.to_owned(), code);
                 code
@@ -344,11 +399,11 @@ impl State {
         self.columns.date.push(date);
         if let Some(order) = order {
             let code = if order.is_empty() {
-                self.fresh_order()
+                self.fresh_order()?
             } else if let Some(&code) = self.order_codes.get(order) {
                 code
             } else {
-                let code = self.fresh_order();
+                let code = self.fresh_order()?;
                 self.order_codes.insert(order.to_owned(), code);
                 code
             };
@@ -357,10 +412,10 @@ impl State {
         Ok(())
     }
 
-    fn fresh_order(&mut self) -> u32 {
+    fn fresh_order(&mut self) -> Result<u32, Problem> {
         let code = self.next_order;
-        self.next_order += 1;
-        code
+        self.next_order = code.checked_add(1).ok_or(Problem::TooMany("orders"))?;
+        Ok(code)
     }
 
     /// Appends an amount at the common scale, raising the scale of everything

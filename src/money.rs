@@ -22,6 +22,10 @@ use thiserror::Error;
 /// The largest number of decimals an amount may carry.
 pub const MAX_SCALE: u8 = 18;
 
+/// The largest number of significant digits an amount may carry (so that
+/// its mantissa always fits an `i64`).
+pub const MAX_DIGITS: usize = 18;
+
 /// Which character separates the integer part from the decimals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DecimalSeparator {
@@ -64,7 +68,7 @@ pub enum AmountError {
     #[error("not a number with a decimal comma (amounts look like 1,234.56: drop --decimal-comma)")]
     NeedsDecimalPoint,
     /// More digits than an exact 64-bit mantissa holds.
-    #[error("too many digits (at most 18 significant digits)")]
+    #[error("too many digits (at most 18 significant digits and 18 decimals)")]
     TooManyDigits,
 }
 
@@ -119,9 +123,67 @@ fn is_space(c: char) -> bool {
     c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}'
 }
 
-/// A currency marker: `$`, `€`, `£`, `EUR`, `kr`, `R$`, ...
-fn is_currency(c: char) -> bool {
-    c == '$' || c.is_alphabetic() || (!c.is_ascii() && !is_space(c))
+/// `$`, `¢`, `£`, `¤`, `¥` and the Unicode currency-symbol block (`€`, `₹`, `₽`, ...).
+fn is_currency_symbol(c: char) -> bool {
+    matches!(c, '$' | '¢' | '£' | '¤' | '¥' | '\u{20a0}'..='\u{20cf}')
+}
+
+/// Characters that belong to the number itself (digits, signs, separators).
+fn is_number_char(c: char) -> bool {
+    c.is_ascii_digit()
+        || matches!(c, '+' | '-' | '\u{2212}' | '(' | ')' | '.' | ',' | '\'')
+        || is_space(c)
+}
+
+/// Local currency abbreviations that are not three-letter ISO codes.
+const LOCAL_CURRENCIES: &[&str] = &[
+    "kr", "kč", "zł", "ft", "lei", "lv", "лв", "руб", "fr", "rs", "din",
+];
+
+/// Whether a run of non-number characters next to the number is a currency:
+/// one symbol (`€`), a symbol with up to three letters (`R$`, `US$`), an
+/// upper-case three-letter code (`EUR`) or a known local abbreviation (`kr`).
+/// Anything else (`pcs`, `k`, `e`, `CR`) makes the field not a number.
+fn is_currency(token: &str) -> bool {
+    let symbols = token.chars().filter(|&c| is_currency_symbol(c)).count();
+    let letters: String = token.chars().filter(|c| c.is_alphabetic()).collect();
+    if symbols + letters.chars().count() != token.chars().count() {
+        return false;
+    }
+    match (symbols, letters.chars().count()) {
+        (1, 0..=3) => true,
+        (0, 3) if letters.chars().all(|c| c.is_ascii_uppercase()) => true,
+        (0, _) => LOCAL_CURRENCIES.contains(&letters.to_lowercase().as_str()),
+        _ => false,
+    }
+}
+
+/// Splits a leading currency token off `body`: `Ok(None)` when there is none.
+fn leading_currency(body: &str) -> Result<Option<&str>, AmountError> {
+    let end = body.find(is_number_char).unwrap_or(body.len());
+    if end == 0 {
+        return Ok(None);
+    }
+    if is_currency(&body[..end]) {
+        Ok(Some(&body[end..]))
+    } else {
+        Err(AmountError::NotANumber)
+    }
+}
+
+/// Splits a trailing currency token off `body`: `Ok(None)` when there is none.
+fn trailing_currency(body: &str) -> Result<Option<&str>, AmountError> {
+    let start = body.rfind(is_number_char).map_or(0, |i| {
+        i + body[i..].chars().next().map_or(1, char::len_utf8)
+    });
+    if start == body.len() {
+        return Ok(None);
+    }
+    if is_currency(&body[start..]) {
+        Ok(Some(&body[..start]))
+    } else {
+        Err(AmountError::NotANumber)
+    }
 }
 
 fn parse_with(text: &str, separator: DecimalSeparator) -> Result<Decimal, AmountError> {
@@ -134,18 +196,19 @@ fn parse_with(text: &str, separator: DecimalSeparator) -> Result<Decimal, Amount
         body = inner;
     }
     // Peel currency markers and one sign off both ends, in any order
-    // (`-$1.00`, `$-1.00`, `1.00 EUR-`).
+    // (`-$1.00`, `$-1.00`, `1.00 EUR-`). U+2212 is the minus sign some
+    // spreadsheets write.
     loop {
         let before = body.len();
         body = body.trim_matches(is_space);
-        body = body.trim_start_matches(is_currency);
-        body = body.trim_end_matches(is_currency);
-        body = body.trim_matches(is_space);
-        for (strip, is_minus) in [('-', true), ('+', false)] {
-            if let Some(rest) = body
-                .strip_prefix(strip)
-                .or_else(|| body.strip_suffix(strip))
-            {
+        if let Some(rest) = leading_currency(body)? {
+            body = rest.trim_start_matches(is_space);
+        }
+        if let Some(rest) = trailing_currency(body)? {
+            body = rest.trim_end_matches(is_space);
+        }
+        for (sign, is_minus) in [('-', true), ('\u{2212}', true), ('+', false)] {
+            if let Some(rest) = body.strip_prefix(sign).or_else(|| body.strip_suffix(sign)) {
                 if signed {
                     return Err(AmountError::NotANumber);
                 }
@@ -172,20 +235,18 @@ fn parse_with(text: &str, separator: DecimalSeparator) -> Result<Decimal, Amount
         return Err(AmountError::NotANumber);
     }
     let frac = frac.trim_end_matches('0');
-    if frac.len() > MAX_SCALE as usize {
+    let significant = format!("{int_digits}{frac}");
+    if frac.len() > MAX_SCALE as usize || significant.trim_start_matches('0').len() > MAX_DIGITS {
         return Err(AmountError::TooManyDigits);
     }
+    // At most 18 significant digits: the mantissa fits an i64.
     let mut mantissa: i64 = 0;
-    for b in int_digits.bytes().chain(frac.bytes()) {
-        mantissa = mantissa
-            .checked_mul(10)
-            .and_then(|m| m.checked_add(i64::from(b - b'0')))
-            .ok_or(AmountError::TooManyDigits)?;
+    for b in significant.bytes() {
+        mantissa = mantissa * 10 + i64::from(b - b'0');
     }
     if negative {
         mantissa = -mantissa;
     }
-    // frac.len() <= MAX_SCALE was checked above.
     Ok(Decimal {
         mantissa,
         scale: frac.len() as u8,
@@ -193,7 +254,8 @@ fn parse_with(text: &str, separator: DecimalSeparator) -> Result<Decimal, Amount
 }
 
 /// Returns the integer digits without thousands separators, checking that
-/// groups are well formed (`1,234,567`: 1-3 digits, then groups of exactly 3).
+/// groups are well formed (`1,234,567`: 1-3 digits not starting with 0, then
+/// groups of exactly 3). `0,500` is therefore refused, not read as 500.
 fn strip_grouping(int_part: &str, separator: DecimalSeparator) -> Result<String, AmountError> {
     if int_part.bytes().all(|b| b.is_ascii_digit()) {
         return Ok(int_part.to_owned());
@@ -203,8 +265,8 @@ fn strip_grouping(int_part: &str, separator: DecimalSeparator) -> Result<String,
         .find(|c| !c.is_ascii_digit())
         .ok_or(AmountError::NotANumber)?;
     let allowed = match separator {
-        DecimalSeparator::Point => [',', ' ', '\u{a0}', '\u{202f}', '\''],
-        DecimalSeparator::Comma => ['.', ' ', '\u{a0}', '\u{202f}', '\''],
+        DecimalSeparator::Point => [',', ' ', '\u{a0}', '\u{202f}', '\u{2009}', '\''],
+        DecimalSeparator::Comma => ['.', ' ', '\u{a0}', '\u{202f}', '\u{2009}', '\''],
     };
     if !allowed.contains(&group_char) {
         return Err(AmountError::NotANumber);
@@ -212,7 +274,7 @@ fn strip_grouping(int_part: &str, separator: DecimalSeparator) -> Result<String,
     let mut digits = String::with_capacity(int_part.len());
     for (i, group) in int_part.split(group_char).enumerate() {
         let ok_len = if i == 0 {
-            (1..=3).contains(&group.len())
+            (1..=3).contains(&group.len()) && !group.starts_with('0')
         } else {
             group.len() == 3
         };
@@ -343,6 +405,46 @@ mod tests {
         assert_eq!(p("1e5"), Err(AmountError::NotANumber));
         assert_eq!(p("12 34"), Err(AmountError::NotANumber));
         assert_eq!(p("99999999999999999999"), Err(AmountError::TooManyDigits));
+        assert_eq!(p("1234567890123456789"), Err(AmountError::TooManyDigits));
+        assert_eq!(p("123456789012345678"), Ok((123456789012345678, 0)));
+        assert_eq!(p("0.0000000000000000001"), Err(AmountError::TooManyDigits));
+    }
+
+    #[test]
+    fn only_real_currency_markers_are_stripped() {
+        // Silently dropping these would change the value or its sign.
+        for bad in [
+            "5e",
+            "1.5k",
+            "12 pcs",
+            "abc12",
+            "25.00 CR",
+            "1\u{662}",
+            "\u{2013}12.00",
+            "12 %",
+        ] {
+            assert_eq!(p(bad), Err(AmountError::NotANumber), "{bad}");
+        }
+        assert_eq!(p("\u{2212}12.00"), Ok((-12, 0)), "U+2212 is a minus sign");
+        assert_eq!(p("US$ 5"), Ok((5, 0)));
+        assert_eq!(p("12.50 USD"), Ok((125, 1)));
+        assert_eq!(c("1.234,50 kr"), Ok((12345, 1)));
+        assert_eq!(c("99,90 z\u{142}"), Ok((999, 1)));
+        assert_eq!(
+            p("\u{20b9}1,00,000"),
+            Err(AmountError::NotANumber),
+            "lakh grouping is not 3-digit"
+        );
+    }
+
+    #[test]
+    fn leading_zero_groups_are_not_thousands() {
+        // 0,500 in a decimal-comma file read without the flag must not become 500.
+        assert_eq!(p("0,500"), Err(AmountError::NeedsDecimalComma));
+        assert_eq!(p("00,125"), Err(AmountError::NeedsDecimalComma));
+        assert_eq!(c("0.250"), Err(AmountError::NeedsDecimalPoint));
+        assert_eq!(p("1,000"), Ok((1000, 0)));
+        assert_eq!(c("1\u{2009}234,5"), Ok((12345, 1)));
     }
 
     #[test]

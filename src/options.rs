@@ -143,10 +143,20 @@ pub fn resolve(
         }
     };
     if output.excel && format != Format::Csv {
+        let why = if output.format.is_some() {
+            "--format"
+        } else {
+            "the -o file name"
+        };
         return Err(UsageError(format!(
-            "--excel applies to CSV output, not --format {}",
+            "--excel writes CSV, but {why} asks for {}",
             format_name(format)
         )));
+    }
+    if input.rejects.as_ref().is_some_and(|p| p.as_os_str() == "-") {
+        return Err(UsageError(
+            "--rejects needs a file name: stdout carries the results".into(),
+        ));
     }
     let to_terminal = out_path.is_none() && env.stdout_tty;
     let color = match output.color {
@@ -173,6 +183,7 @@ pub fn resolve(
             },
             date_format,
             skip_bad_rows: input.skip_bad_rows || input.rejects.is_some(),
+            keep_rejected: input.rejects.is_some(),
             progress: env.stderr_tty && !output.quiet,
         },
         params,
@@ -301,6 +312,9 @@ mod tests {
         assert!(resolve_args(&["rfm", "summary", "--delimiter", ";;"], &e).is_err());
         assert!(resolve_args(&["rfm", "summary", "--date-format", "%d/%m"], &e).is_err());
         assert!(resolve_args(&["rfm", "summary", "-", "-"], &e).is_err());
+        assert!(resolve_args(&["rfm", "summary", "--rejects", "-"], &e).is_err());
+        let err = resolve_args(&["rfm", "summary", "--excel", "-o", "r.json"], &e).unwrap_err();
+        assert!(err.0.contains("-o file name"), "{}", err.0);
     }
 
     #[test]

@@ -27,8 +27,7 @@ pub struct Analysis {
     pub stats: Stats,
 }
 
-/// Loads, aggregates and scores, printing notes as it goes, and writes
-/// `--rejects` when asked.
+/// Loads, aggregates and scores, printing notes as it goes.
 pub fn analyze(opts: &RunOptions, notes: &Notes) -> anyhow::Result<Analysis> {
     let (lines, report) = load::load(&opts.load, &mut |map, delimiter| {
         let shown = match delimiter {
@@ -40,9 +39,6 @@ pub fn analyze(opts: &RunOptions, notes: &Notes) -> anyhow::Result<Analysis> {
             map.describe()
         ));
     })?;
-    if let Some(path) = &opts.rejects {
-        output::write_rejects(path, &report.header, &report.rejected)?;
-    }
     note_load(&report, opts, notes);
 
     let scale = lines.columns.scale;
@@ -60,6 +56,20 @@ pub fn analyze(opts: &RunOptions, notes: &Notes) -> anyhow::Result<Analysis> {
     })
 }
 
+/// Emits the command's result, then `--rejects`: written only once the main
+/// output succeeded, so a failed run replaces neither file.
+pub fn emit(
+    opts: &RunOptions,
+    analysis: &Analysis,
+    data: &crate::render::Tabular,
+) -> anyhow::Result<()> {
+    output::emit(&opts.output, data)?;
+    if let Some(path) = &opts.rejects {
+        output::write_rejects(path, &analysis.load.header, &analysis.load.rejected)?;
+    }
+    Ok(())
+}
+
 fn note_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) {
     let names: Vec<&str> = report.files.iter().map(|(n, _)| n.as_str()).collect();
     notes.note(format_args!(
@@ -73,17 +83,17 @@ fn note_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) {
             count(report.missing_customer, "row")
         ));
     }
-    if !report.rejected.is_empty() {
+    if let Some(first) = &report.first_rejected {
         let whereto = match &opts.rejects {
             Some(p) => format!("written to {}", p.display()),
             None => "use --rejects FILE to see them".to_owned(),
         };
         notes.note(format_args!(
             "skipped {} ({whereto}); first: {}:{}: {}",
-            count(report.rejected.len() as u64, "bad row"),
-            report.rejected[0].file,
-            report.rejected[0].line,
-            report.rejected[0].reason
+            count(report.rejected_count, "bad row"),
+            first.file,
+            first.line,
+            first.reason
         ));
     }
 }

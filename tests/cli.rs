@@ -655,53 +655,48 @@ fn skip_bad_rows_and_rejects_file() {
 
 #[test]
 fn usage_errors_exit_2() {
-    failure_of(
-        &[
-            "customers",
+    let orders = path("hand_computed.csv");
+    // (arguments, text the message must contain)
+    let cases: [(&[&str], &str); 9] = [
+        (
+            &[
+                "customers",
+                "--amount",
+                "a",
+                "--quantity",
+                "q",
+                "--price",
+                "p",
+                &orders,
+            ],
             "--amount",
-            "a",
-            "--quantity",
-            "q",
-            "--price",
-            "p",
-            "x.csv",
-        ],
-        2,
-    );
-    failure_of(&["customers", "--quantity", "q", "x.csv"], 2);
-    failure_of(&["customers", "--format", "xml", "x.csv"], 2);
-    let err = failure_of(
-        &[
-            "customers",
-            "--as-of",
-            "31/12/2025",
-            &path("hand_computed.csv"),
-        ],
-        2,
-    );
-    assert!(err.contains("--as-of"), "{err}");
-    let err = failure_of(
-        &[
-            "customers",
+        ),
+        (&["customers", "--quantity", "q", &orders], "--price"),
+        (&["customers", "--format", "xml", &orders], "xml"),
+        (&["customers", "--as-of", "31/12/2025", &orders], "--as-of"),
+        (
+            &[
+                "customers",
+                "--since",
+                "2025-02-01",
+                "--until",
+                "2025-01-01",
+                &orders,
+            ],
+            "--since",
+        ),
+        (
+            &["customers", "--date-format", "%d/%m", &orders],
             "--date-format",
-            "%d/%m",
-            &path("hand_computed.csv"),
-        ],
-        2,
-    );
-    assert!(err.contains("--date-format"), "{err}");
-    let err = failure_of(
-        &[
-            "summary",
-            "--excel",
-            "-f",
-            "json",
-            &path("hand_computed.csv"),
-        ],
-        2,
-    );
-    assert!(err.contains("--excel"), "{err}");
-    failure_of(&["frobnicate"], 2);
+        ),
+        (&["customers", "--delimiter", "::", &orders], "--delimiter"),
+        (&["summary", "--excel", "-f", "json", &orders], "--excel"),
+        (&["frobnicate"], "frobnicate"),
+    ];
+    for (args, expected) in cases {
+        let err = failure_of(args, 2);
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
 }
 
 #[test]
@@ -714,4 +709,84 @@ fn completions_and_man_page() {
         "{}",
         &man[..200.min(man.len())]
     );
+}
+
+#[test]
+fn rejects_file_is_not_replaced_when_the_run_fails() {
+    // no_purchases.csv loads fine but has no purchase: exit 1, and an existing
+    // rejects file from an earlier run stays as it was.
+    let dir = tempfile::tempdir().unwrap();
+    let rejects = dir.path().join("rejects.csv");
+    fs::write(&rejects, "previous run\n").unwrap();
+    failure_of(
+        &[
+            "customers",
+            &path("no_purchases.csv"),
+            "--rejects",
+            rejects.to_str().unwrap(),
+        ],
+        1,
+    );
+    assert_eq!(fs::read_to_string(&rejects).unwrap(), "previous run\n");
+}
+
+#[test]
+fn all_rows_rejected_says_so() {
+    // A wrong --date-format with --skip-bad-rows rejects every row.
+    let err = failure_of(
+        &[
+            "customers",
+            &path("hand_computed.csv"),
+            "--skip-bad-rows",
+            "--date-format",
+            "%d/%m/%Y",
+        ],
+        1,
+    );
+    assert!(
+        err.contains("no usable rows: of 15 rows, 1 have no customer id and 14 were rejected"),
+        "{err}"
+    );
+    assert!(
+        err.contains("first bad row:") && err.contains("hand_computed.csv:2"),
+        "{err}"
+    );
+}
+
+#[test]
+fn float_noise_amounts_name_their_source() {
+    // 0.30000000000000004 has 17 decimals; at that scale 1000.00 no longer fits 64 bits.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("noise.csv");
+    fs::write(
+        &p,
+        "customer_id,order_date,amount\na,2025-01-01,0.30000000000000004\nb,2025-01-02,1000.00\n",
+    )
+    .unwrap();
+    let err = failure_of(&["customers", p.to_str().unwrap()], 1);
+    assert!(
+        err.contains("noise.csv:3: amounts too large to add up exactly at 17 decimals"),
+        "{err}"
+    );
+    assert!(err.contains("noise.csv:2: '0.30000000000000004'"), "{err}");
+}
+
+#[test]
+fn unicode_minus_and_unknown_suffixes() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("signs.csv");
+    // U+2212 MINUS SIGN is a minus; "CR" is not a currency and must not be dropped.
+    fs::write(
+        &p,
+        "customer_id,order_date,amount\na,2025-01-01,10.00\na,2025-01-02,\u{2212}4.00\n",
+    )
+    .unwrap();
+    let out = stdout_of(&["customers", p.to_str().unwrap(), "-q"]);
+    assert!(
+        out.contains(",1,6.00,"),
+        "10.00 - 4.00 with one purchase: {out}"
+    );
+    fs::write(&p, "customer_id,order_date,amount\na,2025-01-01,25.00 CR\n").unwrap();
+    let err = failure_of(&["customers", p.to_str().unwrap()], 1);
+    assert!(err.contains("'25.00 CR'"), "{err}");
 }
