@@ -154,7 +154,8 @@ fn load_all(
         let map = match &first {
             None => {
                 let map = ColumnMap::resolve(&header, &settings.columns, &file)?;
-                on_columns(&map, delimiter);
+                // Printed with the bar hidden, so no stale bar line stays above it.
+                bar.suspend(|| on_columns(&map, delimiter));
                 report.columns = map.describe();
                 report.header = header.clone();
                 first = Some((file.clone(), header, map.clone()));

@@ -195,6 +195,7 @@ pub fn resolve(
             render: RenderOptions {
                 excel: output.excel,
                 color,
+                fit_terminal: to_terminal,
             },
             decimals: output.decimals,
         },

@@ -150,6 +150,8 @@ pub struct RenderOptions {
     pub excel: bool,
     /// Colour in the table format.
     pub color: bool,
+    /// Fit the table format to the terminal's width (stdout is a terminal).
+    pub fit_terminal: bool,
 }
 
 /// Writes a [`Tabular`] in one format.
@@ -163,6 +165,7 @@ pub fn renderer(format: Format, options: RenderOptions) -> Box<dyn Renderer> {
     match format {
         Format::Table => Box::new(TableRenderer {
             color: options.color,
+            fit_terminal: options.fit_terminal,
         }),
         Format::Csv if options.excel => Box::new(CsvRenderer::excel()),
         Format::Csv => Box::new(CsvRenderer::csv()),

@@ -5,13 +5,18 @@
 use super::{Renderer, Tabular, Value};
 use crate::money;
 use crate::segment::Segment;
-use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table, presets};
+use comfy_table::{
+    Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, Table, Width, presets,
+};
 use std::io::{self, Write};
 
 /// comfy-table output.
 pub struct TableRenderer {
     /// Colour segment names and bold the header.
     pub color: bool,
+    /// Wrap cells to fit the terminal; otherwise rows are never wrapped, so
+    /// the layout in files and pipes does not depend on a window size.
+    pub fit_terminal: bool,
 }
 
 fn segment_color(s: Segment) -> Color {
@@ -24,15 +29,18 @@ fn segment_color(s: Segment) -> Color {
     }
 }
 
+fn cell_text(v: &Value) -> String {
+    match v {
+        Value::Share { num, den } if *den > 0 => {
+            format!("{}%", money::format_quotient(num * 100, *den, 0, 1, '.'))
+        }
+        other => other.text('.').unwrap_or_else(|| "-".to_owned()),
+    }
+}
+
 impl TableRenderer {
     fn cell(&self, v: &Value) -> Cell {
-        let text = match v {
-            Value::Share { num, den } if *den > 0 => {
-                format!("{}%", money::format_quotient(num * 100, *den, 0, 1, '.'))
-            }
-            other => other.text('.').unwrap_or_else(|| "-".to_owned()),
-        };
-        let mut cell = Cell::new(text);
+        let mut cell = Cell::new(cell_text(v));
         if v.is_number() {
             cell = cell.set_alignment(CellAlignment::Right);
         }
@@ -46,13 +54,19 @@ impl TableRenderer {
 impl Renderer for TableRenderer {
     fn render(&self, data: &Tabular, out: &mut dyn Write) -> io::Result<()> {
         let mut table = Table::new();
-        table
-            .load_style(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Disabled);
+        table.load_style(presets::UTF8_FULL_CONDENSED);
+        if self.fit_terminal {
+            // comfy-table reads the terminal width itself. Values never wrap
+            // (each column is at least as wide as its widest value, set once
+            // the columns exist, below); only headers do.
+            table.set_content_arrangement(ContentArrangement::Dynamic);
+        } else {
+            table
+                .set_content_arrangement(ContentArrangement::Disabled)
+                .force_no_tty();
+        }
         if self.color {
             table.enforce_styling();
-        } else {
-            table.force_no_tty();
         }
         table.set_header(data.columns.iter().map(|c| {
             let cell = Cell::new(c);
@@ -67,6 +81,21 @@ impl Renderer for TableRenderer {
         }
         if let Some(total) = &data.total {
             table.add_row(total.iter().map(|v| self.cell(v)));
+        }
+        if self.fit_terminal {
+            let mut widths = vec![1u16; data.columns.len()];
+            for row in data.rows.iter().chain(&data.total) {
+                for (w, v) in widths.iter_mut().zip(row) {
+                    let len = u16::try_from(cell_text(v).chars().count()).unwrap_or(u16::MAX);
+                    // + 2 for the cell padding, which the constraint includes.
+                    *w = (*w).max(len.saturating_add(2));
+                }
+            }
+            table.set_constraints(
+                widths
+                    .into_iter()
+                    .map(|w| ColumnConstraint::LowerBoundary(Width::Fixed(w))),
+            );
         }
         // Align number columns' headers with their values.
         for (i, column) in table.column_iter_mut().enumerate() {
