@@ -34,6 +34,24 @@ pub enum InputError {
         /// The file.
         file: String,
     },
+    /// A UTF-16 file (Excel's "Unicode text").
+    #[error(
+        "{file} is UTF-16 encoded; convert it to UTF-8 first, e.g. iconv -f UTF-16 -t UTF-8 {file} > orders-utf8.csv"
+    )]
+    Utf16 {
+        /// The file.
+        file: String,
+    },
+    /// The header line is not UTF-8.
+    #[error(
+        "{file}:1: header column #{column} is not valid UTF-8 (convert the file, e.g. iconv -f WINDOWS-1252 -t UTF-8)"
+    )]
+    HeaderNotUtf8 {
+        /// The file.
+        file: String,
+        /// 1-based column number.
+        column: usize,
+    },
     /// A header and no rows.
     #[error("{file} has a header but no data rows")]
     NoRows {

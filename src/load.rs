@@ -137,6 +137,9 @@ fn load_all(
         if head.iter().all(|b| b.is_ascii_whitespace()) || head == b"\xef\xbb\xbf" {
             return Err(InputError::Empty { file });
         }
+        if head.starts_with(b"\xff\xfe") || head.starts_with(b"\xfe\xff") {
+            return Err(InputError::Utf16 { file });
+        }
         let delimiter = settings
             .delimiter
             .unwrap_or_else(|| input::sniff_delimiter(&head));
@@ -273,12 +276,9 @@ fn decode_header(record: &ByteRecord, file: &str) -> Result<Vec<String>, InputEr
         .map(|(i, field)| {
             std::str::from_utf8(field)
                 .map(|s| s.trim().to_owned())
-                .map_err(|_| InputError::BadRow {
+                .map_err(|_| InputError::HeaderNotUtf8 {
                     file: file.to_owned(),
-                    line: 1,
-                    problem: RowProblem::InvalidUtf8 {
-                        column: format!("#{}", i + 1),
-                    },
+                    column: i + 1,
                 })
         })
         .collect()

@@ -790,3 +790,39 @@ fn unicode_minus_and_unknown_suffixes() {
     let err = failure_of(&["customers", p.to_str().unwrap()], 1);
     assert!(err.contains("'25.00 CR'"), "{err}");
 }
+
+#[test]
+fn utf16_and_crlf_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(fixture("hand_computed.csv")).unwrap();
+    // Windows line endings read the same.
+    let crlf = dir.path().join("crlf.csv");
+    fs::write(&crlf, text.replace('\n', "\r\n")).unwrap();
+    assert_text_eq(
+        HAND_CUSTOMERS,
+        &stdout_of(&["customers", crlf.to_str().unwrap()]),
+    );
+    // Excel's "Unicode text" is UTF-16 with a byte-order mark.
+    let utf16 = dir.path().join("utf16.csv");
+    let mut bytes = vec![0xff, 0xfe];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    fs::write(&utf16, bytes).unwrap();
+    let err = failure_of(&["customers", utf16.to_str().unwrap()], 1);
+    assert!(
+        err.contains("utf16.csv is UTF-16 encoded") && err.contains("iconv"),
+        "{err}"
+    );
+    // A Latin-1 header names the column and does not suggest --skip-bad-rows.
+    let latin1 = dir.path().join("latin1.csv");
+    fs::write(
+        &latin1,
+        b"customer_id,order_date,montant_r\xe9gl\xe9\na,2025-01-01,1\n",
+    )
+    .unwrap();
+    let err = failure_of(&["customers", latin1.to_str().unwrap()], 1);
+    assert!(
+        err.contains("latin1.csv:1: header column #3 is not valid UTF-8"),
+        "{err}"
+    );
+    assert!(!err.contains("--skip-bad-rows"), "{err}");
+}
