@@ -12,6 +12,17 @@ fn path(name: &str) -> String {
     fixture(name).display().to_string()
 }
 
+/// The given fields of each data row of a CSV output, joined by ':'.
+fn pick(csv: &str, fields: &[usize]) -> Vec<String> {
+    csv.lines()
+        .skip(1)
+        .map(|line| {
+            let f: Vec<&str> = line.split(',').collect();
+            fields.iter().map(|&i| f[i]).collect::<Vec<_>>().join(":")
+        })
+        .collect()
+}
+
 // hand_computed.csv, by hand:
 //   C01: O1 (2025-01-10: 10.00 + 5.50), O2 (03-01: 40.00), O3 (03-05: -10.00, a return)
 //        -> 2 purchases, first 01-10, last 03-01, monetary 45.50
@@ -365,25 +376,30 @@ fn output_to_missing_directory_fails_cleanly() {
 
 #[test]
 fn sort_option() {
-    let out = stdout_of(&["customers", &path("hand_computed.csv"), "--sort=-monetary"]);
-    let ids: Vec<&str> = out
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').next().unwrap())
-        .collect();
-    assert_eq!(ids, ["C02", "C01", "C04", "C06", "00042"]);
-    let out = stdout_of(&[
-        "customers",
-        &path("hand_computed.csv"),
-        "--sort",
-        "segment,recency_days",
-    ]);
-    let ids: Vec<&str> = out
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').next().unwrap())
-        .collect();
-    assert_eq!(ids, ["C02", "C01", "C04", "C06", "00042"]);
+    // From HAND_CUSTOMERS: monetary 5.00, 45.50, 200.30, 20.00, 12.34;
+    // r 1, 3, 4, 4, 2 and frequency 1, 2, 4, 1, 1 for 00042, C01, C02, C04, C06.
+    let sorted = |spec: &str| {
+        let out = stdout_of(&[
+            "customers",
+            &path("hand_computed.csv"),
+            "-q",
+            "--sort",
+            spec,
+        ]);
+        pick(&out, &[0])
+    };
+    assert_eq!(sorted("-monetary"), ["C02", "C01", "C04", "C06", "00042"]);
+    assert_eq!(
+        sorted("r,-frequency"),
+        ["00042", "C06", "C01", "C02", "C04"]
+    );
+    assert_eq!(sorted("segment"), ["C02", "C01", "C04", "C06", "00042"]);
+    assert_eq!(sorted("-segment"), ["00042", "C06", "C04", "C01", "C02"]);
+    assert_eq!(
+        sorted("f"),
+        ["00042", "C04", "C06", "C01", "C02"],
+        "ties by customer_id"
+    );
     let err = failure_of(
         &["customers", &path("hand_computed.csv"), "--sort", "money"],
         2,
@@ -404,16 +420,8 @@ fn since_until_window() {
         "2025-02-01",
         "-q",
     ]);
-    let firsts: Vec<String> = out
-        .lines()
-        .skip(1)
-        .map(|l| {
-            let f: Vec<&str> = l.split(',').collect();
-            format!("{}:{}:{}:{}", f[0], f[1], f[4], f[5])
-        })
-        .collect();
     assert_eq!(
-        firsts,
+        pick(&out, &[0, 1, 4, 5]),
         [
             "C01:2025-03-01:1:30.00",
             "C02:2025-02-01:4:200.30",
@@ -449,16 +457,8 @@ fn as_of_cuts_later_orders() {
         "--as-of",
         "2025-03-01",
     ]);
-    let rows: Vec<String> = out
-        .lines()
-        .skip(1)
-        .map(|l| {
-            let f: Vec<&str> = l.split(',').collect();
-            format!("{}:{}:{}:{}", f[0], f[3], f[4], f[5])
-        })
-        .collect();
     assert_eq!(
-        rows,
+        pick(&out, &[0, 3, 4, 5]),
         [
             "00042:90:1:5.00",
             "C01:50:1:15.50",
