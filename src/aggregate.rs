@@ -209,14 +209,14 @@ fn no_purchases(params: &Params, stats: &Stats) -> InputError {
     let mut detail = String::new();
     if stats.outside_window > 0 {
         detail.push_str(&format!(
-            "; {} orders fall outside --since/--until",
-            stats.outside_window
+            "; {} outside --since/--until",
+            crate::notes::count(stats.outside_window, "order")
         ));
     }
     if params.as_of.is_some() && stats.after_as_of > 0 {
         detail.push_str(&format!(
-            "; {} orders are on or after --as-of",
-            stats.after_as_of
+            "; {} on or after --as-of",
+            crate::notes::count(stats.after_as_of, "order")
         ));
     }
     InputError::NoPurchases { detail }

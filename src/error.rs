@@ -13,7 +13,7 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum InputError {
     /// The file could not be opened.
-    #[error("cannot open {}: {source}", path.display())]
+    #[error("cannot open {}", path.display())]
     Open {
         /// The path given.
         path: PathBuf,
@@ -21,7 +21,7 @@ pub enum InputError {
         source: std::io::Error,
     },
     /// Reading or decompressing failed part-way.
-    #[error("cannot read {file}: {source}")]
+    #[error("cannot read {file}")]
     Read {
         /// The file (or `<stdin>`).
         file: String,
@@ -53,7 +53,7 @@ pub enum InputError {
         column: usize,
     },
     /// A header and no rows.
-    #[error("{file} has a header but no data rows")]
+    #[error("no data rows in {file} (only a header)")]
     NoRows {
         /// The file.
         file: String,
@@ -140,7 +140,7 @@ pub enum InputError {
     },
     /// Every row was dropped or rejected.
     #[error(
-        "no usable rows: of {rows} rows, {missing_customer} have no customer id and {rejected} were rejected{first}"
+        "no usable rows: {rows} read, {missing_customer} without a customer id, {rejected} rejected{first}"
     )]
     NoUsableRows {
         /// Data rows read.
@@ -176,7 +176,7 @@ pub enum InputError {
 #[derive(Debug, Clone, Error, PartialEq, Eq)]
 pub enum RowProblem {
     /// The row has a different number of fields than the header.
-    #[error("row has {found} fields, the header has {expected}")]
+    #[error("expected {expected} fields as in the header, found {found}")]
     Ragged {
         /// Fields found.
         found: usize,

@@ -153,6 +153,76 @@ pub fn head_and_rest(
     Ok((head, Box::new(rest)))
 }
 
+/// Normalises line endings to `\n` (`\r\n` and a lone `\r` alike) and makes
+/// sure the stream ends with a newline.
+///
+/// Why: the CSV reader counts `\n` bytes, but it takes a record's position
+/// *before* skipping a CRLF's `\n` or blank lines, so its record line numbers
+/// drift on Windows files. With every record ending in exactly one `\n`, the
+/// reader's line counter *after* a record pins down where the record started
+/// (see `load::record_line`), which is what error messages must name.
+pub struct NormalizedLines<R> {
+    inner: R,
+    skip_lf: bool,
+    last: Option<u8>,
+    done: bool,
+}
+
+impl<R: Read> NormalizedLines<R> {
+    /// Wraps a reader.
+    pub fn new(inner: R) -> Self {
+        NormalizedLines {
+            inner,
+            skip_lf: false,
+            last: None,
+            done: false,
+        }
+    }
+}
+
+impl<R: Read> Read for NormalizedLines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.done || buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            let n = self.inner.read(buf)?;
+            if n == 0 {
+                self.done = true;
+                if self.last.is_some_and(|b| b != b'\n') {
+                    buf[0] = b'\n';
+                    self.last = Some(b'\n');
+                    return Ok(1);
+                }
+                return Ok(0);
+            }
+            if !self.skip_lf && !buf[..n].contains(&b'\r') {
+                self.last = Some(buf[n - 1]);
+                return Ok(n);
+            }
+            let mut w = 0;
+            for r in 0..n {
+                let b = buf[r];
+                if std::mem::take(&mut self.skip_lf) && b == b'\n' {
+                    continue;
+                }
+                if b == b'\r' {
+                    self.skip_lf = true;
+                    buf[w] = b'\n';
+                } else {
+                    buf[w] = b;
+                }
+                w += 1;
+            }
+            if w > 0 {
+                self.last = Some(buf[w - 1]);
+                return Ok(w);
+            }
+            // Only the `\n` of a `\r\n` split across reads: read on.
+        }
+    }
+}
+
 /// Picks the delimiter among `,` `;` tab and `|`: the one that occurs most
 /// often, outside quotes, on the header line, and the same number of times on
 /// the following complete lines of the sample. Falls back to `,`.
@@ -229,6 +299,35 @@ mod tests {
             sniff_delimiter(b"c;d;a\n1;2025-01-01;1,5\n2;2025-01-02;2,25\n"),
             b';'
         );
+    }
+
+    fn normalized(input: &[u8], chunk: usize) -> Vec<u8> {
+        /// Hands out at most `chunk` bytes per read, to cross every boundary.
+        struct Chunks<'a>(&'a [u8], usize);
+        impl Read for Chunks<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let n = self.0.len().min(self.1).min(buf.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut out = Vec::new();
+        NormalizedLines::new(Chunks(input, chunk))
+            .read_to_end(&mut out)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn line_endings_are_normalised_across_read_boundaries() {
+        for chunk in [1, 2, 3, 7, 4096] {
+            assert_eq!(normalized(b"a\r\nb\r\n", chunk), b"a\nb\n");
+            assert_eq!(normalized(b"a\rb\rc", chunk), b"a\nb\nc\n");
+            assert_eq!(normalized(b"a\nb", chunk), b"a\nb\n");
+            assert_eq!(normalized(b"a\r\n\r\nb\n", chunk), b"a\n\nb\n");
+            assert_eq!(normalized(b"", chunk), b"");
+        }
     }
 
     #[test]

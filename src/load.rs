@@ -143,6 +143,7 @@ fn load_all(
         let delimiter = settings
             .delimiter
             .unwrap_or_else(|| input::sniff_delimiter(&head));
+        let reader = input::NormalizedLines::new(reader);
         let mut csv = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(false)
@@ -179,7 +180,7 @@ fn load_all(
         let mut rows = 0u64;
         while read_record(&mut csv, &mut record, &file)? {
             rows += 1;
-            let line = record.position().map_or(0, |p| p.line());
+            let line = record_line(&csv, &record);
             match state.push(&record, &map, settings, &file, line) {
                 Ok(()) => {}
                 Err(Problem::Row(problem)) => {
@@ -207,11 +208,11 @@ fn load_all(
                         report.first_rejected.get_or_insert(rejected);
                     }
                 }
-                Err(Problem::Overflow) => {
+                Err(Problem::Overflow(scale)) => {
                     return Err(InputError::Overflow {
                         file,
                         line,
-                        scale: state.columns.scale,
+                        scale,
                         scale_source: state.scale_source.clone().unwrap_or_default(),
                     });
                 }
@@ -228,24 +229,22 @@ fn load_all(
         return Err(InputError::NoRows { file });
     }
     report.missing_customer = state.missing_customer;
-    if state.columns.customer.is_empty() {
-        let first = report
-            .first_rejected
-            .as_ref()
-            .map(|r| format!("; first bad row: {}:{}: {}", r.file, r.line, r.reason))
-            .unwrap_or_default();
-        return Err(InputError::NoUsableRows {
-            rows: report.rows(),
-            missing_customer: report.missing_customer,
-            rejected: report.rejected_count,
-            first,
-        });
-    }
     let lines = OrderLines {
         customer_ids: state.customer_ids,
         columns: state.columns,
     };
     Ok((lines, report))
+}
+
+/// The line a record starts on. The input is normalised so that every record
+/// ends with one `\n` (see `input::NormalizedLines`): after reading it, the
+/// reader has counted the lines up to and including that newline, and the
+/// record's own embedded newlines (in quoted fields) say how many lines it
+/// spans. Blank lines skipped before it are thereby accounted for too.
+fn record_line<R: std::io::Read>(csv: &csv::Reader<R>, record: &ByteRecord) -> u64 {
+    let after = csv.position().line();
+    let embedded = record.as_slice().iter().filter(|&&b| b == b'\n').count() as u64;
+    after.saturating_sub(embedded + 1).max(1)
 }
 
 fn read_record<R: std::io::Read>(
@@ -286,7 +285,8 @@ fn decode_header(record: &ByteRecord, file: &str) -> Result<Vec<String>, InputEr
 
 enum Problem {
     Row(RowProblem),
-    Overflow,
+    /// Amounts no longer fit at this scale.
+    Overflow(u8),
     TooMany(&'static str),
 }
 
@@ -425,16 +425,17 @@ impl State {
         let cols = &mut self.columns;
         if amount.scale > cols.scale {
             for a in cols.amount.iter_mut() {
-                *a = money::rescale(*a, cols.scale, amount.scale).ok_or(Problem::Overflow)?;
+                *a = money::rescale(*a, cols.scale, amount.scale)
+                    .ok_or(Problem::Overflow(amount.scale))?;
             }
             self.abs_sum *= money::pow10(u32::from(amount.scale - cols.scale));
             cols.scale = amount.scale;
         }
-        let value =
-            money::rescale(amount.mantissa, amount.scale, cols.scale).ok_or(Problem::Overflow)?;
+        let value = money::rescale(amount.mantissa, amount.scale, cols.scale)
+            .ok_or(Problem::Overflow(cols.scale))?;
         self.abs_sum += i128::from(value).abs();
         if self.abs_sum > i128::from(i64::MAX) {
-            return Err(Problem::Overflow);
+            return Err(Problem::Overflow(cols.scale));
         }
         cols.amount.push(value);
         Ok(())

@@ -5,6 +5,7 @@
 use crate::aggregate::{self, Returns, Stats};
 use crate::analysis::{self, LevelCounts, ScoredCustomer};
 use crate::dates::{Day, from_day};
+use crate::error::InputError;
 use crate::load::{self, LoadReport};
 use crate::notes::{Notes, count};
 use crate::options::RunOptions;
@@ -39,7 +40,31 @@ pub fn analyze(opts: &RunOptions, notes: &Notes) -> anyhow::Result<Analysis> {
             map.describe()
         ));
     })?;
+    if let Some(path) = &opts.rejects {
+        // The input was read completely: the list is whole, so it is written
+        // even if scoring fails below (it is what explains the failure).
+        output::write_rejects(path, &report.header, &report.rejected)?;
+        notes.note(format_args!(
+            "wrote {} to {}",
+            count(report.rejected_count, "rejected row"),
+            path.display()
+        ));
+    }
     note_load(&report, opts, notes);
+    if lines.columns.customer.is_empty() {
+        let first = report
+            .first_rejected
+            .as_ref()
+            .map(|r| format!("; first bad row: {}:{}: {}", r.file, r.line, r.reason))
+            .unwrap_or_default();
+        return Err(InputError::NoUsableRows {
+            rows: report.rows(),
+            missing_customer: report.missing_customer,
+            rejected: report.rejected_count,
+            first,
+        }
+        .into());
+    }
 
     let scale = lines.columns.scale;
     let agg = aggregate::aggregate(lines.columns, &opts.params)?;
@@ -54,20 +79,6 @@ pub fn analyze(opts: &RunOptions, notes: &Notes) -> anyhow::Result<Analysis> {
         load: report,
         stats: agg.stats,
     })
-}
-
-/// Emits the command's result, then `--rejects`: written only once the main
-/// output succeeded, so a failed run replaces neither file.
-pub fn emit(
-    opts: &RunOptions,
-    analysis: &Analysis,
-    data: &crate::render::Tabular,
-) -> anyhow::Result<()> {
-    output::emit(&opts.output, data)?;
-    if let Some(path) = &opts.rejects {
-        output::write_rejects(path, &analysis.load.header, &analysis.load.rejected)?;
-    }
-    Ok(())
 }
 
 fn note_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) {
@@ -85,11 +96,11 @@ fn note_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) {
     }
     if let Some(first) = &report.first_rejected {
         let whereto = match &opts.rejects {
-            Some(p) => format!("written to {}", p.display()),
-            None => "use --rejects FILE to see them".to_owned(),
+            Some(_) => "",
+            None => " (--rejects FILE keeps them)",
         };
         notes.note(format_args!(
-            "skipped {} ({whereto}); first: {}:{}: {}",
+            "skipped {}{whereto}; first: {}:{}: {}",
             count(report.rejected_count, "bad row"),
             first.file,
             first.line,

@@ -562,7 +562,10 @@ fn empty_and_header_only_files() {
     let err = failure_of(&["customers", &path("empty.csv")], 1);
     assert!(err.contains("empty.csv is empty"), "{err}");
     let err = failure_of(&["customers", &path("header_only.csv")], 1);
-    assert!(err.contains("header but no data rows"), "{err}");
+    assert!(
+        err.contains("no data rows in") && err.contains("header_only.csv (only a header)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -596,7 +599,8 @@ fn bad_amount_and_ragged_rows() {
     );
     let err = failure_of(&["customers", &path("ragged.csv")], 1);
     assert!(
-        err.contains("ragged.csv:3:") && err.contains("row has 2 fields, the header has 3"),
+        err.contains("ragged.csv:3:")
+            && err.contains("expected 3 fields as in the header, found 2"),
         "{err}"
     );
 }
@@ -712,16 +716,39 @@ fn completions_and_man_page() {
 }
 
 #[test]
-fn rejects_file_is_not_replaced_when_the_run_fails() {
-    // no_purchases.csv loads fine but has no purchase: exit 1, and an existing
-    // rejects file from an earlier run stays as it was.
+fn rejects_are_written_even_when_nothing_is_usable() {
+    // Every row rejected: the run fails, and the rejects file is what explains it.
+    let dir = tempfile::tempdir().unwrap();
+    let rejects = dir.path().join("rejects.csv");
+    let err = failure_of(
+        &[
+            "customers",
+            &path("bad_date.csv"),
+            "--date-format",
+            "%d/%m/%Y",
+            "--rejects",
+            rejects.to_str().unwrap(),
+        ],
+        1,
+    );
+    assert!(err.contains("wrote 3 rejected rows to"), "{err}");
+    assert!(err.contains("no usable rows"), "{err}");
+    let written = fs::read_to_string(&rejects).unwrap();
+    let lines = pick(&written, &[1]);
+    assert_eq!(lines, ["2", "3", "4"], "{written}");
+}
+
+#[test]
+fn rejects_are_not_written_when_reading_fails() {
+    // A bad row without --skip-bad-rows never gets that far; and a file that
+    // cannot be read leaves an old rejects file alone.
     let dir = tempfile::tempdir().unwrap();
     let rejects = dir.path().join("rejects.csv");
     fs::write(&rejects, "previous run\n").unwrap();
     failure_of(
         &[
             "customers",
-            &path("no_purchases.csv"),
+            "no/such.csv",
             "--rejects",
             rejects.to_str().unwrap(),
         ],
@@ -744,7 +771,7 @@ fn all_rows_rejected_says_so() {
         1,
     );
     assert!(
-        err.contains("no usable rows: of 15 rows, 1 have no customer id and 14 were rejected"),
+        err.contains("no usable rows: 15 read, 1 without a customer id, 14 rejected"),
         "{err}"
     );
     assert!(
@@ -825,4 +852,73 @@ fn utf16_and_crlf_exports() {
         "{err}"
     );
     assert!(!err.contains("--skip-bad-rows"), "{err}");
+}
+
+/// Error line numbers are physical lines, whatever the line endings, blank
+/// lines or quoted newlines before the bad row.
+#[test]
+fn line_numbers_survive_crlf_cr_blank_lines_and_quoted_newlines() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &str, u64); 5] = [
+        (
+            "lf",
+            "h1,h2,h3\na,2025-01-01,1\nb,2025-01-02,2\nc,2025-13-01,3\n",
+            4,
+        ),
+        (
+            "crlf",
+            "h1,h2,h3\r\na,2025-01-01,1\r\nb,2025-01-02,2\r\nc,2025-13-01,3\r\n",
+            4,
+        ),
+        ("cr", "h1,h2,h3\ra,2025-01-01,1\rc,2025-13-01,3", 3),
+        (
+            "blank",
+            "h1,h2,h3\na,2025-01-01,1\n\n\r\n\nc,2025-13-01,3\n",
+            6,
+        ),
+        (
+            "quoted",
+            "h1,h2,h3\n\"a\nb\",2025-01-01,1\n\"x,\r\ny\",2025-01-02,2\nc,2025-13-01,3",
+            6,
+        ),
+    ];
+    for (name, text, line) in cases {
+        let p = dir.path().join(format!("{name}.csv"));
+        fs::write(&p, text).unwrap();
+        let args = [
+            "customers",
+            p.to_str().unwrap(),
+            "--customer",
+            "h1",
+            "--date",
+            "h2",
+            "--amount",
+            "h3",
+        ];
+        let err = failure_of(&args, 1);
+        assert!(
+            err.contains(&format!("{name}.csv:{line}: column 'h2'")),
+            "{name}: {err}"
+        );
+    }
+    // The rejects file carries the same numbers.
+    let p = dir.path().join("crlf.csv");
+    let rejects = dir.path().join("r.csv");
+    let out = rfm()
+        .args([
+            "customers",
+            p.to_str().unwrap(),
+            "--customer",
+            "h1",
+            "--date",
+            "h2",
+            "--amount",
+            "h3",
+            "--rejects",
+        ])
+        .arg(&rejects)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(pick(&fs::read_to_string(&rejects).unwrap(), &[1]), ["4"]);
 }

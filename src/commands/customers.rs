@@ -5,7 +5,7 @@ use crate::notes::Notes;
 use crate::options::{self, Environment};
 use crate::pipeline::{self, Analysis};
 use crate::render::{Tabular, Value};
-use crate::sort;
+use crate::{output, sort};
 
 /// The columns, in contract order.
 pub const COLUMNS: [&str; 12] = [
@@ -29,7 +29,7 @@ pub fn run(args: &CustomersArgs, env: &Environment) -> anyhow::Result<()> {
     let notes = Notes::new(opts.quiet);
     let mut analysis = pipeline::analyze(&opts, &notes)?;
     sort::sort_customers(&mut analysis.customers, &args.sort);
-    pipeline::emit(&opts, &analysis, &tabulate(&analysis, opts.output.decimals))
+    output::emit(&opts.output, &tabulate(&analysis, opts.output.decimals))
 }
 
 /// The customers as a table.

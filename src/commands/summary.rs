@@ -3,6 +3,7 @@
 use crate::cli::SummaryArgs;
 use crate::notes::Notes;
 use crate::options::{self, Environment};
+use crate::output;
 use crate::pipeline::{self, Analysis};
 use crate::render::{Tabular, Value};
 use crate::summary::{self, Totals};
@@ -25,7 +26,7 @@ pub fn run(args: &SummaryArgs, env: &Environment) -> anyhow::Result<()> {
     let opts = options::resolve(&args.input, &args.method, &args.output, env)?;
     let notes = Notes::new(opts.quiet);
     let analysis = pipeline::analyze(&opts, &notes)?;
-    pipeline::emit(&opts, &analysis, &tabulate(&analysis, opts.output.decimals))
+    output::emit(&opts.output, &tabulate(&analysis, opts.output.decimals))
 }
 
 /// The per-segment summary as a table, with a total row.
