@@ -68,8 +68,10 @@ impl DateFormat {
         let text = text.trim();
         let date = match self {
             DateFormat::Iso => parse_iso(text).ok_or(DateError::NotIso)?,
-            DateFormat::Strftime(pattern) => NaiveDate::parse_from_str(text, pattern)
-                .map_err(|_| DateError::NoMatch(pattern.clone()))?,
+            DateFormat::Strftime(pattern) => match NaiveDate::parse_and_remainder(text, pattern) {
+                Ok((date, rest)) if rest.is_empty() || is_time_of_day(rest) => date,
+                _ => return Err(DateError::NoMatch(pattern.clone())),
+            },
         };
         Ok(to_day(date))
     }
@@ -91,6 +93,20 @@ pub fn from_day(day: Day) -> NaiveDate {
 pub fn parse_ymd(text: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
         .map_err(|_| format!("'{text}' is not a date like 2025-12-31"))
+}
+
+/// A time of day left over after a date-only pattern (` 14:05`, `T08:26:00Z`,
+/// ` 2:05 PM`): dropped, as the time of day is everywhere else.
+fn is_time_of_day(rest: &str) -> bool {
+    let Some(time) = rest.strip_prefix([' ', 'T']) else {
+        return false;
+    };
+    let time = time.trim();
+    time.starts_with(|c: char| c.is_ascii_digit())
+        && time.contains(':')
+        && time
+            .chars()
+            .all(|c| c.is_ascii_digit() || ":.,+-Z ".contains(c) || "AaPpMm".contains(c))
 }
 
 /// `YYYY-MM-DD` followed by nothing, or by a valid ISO 8601 time of day.

@@ -131,7 +131,10 @@ fn is_currency_symbol(c: char) -> bool {
 /// Characters that belong to the number itself (digits, signs, separators).
 fn is_number_char(c: char) -> bool {
     c.is_ascii_digit()
-        || matches!(c, '+' | '-' | '\u{2212}' | '(' | ')' | '.' | ',' | '\'')
+        || matches!(
+            c,
+            '+' | '-' | '\u{2212}' | '(' | ')' | '.' | ',' | '\'' | '\u{2019}'
+        )
         || is_space(c)
 }
 
@@ -254,8 +257,9 @@ fn parse_with(text: &str, separator: DecimalSeparator) -> Result<Decimal, Amount
 }
 
 /// Returns the integer digits without thousands separators, checking that
-/// groups are well formed (`1,234,567`: 1-3 digits not starting with 0, then
-/// groups of exactly 3). `0,500` is therefore refused, not read as 500.
+/// groups are well formed: `1,234,567` (1-3 digits not starting with 0, then
+/// groups of exactly 3) or the Indian `12,34,567` (1-2 digits, groups of 2,
+/// a last group of 3). `0,500` is therefore refused, not read as 500.
 fn strip_grouping(int_part: &str, separator: DecimalSeparator) -> Result<String, AmountError> {
     if int_part.bytes().all(|b| b.is_ascii_digit()) {
         return Ok(int_part.to_owned());
@@ -265,25 +269,29 @@ fn strip_grouping(int_part: &str, separator: DecimalSeparator) -> Result<String,
         .find(|c| !c.is_ascii_digit())
         .ok_or(AmountError::NotANumber)?;
     let allowed = match separator {
-        DecimalSeparator::Point => [',', ' ', '\u{a0}', '\u{202f}', '\u{2009}', '\''],
-        DecimalSeparator::Comma => ['.', ' ', '\u{a0}', '\u{202f}', '\u{2009}', '\''],
+        DecimalSeparator::Point => [',', ' ', '\u{a0}', '\u{202f}', '\u{2009}', '\'', '\u{2019}'],
+        DecimalSeparator::Comma => ['.', ' ', '\u{a0}', '\u{202f}', '\u{2009}', '\'', '\u{2019}'],
     };
     if !allowed.contains(&group_char) {
         return Err(AmountError::NotANumber);
     }
-    let mut digits = String::with_capacity(int_part.len());
-    for (i, group) in int_part.split(group_char).enumerate() {
-        let ok_len = if i == 0 {
-            (1..=3).contains(&group.len()) && !group.starts_with('0')
-        } else {
-            group.len() == 3
-        };
-        if !ok_len || !group.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(AmountError::NotANumber);
-        }
-        digits.push_str(group);
+    let groups: Vec<&str> = int_part.split(group_char).collect();
+    if !groups
+        .iter()
+        .all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(AmountError::NotANumber);
     }
-    Ok(digits)
+    let (first, rest) = groups.split_first().ok_or(AmountError::NotANumber)?;
+    let western = (1..=3).contains(&first.len()) && rest.iter().all(|g| g.len() == 3);
+    let indian = (1..=2).contains(&first.len())
+        && rest
+            .split_last()
+            .is_some_and(|(last, middle)| last.len() == 3 && middle.iter().all(|g| g.len() == 2));
+    if first.starts_with('0') || !(western || indian) {
+        return Err(AmountError::NotANumber);
+    }
+    Ok(groups.concat())
 }
 
 /// `10^exp` as an `i128` (`exp` <= 38).
@@ -400,7 +408,7 @@ mod tests {
         assert_eq!(p("-"), Err(AmountError::NotANumber));
         assert_eq!(p("abc"), Err(AmountError::NotANumber));
         assert_eq!(p("1.2.3"), Err(AmountError::NotANumber));
-        assert_eq!(p("1,23,456"), Err(AmountError::NotANumber));
+        assert_eq!(p("1,23,4567"), Err(AmountError::NotANumber));
         assert_eq!(p("--5"), Err(AmountError::NotANumber));
         assert_eq!(p("1e5"), Err(AmountError::NotANumber));
         assert_eq!(p("12 34"), Err(AmountError::NotANumber));
@@ -432,8 +440,15 @@ mod tests {
         assert_eq!(c("99,90 z\u{142}"), Ok((999, 1)));
         assert_eq!(
             p("\u{20b9}1,00,000"),
-            Err(AmountError::NotANumber),
-            "lakh grouping is not 3-digit"
+            Ok((100000, 0)),
+            "Indian lakh grouping"
+        );
+        assert_eq!(p("12,34,567.50"), Ok((12345675, 1)));
+        assert_eq!(p("1,2,345"), Err(AmountError::NotANumber));
+        assert_eq!(
+            p("CHF 1\u{2019}234.50"),
+            Ok((12345, 1)),
+            "typographic apostrophe"
         );
     }
 

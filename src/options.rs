@@ -130,6 +130,17 @@ pub fn resolve(
         }
     }
     let out_path = output.output.clone().filter(|p| p.as_os_str() != "-");
+    if let Some(ext) = out_path
+        .as_ref()
+        .and_then(|p| p.extension())
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .filter(|e| ["xlsx", "xls", "xlsm", "ods", "numbers"].contains(&e.as_str()))
+    {
+        return Err(UsageError(format!(
+            "-o: rfm writes CSV, not .{ext} workbooks; name the file .csv (--excel makes a CSV that Excel opens in European locales)"
+        )));
+    }
     let format = match (output.format, &out_path) {
         (Some(f), _) => f,
         (None, Some(path)) => Format::from_extension(path).unwrap_or(Format::Csv),
@@ -314,6 +325,7 @@ mod tests {
         assert!(resolve_args(&["rfm", "summary", "--date-format", "%d/%m"], &e).is_err());
         assert!(resolve_args(&["rfm", "summary", "-", "-"], &e).is_err());
         assert!(resolve_args(&["rfm", "summary", "--rejects", "-"], &e).is_err());
+        assert!(resolve_args(&["rfm", "summary", "-o", "book.xlsx"], &e).is_err());
         let err = resolve_args(&["rfm", "summary", "--excel", "-o", "r.json"], &e).unwrap_err();
         assert!(err.0.contains("-o file name"), "{}", err.0);
     }

@@ -4,7 +4,7 @@
 //! the target only when everything succeeded. A run that fails half way (bad
 //! row, full disk, Ctrl-C) therefore never leaves a truncated file and never
 //! clobbers the previous good one, which is what a cron job overwriting last
-//! week's report needs.
+//! week's report needs. A name ending in `.gz` or `.zst` is compressed.
 
 use crate::load::Rejected;
 use crate::options::OutputOptions;
@@ -38,29 +38,78 @@ pub fn write_to(
     }
 }
 
+/// Compression chosen by the output file name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+fn compression(path: &Path) -> Compression {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("gz") => Compression::Gzip,
+        Some("zst") => Compression::Zstd,
+        _ => Compression::None,
+    }
+}
+
 fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<()> {
-    let dir = match path.parent() {
+    // Replace the file a symlink points to, not the link itself.
+    let target = match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => fs::canonicalize(path)?,
+        _ => path.to_owned(),
+    };
+    let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
     let mut builder = tempfile::Builder::new();
     builder.prefix(".rfm-").suffix(".tmp");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        // 0o666 minus the umask, like any file the user creates; tempfile's
-        // default (0o600) would surprise whoever reads the report.
-        builder.permissions(fs::Permissions::from_mode(0o666));
+    // A replaced file keeps its permissions (a 0600 file of customer data
+    // stays private); a new one gets 0666 minus the umask like any file the
+    // user creates, not tempfile's 0600.
+    match fs::metadata(&target) {
+        Ok(existing) => {
+            builder.permissions(existing.permissions());
+        }
+        Err(_) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                builder.permissions(fs::Permissions::from_mode(0o666));
+            }
+        }
     }
     let temp = builder.tempfile_in(dir)?;
-    let mut out = BufWriter::with_capacity(64 * 1024, temp);
-    write(&mut out)?;
-    let temp = out.into_inner().map_err(|e| e.into_error())?;
+    let buffered = BufWriter::with_capacity(64 * 1024, temp);
+    let temp = match compression(&target) {
+        Compression::None => {
+            let mut out = buffered;
+            write(&mut out)?;
+            out.into_inner().map_err(|e| e.into_error())?
+        }
+        Compression::Gzip => {
+            let mut out = flate2::write::GzEncoder::new(buffered, flate2::Compression::default());
+            write(&mut out)?;
+            out.finish()?.into_inner().map_err(|e| e.into_error())?
+        }
+        Compression::Zstd => {
+            let mut out = zstd::stream::write::Encoder::new(buffered, 3)?;
+            write(&mut out)?;
+            out.finish()?.into_inner().map_err(|e| e.into_error())?
+        }
+    };
     temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
+    temp.persist(&target).map_err(|e| e.error)?;
     Ok(())
 }
 

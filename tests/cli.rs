@@ -922,3 +922,50 @@ fn line_numbers_survive_crlf_cr_blank_lines_and_quoted_newlines() {
     assert!(out.status.success());
     assert_eq!(pick(&fs::read_to_string(&rejects).unwrap(), &[1]), ["4"]);
 }
+
+#[test]
+fn output_files_compress_keep_permissions_and_follow_symlinks() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let orders = path("hand_computed.csv");
+    // Compressed by name; the format is read through the compression suffix.
+    let gz = dir.path().join("customers.csv.gz");
+    stdout_of(&["customers", &orders, "-q", "-o", gz.to_str().unwrap()]);
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(fs::File::open(&gz).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    assert_text_eq(HAND_CUSTOMERS, &text);
+    let zst = dir.path().join("customers.json.zst");
+    stdout_of(&["customers", &orders, "-q", "-o", zst.to_str().unwrap()]);
+    let json = zstd::decode_all(fs::File::open(&zst).unwrap()).unwrap();
+    let parsed: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(parsed.as_array().unwrap().len(), 5);
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{PermissionsExt, symlink};
+        // A private file stays private when it is replaced.
+        let private = dir.path().join("private.csv");
+        fs::write(&private, "old").unwrap();
+        fs::set_permissions(&private, fs::Permissions::from_mode(0o600)).unwrap();
+        stdout_of(&["customers", &orders, "-q", "-o", private.to_str().unwrap()]);
+        let mode = fs::metadata(&private).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_text_eq(HAND_CUSTOMERS, &fs::read_to_string(&private).unwrap());
+        // Writing through a symlink replaces its target and keeps the link.
+        let link = dir.path().join("latest.csv");
+        symlink(&private, &link).unwrap();
+        fs::write(&private, "old").unwrap();
+        stdout_of(&["customers", &orders, "-q", "-o", link.to_str().unwrap()]);
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_text_eq(HAND_CUSTOMERS, &fs::read_to_string(&private).unwrap());
+    }
+    let err = failure_of(&["customers", &orders, "-o", "book.xlsx"], 2);
+    assert!(err.contains(".xlsx"), "{err}");
+}

@@ -37,9 +37,18 @@ pub enum Format {
 }
 
 impl Format {
-    /// The format an output file name suggests (`.csv`, `.tsv`, `.json`, `.ndjson`, `.jsonl`, `.txt`).
+    /// The format an output file name suggests (`.csv`, `.tsv`, `.json`,
+    /// `.ndjson`, `.jsonl`, `.txt`), looking through a `.gz` or `.zst` suffix.
     pub fn from_extension(path: &std::path::Path) -> Option<Format> {
-        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        let mut ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        if ext == "gz" || ext == "zst" {
+            ext = path
+                .file_stem()
+                .map(std::path::Path::new)?
+                .extension()?
+                .to_str()?
+                .to_ascii_lowercase();
+        }
         match ext.as_str() {
             "csv" => Some(Format::Csv),
             "tsv" | "tab" => Some(Format::Tsv),
@@ -215,5 +224,14 @@ mod tests {
             Some(Format::Csv)
         );
         assert_eq!(Format::from_extension(Path::new("x")), None);
+        assert_eq!(
+            Format::from_extension(Path::new("x.ndjson.zst")),
+            Some(Format::Ndjson)
+        );
+        assert_eq!(
+            Format::from_extension(Path::new("x.csv.GZ")),
+            Some(Format::Csv)
+        );
+        assert_eq!(Format::from_extension(Path::new("x.gz")), None);
     }
 }
