@@ -102,10 +102,8 @@ impl ColumnMap {
         let find = |flag: &'static str, given: &Option<String>, names: &[&str]| {
             find_column(header, flag, given.as_deref(), names, file)
         };
-        let customer = find("--customer", &flags.customer, CUSTOMER)?
-            .ok_or_else(|| missing(header, "customer id", "--customer", file))?;
-        let date = find("--date", &flags.date, DATE)?
-            .ok_or_else(|| missing(header, "order date", "--date", file))?;
+        let customer = find("--customer", &flags.customer, CUSTOMER)?;
+        let date = find("--date", &flags.date, DATE)?;
         let order = find("--order", &flags.order, ORDER)?;
         let explicit_qp = flags.quantity.is_some() || flags.price.is_some();
         let amount = if flags.amount.is_some() || !explicit_qp {
@@ -114,24 +112,32 @@ impl ColumnMap {
             None
         };
         let amount = match amount {
-            Some(a) => AmountColumns::Amount(a),
+            Some(a) => Some(AmountColumns::Amount(a)),
             None => {
                 let quantity = find("--quantity", &flags.quantity, QUANTITY)?;
                 let price = find("--price", &flags.price, PRICE)?;
-                match (quantity, price) {
-                    (Some(quantity), Some(price)) => {
-                        AmountColumns::QuantityPrice { quantity, price }
-                    }
-                    _ => {
-                        return Err(missing(
-                            header,
-                            "amount (or quantity and unit price)",
-                            "--amount COL or --quantity COL --price COL",
-                            file,
-                        ));
-                    }
-                }
+                quantity
+                    .zip(price)
+                    .map(|(quantity, price)| AmountColumns::QuantityPrice { quantity, price })
             }
+        };
+        // Report every missing role at once, not one per run.
+        let (Some(customer), Some(date), Some(amount)) = (customer, date, amount) else {
+            let mut missing = Vec::new();
+            if customer.is_none() {
+                missing.push("customer id (--customer COL)");
+            }
+            if date.is_none() {
+                missing.push("order date (--date COL)");
+            }
+            if amount.is_none() {
+                missing.push("amount (--amount COL, or --quantity COL --price COL)");
+            }
+            return Err(InputError::MissingColumns {
+                file: file.to_owned(),
+                missing: missing.join(", "),
+                columns: header.join(", "),
+            });
         };
         Ok(ColumnMap {
             customer,
@@ -208,15 +214,6 @@ fn find_column(
         }
     }
     Ok(None)
-}
-
-fn missing(header: &[String], role: &'static str, flag: &'static str, file: &str) -> InputError {
-    InputError::MissingColumn {
-        file: file.to_owned(),
-        role,
-        flag,
-        columns: header.join(", "),
-    }
 }
 
 #[cfg(test)]
@@ -316,8 +313,18 @@ mod tests {
         let h = header(&["customer", "day", "amount"]);
         let err = ColumnMap::resolve(&h, &ColumnFlags::default(), "x.csv").unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("--date"), "{msg}");
+        assert!(msg.contains("order date (--date COL)"), "{msg}");
         assert!(msg.contains("customer, day, amount"), "{msg}");
+        // All missing roles in one message.
+        let h = header(&["Kundennummer", "Datum", "Betrag"]);
+        let msg = ColumnMap::resolve(&h, &ColumnFlags::default(), "x.csv")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            msg,
+            "x.csv: cannot find the columns for: customer id (--customer COL), order date (--date COL), \
+             amount (--amount COL, or --quantity COL --price COL); the columns are: Kundennummer, Datum, Betrag"
+        );
         let flags = ColumnFlags {
             customer: Some("client".into()),
             ..ColumnFlags::default()

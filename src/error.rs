@@ -58,15 +58,13 @@ pub enum InputError {
         /// The file.
         file: String,
     },
-    /// A role could not be found in the header.
-    #[error("{file}: no {role} column found among: {columns}; name it with {flag}")]
-    MissingColumn {
+    /// Roles that could not be found in the header.
+    #[error("{file}: cannot find the columns for: {missing}; the columns are: {columns}")]
+    MissingColumns {
         /// The file.
         file: String,
-        /// What was looked for.
-        role: &'static str,
-        /// The flag to use.
-        flag: &'static str,
+        /// The roles and the flags that name them.
+        missing: String,
         /// The header.
         columns: String,
     },

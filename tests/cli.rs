@@ -571,7 +571,10 @@ fn empty_and_header_only_files() {
 #[test]
 fn missing_column_lists_columns_and_flag() {
     let err = failure_of(&["customers", &path("missing_column.csv")], 1);
-    assert!(err.contains("no order date column"), "{err}");
+    assert!(
+        err.contains("cannot find the columns for: order date (--date COL)"),
+        "{err}"
+    );
     assert!(err.contains("customer_id, day, amount"), "{err}");
     assert!(err.contains("--date"), "{err}");
     let err = failure_of(
