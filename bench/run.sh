@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Benchmark `rfm customers` against DuckDB and Python polars doing the same job
+# (docs/method.md) on generated order exports. See bench/README.md.
+#
+#   bench/run.sh                       # 1M and 10M rows, 3 repetitions each
+#   RFM_BENCH_SIZES="1000000" RFM_BENCH_REPS=5 bench/run.sh
+#
+# Generated data, the Python venv and outputs live under target/bench (never
+# committed); data files are cached between runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+WORK=${RFM_BENCH_DIR:-$ROOT/target/bench}
+SIZES=${RFM_BENCH_SIZES:-"1000000 10000000"}
+REPS=${RFM_BENCH_REPS:-3}
+DUCKDB_VERSION=2.0.0
+POLARS_VERSION=2.1.0
+mkdir -p "$WORK"
+
+if [ ! -x /usr/bin/time ]; then
+  echo "== installing GNU time (peak RSS)"
+  apt-get update -qq && apt-get install -y -qq time >/dev/null
+fi
+if [ ! -x "$WORK/venv/bin/python" ] || ! "$WORK/venv/bin/python" -c "import duckdb, polars" 2>/dev/null; then
+  echo "== creating $WORK/venv with duckdb $DUCKDB_VERSION and polars $POLARS_VERSION"
+  python3 -m venv "$WORK/venv"
+  "$WORK/venv/bin/pip" install -q "duckdb==$DUCKDB_VERSION" "polars==$POLARS_VERSION"
+fi
+PY=$WORK/venv/bin/python
+
+echo "== building rfm and the generator (release)"
+cargo build -q --release --bin rfm --example gen_orders
+RFM=$ROOT/target/release/rfm
+GEN=$ROOT/target/release/examples/gen_orders
+
+# The command for a tool: tool input output
+command_for() {
+  case $1 in
+    rfm) echo "$RFM customers $2 -q -o $3" ;;
+    duckdb) echo "$PY bench/peers/duckdb_rfm.py $2 $3" ;;
+    polars) echo "$PY bench/peers/polars_rfm.py $2 $3" ;;
+  esac
+}
+
+RESULTS=$WORK/results.tsv
+: > "$RESULTS"
+for n in $SIZES; do
+  data=$WORK/orders_$n.csv
+  if [ ! -s "$data" ]; then
+    echo "== generating $n rows -> $data"
+    "$GEN" "$n" > "$data.tmp" && mv "$data.tmp" "$data"
+  fi
+  echo "== $n rows ($(du -h "$data" | cut -f1)): checking the three outputs are identical"
+  for tool in rfm duckdb polars; do
+    $(command_for $tool "$data" "$WORK/out_${tool}_$n.csv")
+  done
+  for tool in duckdb polars; do
+    if ! cmp -s "$WORK/out_rfm_$n.csv" "$WORK/out_${tool}_$n.csv"; then
+      echo "MISMATCH: rfm and $tool differ on $n rows:" >&2
+      diff "$WORK/out_rfm_$n.csv" "$WORK/out_${tool}_$n.csv" | head -10 >&2
+      exit 1
+    fi
+  done
+  echo "   identical: $(($(wc -l < "$WORK/out_rfm_$n.csv") - 1)) customers"
+  for rep in $(seq "$REPS"); do
+    for tool in rfm duckdb polars; do   # alternating, so drift hits all alike
+      /usr/bin/time -f "%e %M" -o "$WORK/time.txt" $(command_for $tool "$data" "$WORK/out_${tool}_$n.csv")
+      read -r secs kb < "$WORK/time.txt"
+      printf '%s\t%s\t%s\t%s\n' "$tool" "$n" "$secs" "$kb" >> "$RESULTS"
+      echo "   $tool rep $rep: ${secs}s, $((kb / 1024)) MiB"
+    done
+  done
+done
+
+echo
+"$PY" - "$RESULTS" <<'PY'
+import statistics, sys
+rows = [line.split("\t") for line in open(sys.argv[1]).read().splitlines()]
+by = {}
+for tool, n, secs, kb in rows:
+    by.setdefault((int(n), tool), []).append((float(secs), int(kb)))
+print(f"{'tool':8} {'rows':>12} {'wall median':>12} {'peak RSS':>10} {'time/rfm':>9} {'RSS/rfm':>8}")
+for n in sorted({n for n, _ in by}):
+    base = by[(n, "rfm")]
+    bt, bm = statistics.median(s for s, _ in base), max(k for _, k in base)
+    for tool in ("rfm", "duckdb", "polars"):
+        runs = by[(n, tool)]
+        t, m = statistics.median(s for s, _ in runs), max(k for _, k in runs)
+        print(f"{tool:8} {n:>12,} {t:>11.2f}s {m / 1024:>7.0f} MiB {t / bt:>8.2f}x {m / bm:>7.2f}x")
+PY
