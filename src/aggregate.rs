@@ -205,7 +205,8 @@ fn orders(columns: OrderColumns, returns: Returns) -> PolarsResult<DataFrame> {
         .collect()
 }
 
-fn no_purchases(params: &Params, stats: &Stats) -> InputError {
+/// The error for a run where nobody bought anything, with what was filtered.
+pub(crate) fn no_purchases(params: &Params, stats: &Stats) -> InputError {
     let mut detail = String::new();
     if stats.outside_window > 0 {
         detail.push_str(&format!(

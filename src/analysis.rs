@@ -69,11 +69,11 @@ impl LevelCounts {
     }
 }
 
-/// Scores and segments customers; `ids` maps customer codes to ids. The
-/// result is sorted by customer id.
+/// Scores and segments customers; `ids` maps customer codes to ids (they
+/// are moved into the result, not copied). The result is sorted by customer id.
 pub fn score_customers(
     metrics: &[CustomerMetrics],
-    ids: &[String],
+    mut ids: Vec<String>,
     as_of: Day,
 ) -> (Vec<ScoredCustomer>, LevelCounts) {
     let recency: Vec<i32> = metrics.iter().map(|c| as_of - c.last).collect();
@@ -93,7 +93,7 @@ pub fn score_customers(
         .map(|(i, c)| {
             let fm = score::fm(f[i], m[i]);
             ScoredCustomer {
-                id: ids[c.customer as usize].clone(),
+                id: std::mem::take(&mut ids[c.customer as usize]),
                 first: c.first,
                 last: c.last,
                 recency_days: recency[i],
@@ -151,7 +151,7 @@ mod tests {
             metrics(1, 50, 1, 50),
             metrics(0, 10, 2, -10),
         ];
-        let (customers, levels) = score_customers(&m, &ids, 100);
+        let (customers, levels) = score_customers(&m, ids, 100);
         let got: Vec<(&str, i32, u8, u8, u8, u8, Segment)> = customers
             .iter()
             .map(|c| {

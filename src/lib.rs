@@ -4,12 +4,14 @@
 //!
 //! ```text
 //! cli (clap) -> options (+ environment) -> load (input, columns, money, dates)
-//!   -> aggregate (polars) -> analysis (score, segment) -> summary / sort
+//!   -> stream (one pass into per-customer state)
+//!      or aggregate (polars, when order lines are not contiguous)
+//!   -> analysis (score, segment) -> summary / sort
 //!   -> render (table, csv, json) -> output (stdout or atomic file)
 //! ```
 //!
-//! `aggregate`, `analysis`, `score`, `segment`, `summary`, `money` and
-//! `dates` are pure: no I/O, unit-tested beside the code. docs/method.md is
+//! `aggregate`, `stream` (but for its reading), `analysis`, `score`,
+//! `segment`, `summary`, `money` and `dates` are pure: no I/O, unit-tested beside the code. docs/method.md is
 //! the specification they implement.
 
 pub mod aggregate;
@@ -30,6 +32,7 @@ pub mod render;
 pub mod score;
 pub mod segment;
 pub mod sort;
+pub mod stream;
 pub mod summary;
 
 use cli::{Cli, Command};

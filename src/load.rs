@@ -96,6 +96,8 @@ pub struct LoadReport {
     pub first_rejected: Option<Rejected>,
     /// Every skipped row, when [`LoadSettings::keep_rejected`] is set.
     pub rejected: Vec<Rejected>,
+    /// The common decimal scale of the amounts.
+    pub scale: u8,
 }
 
 impl LoadReport {
@@ -105,25 +107,68 @@ impl LoadReport {
     }
 }
 
-/// Reads every input. `on_columns` is called once the columns are resolved
-/// (before the bulk of the reading), so the choice can be reported early.
+/// Reads every input into columns (the input of the polars aggregation).
+/// `on_columns` is called once the columns are resolved (before the bulk of
+/// the reading), so the choice can be reported early.
 pub fn load(
     settings: &LoadSettings,
     on_columns: &mut dyn FnMut(&ColumnMap, u8),
 ) -> Result<(OrderLines, LoadReport), InputError> {
+    let mut sink = ColumnSink::default();
+    let report = read_rows(settings, on_columns, &mut sink)?;
+    let lines = OrderLines {
+        customer_ids: sink.customer_ids,
+        columns: sink.columns,
+    };
+    Ok((lines, report))
+}
+
+/// One valid order line, as handed to a [`RowSink`].
+pub struct Row<'a> {
+    /// The customer id (trimmed, never empty).
+    pub customer: &'a str,
+    /// The order id when an order column is mapped (may be empty: a row of
+    /// its own).
+    pub order: Option<&'a str>,
+    /// The order date.
+    pub date: Day,
+}
+
+/// What the row reader feeds: every valid row, and scale changes.
+///
+/// Amounts arrive as integers at the common scale of the run. When a row
+/// brings more decimals, [`RowSink::rescale`] is called first so the sink can
+/// bring everything it holds to the new scale; the reader guarantees that the
+/// sum of all absolute amounts fits an `i64`, so sinks can add without
+/// overflow checks.
+pub trait RowSink {
+    /// A valid row with its amount at the current scale.
+    fn row(&mut self, row: &Row<'_>, amount: i64) -> Result<(), Problem>;
+    /// The common scale rose: multiply every stored amount by `factor`.
+    fn rescale(&mut self, factor: i64, new_scale: u8) -> Result<(), Problem>;
+}
+
+/// Reads every input, validating each row and feeding the valid ones to
+/// `sink`. Returns what was seen, and the final decimal scale.
+pub fn read_rows(
+    settings: &LoadSettings,
+    on_columns: &mut dyn FnMut(&ColumnMap, u8),
+    sink: &mut dyn RowSink,
+) -> Result<LoadReport, InputError> {
     let bar = input::progress_bar(&settings.paths, settings.progress);
-    let result = load_all(settings, on_columns, &bar);
+    let result = read_all(settings, on_columns, sink, &bar);
     // Cleared on errors too, so no stale bar stays above the message.
     bar.finish_and_clear();
     result
 }
 
-fn load_all(
+fn read_all(
     settings: &LoadSettings,
     on_columns: &mut dyn FnMut(&ColumnMap, u8),
+    sink: &mut dyn RowSink,
     bar: &indicatif::ProgressBar,
-) -> Result<(OrderLines, LoadReport), InputError> {
-    let mut state = State::default();
+) -> Result<LoadReport, InputError> {
+    let mut state = Scale::default();
     let mut report = LoadReport::default();
     let mut first: Option<(String, Vec<String>, ColumnMap)> = None;
     for path in &settings.paths {
@@ -181,7 +226,7 @@ fn load_all(
         while read_record(&mut csv, &mut record, &file)? {
             rows += 1;
             let line = record_line(&csv, &record);
-            match state.push(&record, &map, settings, &file, line) {
+            match state.push(&record, &map, settings, &file, line, sink) {
                 Ok(()) => {}
                 Err(Problem::Row(problem)) => {
                     if !settings.skip_bad_rows {
@@ -229,11 +274,8 @@ fn load_all(
         return Err(InputError::NoRows { file });
     }
     report.missing_customer = state.missing_customer;
-    let lines = OrderLines {
-        customer_ids: state.customer_ids,
-        columns: state.columns,
-    };
-    Ok((lines, report))
+    report.scale = state.scale;
+    Ok(report)
 }
 
 /// The line a record starts on. The input is normalised so that every record
@@ -283,10 +325,13 @@ fn decode_header(record: &ByteRecord, file: &str) -> Result<Vec<String>, InputEr
         .collect()
 }
 
-enum Problem {
+/// Why a row could not be taken (or the run must stop).
+pub enum Problem {
+    /// A bad row (skippable).
     Row(RowProblem),
     /// Amounts no longer fit at this scale.
     Overflow(u8),
+    /// A dictionary is full (`customers` or `orders`).
     TooMany(&'static str),
 }
 
@@ -296,14 +341,11 @@ impl From<RowProblem> for Problem {
     }
 }
 
-/// The columns being built plus the dictionaries.
+/// Row validation and the common-scale bookkeeping shared by all sinks.
 #[derive(Default)]
-struct State {
-    customer_codes: HashMap<String, u32>,
-    customer_ids: Vec<String>,
-    order_codes: HashMap<String, u32>,
-    next_order: u32,
-    columns: OrderColumns,
+struct Scale {
+    /// The common decimal scale so far.
+    scale: u8,
     /// Sum of |amount| so far: while it fits an i64, no sum of amounts can overflow.
     abs_sum: i128,
     /// Where the current scale came from (`file:line: 'value'`), for messages.
@@ -311,7 +353,7 @@ struct State {
     missing_customer: u64,
 }
 
-impl State {
+impl Scale {
     fn push(
         &mut self,
         record: &ByteRecord,
@@ -319,6 +361,7 @@ impl State {
         settings: &LoadSettings,
         file: &str,
         line: u64,
+        sink: &mut dyn RowSink,
     ) -> Result<(), Problem> {
         let expected = map.header.len();
         if record.len() != expected {
@@ -374,7 +417,7 @@ impl State {
             None => None,
         };
         // All fields are valid: from here on the row is kept.
-        if amount.scale > self.columns.scale {
+        if amount.scale > self.scale {
             let shown = match map.amount {
                 AmountColumns::Amount(i) => text(i).unwrap_or_default().to_owned(),
                 AmountColumns::QuantityPrice { quantity, price } => format!(
@@ -384,21 +427,54 @@ impl State {
                 ),
             };
             self.scale_source = Some(format!("{file}:{line}: '{shown}'"));
+            let factor = 10i64
+                .checked_pow(u32::from(amount.scale - self.scale))
+                .ok_or(Problem::Overflow(amount.scale))?;
+            sink.rescale(factor, amount.scale)?;
+            self.abs_sum *= i128::from(factor);
+            self.scale = amount.scale;
         }
-        self.push_amount(amount)?;
-        let code = match self.customer_codes.get(customer) {
+        let value = money::rescale(amount.mantissa, amount.scale, self.scale)
+            .ok_or(Problem::Overflow(self.scale))?;
+        self.abs_sum += i128::from(value).abs();
+        if self.abs_sum > i128::from(i64::MAX) {
+            return Err(Problem::Overflow(self.scale));
+        }
+        let row = Row {
+            customer,
+            order,
+            date,
+        };
+        sink.row(&row, value)
+    }
+}
+
+/// Builds dictionary-encoded columns for the polars aggregation.
+#[derive(Default)]
+struct ColumnSink {
+    customer_codes: HashMap<String, u32>,
+    customer_ids: Vec<String>,
+    order_codes: HashMap<String, u32>,
+    next_order: u32,
+    columns: OrderColumns,
+}
+
+impl RowSink for ColumnSink {
+    fn row(&mut self, row: &Row<'_>, amount: i64) -> Result<(), Problem> {
+        let code = match self.customer_codes.get(row.customer) {
             Some(&code) => code,
             None => {
                 let code = u32::try_from(self.customer_ids.len())
                     .map_err(|_| Problem::TooMany("customers"))?;
-                self.customer_ids.push(customer.to_owned());
-                self.customer_codes.insert(customer.to_owned(), code);
+                self.customer_ids.push(row.customer.to_owned());
+                self.customer_codes.insert(row.customer.to_owned(), code);
                 code
             }
         };
         self.columns.customer.push(code);
-        self.columns.date.push(date);
-        if let Some(order) = order {
+        self.columns.date.push(row.date);
+        self.columns.amount.push(amount);
+        if let Some(order) = row.order {
             let code = if order.is_empty() {
                 self.fresh_order()?
             } else if let Some(&code) = self.order_codes.get(order) {
@@ -413,31 +489,19 @@ impl State {
         Ok(())
     }
 
+    fn rescale(&mut self, factor: i64, new_scale: u8) -> Result<(), Problem> {
+        for a in self.columns.amount.iter_mut() {
+            *a = a.checked_mul(factor).ok_or(Problem::Overflow(new_scale))?;
+        }
+        self.columns.scale = new_scale;
+        Ok(())
+    }
+}
+
+impl ColumnSink {
     fn fresh_order(&mut self) -> Result<u32, Problem> {
         let code = self.next_order;
         self.next_order = code.checked_add(1).ok_or(Problem::TooMany("orders"))?;
         Ok(code)
-    }
-
-    /// Appends an amount at the common scale, raising the scale of everything
-    /// read so far when this amount has more decimals.
-    fn push_amount(&mut self, amount: Decimal) -> Result<(), Problem> {
-        let cols = &mut self.columns;
-        if amount.scale > cols.scale {
-            for a in cols.amount.iter_mut() {
-                *a = money::rescale(*a, cols.scale, amount.scale)
-                    .ok_or(Problem::Overflow(amount.scale))?;
-            }
-            self.abs_sum *= money::pow10(u32::from(amount.scale - cols.scale));
-            cols.scale = amount.scale;
-        }
-        let value = money::rescale(amount.mantissa, amount.scale, cols.scale)
-            .ok_or(Problem::Overflow(cols.scale))?;
-        self.abs_sum += i128::from(value).abs();
-        if self.abs_sum > i128::from(i64::MAX) {
-            return Err(Problem::Overflow(cols.scale));
-        }
-        cols.amount.push(value);
-        Ok(())
     }
 }

@@ -81,6 +81,9 @@ impl Decimal {
 
     /// Parses an amount as written in an export (see the module docs).
     pub fn parse(text: &str, separator: DecimalSeparator) -> Result<Decimal, AmountError> {
+        if let Some(d) = parse_plain(text.as_bytes(), separator.char() as u8) {
+            return Ok(d);
+        }
         match parse_with(text, separator) {
             Ok(d) => Ok(d),
             Err(AmountError::NotANumber) => {
@@ -107,6 +110,41 @@ impl Decimal {
         let scale = self.scale + other.scale;
         normalize(mantissa, scale)
     }
+}
+
+/// The common case without allocation: `-?digits(.digits)?` with no
+/// grouping, at most 18 digits. Anything else goes to the full parser.
+fn parse_plain(text: &[u8], decimal: u8) -> Option<Decimal> {
+    let (negative, body) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    if body.is_empty() || body.len() > MAX_DIGITS + 1 {
+        return None;
+    }
+    let mut mantissa: i64 = 0;
+    let mut scale: Option<u8> = None;
+    let mut digits = 0;
+    for &b in body {
+        if b.is_ascii_digit() {
+            mantissa = mantissa * 10 + i64::from(b - b'0');
+            digits += 1;
+            if let Some(s) = scale.as_mut() {
+                *s += 1;
+            }
+        } else if b == decimal && scale.is_none() {
+            scale = Some(0);
+        } else {
+            return None;
+        }
+    }
+    if digits == 0 || digits > MAX_DIGITS {
+        return None;
+    }
+    if negative {
+        mantissa = -mantissa;
+    }
+    normalize(mantissa, scale.unwrap_or(0))
 }
 
 /// Removes trailing zero decimals so values carry their smallest exact scale;
@@ -367,6 +405,49 @@ mod tests {
     }
     fn c(s: &str) -> Result<(i64, u8), AmountError> {
         Decimal::parse(s, DecimalSeparator::Comma).map(|d| (d.mantissa, d.scale))
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_full_parser() {
+        for text in [
+            "0",
+            "12",
+            "12.5",
+            "12.50",
+            "-0.01",
+            "7.",
+            ".5",
+            "-.5",
+            "123456789012345678",
+            "0.000",
+            "-0",
+        ] {
+            assert_eq!(
+                parse_plain(text.as_bytes(), b'.'),
+                parse_with(text, DecimalSeparator::Point).ok(),
+                "{text}"
+            );
+        }
+        for text in ["1,5", "-3,25"] {
+            assert_eq!(
+                parse_plain(text.as_bytes(), b','),
+                parse_with(text, DecimalSeparator::Comma).ok(),
+                "{text}"
+            );
+        }
+        // Declined: left to the full parser.
+        for text in [
+            "",
+            "-",
+            ".",
+            "1,234.5",
+            "$5",
+            " 5",
+            "1234567890123456789",
+            "1.2.3",
+        ] {
+            assert_eq!(parse_plain(text.as_bytes(), b'.'), None, "{text}");
+        }
     }
 
     #[test]

@@ -18,6 +18,19 @@ use crate::render::{Format, RenderOptions};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+/// Which aggregation runs (`RFM_ENGINE`, a switch for tests and benchmarks;
+/// users never need it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Engine {
+    /// Stream when the inputs can be read twice (files), else polars.
+    #[default]
+    Auto,
+    /// Always stream (falling back to polars only for scattered orders).
+    Stream,
+    /// Always load all rows and aggregate with polars.
+    Polars,
+}
+
 /// The facts about the process environment rfm acts on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Environment {
@@ -31,6 +44,8 @@ pub struct Environment {
     pub no_color: bool,
     /// Today's date in local time (for `--as-of today`).
     pub today: chrono::NaiveDate,
+    /// `RFM_ENGINE`: auto, stream or polars.
+    pub engine: Engine,
 }
 
 impl Environment {
@@ -42,6 +57,11 @@ impl Environment {
             stderr_tty: std::io::stderr().is_terminal(),
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             today: chrono::Local::now().date_naive(),
+            engine: match std::env::var("RFM_ENGINE").as_deref() {
+                Ok("stream") => Engine::Stream,
+                Ok("polars") => Engine::Polars,
+                _ => Engine::Auto,
+            },
         }
     }
 }
@@ -57,6 +77,8 @@ pub struct RunOptions {
     pub rejects: Option<PathBuf>,
     /// No notes on stderr.
     pub quiet: bool,
+    /// Which aggregation runs.
+    pub engine: Engine,
     /// How to write.
     pub output: OutputOptions,
 }
@@ -200,6 +222,7 @@ pub fn resolve(
         params,
         rejects: input.rejects.clone(),
         quiet: output.quiet,
+        engine: env.engine,
         output: OutputOptions {
             format,
             path: out_path,
@@ -246,6 +269,7 @@ mod tests {
             stderr_tty: stdout_tty,
             no_color,
             today: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+            engine: Engine::Auto,
         }
     }
 

@@ -4,12 +4,16 @@
 
 use crate::aggregate::{self, Returns, Stats};
 use crate::analysis::{self, LevelCounts, ScoredCustomer};
+use crate::columns::ColumnMap;
 use crate::dates::{Day, from_day};
 use crate::error::InputError;
+use crate::input::InputPath;
 use crate::load::{self, LoadReport};
 use crate::notes::{Notes, count};
+use crate::options::Engine;
 use crate::options::RunOptions;
 use crate::output;
+use crate::stream::{self, Outcome};
 
 /// The scored customers and what it took to get them.
 #[derive(Debug, Clone)]
@@ -29,8 +33,13 @@ pub struct Analysis {
 }
 
 /// Loads, aggregates and scores, printing notes as it goes.
+///
+/// Files are streamed into per-customer state (`stream`); when an order's
+/// rows turn out to be scattered, or the input cannot be read twice (stdin)
+/// and `RFM_ENGINE` does not insist, the rows are loaded and grouped with
+/// polars (`load` + `aggregate`). Both give the same result.
 pub fn analyze(opts: &RunOptions, notes: &Notes) -> anyhow::Result<Analysis> {
-    let (lines, report) = load::load(&opts.load, &mut |map, delimiter| {
+    let mut announce = |map: &ColumnMap, delimiter: u8| {
         let shown = match delimiter {
             b'\t' => "tab".to_owned(),
             d => (d as char).to_string(),
@@ -39,7 +48,64 @@ pub fn analyze(opts: &RunOptions, notes: &Notes) -> anyhow::Result<Analysis> {
             "columns: {} (delimiter '{shown}')",
             map.describe()
         ));
-    })?;
+    };
+    let rereadable = opts
+        .load
+        .paths
+        .iter()
+        .all(|p| matches!(p, InputPath::File(_)));
+    let streamed = match opts.engine {
+        Engine::Polars => None,
+        Engine::Auto if !rereadable => None,
+        Engine::Auto | Engine::Stream => {
+            Some(stream::stream(&opts.load, &opts.params, &mut announce)?)
+        }
+    };
+    let (agg, ids, report) = match streamed {
+        Some((Outcome::Done(result), report)) => {
+            after_load(&report, opts, notes)?;
+            let (agg, ids) = result?;
+            (agg, ids, report)
+        }
+        other => {
+            let announced = other.is_some();
+            if announced {
+                if !rereadable {
+                    anyhow::bail!(
+                        "the rows of some orders are not next to each other, and stdin cannot be read twice: \
+                         save the input to a file, or run without RFM_ENGINE=stream"
+                    );
+                }
+                notes.note("the rows of some orders are not next to each other: grouping all order lines in memory");
+            }
+            let mut silent = |_: &ColumnMap, _: u8| {};
+            let columns_note: &mut dyn FnMut(&ColumnMap, u8) = if announced {
+                &mut silent
+            } else {
+                &mut announce
+            };
+            let (lines, report) = load::load(&opts.load, columns_note)?;
+            after_load(&report, opts, notes)?;
+            let agg = aggregate::aggregate(lines.columns, &opts.params)?;
+            (agg, lines.customer_ids, report)
+        }
+    };
+    let scale = report.scale;
+    let (customers, levels) = analysis::score_customers(&agg.customers, ids, agg.as_of);
+    note_scoring(&agg.stats, agg.as_of, customers.len(), &levels, opts, notes);
+    Ok(Analysis {
+        customers,
+        as_of: agg.as_of,
+        scale,
+        levels,
+        load: report,
+        stats: agg.stats,
+    })
+}
+
+/// Once every input has been read: `--rejects`, the reading notes, and the
+/// check that some row was usable.
+fn after_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) -> anyhow::Result<()> {
     if let Some(path) = &opts.rejects {
         // The input was read completely: the list is whole, so it is written
         // even if scoring fails below (it is what explains the failure).
@@ -50,8 +116,8 @@ pub fn analyze(opts: &RunOptions, notes: &Notes) -> anyhow::Result<Analysis> {
             path.display()
         ));
     }
-    note_load(&report, opts, notes);
-    if lines.columns.customer.is_empty() {
+    note_load(report, opts, notes);
+    if report.rows() == report.missing_customer + report.rejected_count {
         let first = report
             .first_rejected
             .as_ref()
@@ -65,20 +131,7 @@ pub fn analyze(opts: &RunOptions, notes: &Notes) -> anyhow::Result<Analysis> {
         }
         .into());
     }
-
-    let scale = lines.columns.scale;
-    let agg = aggregate::aggregate(lines.columns, &opts.params)?;
-    let (customers, levels) =
-        analysis::score_customers(&agg.customers, &lines.customer_ids, agg.as_of);
-    note_scoring(&agg.stats, agg.as_of, customers.len(), &levels, opts, notes);
-    Ok(Analysis {
-        customers,
-        as_of: agg.as_of,
-        scale,
-        levels,
-        load: report,
-        stats: agg.stats,
-    })
+    Ok(())
 }
 
 fn note_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) {

@@ -4,7 +4,7 @@ use crate::cli::CustomersArgs;
 use crate::notes::Notes;
 use crate::options::{self, Environment};
 use crate::pipeline::{self, Analysis};
-use crate::render::{Tabular, Value};
+use crate::render::{Rows, Tabular, Value};
 use crate::{output, sort};
 
 /// The columns, in contract order.
@@ -32,36 +32,46 @@ pub fn run(args: &CustomersArgs, env: &Environment) -> anyhow::Result<()> {
     output::emit(&opts.output, &tabulate(&analysis, opts.output.decimals))
 }
 
-/// The customers as a table.
-pub fn tabulate(analysis: &Analysis, decimals: u8) -> Tabular {
-    let rows = analysis
-        .customers
-        .iter()
-        .map(|c| {
-            vec![
-                Value::Text(c.id.clone()),
-                Value::Date(c.first),
-                Value::Date(c.last),
-                Value::Int(i64::from(c.recency_days)),
-                Value::Int(i64::from(c.frequency)),
-                Value::Decimal {
-                    units: i128::from(c.monetary),
-                    scale: analysis.scale,
-                    decimals,
-                },
-                Value::Int(i64::from(c.r)),
-                Value::Int(i64::from(c.f)),
-                Value::Int(i64::from(c.m)),
-                Value::Int(i64::from(c.fm)),
-                Value::Text(c.rfm()),
-                Value::Segment(c.segment),
-            ]
-        })
-        .collect();
+/// The customers as a table, rows produced on demand.
+pub fn tabulate(analysis: &Analysis, decimals: u8) -> Tabular<'_> {
     Tabular {
         columns: COLUMNS.to_vec(),
-        rows,
+        rows: Box::new(CustomerRows { analysis, decimals }),
         total: None,
         json_envelope: None,
+    }
+}
+
+struct CustomerRows<'a> {
+    analysis: &'a Analysis,
+    decimals: u8,
+}
+
+impl Rows for CustomerRows<'_> {
+    fn len(&self) -> usize {
+        self.analysis.customers.len()
+    }
+
+    fn fill(&self, index: usize, row: &mut Vec<Value>) {
+        let c = &self.analysis.customers[index];
+        row.clear();
+        row.extend([
+            Value::Text(c.id.clone()),
+            Value::Date(c.first),
+            Value::Date(c.last),
+            Value::Int(i64::from(c.recency_days)),
+            Value::Int(i64::from(c.frequency)),
+            Value::Decimal {
+                units: i128::from(c.monetary),
+                scale: self.analysis.scale,
+                decimals: self.decimals,
+            },
+            Value::Int(i64::from(c.r)),
+            Value::Int(i64::from(c.f)),
+            Value::Int(i64::from(c.m)),
+            Value::Int(i64::from(c.fm)),
+            Value::Text(c.rfm()),
+            Value::Segment(c.segment),
+        ]);
     }
 }

@@ -30,7 +30,7 @@ pub fn run(args: &SummaryArgs, env: &Environment) -> anyhow::Result<()> {
 }
 
 /// The per-segment summary as a table, with a total row.
-pub fn tabulate(analysis: &Analysis, decimals: u8) -> Tabular {
+pub fn tabulate(analysis: &Analysis, decimals: u8) -> Tabular<'static> {
     let summary = summary::summarize(&analysis.customers);
     let total = summary.total;
     let row = |label: Value, t: &Totals| {
@@ -74,11 +74,13 @@ pub fn tabulate(analysis: &Analysis, decimals: u8) -> Tabular {
     };
     Tabular {
         columns: COLUMNS.to_vec(),
-        rows: summary
-            .segments
-            .iter()
-            .map(|(segment, t)| row(Value::Segment(*segment), t))
-            .collect(),
+        rows: Box::new(
+            summary
+                .segments
+                .iter()
+                .map(|(segment, t)| row(Value::Segment(*segment), t))
+                .collect::<Vec<_>>(),
+        ),
         total: Some(row(Value::Text("Total".to_owned()), &total)),
         json_envelope: Some((vec![("as_of", Value::Date(analysis.as_of))], "segments")),
     }

@@ -41,7 +41,7 @@ impl CsvRenderer {
 }
 
 impl Renderer for CsvRenderer {
-    fn render(&self, data: &Tabular, out: &mut dyn Write) -> io::Result<()> {
+    fn render(&self, data: &Tabular<'_>, out: &mut dyn Write) -> io::Result<()> {
         if self.bom {
             out.write_all(b"\xef\xbb\xbf")?;
         }
@@ -49,9 +49,15 @@ impl Renderer for CsvRenderer {
             .delimiter(self.delimiter)
             .from_writer(out);
         w.write_record(&data.columns).map_err(into_io)?;
-        for row in &data.rows {
-            w.write_record(row.iter().map(|v| v.text(self.decimal).unwrap_or_default()))
-                .map_err(into_io)?;
+        let (mut row, mut cell) = (Vec::new(), String::new());
+        for i in 0..data.rows.len() {
+            data.rows.fill(i, &mut row);
+            for v in &row {
+                cell.clear();
+                v.write_text(self.decimal, &mut cell);
+                w.write_field(cell.as_bytes()).map_err(into_io)?;
+            }
+            w.write_record(None::<&[u8]>).map_err(into_io)?;
         }
         w.flush()
     }

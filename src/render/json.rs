@@ -40,12 +40,14 @@ fn write_object(out: &mut dyn Write, columns: &[&str], row: &[Value]) -> io::Res
 }
 
 /// `[` + one row object per line, indented by `indent` + `]`.
-fn write_rows(out: &mut dyn Write, data: &Tabular, indent: &str) -> io::Result<()> {
+fn write_rows(out: &mut dyn Write, data: &Tabular<'_>, indent: &str) -> io::Result<()> {
     out.write_all(b"[")?;
-    for (i, row) in data.rows.iter().enumerate() {
+    let mut row = Vec::new();
+    for i in 0..data.rows.len() {
+        data.rows.fill(i, &mut row);
         let sep = if i == 0 { "" } else { "," };
         write!(out, "{sep}\n{indent}  ")?;
-        write_object(out, &data.columns, row)?;
+        write_object(out, &data.columns, &row)?;
     }
     if data.rows.is_empty() {
         out.write_all(b"]")
@@ -55,7 +57,7 @@ fn write_rows(out: &mut dyn Write, data: &Tabular, indent: &str) -> io::Result<(
 }
 
 impl Renderer for JsonRenderer {
-    fn render(&self, data: &Tabular, out: &mut dyn Write) -> io::Result<()> {
+    fn render(&self, data: &Tabular<'_>, out: &mut dyn Write) -> io::Result<()> {
         match &data.json_envelope {
             None => write_rows(out, data, "")?,
             Some((fields, rows_key)) => {
@@ -83,9 +85,11 @@ impl Renderer for JsonRenderer {
 }
 
 impl Renderer for NdjsonRenderer {
-    fn render(&self, data: &Tabular, out: &mut dyn Write) -> io::Result<()> {
-        for row in &data.rows {
-            write_object(out, &data.columns, row)?;
+    fn render(&self, data: &Tabular<'_>, out: &mut dyn Write) -> io::Result<()> {
+        let mut row = Vec::new();
+        for i in 0..data.rows.len() {
+            data.rows.fill(i, &mut row);
+            write_object(out, &data.columns, &row)?;
             out.write_all(b"\n")?;
         }
         Ok(())

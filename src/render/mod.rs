@@ -19,6 +19,7 @@ pub use self::table::TableRenderer;
 use crate::dates::{Day, from_day};
 use crate::money;
 use crate::segment::Segment;
+use chrono::Datelike;
 use std::io::{self, Write};
 
 /// The `--format` values.
@@ -105,6 +106,35 @@ pub enum Value {
 }
 
 impl Value {
+    /// Appends the value as text to `out`; returns false (appending nothing)
+    /// for no value. Renderers reuse one buffer for every cell.
+    pub fn write_text(&self, decimal: char, out: &mut String) -> bool {
+        use std::fmt::Write;
+        match self {
+            Value::Text(s) => out.push_str(s),
+            Value::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Value::Date(d) => {
+                let date = from_day(*d);
+                let _ = write!(
+                    out,
+                    "{:04}-{:02}-{:02}",
+                    date.year(),
+                    date.month(),
+                    date.day()
+                );
+            }
+            Value::Segment(s) => out.push_str(s.name()),
+            Value::Null => return false,
+            other => match other.text(decimal) {
+                Some(text) => out.push_str(&text),
+                None => return false,
+            },
+        }
+        true
+    }
+
     /// The value as text with the given decimal separator, `None` for no value.
     pub fn text(&self, decimal: char) -> Option<String> {
         Some(match self {
@@ -123,9 +153,10 @@ impl Value {
                 decimals,
             } => money::format_quotient(*num, *den, *scale, *decimals, decimal),
             Value::Share { num, den } => money::format_quotient(*num, *den, 0, 4, decimal),
-            Value::Date(d) => from_day(*d).format("%Y-%m-%d").to_string(),
-            Value::Segment(s) => s.name().to_owned(),
-            Value::Null => return None,
+            Value::Date(_) | Value::Segment(_) | Value::Null => {
+                let mut out = String::new();
+                return self.write_text(decimal, &mut out).then_some(out);
+            }
         })
     }
 
@@ -138,13 +169,36 @@ impl Value {
     }
 }
 
+/// Where a [`Tabular`]'s rows come from: produced one at a time, so a
+/// million-customer result is never held as a million rows of cells.
+pub trait Rows {
+    /// The number of rows.
+    fn len(&self) -> usize;
+    /// Whether there are no rows.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Fills `row` (cleared first) with the cells of row `index`.
+    fn fill(&self, index: usize, row: &mut Vec<Value>);
+}
+
+impl Rows for Vec<Vec<Value>> {
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+
+    fn fill(&self, index: usize, row: &mut Vec<Value>) {
+        row.clear();
+        row.extend(self[index].iter().cloned());
+    }
+}
+
 /// A result ready to render: columns, rows and, for some formats, extras.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tabular {
+pub struct Tabular<'a> {
     /// Column names (also the JSON keys).
     pub columns: Vec<&'static str>,
     /// The rows.
-    pub rows: Vec<Vec<Value>>,
+    pub rows: Box<dyn Rows + 'a>,
     /// A total row: shown by the table format, and as `"total"` in a JSON document.
     pub total: Option<Vec<Value>>,
     /// When set, the JSON document is an object with these fields first and
@@ -166,7 +220,7 @@ pub struct RenderOptions {
 /// Writes a [`Tabular`] in one format.
 pub trait Renderer {
     /// Renders `data` to `out`.
-    fn render(&self, data: &Tabular, out: &mut dyn Write) -> io::Result<()>;
+    fn render(&self, data: &Tabular<'_>, out: &mut dyn Write) -> io::Result<()>;
 }
 
 /// The renderer for a format.

@@ -52,7 +52,15 @@ impl TableRenderer {
 }
 
 impl Renderer for TableRenderer {
-    fn render(&self, data: &Tabular, out: &mut dyn Write) -> io::Result<()> {
+    fn render(&self, data: &Tabular<'_>, out: &mut dyn Write) -> io::Result<()> {
+        // A terminal table needs every row to size its columns.
+        let rows: Vec<Vec<Value>> = (0..data.rows.len())
+            .map(|i| {
+                let mut row = Vec::new();
+                data.rows.fill(i, &mut row);
+                row
+            })
+            .collect();
         let mut table = Table::new();
         table.load_style(presets::UTF8_FULL_CONDENSED);
         if self.fit_terminal {
@@ -76,7 +84,7 @@ impl Renderer for TableRenderer {
                 cell
             }
         }));
-        for row in &data.rows {
+        for row in &rows {
             table.add_row(row.iter().map(|v| self.cell(v)));
         }
         if let Some(total) = &data.total {
@@ -84,7 +92,7 @@ impl Renderer for TableRenderer {
         }
         if self.fit_terminal {
             let mut widths = vec![1u16; data.columns.len()];
-            for row in data.rows.iter().chain(&data.total) {
+            for row in rows.iter().chain(&data.total) {
                 for (w, v) in widths.iter_mut().zip(row) {
                     let len = u16::try_from(cell_text(v).chars().count()).unwrap_or(u16::MAX);
                     // + 2 for the cell padding, which the constraint includes.
@@ -99,8 +107,7 @@ impl Renderer for TableRenderer {
         }
         // Align number columns' headers with their values.
         for (i, column) in table.column_iter_mut().enumerate() {
-            if data
-                .rows
+            if rows
                 .first()
                 .is_some_and(|r| r.get(i).is_some_and(Value::is_number))
             {

@@ -1,0 +1,381 @@
+//! The streaming aggregation: one pass over the rows into per-customer state.
+//!
+//! Why a second path next to the polars one (`load` + `aggregate`): that path
+//! keeps every order line in memory (20 bytes a row, plus dictionaries) and
+//! groups twice, so its memory grows with the rows. Here each valid row is
+//! folded straight into the state of its customer (24 bytes a customer), so
+//! memory grows with the customers, plus 8 bytes per order for the check
+//! below.
+//!
+//! Orders are formed from *runs*: rows with the same customer and order id
+//! that arrive close together. That is how order-line exports are written (an
+//! invoice's lines together, at most interleaved with a few concurrent
+//! invoices), and it lets a window of the [`OPEN_ORDERS`] most recently seen
+//! orders replace a table of all orders. It is verified, not assumed: every
+//! closed run leaves a 64-bit fingerprint of
+//! (customer, order id), and if any fingerprint occurs twice (an order whose
+//! lines are scattered, or a hash collision), the result is discarded and the
+//! caller runs the exact polars path instead. Either way the output is the
+//! one docs/method.md defines; `tests/engines.rs` holds the two paths to
+//! identical output.
+//!
+//! The window (`--since`/`--until`), the as-of cut and purchases are applied
+//! when an order is closed, exactly as `aggregate` applies them to grouped
+//! orders. Pure apart from the reading done by `load::read_rows`.
+
+use crate::aggregate::{self, Aggregate, CustomerMetrics, Params, Returns, Stats};
+use crate::columns::ColumnMap;
+use crate::dates::Day;
+use crate::error::InputError;
+use crate::load::{self, LoadReport, LoadSettings, Problem, Row, RowSink};
+use foldhash::fast::FixedState;
+use hashbrown::HashTable;
+use std::hash::BuildHasher;
+
+/// What the streaming pass produced.
+pub enum Outcome {
+    /// The metrics as `aggregate::aggregate` computes them (or its error,
+    /// e.g. no purchase), with customer ids by customer code.
+    Done(Result<(Aggregate, Vec<String>), InputError>),
+    /// Some order's rows are not contiguous: use the polars path.
+    NotContiguous,
+}
+
+/// Reads the inputs once and aggregates them per customer. Reading errors
+/// are returned at once; errors of the result come inside the outcome, so the
+/// caller can first deal with what the reader saw (rejects, notes).
+pub fn stream(
+    settings: &LoadSettings,
+    params: &Params,
+    on_columns: &mut dyn FnMut(&ColumnMap, u8),
+) -> Result<(Outcome, LoadReport), InputError> {
+    let mut sink = StreamSink::new(*params);
+    let report = load::read_rows(settings, on_columns, &mut sink)?;
+    let outcome = sink
+        .finish()
+        .map_err(|Full| InputError::TooMany { what: "customers" })?;
+    Ok((outcome, report))
+}
+
+/// The customer table is full (more than `u32::MAX` customers).
+#[derive(Debug, Clone, Copy)]
+struct Full;
+
+impl From<Full> for Problem {
+    fn from(_: Full) -> Problem {
+        Problem::TooMany("customers")
+    }
+}
+
+/// Per-customer state: 24 bytes.
+#[derive(Debug, Clone, Copy)]
+struct Customer {
+    monetary: i64,
+    first: Day,
+    last: Day,
+    frequency: u32,
+    /// Has at least one order inside the window / before the as-of date.
+    in_scope: bool,
+}
+
+impl Customer {
+    const NEW: Customer = Customer {
+        monetary: 0,
+        first: Day::MAX,
+        last: Day::MIN,
+        frequency: 0,
+        in_scope: false,
+    };
+}
+
+/// How many orders stay open at once. An order whose rows are further apart
+/// than this many other orders is detected and handed to the polars path.
+pub const OPEN_ORDERS: usize = 16;
+
+/// Ids up to this length are stored inside the hash-table entry, so a lookup
+/// touches one cache line; longer ones live in an arena.
+const INLINE: usize = 22;
+
+/// A customer id: inline when short.
+#[derive(Clone, Copy)]
+struct Key {
+    len: u8,
+    /// The id (`len <= INLINE`), or its arena offset in the first 8 bytes.
+    bytes: [u8; INLINE],
+    /// Arena length for long ids.
+    long_len: u32,
+}
+
+/// A hash-table entry: the customer's id and state together (56 bytes).
+#[derive(Clone, Copy)]
+struct Entry {
+    key: Key,
+    state: Customer,
+    /// First-seen order, so customer codes are stable and deterministic.
+    index: u32,
+}
+
+/// An order being read: customer and order id as written, date, total.
+#[derive(Debug, Default)]
+struct Open {
+    customer: Vec<u8>,
+    id: Vec<u8>,
+    date: Day,
+    total: i64,
+    /// When it was last used (for closing the least recently used).
+    used: u64,
+}
+
+struct StreamSink {
+    params: Params,
+    hasher: FixedState,
+    table: HashTable<Entry>,
+    /// Long customer ids, back to back.
+    arena: Vec<u8>,
+    customers: u32,
+    /// Open orders (at most OPEN_ORDERS) and the one used last.
+    open: Vec<Open>,
+    last: usize,
+    clock: u64,
+    /// Fingerprints of closed orders (customer, order id).
+    runs: Vec<u64>,
+    stats: Stats,
+}
+
+impl StreamSink {
+    fn new(params: Params) -> StreamSink {
+        StreamSink {
+            params,
+            hasher: FixedState::with_seed(0x0005_eed0_f2f3),
+            table: HashTable::new(),
+            arena: Vec::new(),
+            customers: 0,
+            open: Vec::with_capacity(OPEN_ORDERS),
+            last: 0,
+            clock: 0,
+            runs: Vec::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    fn key_bytes<'a>(arena: &'a [u8], key: &'a Key) -> &'a [u8] {
+        if usize::from(key.len) <= INLINE {
+            &key.bytes[..usize::from(key.len)]
+        } else {
+            let mut offset = [0u8; 8];
+            offset.copy_from_slice(&key.bytes[..8]);
+            let start = u64::from_le_bytes(offset) as usize;
+            &arena[start..start + key.long_len as usize]
+        }
+    }
+
+    /// The state of a customer, added on first sight (one probe either way).
+    fn customer(&mut self, id: &[u8]) -> Result<&mut Customer, Full> {
+        let hash = self.hasher.hash_one(id);
+        let (arena, hasher) = (&mut self.arena, &self.hasher);
+        let entry = self.table.entry(
+            hash,
+            |e| Self::key_bytes(arena, &e.key) == id,
+            |e| hasher.hash_one(Self::key_bytes(arena, &e.key)),
+        );
+        let entry = match entry {
+            hashbrown::hash_table::Entry::Occupied(o) => o.into_mut(),
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                let index = self.customers;
+                self.customers = index.checked_add(1).ok_or(Full)?;
+                let mut key = Key {
+                    len: u8::MAX,
+                    bytes: [0; INLINE],
+                    long_len: 0,
+                };
+                if id.len() <= INLINE {
+                    key.len = id.len() as u8;
+                    key.bytes[..id.len()].copy_from_slice(id);
+                } else {
+                    key.bytes[..8].copy_from_slice(&(arena.len() as u64).to_le_bytes());
+                    // Ids are fields of one CSV record; 4 GiB ids are not ids.
+                    key.long_len = u32::try_from(id.len()).map_err(|_| Full)?;
+                    arena.extend_from_slice(id);
+                }
+                v.insert(Entry {
+                    key,
+                    state: Customer::NEW,
+                    index,
+                })
+                .into_mut()
+            }
+        };
+        Ok(&mut entry.state)
+    }
+
+    /// Applies a complete order to its customer: the window and as-of cut,
+    /// then purchase or not.
+    fn close(&mut self, customer: &[u8], date: Day, total: i64) -> Result<(), Full> {
+        self.stats.orders += 1;
+        let p = self.params;
+        if p.since.is_some_and(|s| date < s) || p.until.is_some_and(|u| date > u) {
+            self.stats.outside_window += 1;
+            // The customer still exists (it has a row), but nothing counts.
+            self.customer(customer)?;
+            return Ok(());
+        }
+        if p.as_of.is_some_and(|a| date >= a) {
+            self.stats.after_as_of += 1;
+            self.customer(customer)?;
+            return Ok(());
+        }
+        let c = self.customer(customer)?;
+        c.in_scope = true;
+        c.monetary += total;
+        if total > 0 {
+            c.frequency += 1;
+            c.first = c.first.min(date);
+            c.last = c.last.max(date);
+        }
+        Ok(())
+    }
+
+    /// Closes an open order, leaving its fingerprint.
+    fn close_open(&mut self, order: &Open) -> Result<(), Full> {
+        self.runs.push(
+            self.hasher
+                .hash_one((order.customer.as_slice(), order.id.as_slice())),
+        );
+        self.close(&order.customer, order.date, order.total)
+    }
+
+    /// Adds a row to its open order, or opens it (closing the least recently
+    /// used one when the window is full).
+    fn add_to_order(
+        &mut self,
+        customer: &[u8],
+        id: &[u8],
+        date: Day,
+        amount: i64,
+    ) -> Result<(), Full> {
+        self.clock += 1;
+        let matches = |o: &Open| o.id == id && o.customer == customer;
+        let found = match self.open.get(self.last) {
+            Some(o) if matches(o) => Some(self.last),
+            _ => self.open.iter().position(matches),
+        };
+        let slot = match found {
+            Some(i) => {
+                let o = &mut self.open[i];
+                o.date = o.date.min(date);
+                o.total += amount;
+                i
+            }
+            None => {
+                let slot = if self.open.len() < OPEN_ORDERS {
+                    self.open.push(Open::default());
+                    self.open.len() - 1
+                } else {
+                    let lru = (0..self.open.len())
+                        .min_by_key(|&i| self.open[i].used)
+                        .unwrap_or(0);
+                    let evicted = std::mem::take(&mut self.open[lru]);
+                    self.close_open(&evicted)?;
+                    // Reuse the evicted buffers.
+                    self.open[lru] = evicted;
+                    lru
+                };
+                let o = &mut self.open[slot];
+                o.customer.clear();
+                o.customer.extend_from_slice(customer);
+                o.id.clear();
+                o.id.extend_from_slice(id);
+                o.date = date;
+                o.total = amount;
+                slot
+            }
+        };
+        self.open[slot].used = self.clock;
+        self.last = slot;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Outcome, Full> {
+        for order in std::mem::take(&mut self.open) {
+            self.close_open(&order)?;
+        }
+        self.runs.sort_unstable();
+        if self.runs.windows(2).any(|w| w[0] == w[1]) {
+            return Ok(Outcome::NotContiguous);
+        }
+        Ok(Outcome::Done(self.metrics()))
+    }
+
+    fn metrics(self) -> Result<(Aggregate, Vec<String>), InputError> {
+        let mut stats = self.stats;
+        let mut entries: Vec<&Entry> = self.table.iter().collect();
+        entries.sort_unstable_by_key(|e| e.index);
+        let mut metrics = Vec::with_capacity(entries.len());
+        let mut customer_ids = Vec::with_capacity(entries.len());
+        for e in entries {
+            let c = e.state;
+            if c.frequency > 0 {
+                metrics.push(CustomerMetrics {
+                    customer: customer_ids.len() as u32,
+                    first: c.first,
+                    last: c.last,
+                    frequency: c.frequency,
+                    monetary: c.monetary,
+                });
+                customer_ids.push(
+                    String::from_utf8_lossy(Self::key_bytes(&self.arena, &e.key)).into_owned(),
+                );
+            } else if c.in_scope {
+                stats.without_purchase += 1;
+            }
+        }
+        let as_of = match self.params.as_of {
+            Some(a) => a,
+            None => match metrics.iter().map(|m| m.last).max() {
+                Some(latest) => latest + 1,
+                None => return Err(aggregate::no_purchases(&self.params, &stats)),
+            },
+        };
+        if metrics.is_empty() {
+            return Err(aggregate::no_purchases(&self.params, &stats));
+        }
+        let aggregate = Aggregate {
+            customers: metrics,
+            as_of,
+            stats,
+        };
+        Ok((aggregate, customer_ids))
+    }
+}
+
+impl RowSink for StreamSink {
+    fn row(&mut self, row: &Row<'_>, amount: i64) -> Result<(), Problem> {
+        if self.params.returns == Returns::Ignore && amount < 0 {
+            self.stats.negative_rows_dropped += 1;
+            return Ok(());
+        }
+        let customer = row.customer.as_bytes();
+        match row.order {
+            // Without an order id, the row is an order of its own.
+            None | Some("") => Ok(self.close(customer, row.date, amount)?),
+            Some(order) => Ok(self.add_to_order(customer, order.as_bytes(), row.date, amount)?),
+        }
+    }
+
+    fn rescale(&mut self, factor: i64, new_scale: u8) -> Result<(), Problem> {
+        for e in self.table.iter_mut() {
+            e.state.monetary = e
+                .state
+                .monetary
+                .checked_mul(factor)
+                .ok_or(Problem::Overflow(new_scale))?;
+        }
+        for o in self.open.iter_mut() {
+            o.total = o
+                .total
+                .checked_mul(factor)
+                .ok_or(Problem::Overflow(new_scale))?;
+        }
+        Ok(())
+    }
+}
