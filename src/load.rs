@@ -139,14 +139,19 @@ pub struct Row<'a> {
 /// Amounts arrive as integers at the common scale of the run. When a row
 /// brings more decimals, [`RowSink::rescale`] is called first so the sink can
 /// bring everything it holds to the new scale; the reader guarantees that the
-/// sum of all absolute amounts fits an `i64`, so sinks can add without
-/// overflow checks.
+/// sum of all absolute amounts fits an `i64` (at the new scale, before asking
+/// for a rescale), so sinks can add and rescale without overflow.
 pub trait RowSink {
     /// A valid row with its amount at the current scale.
-    fn row(&mut self, row: &Row<'_>, amount: i64) -> Result<(), Problem>;
-    /// The common scale rose: multiply every stored amount by `factor`.
-    fn rescale(&mut self, factor: i64, new_scale: u8) -> Result<(), Problem>;
+    fn row(&mut self, row: &Row<'_>, amount: i64) -> Result<(), TooMany>;
+    /// The common scale rose: multiply every stored amount by `factor`
+    /// (which cannot overflow: see above).
+    fn rescale(&mut self, factor: i64, new_scale: u8);
 }
+
+/// A sink's dictionary is full: more than `u32::MAX` distinct `.0`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooMany(pub &'static str);
 
 /// Reads every input, validating each row and feeding the valid ones to
 /// `sink`. Returns what was seen, and the final decimal scale.
@@ -430,7 +435,14 @@ impl Scale {
             let factor = 10i64
                 .checked_pow(u32::from(amount.scale - self.scale))
                 .ok_or(Problem::Overflow(amount.scale))?;
-            sink.rescale(factor, amount.scale)?;
+            // Checked before the sink rescales: every amount it holds is
+            // bounded by abs_sum, so once the bound holds at the new scale,
+            // rescaling cannot overflow.
+            let value = i128::from(amount.mantissa).abs();
+            if self.abs_sum * i128::from(factor) + value > i128::from(i64::MAX) {
+                return Err(Problem::Overflow(amount.scale));
+            }
+            sink.rescale(factor, amount.scale);
             self.abs_sum *= i128::from(factor);
             self.scale = amount.scale;
         }
@@ -446,6 +458,7 @@ impl Scale {
             date,
         };
         sink.row(&row, value)
+            .map_err(|TooMany(what)| Problem::TooMany(what))
     }
 }
 
@@ -460,12 +473,12 @@ struct ColumnSink {
 }
 
 impl RowSink for ColumnSink {
-    fn row(&mut self, row: &Row<'_>, amount: i64) -> Result<(), Problem> {
+    fn row(&mut self, row: &Row<'_>, amount: i64) -> Result<(), TooMany> {
         let code = match self.customer_codes.get(row.customer) {
             Some(&code) => code,
             None => {
-                let code = u32::try_from(self.customer_ids.len())
-                    .map_err(|_| Problem::TooMany("customers"))?;
+                let code =
+                    u32::try_from(self.customer_ids.len()).map_err(|_| TooMany("customers"))?;
                 self.customer_ids.push(row.customer.to_owned());
                 self.customer_codes.insert(row.customer.to_owned(), code);
                 code
@@ -489,19 +502,158 @@ impl RowSink for ColumnSink {
         Ok(())
     }
 
-    fn rescale(&mut self, factor: i64, new_scale: u8) -> Result<(), Problem> {
+    fn rescale(&mut self, factor: i64, new_scale: u8) {
         for a in self.columns.amount.iter_mut() {
-            *a = a.checked_mul(factor).ok_or(Problem::Overflow(new_scale))?;
+            *a *= factor;
         }
         self.columns.scale = new_scale;
-        Ok(())
     }
 }
 
 impl ColumnSink {
-    fn fresh_order(&mut self) -> Result<u32, Problem> {
+    fn fresh_order(&mut self) -> Result<u32, TooMany> {
         let code = self.next_order;
-        self.next_order = code.checked_add(1).ok_or(Problem::TooMany("orders"))?;
+        self.next_order = code.checked_add(1).ok_or(TooMany("orders"))?;
         Ok(code)
+    }
+}
+
+/// Runs a sink on a second thread, fed in order with batches of parsed rows,
+/// so that reading and aggregating overlap on two cores. The rows, scale
+/// changes and their order are exactly what the sink would see on one thread.
+pub fn read_rows_pipelined<S: RowSink + Send>(
+    settings: &LoadSettings,
+    on_columns: &mut dyn FnMut(&ColumnMap, u8),
+    sink: S,
+) -> Result<(LoadReport, S), InputError> {
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
+        let worker = scope.spawn(move || {
+            let mut sink = sink;
+            let mut failure = None;
+            for batch in rx {
+                if failure.is_none() {
+                    failure = batch.replay(&mut sink).err();
+                }
+            }
+            (sink, failure)
+        });
+        let mut feeder = Feeder {
+            tx: Some(tx),
+            batch: Batch::default(),
+        };
+        let report = read_rows(settings, on_columns, &mut feeder);
+        feeder.send();
+        drop(feeder);
+        let (sink, failure) = match worker.join() {
+            Ok(result) => result,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        let report = report?;
+        match failure {
+            None => Ok((report, sink)),
+            Some(TooMany(what)) => Err(InputError::TooMany { what }),
+        }
+    })
+}
+
+/// Rows (and scale changes) in reading order, bytes owned.
+#[derive(Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    events: Vec<Event>,
+}
+
+enum Event {
+    Row {
+        customer: std::ops::Range<usize>,
+        /// `None`: no order column.
+        order: Option<std::ops::Range<usize>>,
+        date: Day,
+        amount: i64,
+    },
+    Rescale {
+        factor: i64,
+        scale: u8,
+    },
+}
+
+/// Rows per batch: large enough to amortise the hand-over, small enough to
+/// stay in cache.
+const BATCH_ROWS: usize = 4096;
+
+impl Batch {
+    fn replay(&self, sink: &mut dyn RowSink) -> Result<(), TooMany> {
+        for event in &self.events {
+            match event {
+                Event::Row {
+                    customer,
+                    order,
+                    date,
+                    amount,
+                } => {
+                    // The bytes were `&str` when pushed.
+                    let text = |r: &std::ops::Range<usize>| {
+                        std::str::from_utf8(&self.bytes[r.clone()]).unwrap_or_default()
+                    };
+                    let row = Row {
+                        customer: text(customer),
+                        order: order.as_ref().map(text),
+                        date: *date,
+                    };
+                    sink.row(&row, *amount)?;
+                }
+                Event::Rescale { factor, scale } => sink.rescale(*factor, *scale),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The reader-side end of [`read_rows_pipelined`].
+struct Feeder {
+    tx: Option<std::sync::mpsc::SyncSender<Batch>>,
+    batch: Batch,
+}
+
+impl Feeder {
+    fn send(&mut self) {
+        let batch = std::mem::take(&mut self.batch);
+        if let Some(tx) = &self.tx {
+            // A closed channel means the worker is gone; its result says why.
+            if tx.send(batch).is_err() {
+                self.tx = None;
+            }
+        }
+    }
+}
+
+impl RowSink for Feeder {
+    fn row(&mut self, row: &Row<'_>, amount: i64) -> Result<(), TooMany> {
+        let b = &mut self.batch;
+        let mut push = |s: &str| {
+            let start = b.bytes.len();
+            b.bytes.extend_from_slice(s.as_bytes());
+            start..b.bytes.len()
+        };
+        let customer = push(row.customer);
+        let order = row.order.map(&mut push);
+        b.events.push(Event::Row {
+            customer,
+            order,
+            date: row.date,
+            amount,
+        });
+        if b.events.len() >= BATCH_ROWS {
+            self.send();
+        }
+        Ok(())
+    }
+
+    fn rescale(&mut self, factor: i64, new_scale: u8) {
+        self.batch.events.push(Event::Rescale {
+            factor,
+            scale: new_scale,
+        });
     }
 }

@@ -31,7 +31,7 @@ use crate::aggregate::{self, Aggregate, CustomerMetrics, Params, Returns, Stats}
 use crate::columns::ColumnMap;
 use crate::dates::Day;
 use crate::error::InputError;
-use crate::load::{self, LoadReport, LoadSettings, Problem, Row, RowSink};
+use crate::load::{self, LoadReport, LoadSettings, Row, RowSink, TooMany};
 use foldhash::fast::FixedState;
 use hashbrown::HashTable;
 use std::hash::BuildHasher;
@@ -53,8 +53,7 @@ pub fn stream(
     params: &Params,
     on_columns: &mut dyn FnMut(&ColumnMap, u8),
 ) -> Result<(Outcome, LoadReport), InputError> {
-    let mut sink = StreamSink::new(*params);
-    let report = load::read_rows(settings, on_columns, &mut sink)?;
+    let (report, sink) = load::read_rows_pipelined(settings, on_columns, StreamSink::new(*params))?;
     let outcome = sink
         .finish()
         .map_err(|Full| InputError::TooMany { what: "customers" })?;
@@ -65,9 +64,9 @@ pub fn stream(
 #[derive(Debug, Clone, Copy)]
 struct Full;
 
-impl From<Full> for Problem {
-    fn from(_: Full) -> Problem {
-        Problem::TooMany("customers")
+impl From<Full> for TooMany {
+    fn from(_: Full) -> TooMany {
+        TooMany("customers")
     }
 }
 
@@ -411,7 +410,7 @@ impl StreamSink {
 }
 
 impl RowSink for StreamSink {
-    fn row(&mut self, row: &Row<'_>, amount: i64) -> Result<(), Problem> {
+    fn row(&mut self, row: &Row<'_>, amount: i64) -> Result<(), TooMany> {
         if self.params.returns == Returns::Ignore && amount < 0 {
             self.stats.negative_rows_dropped += 1;
             return Ok(());
@@ -424,26 +423,15 @@ impl RowSink for StreamSink {
         }
     }
 
-    fn rescale(&mut self, factor: i64, new_scale: u8) -> Result<(), Problem> {
+    fn rescale(&mut self, factor: i64, _new_scale: u8) {
         for e in self.tables.iter_mut().flat_map(|t| t.iter_mut()) {
-            e.state.monetary = e
-                .state
-                .monetary
-                .checked_mul(factor)
-                .ok_or(Problem::Overflow(new_scale))?;
+            e.state.monetary *= factor;
         }
         for o in self.pending.iter_mut().flat_map(|p| p.iter_mut()) {
-            o.total = o
-                .total
-                .checked_mul(factor)
-                .ok_or(Problem::Overflow(new_scale))?;
+            o.total *= factor;
         }
         for o in self.open.iter_mut() {
-            o.total = o
-                .total
-                .checked_mul(factor)
-                .ok_or(Problem::Overflow(new_scale))?;
+            o.total *= factor;
         }
-        Ok(())
     }
 }
