@@ -79,9 +79,16 @@ pub fn score_customers(
     let recency: Vec<i32> = metrics.iter().map(|c| as_of - c.last).collect();
     let frequency: Vec<u32> = metrics.iter().map(|c| c.frequency).collect();
     let monetary: Vec<i64> = metrics.iter().map(|c| c.monetary).collect();
-    let r = score::scores(&recency, Better::Lower);
-    let f = score::scores(&frequency, Better::Higher);
-    let m = score::scores(&monetary, Better::Higher);
+    // Three independent sorts: one per core where there are two.
+    let (r, (f, m)) = std::thread::scope(|scope| {
+        let r = scope.spawn(|| score::scores(&recency, Better::Lower));
+        let f = score::scores(&frequency, Better::Higher);
+        let m = score::scores(&monetary, Better::Higher);
+        let r = r
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (r, (f, m))
+    });
     let levels = LevelCounts {
         r: score::level_counts(&r),
         f: score::level_counts(&f),
@@ -107,8 +114,37 @@ pub fn score_customers(
             }
         })
         .collect();
-    customers.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    // By id: the first 8 bytes as a big-endian integer decide most
+    // comparisons without touching the strings.
+    customers.sort_by_cached_key(|c| id_prefix(&c.id));
+    sort_equal_prefix_runs(&mut customers);
     (customers, levels)
+}
+
+/// The first 8 bytes of an id as an integer that orders like the bytes.
+fn id_prefix(id: &str) -> u64 {
+    let mut bytes = [0u8; 8];
+    let n = id.len().min(8);
+    bytes[..n].copy_from_slice(&id.as_bytes()[..n]);
+    u64::from_be_bytes(bytes)
+}
+
+/// After sorting by [`id_prefix`], orders each run of equal prefixes by the
+/// whole id (ids sharing their first 8 bytes, or shorter ones padded with 0).
+fn sort_equal_prefix_runs(customers: &mut [ScoredCustomer]) {
+    let mut start = 0;
+    while start < customers.len() {
+        let prefix = id_prefix(&customers[start].id);
+        let end = start
+            + customers[start..]
+                .iter()
+                .position(|c| id_prefix(&c.id) != prefix)
+                .unwrap_or(customers.len() - start);
+        if end - start > 1 {
+            customers[start..end].sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        }
+        start = end;
+    }
 }
 
 #[cfg(test)]
@@ -123,6 +159,28 @@ mod tests {
             frequency,
             monetary,
         }
+    }
+
+    #[test]
+    fn ids_sort_bytewise_including_shared_prefixes() {
+        let ids = [
+            "C00000010",
+            "C0000001",
+            "b",
+            "C00000002",
+            "",
+            "C000000100",
+            "a\u{e9}",
+            "a",
+        ];
+        let metrics: Vec<CustomerMetrics> =
+            (0..ids.len() as u32).map(|i| metrics(i, 1, 1, 1)).collect();
+        let (customers, _) =
+            score_customers(&metrics, ids.iter().map(|s| s.to_string()).collect(), 10);
+        let got: Vec<&str> = customers.iter().map(|c| c.id.as_str()).collect();
+        let mut expected = ids.to_vec();
+        expected.sort();
+        assert_eq!(got, expected);
     }
 
     #[test]

@@ -378,6 +378,35 @@ pub fn format_quotient(num: i128, den: i128, scale: u8, decimals: u8, separator:
     format_fixed(shown, decimals, separator)
 }
 
+/// Appends `value / 10^scale` with exactly `decimals` decimals, rounded half
+/// away from zero, to `out` (what [`format_scaled`] returns, without
+/// allocating).
+pub fn write_scaled(value: i128, scale: u8, decimals: u8, separator: char, out: &mut String) {
+    let shown = if decimals >= scale {
+        value * pow10(u32::from(decimals - scale))
+    } else {
+        round_div(value, pow10(u32::from(scale - decimals)))
+    };
+    // Digits of |shown|, least significant first; an i128 has at most 39.
+    let mut digits = [0u8; 40];
+    let mut n = 0;
+    let mut rest = shown.unsigned_abs();
+    while rest > 0 || n <= usize::from(decimals) {
+        digits[n] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        n += 1;
+    }
+    if shown < 0 {
+        out.push('-');
+    }
+    for i in (0..n).rev() {
+        if i + 1 == usize::from(decimals) && decimals > 0 {
+            out.push(separator);
+        }
+        out.push(char::from(digits[i]));
+    }
+}
+
 /// Formats an integer count of `10^-decimals` units: `format_fixed(-5, 2, '.') == "-0.05"`.
 pub fn format_fixed(units: i128, decimals: u8, separator: char) -> String {
     let digits = units.unsigned_abs().to_string();
@@ -594,6 +623,36 @@ mod tests {
         assert_eq!(format_scaled(-1, 3, 2, '.'), "0.00");
         assert_eq!(format_scaled(-5, 3, 2, '.'), "-0.01");
         assert_eq!(format_scaled(0, 0, 2, '.'), "0.00");
+    }
+
+    #[test]
+    fn write_scaled_matches_format_scaled() {
+        let mut state = 0x1234_5678_9abc_def1u64;
+        let mut cases = vec![
+            (0i128, 0u8, 2u8),
+            (-1, 3, 2),
+            (-5, 3, 2),
+            (5, 1, 0),
+            (-5, 1, 0),
+            (125, 1, 2),
+            (7, 0, 0),
+        ];
+        for _ in 0..2000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let value = (state % 2_000_000) as i128 - 1_000_000;
+            cases.push((value, (state >> 40) as u8 % 5, (state >> 48) as u8 % 4));
+        }
+        for (value, scale, decimals) in cases {
+            let mut out = String::from("x");
+            write_scaled(value, scale, decimals, ',', &mut out);
+            assert_eq!(
+                out,
+                format!("x{}", format_scaled(value, scale, decimals, ',')),
+                "{value} {scale} {decimals}"
+            );
+        }
     }
 
     #[test]

@@ -23,21 +23,37 @@ pub enum Better {
 }
 
 /// Scores every value 1..=5: `1 + floor(5 * (number of strictly worse values) / n)`.
+///
+/// One sort of (value, position) pairs, then one sweep over runs of equal
+/// values: every member of a run has the same number of strictly worse values
+/// (the run's start when larger is better, the count after the run when
+/// smaller is better). Sequential memory access throughout, which matters at
+/// millions of customers.
 pub fn scores<T: Ord + Copy>(values: &[T], better: Better) -> Vec<u8> {
-    let n = values.len() as u64;
-    let mut sorted = values.to_vec();
-    sorted.sort_unstable();
-    values
+    let n = values.len();
+    let mut order: Vec<(T, u32)> = values
         .iter()
-        .map(|v| {
-            let worse = match better {
-                Better::Higher => sorted.partition_point(|x| x < v),
-                Better::Lower => sorted.len() - sorted.partition_point(|x| x <= v),
-            } as u64;
-            // worse <= n - 1, so the score is at most 5.
-            1 + (u64::from(LEVELS) * worse / n) as u8
-        })
-        .collect()
+        .enumerate()
+        .map(|(i, &v)| (v, i as u32))
+        .collect();
+    order.sort_unstable();
+    let mut scores = vec![0u8; n];
+    let mut start = 0;
+    while start < n {
+        let value = order[start].0;
+        let end = start + order[start..].partition_point(|(v, _)| *v == value);
+        let worse = match better {
+            Better::Higher => start,
+            Better::Lower => n - end,
+        } as u64;
+        // worse <= n - 1, so the score is at most 5.
+        let score = 1 + (u64::from(LEVELS) * worse / n as u64) as u8;
+        for &(_, i) in &order[start..end] {
+            scores[i as usize] = score;
+        }
+        start = end;
+    }
+    scores
 }
 
 /// The combined frequency-monetary score: `floor((f + m + 1) / 2)`, i.e. the

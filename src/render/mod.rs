@@ -126,6 +126,11 @@ impl Value {
                 );
             }
             Value::Segment(s) => out.push_str(s.name()),
+            Value::Decimal {
+                units,
+                scale,
+                decimals,
+            } => money::write_scaled(*units, *scale, *decimals, decimal, out),
             Value::Null => return false,
             other => match other.text(decimal) {
                 Some(text) => out.push_str(&text),
