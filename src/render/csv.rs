@@ -45,12 +45,53 @@ impl Renderer for CsvRenderer {
         if self.bom {
             out.write_all(b"\xef\xbb\xbf")?;
         }
+        let mut header = csv::WriterBuilder::new()
+            .delimiter(self.delimiter)
+            .from_writer(&mut *out);
+        header.write_record(&data.columns).map_err(into_io)?;
+        header.flush()?;
+        drop(header);
+        // Rows are formatted in chunks, two at a time on two cores (this
+        // thread and a helper), and written in order.
+        let rows = data.rows.len();
+        let chunks = rows.div_ceil(CHUNK_ROWS);
+        let format = |chunk: usize| {
+            self.format_rows(
+                data,
+                chunk * CHUNK_ROWS..((chunk + 1) * CHUNK_ROWS).min(rows),
+            )
+        };
+        std::thread::scope(|scope| -> io::Result<()> {
+            for chunk in (0..chunks).step_by(2) {
+                let next = (chunk + 1 < chunks).then(|| scope.spawn(move || format(chunk + 1)));
+                out.write_all(&format(chunk)?)?;
+                if let Some(next) = next {
+                    let bytes = next
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+                    out.write_all(&bytes)?;
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Rows formatted per chunk.
+const CHUNK_ROWS: usize = 16 * 1024;
+
+impl CsvRenderer {
+    /// The CSV records of rows `range`, as bytes.
+    fn format_rows(
+        &self,
+        data: &Tabular<'_>,
+        range: std::ops::Range<usize>,
+    ) -> io::Result<Vec<u8>> {
         let mut w = csv::WriterBuilder::new()
             .delimiter(self.delimiter)
-            .from_writer(out);
-        w.write_record(&data.columns).map_err(into_io)?;
+            .from_writer(Vec::with_capacity(range.len() * 80));
         let (mut row, mut cell) = (Vec::new(), String::new());
-        for i in 0..data.rows.len() {
+        for i in range {
             data.rows.fill(i, &mut row);
             for v in &row {
                 cell.clear();
@@ -59,7 +100,7 @@ impl Renderer for CsvRenderer {
             }
             w.write_record(None::<&[u8]>).map_err(into_io)?;
         }
-        w.flush()
+        w.into_inner().map_err(|e| io::Error::other(e.to_string()))
     }
 }
 

@@ -109,21 +109,21 @@ impl Value {
     /// Appends the value as text to `out`; returns false (appending nothing)
     /// for no value. Renderers reuse one buffer for every cell.
     pub fn write_text(&self, decimal: char, out: &mut String) -> bool {
-        use std::fmt::Write;
         match self {
             Value::Text(s) => out.push_str(s),
-            Value::Int(i) => {
-                let _ = write!(out, "{i}");
-            }
+            Value::Int(i) => write_int(*i, out),
             Value::Date(d) => {
                 let date = from_day(*d);
-                let _ = write!(
-                    out,
-                    "{:04}-{:02}-{:02}",
-                    date.year(),
-                    date.month(),
-                    date.day()
-                );
+                let year = date.year();
+                if (0..=9999).contains(&year) {
+                    write_digits(year as u32, 4, out);
+                } else {
+                    write_int(i64::from(year), out);
+                }
+                out.push('-');
+                write_digits(date.month(), 2, out);
+                out.push('-');
+                write_digits(date.day(), 2, out);
             }
             Value::Segment(s) => out.push_str(s.name()),
             Value::Decimal {
@@ -176,7 +176,7 @@ impl Value {
 
 /// Where a [`Tabular`]'s rows come from: produced one at a time, so a
 /// million-customer result is never held as a million rows of cells.
-pub trait Rows {
+pub trait Rows: Sync {
     /// The number of rows.
     fn len(&self) -> usize;
     /// Whether there are no rows.
@@ -196,6 +196,36 @@ impl Rows for Vec<Vec<Value>> {
         row.clear();
         row.extend(self[index].iter().cloned());
     }
+}
+
+/// Appends an integer (what `i.to_string()` gives, without `fmt`).
+fn write_int(i: i64, out: &mut String) {
+    if i < 0 {
+        out.push('-');
+    }
+    let mut digits = [0u8; 20];
+    let mut n = 0;
+    let mut rest = i.unsigned_abs();
+    loop {
+        digits[n] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        n += 1;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.extend(digits[..n].iter().rev().map(|&d| char::from(d)));
+}
+
+/// Appends `value` zero-padded to `width` digits.
+fn write_digits(value: u32, width: usize, out: &mut String) {
+    let mut digits = [b'0'; 10];
+    let mut rest = value;
+    for slot in digits[..width].iter_mut().rev() {
+        *slot = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    out.extend(digits[..width].iter().map(|&d| char::from(d)));
 }
 
 /// A result ready to render: columns, rows and, for some formats, extras.
@@ -265,6 +295,20 @@ mod tests {
             Some("Can't Lose Them".into())
         );
         assert_eq!(Value::Null.text('.'), None);
+    }
+
+    #[test]
+    fn hand_formatted_numbers_and_dates() {
+        for i in [0i64, 7, -7, 10, 99, -100, 1234567, i64::MAX, i64::MIN] {
+            let mut out = String::new();
+            write_int(i, &mut out);
+            assert_eq!(out, i.to_string());
+        }
+        for day in [-719_162, -1, 0, 1, 15_000, 20_000, 2_932_896] {
+            let mut out = String::new();
+            Value::Date(day).write_text('.', &mut out);
+            assert_eq!(out, from_day(day).format("%Y-%m-%d").to_string(), "{day}");
+        }
     }
 
     #[test]
