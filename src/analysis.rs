@@ -13,7 +13,7 @@ use crate::segment::Segment;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScoredCustomer {
     /// The customer id, verbatim.
-    pub id: String,
+    pub id: Box<str>,
     /// Earliest purchase.
     pub first: Day,
     /// Latest purchase.
@@ -71,49 +71,52 @@ impl LevelCounts {
 
 /// Scores and segments customers; `ids` maps customer codes to ids (they
 /// are moved into the result, not copied). The result is sorted by customer id.
+///
+/// Inputs are taken by value and every intermediate is dropped as soon as it
+/// is used: with millions of customers this step sets the peak memory of a run.
 pub fn score_customers(
-    metrics: &[CustomerMetrics],
-    mut ids: Vec<String>,
+    metrics: Vec<CustomerMetrics>,
+    mut ids: Vec<Box<str>>,
     as_of: Day,
 ) -> (Vec<ScoredCustomer>, LevelCounts) {
-    let recency: Vec<i32> = metrics.iter().map(|c| as_of - c.last).collect();
-    let frequency: Vec<u32> = metrics.iter().map(|c| c.frequency).collect();
-    let monetary: Vec<i64> = metrics.iter().map(|c| c.monetary).collect();
-    // Three independent sorts: one per core where there are two.
-    let (r, (f, m)) = std::thread::scope(|scope| {
-        let r = scope.spawn(|| score::scores(&recency, Better::Lower));
-        let f = score::scores(&frequency, Better::Higher);
-        let m = score::scores(&monetary, Better::Higher);
-        let r = r
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (r, (f, m))
-    });
+    let (r, f, m) = {
+        let recency: Vec<i32> = metrics.iter().map(|c| as_of - c.last).collect();
+        let frequency: Vec<u32> = metrics.iter().map(|c| c.frequency).collect();
+        let monetary: Vec<i64> = metrics.iter().map(|c| c.monetary).collect();
+        // Three independent sorts: one per core where there are two.
+        std::thread::scope(|scope| {
+            let r = scope.spawn(|| score::scores(&recency, Better::Lower));
+            let f = score::scores(&frequency, Better::Higher);
+            let m = score::scores(&monetary, Better::Higher);
+            let r = r
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (r, f, m)
+        })
+    };
     let levels = LevelCounts {
         r: score::level_counts(&r),
         f: score::level_counts(&f),
         m: score::level_counts(&m),
     };
-    let mut customers: Vec<ScoredCustomer> = metrics
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let fm = score::fm(f[i], m[i]);
-            ScoredCustomer {
-                id: std::mem::take(&mut ids[c.customer as usize]),
-                first: c.first,
-                last: c.last,
-                recency_days: recency[i],
-                frequency: c.frequency,
-                monetary: c.monetary,
-                r: r[i],
-                f: f[i],
-                m: m[i],
-                fm,
-                segment: Segment::from_scores(r[i], fm),
-            }
-        })
-        .collect();
+    let mut customers: Vec<ScoredCustomer> = Vec::with_capacity(metrics.len());
+    for (i, c) in metrics.into_iter().enumerate() {
+        let fm = score::fm(f[i], m[i]);
+        customers.push(ScoredCustomer {
+            id: std::mem::take(&mut ids[c.customer as usize]),
+            first: c.first,
+            last: c.last,
+            recency_days: as_of - c.last,
+            frequency: c.frequency,
+            monetary: c.monetary,
+            r: r[i],
+            f: f[i],
+            m: m[i],
+            fm,
+            segment: Segment::from_scores(r[i], fm),
+        });
+    }
+    drop(ids);
     // By id: the first 8 bytes as a big-endian integer decide most
     // comparisons without touching the strings.
     customers.sort_by_cached_key(|c| id_prefix(&c.id));
@@ -176,8 +179,8 @@ mod tests {
         let metrics: Vec<CustomerMetrics> =
             (0..ids.len() as u32).map(|i| metrics(i, 1, 1, 1)).collect();
         let (customers, _) =
-            score_customers(&metrics, ids.iter().map(|s| s.to_string()).collect(), 10);
-        let got: Vec<&str> = customers.iter().map(|c| c.id.as_str()).collect();
+            score_customers(metrics, ids.iter().map(|&s| Box::from(s)).collect(), 10);
+        let got: Vec<&str> = customers.iter().map(|c| &*c.id).collect();
         let mut expected = ids.to_vec();
         expected.sort();
         assert_eq!(got, expected);
@@ -198,9 +201,9 @@ mod tests {
         // fm = (f+m+1)/2: a 5, b 4, c 2, d 2, e 2
         // segment: a (5,5) Champions, b (4,4) Loyal Customers, c (2,2) Need Attention,
         //          d (2,2) Need Attention, e (1,2) Hibernating
-        let ids: Vec<String> = ["e", "d", "c", "b", "a"]
+        let ids: Vec<Box<str>> = ["e", "d", "c", "b", "a"]
             .iter()
-            .map(|s| s.to_string())
+            .map(|&s| Box::from(s))
             .collect();
         let m = [
             metrics(4, 99, 5, 500),
@@ -209,20 +212,10 @@ mod tests {
             metrics(1, 50, 1, 50),
             metrics(0, 10, 2, -10),
         ];
-        let (customers, levels) = score_customers(&m, ids, 100);
+        let (customers, levels) = score_customers(m.to_vec(), ids, 100);
         let got: Vec<(&str, i32, u8, u8, u8, u8, Segment)> = customers
             .iter()
-            .map(|c| {
-                (
-                    c.id.as_str(),
-                    c.recency_days,
-                    c.r,
-                    c.f,
-                    c.m,
-                    c.fm,
-                    c.segment,
-                )
-            })
+            .map(|c| (&*c.id, c.recency_days, c.r, c.f, c.m, c.fm, c.segment))
             .collect();
         assert_eq!(
             got,

@@ -87,11 +87,16 @@ pub fn analyze(opts: &RunOptions, notes: &Notes) -> anyhow::Result<Analysis> {
             let (lines, report) = load::load(&opts.load, columns_note)?;
             after_load(&report, opts, notes)?;
             let agg = aggregate::aggregate(lines.columns, &opts.params)?;
-            (agg, lines.customer_ids, report)
+            let ids = lines
+                .customer_ids
+                .into_iter()
+                .map(String::into_boxed_str)
+                .collect();
+            (agg, ids, report)
         }
     };
     let scale = report.scale;
-    let (customers, levels) = analysis::score_customers(&agg.customers, ids, agg.as_of);
+    let (customers, levels) = analysis::score_customers(agg.customers, ids, agg.as_of);
     note_scoring(&agg.stats, agg.as_of, customers.len(), &levels, opts, notes);
     Ok(Analysis {
         customers,

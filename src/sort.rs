@@ -174,7 +174,7 @@ mod tests {
             c("d", 5, Segment::Champions),
         ];
         sort_customers(&mut v, &"segment,-monetary".parse().unwrap());
-        let ids: Vec<&str> = v.iter().map(|c| c.id.as_str()).collect();
+        let ids: Vec<&str> = v.iter().map(|c| &*c.id).collect();
         assert_eq!(ids, ["d", "c", "a", "b"]);
     }
 }

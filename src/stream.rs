@@ -40,7 +40,7 @@ use std::hash::BuildHasher;
 pub enum Outcome {
     /// The metrics as `aggregate::aggregate` computes them (or its error,
     /// e.g. no purchase), with customer ids by customer code.
-    Done(Result<(Aggregate, Vec<String>), InputError>),
+    Done(Result<(Aggregate, Vec<Box<str>>), InputError>),
     /// Some order's rows are not contiguous: use the polars path.
     NotContiguous,
 }
@@ -109,13 +109,11 @@ struct Key {
     long_len: u32,
 }
 
-/// A hash-table entry: the customer's id and state together (56 bytes).
+/// A hash-table entry: the customer's id and state together (52 bytes).
 #[derive(Clone, Copy)]
 struct Entry {
     key: Key,
     state: Customer,
-    /// First-seen order, so customer codes are stable and deterministic.
-    index: u32,
 }
 
 /// An order being read: customer and order id as written, date, total.
@@ -215,8 +213,7 @@ impl StreamSink {
         let entry = match entry {
             hashbrown::hash_table::Entry::Occupied(o) => o.into_mut(),
             hashbrown::hash_table::Entry::Vacant(v) => {
-                let index = self.customers;
-                self.customers = index.checked_add(1).ok_or(Full)?;
+                self.customers = self.customers.checked_add(1).ok_or(Full)?;
                 let mut key = Key {
                     len: u8::MAX,
                     bytes: [0; INLINE],
@@ -234,7 +231,6 @@ impl StreamSink {
                 v.insert(Entry {
                     key,
                     state: Customer::NEW,
-                    index,
                 })
                 .into_mut()
             }
@@ -369,30 +365,35 @@ impl StreamSink {
         if self.runs.windows(2).any(|w| w[0] == w[1]) {
             return Ok(Outcome::NotContiguous);
         }
+        // 8 bytes an order: free them before the per-customer results grow.
+        self.runs = Vec::new();
         Ok(Outcome::Done(self.metrics()))
     }
 
-    fn metrics(self) -> Result<(Aggregate, Vec<String>), InputError> {
+    fn metrics(mut self) -> Result<(Aggregate, Vec<Box<str>>), InputError> {
         let mut stats = self.stats;
-        let mut entries: Vec<&Entry> = self.tables.iter().flat_map(|t| t.iter()).collect();
-        entries.sort_unstable_by_key(|e| e.index);
-        let mut metrics = Vec::with_capacity(entries.len());
-        let mut customer_ids = Vec::with_capacity(entries.len());
-        for e in entries {
-            let c = e.state;
-            if c.frequency > 0 {
-                metrics.push(CustomerMetrics {
-                    customer: customer_ids.len() as u32,
-                    first: c.first,
-                    last: c.last,
-                    frequency: c.frequency,
-                    monetary: c.monetary,
-                });
-                customer_ids.push(
-                    String::from_utf8_lossy(Self::key_bytes(&self.arena, &e.key)).into_owned(),
-                );
-            } else if c.in_scope {
-                stats.without_purchase += 1;
+        let customers = self.customers as usize;
+        let mut metrics = Vec::with_capacity(customers);
+        let mut customer_ids = Vec::with_capacity(customers);
+        // Partition by partition, each table freed once read, so the results
+        // do not grow on top of all the tables (customer codes follow the
+        // partition order, which is deterministic; the output is sorted by id).
+        for table in std::mem::take(&mut self.tables) {
+            for e in table {
+                let c = e.state;
+                if c.frequency > 0 {
+                    metrics.push(CustomerMetrics {
+                        customer: customer_ids.len() as u32,
+                        first: c.first,
+                        last: c.last,
+                        frequency: c.frequency,
+                        monetary: c.monetary,
+                    });
+                    customer_ids
+                        .push(String::from_utf8_lossy(Self::key_bytes(&self.arena, &e.key)).into());
+                } else if c.in_scope {
+                    stats.without_purchase += 1;
+                }
             }
         }
         let as_of = match self.params.as_of {

@@ -56,7 +56,7 @@ impl Rows for CustomerRows<'_> {
         let c = &self.analysis.customers[index];
         row.clear();
         row.extend([
-            Value::Text(c.id.clone()),
+            Value::Text(c.id.to_string()),
             Value::Date(c.first),
             Value::Date(c.last),
             Value::Int(i64::from(c.recency_days)),
