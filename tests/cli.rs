@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{assert_text_eq, failure_of, fixture, rfm, stdout_of};
+use common::{EUROPEAN_FLAGS, assert_text_eq, failure_of, fixture, gzip, rfm, stdout_of};
 use std::fs;
 
 fn path(name: &str) -> String {
@@ -161,23 +161,9 @@ Lost,1,0.2000,1,5.00,0.0177,100.00,1.00,5.00
 #[test]
 fn european_export_with_excel_output() {
     let out = rfm()
-        .args([
-            "customers",
-            &path("european.csv"),
-            "--customer",
-            "Cliente",
-            "--date",
-            "Data",
-        ])
-        .args([
-            "--amount",
-            "Importo",
-            "--order",
-            "Ordine",
-            "--date-format",
-            "%d/%m/%Y",
-        ])
-        .args(["--decimal-comma", "--excel"])
+        .args(["customers", &path("european.csv")])
+        .args(EUROPEAN_FLAGS)
+        .arg("--excel")
         .output()
         .unwrap();
     assert!(
@@ -251,13 +237,10 @@ b,2025-01-02,2025-01-02,1,1,1000.00,1,1,3,2,113,Hibernating
 
 #[test]
 fn compressed_inputs_are_detected_by_content() {
-    use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
     let raw = fs::read(fixture("hand_computed.csv")).unwrap();
     let gz = dir.path().join("orders.csv.gz");
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(&raw).unwrap();
-    fs::write(&gz, enc.finish().unwrap()).unwrap();
+    fs::write(&gz, gzip(&raw)).unwrap();
     let zst = dir.path().join("orders.csv.zst");
     fs::write(&zst, zstd::encode_all(&raw[..], 3).unwrap()).unwrap();
     // Misnamed: gzip content in a .csv file.
@@ -282,9 +265,7 @@ fn compressed_inputs_are_detected_by_content() {
 fn corrupt_gzip_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let gz = dir.path().join("cut.csv.gz");
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    std::io::Write::write_all(&mut enc, &fs::read(fixture("sample_orders.csv")).unwrap()).unwrap();
-    let bytes = enc.finish().unwrap();
+    let bytes = gzip(&fs::read(fixture("sample_orders.csv")).unwrap());
     fs::write(&gz, &bytes[..bytes.len() / 2]).unwrap();
     let err = failure_of(&["customers", gz.to_str().unwrap()], 1);
     assert!(

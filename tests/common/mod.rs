@@ -61,3 +61,27 @@ pub fn failure_of(args: &[&str], code: i32) -> String {
     assert!(out.stdout.is_empty(), "no data on stdout after an error");
     String::from_utf8(out.stderr).expect("utf-8 stderr")
 }
+
+/// The flags that read testdata/european.csv (Italian headers, dd/mm/yyyy,
+/// decimal commas), after the file name.
+pub const EUROPEAN_FLAGS: [&str; 11] = [
+    "--customer",
+    "Cliente",
+    "--date",
+    "Data",
+    "--amount",
+    "Importo",
+    "--order",
+    "Ordine",
+    "--date-format",
+    "%d/%m/%Y",
+    "--decimal-comma",
+];
+
+/// `bytes`, gzip-compressed.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes).expect("in memory");
+    enc.finish().expect("in memory")
+}
