@@ -131,38 +131,27 @@ impl Value {
                 scale,
                 decimals,
             } => money::write_scaled(*units, *scale, *decimals, decimal, out),
+            Value::Quotient { den, .. } | Value::Share { den, .. } if *den <= 0 => return false,
+            Value::Quotient {
+                num,
+                den,
+                scale,
+                decimals,
+            } => out.push_str(&money::format_quotient(
+                *num, *den, *scale, *decimals, decimal,
+            )),
+            Value::Share { num, den } => {
+                out.push_str(&money::format_quotient(*num, *den, 0, 4, decimal))
+            }
             Value::Null => return false,
-            other => match other.text(decimal) {
-                Some(text) => out.push_str(&text),
-                None => return false,
-            },
         }
         true
     }
 
     /// The value as text with the given decimal separator, `None` for no value.
     pub fn text(&self, decimal: char) -> Option<String> {
-        Some(match self {
-            Value::Text(s) => s.clone(),
-            Value::Int(i) => i.to_string(),
-            Value::Decimal {
-                units,
-                scale,
-                decimals,
-            } => money::format_scaled(*units, *scale, *decimals, decimal),
-            Value::Quotient { den, .. } | Value::Share { den, .. } if *den <= 0 => return None,
-            Value::Quotient {
-                num,
-                den,
-                scale,
-                decimals,
-            } => money::format_quotient(*num, *den, *scale, *decimals, decimal),
-            Value::Share { num, den } => money::format_quotient(*num, *den, 0, 4, decimal),
-            Value::Date(_) | Value::Segment(_) | Value::Null => {
-                let mut out = String::new();
-                return self.write_text(decimal, &mut out).then_some(out);
-            }
-        })
+        let mut out = String::new();
+        self.write_text(decimal, &mut out).then_some(out)
     }
 
     /// Whether the value is a number (right-aligned, unquoted in JSON).
