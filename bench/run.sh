@@ -2,8 +2,8 @@
 # Benchmark `rfm customers` against DuckDB and Python polars doing the same job
 # (docs/method.md) on generated order exports. See bench/README.md.
 #
-#   bench/run.sh                       # 1M and 10M rows, 3 repetitions each
-#   RFM_BENCH_SIZES="1000000" RFM_BENCH_REPS=5 bench/run.sh
+#   bench/run.sh                       # 1M and 10M rows, CSV and Parquet, 3 repetitions
+#   RFM_BENCH_SIZES="1000000" RFM_BENCH_REPS=5 RFM_BENCH_INPUTS=parquet bench/run.sh
 #
 # Generated data, the Python venv and outputs live under target/bench (never
 # committed); data files are cached between runs.
@@ -13,6 +13,7 @@ ROOT=$PWD
 WORK=${RFM_BENCH_DIR:-$ROOT/target/bench}
 SIZES=${RFM_BENCH_SIZES:-"1000000 10000000"}
 REPS=${RFM_BENCH_REPS:-3}
+INPUTS=${RFM_BENCH_INPUTS:-"csv parquet"}
 DUCKDB_VERSION=2.0.0
 POLARS_VERSION=2.1.0
 mkdir -p "$WORK"
@@ -45,29 +46,45 @@ command_for() {
 RESULTS=$WORK/results.tsv
 : > "$RESULTS"
 for n in $SIZES; do
-  data=$WORK/orders_$n.csv
-  if [ ! -s "$data" ]; then
-    echo "== generating $n rows -> $data"
-    "$GEN" "$n" > "$data.tmp" && mv "$data.tmp" "$data"
+  csv=$WORK/orders_$n.csv
+  if [ ! -s "$csv" ]; then
+    echo "== generating $n rows -> $csv"
+    "$GEN" "$n" > "$csv.tmp" && mv "$csv.tmp" "$csv"
   fi
-  echo "== $n rows ($(du -h "$data" | cut -f1)): checking the three outputs are identical"
-  for tool in rfm duckdb polars; do
-    $(command_for $tool "$data" "$WORK/out_${tool}_$n.csv")
-  done
-  for tool in duckdb polars; do
-    if ! cmp -s "$WORK/out_rfm_$n.csv" "$WORK/out_${tool}_$n.csv"; then
-      echo "MISMATCH: rfm and $tool differ on $n rows:" >&2
-      diff "$WORK/out_rfm_$n.csv" "$WORK/out_${tool}_$n.csv" | head -10 >&2
-      exit 1
+  for input in $INPUTS; do
+    data=$WORK/orders_$n.$input
+    if [ "$input" = parquet ] && [ ! -s "$data" ]; then
+      # The same rows, typed as a warehouse would export them, by DuckDB.
+      echo "== converting to Parquet -> $data"
+      "$PY" - "$csv" "$data.tmp" <<'PY'
+import sys, duckdb
+src, out = sys.argv[1], sys.argv[2]
+duckdb.sql(f"""COPY (SELECT * FROM read_csv('{src}', header = true, columns = {{
+  'order_id': 'VARCHAR', 'customer_id': 'VARCHAR', 'order_date': 'DATE',
+  'amount': 'DECIMAL(18,2)'}})) TO '{out}' (FORMAT parquet)""")
+PY
+      mv "$data.tmp" "$data"
     fi
-  done
-  echo "   identical: $(($(wc -l < "$WORK/out_rfm_$n.csv") - 1)) customers"
-  for rep in $(seq "$REPS"); do
-    for tool in rfm duckdb polars; do   # alternating, so drift hits all alike
-      /usr/bin/time -f "%e %M" -o "$WORK/time.txt" $(command_for $tool "$data" "$WORK/out_${tool}_$n.csv")
-      read -r secs kb < "$WORK/time.txt"
-      printf '%s\t%s\t%s\t%s\n' "$tool" "$n" "$secs" "$kb" >> "$RESULTS"
-      echo "   $tool rep $rep: ${secs}s, $((kb / 1024)) MiB"
+    key=$n-$input
+    echo "== $n rows, $input ($(du -h "$data" | cut -f1)): checking the three outputs are identical"
+    for tool in rfm duckdb polars; do
+      $(command_for $tool "$data" "$WORK/out_${tool}_$key.csv")
+    done
+    for tool in duckdb polars; do
+      if ! cmp -s "$WORK/out_rfm_$key.csv" "$WORK/out_${tool}_$key.csv"; then
+        echo "MISMATCH: rfm and $tool differ on $n rows ($input):" >&2
+        diff "$WORK/out_rfm_$key.csv" "$WORK/out_${tool}_$key.csv" | head -10 >&2
+        exit 1
+      fi
+    done
+    echo "   identical: $(($(wc -l < "$WORK/out_rfm_$key.csv") - 1)) customers"
+    for rep in $(seq "$REPS"); do
+      for tool in rfm duckdb polars; do   # alternating, so drift hits all alike
+        /usr/bin/time -f "%e %M" -o "$WORK/time.txt" $(command_for $tool "$data" "$WORK/out_${tool}_$key.csv")
+        read -r secs kb < "$WORK/time.txt"
+        printf '%s\t%s\t%s\t%s\t%s\n' "$tool" "$n" "$input" "$secs" "$kb" >> "$RESULTS"
+        echo "   $tool rep $rep: ${secs}s, $((kb / 1024)) MiB"
+      done
     done
   done
 done
@@ -77,14 +94,14 @@ echo
 import statistics, sys
 rows = [line.split("\t") for line in open(sys.argv[1]).read().splitlines()]
 by = {}
-for tool, n, secs, kb in rows:
-    by.setdefault((int(n), tool), []).append((float(secs), int(kb)))
-print(f"{'tool':8} {'rows':>12} {'wall median':>12} {'peak RSS':>10} {'time/rfm':>9} {'RSS/rfm':>8}")
-for n in sorted({n for n, _ in by}):
-    base = by[(n, "rfm")]
+for tool, n, fmt, secs, kb in rows:
+    by.setdefault((int(n), fmt, tool), []).append((float(secs), int(kb)))
+print(f"{'tool':8} {'rows':>12} {'input':8} {'wall median':>12} {'peak RSS':>10} {'time/rfm':>9} {'RSS/rfm':>8}")
+for n, fmt in sorted({(n, fmt) for n, fmt, _ in by}):
+    base = by[(n, fmt, "rfm")]
     bt, bm = statistics.median(s for s, _ in base), max(k for _, k in base)
     for tool in ("rfm", "duckdb", "polars"):
-        runs = by[(n, tool)]
+        runs = by[(n, fmt, tool)]
         t, m = statistics.median(s for s, _ in runs), max(k for _, k in runs)
-        print(f"{tool:8} {n:>12,} {t:>11.2f}s {m / 1024:>7.0f} MiB {t / bt:>8.2f}x {m / bm:>7.2f}x")
+        print(f"{tool:8} {n:>12,} {fmt:8} {t:>11.2f}s {m / 1024:>7.0f} MiB {t / bt:>8.2f}x {m / bm:>7.2f}x")
 PY

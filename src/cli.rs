@@ -85,8 +85,9 @@ pub struct SummaryArgs {
 /// Where the orders come from and how to read them.
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Order exports (CSV; .gz/.zst decompressed). '-' or none reads stdin.
-    /// Several files are read as one data set and must share a header.
+    /// Order exports: CSV (.gz/.zst decompressed) or Parquet. '-' or none
+    /// reads stdin. Several files are read as one data set and must share a
+    /// header; a quoted pattern ('exports/*.parquet') is expanded by rfm.
     #[arg(value_name = "FILES")]
     pub files: Vec<PathBuf>,
 

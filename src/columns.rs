@@ -27,17 +27,18 @@ pub struct ColumnFlags {
     pub order: Option<String>,
 }
 
-/// How a row's amount is obtained.
+/// How a row's amount is obtained: from column indexes (`T = usize`), or
+/// from whatever a reader holds per column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AmountColumns {
+pub enum AmountColumns<T = usize> {
     /// One amount column.
-    Amount(usize),
+    Amount(T),
     /// Quantity x unit price.
     QuantityPrice {
-        /// Quantity column index.
-        quantity: usize,
-        /// Unit price column index.
-        price: usize,
+        /// Quantity column.
+        quantity: T,
+        /// Unit price column.
+        price: T,
     },
 }
 

@@ -101,8 +101,8 @@ pub enum InputError {
     BadRow {
         /// The file.
         file: String,
-        /// 1-based line number where the row starts.
-        line: u64,
+        /// Where the row is: the line it starts on, or its row number.
+        line: Position,
         /// What is wrong.
         problem: RowProblem,
     },
@@ -123,8 +123,8 @@ pub enum InputError {
     Overflow {
         /// The file.
         file: String,
-        /// The line.
-        line: u64,
+        /// The row's line, or its row number.
+        line: Position,
         /// The common scale at that point.
         scale: u8,
         /// The value that set the scale, as `file:line: 'value'`.
@@ -162,12 +162,53 @@ pub enum InputError {
         /// The matching columns.
         matches: String,
     },
+    /// A Parquet file that cannot be read.
+    #[error("{file}: cannot read it as Parquet: {message}")]
+    Parquet {
+        /// The file.
+        file: String,
+        /// What the Parquet reader said.
+        message: String,
+    },
+    /// A Parquet column whose type cannot hold what its role needs.
+    #[error("{file}: column '{column}' has type {found}; {role} must be {expected}")]
+    ColumnType {
+        /// The file.
+        file: String,
+        /// The column.
+        column: String,
+        /// Its type.
+        found: String,
+        /// `the customer id`, `the date`...
+        role: &'static str,
+        /// The types that work.
+        expected: &'static str,
+    },
     /// Nobody bought anything.
     #[error("no customer has a purchase (an order totalling more than zero){detail}")]
     NoPurchases {
         /// What was filtered, for context.
         detail: String,
     },
+}
+
+/// Where a row is: CSV rows by the line they start on (what an editor
+/// shows), Parquet rows by their 1-based row number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    /// A CSV line.
+    Line(u64),
+    /// A Parquet row.
+    Row(u64),
+}
+
+impl std::fmt::Display for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Position::Line(n) => write!(f, "{n}"),
+            Position::Row(n) => write!(f, "row {n}"),
+        }
+    }
 }
 
 /// What is wrong with one row. Also the `reason` column of `--rejects`.

@@ -4,7 +4,8 @@
 //! `zcat`-style pipes and misnamed files work: gzip (`1f 8b`, including
 //! multi-member files) and zstd (`28 b5 2f fd`). The progress bar counts the
 //! bytes read from disk (compressed bytes for compressed files), which is
-//! what makes its ETA honest.
+//! what makes its ETA honest. Parquet files are recognised the same way
+//! (`PAR1`) and handed to `parquet`, which needs random access.
 
 use crate::error::InputError;
 use flate2::read::MultiGzDecoder;
@@ -32,6 +33,31 @@ impl InputPath {
         }
     }
 
+    /// The inputs an argument names: `-` is stdin, an existing path is
+    /// itself, and a path with glob characters (`*`, `?`, `[`) that is not a
+    /// file is expanded, sorted, to the files it matches (so quoted patterns
+    /// work where the shell does not expand them, and on any shell).
+    pub fn expand(arg: &Path) -> Result<Vec<InputPath>, String> {
+        let text = arg.to_string_lossy();
+        let pattern_like = text.contains(['*', '?', '[']);
+        if arg.as_os_str() == "-" || !pattern_like || arg.exists() {
+            return Ok(vec![InputPath::from_arg(arg)]);
+        }
+        let matches = glob::glob(&text).map_err(|e| format!("bad file pattern '{text}': {e}"))?;
+        let mut files = Vec::new();
+        for entry in matches {
+            let path =
+                entry.map_err(|e| format!("cannot read {}: {}", e.path().display(), e.error()))?;
+            if path.is_file() {
+                files.push(InputPath::File(path));
+            }
+        }
+        if files.is_empty() {
+            return Err(format!("no file matches '{text}'"));
+        }
+        Ok(files)
+    }
+
     /// The name used in messages.
     pub fn display_name(&self) -> String {
         match self {
@@ -45,9 +71,29 @@ impl InputPath {
 pub struct Input {
     /// `<stdin>` or the path.
     pub name: String,
-    /// The (decompressed) content.
-    pub reader: Box<dyn Read>,
+    /// The content.
+    pub content: Content,
 }
+
+/// What an input holds.
+pub enum Content {
+    /// Delimited text, decompressed.
+    Text(Box<dyn Read + Send>),
+    /// A Parquet file.
+    Parquet(ParquetSource),
+}
+
+/// Where a Parquet file's bytes are: Parquet is read from its footer
+/// backwards, so a file is read in place and stdin is first read whole.
+pub enum ParquetSource {
+    /// A file on disk.
+    File(PathBuf),
+    /// Standard input's bytes.
+    Memory(Vec<u8>),
+}
+
+/// The magic bytes that start (and end) a Parquet file.
+const PARQUET_MAGIC: &[u8; 4] = b"PAR1";
 
 /// A progress bar over all inputs (or a hidden one).
 pub fn progress_bar(paths: &[InputPath], enabled: bool) -> ProgressBar {
@@ -80,13 +126,16 @@ pub fn progress_bar(paths: &[InputPath], enabled: bool) -> ProgressBar {
 /// Opens one input, decompressing if needed, and counts its raw bytes on `bar`.
 pub fn open(path: &InputPath, bar: &ProgressBar) -> Result<Input, InputError> {
     let name = path.display_name();
-    let raw: Box<dyn Read> = match path {
+    let raw: Box<dyn Read + Send> = match path {
         InputPath::Stdin => Box::new(io::stdin()),
         InputPath::File(p) => {
             if p.is_dir() {
                 return Err(InputError::Open {
                     path: p.clone(),
-                    source: io::Error::other("is a directory"),
+                    source: io::Error::other(format!(
+                        "it is a directory; give its files, e.g. '{}'",
+                        p.join("*.parquet").display()
+                    )),
                 });
             }
             Box::new(File::open(p).map_err(|source| InputError::Open {
@@ -100,7 +149,25 @@ pub fn open(path: &InputPath, bar: &ProgressBar) -> Result<Input, InputError> {
         file: name.clone(),
         source,
     })?;
-    let reader: Box<dyn Read> = if magic.starts_with(&[0x1f, 0x8b]) {
+    if magic == PARQUET_MAGIC {
+        let source = match path {
+            InputPath::File(p) => ParquetSource::File(p.clone()),
+            InputPath::Stdin => {
+                let mut bytes = Vec::new();
+                raw.read_to_end(&mut bytes)
+                    .map_err(|source| InputError::Read {
+                        file: name.clone(),
+                        source,
+                    })?;
+                ParquetSource::Memory(bytes)
+            }
+        };
+        return Ok(Input {
+            name,
+            content: Content::Parquet(source),
+        });
+    }
+    let reader: Box<dyn Read + Send> = if magic.starts_with(&[0x1f, 0x8b]) {
         Box::new(BufReader::with_capacity(
             256 * 1024,
             MultiGzDecoder::new(raw),
@@ -115,7 +182,10 @@ pub fn open(path: &InputPath, bar: &ProgressBar) -> Result<Input, InputError> {
     } else {
         Box::new(raw)
     };
-    Ok(Input { name, reader })
+    Ok(Input {
+        name,
+        content: Content::Text(reader),
+    })
 }
 
 /// Returns up to `n` leading bytes without consuming them.
@@ -130,9 +200,9 @@ fn peek<R: io::BufRead>(reader: &mut R, n: usize) -> io::Result<Vec<u8>> {
 /// bytes, or EOF) so the delimiter can be sniffed, and returns it together
 /// with a reader that yields the whole stream again.
 pub fn head_and_rest(
-    mut reader: Box<dyn Read>,
+    mut reader: Box<dyn Read + Send>,
     min: usize,
-) -> io::Result<(Vec<u8>, Box<dyn Read>)> {
+) -> io::Result<(Vec<u8>, Box<dyn Read + Send>)> {
     let mut head = Vec::with_capacity(min + 1024);
     let mut chunk = [0u8; 8192];
     loop {

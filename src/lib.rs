@@ -27,6 +27,7 @@ pub mod money;
 pub mod notes;
 pub mod options;
 pub mod output;
+pub mod parquet;
 pub mod pipeline;
 pub mod render;
 pub mod score;

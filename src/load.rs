@@ -14,11 +14,14 @@
 
 use crate::columns::{AmountColumns, ColumnFlags, ColumnMap};
 use crate::dates::{DateFormat, Day};
-use crate::error::{InputError, RowProblem};
-use crate::input::{self, InputPath};
+use crate::error::{InputError, Position, RowProblem};
+use crate::input::{self, Content, InputPath};
 use crate::money::{self, Decimal, DecimalSeparator};
+use crate::parquet::ParquetFile;
 use csv::ByteRecord;
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::io::Read;
 
 /// How to read the inputs.
 #[derive(Debug, Clone, Default)]
@@ -71,8 +74,8 @@ pub struct OrderLines {
 pub struct Rejected {
     /// The file.
     pub file: String,
-    /// The line the row starts on.
-    pub line: u64,
+    /// Where the row is (the line it starts on, or its Parquet row number).
+    pub line: Position,
     /// What is wrong.
     pub reason: String,
     /// The row's fields (lossily decoded).
@@ -112,7 +115,7 @@ impl LoadReport {
 /// the reading), so the choice can be reported early.
 pub fn load(
     settings: &LoadSettings,
-    on_columns: &mut dyn FnMut(&ColumnMap, u8),
+    on_columns: &mut dyn FnMut(&ColumnMap, Source),
 ) -> Result<(OrderLines, LoadReport), InputError> {
     let mut sink = ColumnSink::default();
     let report = read_rows(settings, on_columns, &mut sink)?;
@@ -153,134 +156,249 @@ pub trait RowSink {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TooMany(pub &'static str);
 
+/// What kind of input the columns were found in (for the columns note).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Delimited text.
+    Csv {
+        /// The delimiter.
+        delimiter: u8,
+    },
+    /// A Parquet file.
+    Parquet,
+}
+
 /// Reads every input, validating each row and feeding the valid ones to
 /// `sink`. Returns what was seen, and the final decimal scale.
 pub fn read_rows(
     settings: &LoadSettings,
-    on_columns: &mut dyn FnMut(&ColumnMap, u8),
+    on_columns: &mut dyn FnMut(&ColumnMap, Source),
     sink: &mut dyn RowSink,
 ) -> Result<LoadReport, InputError> {
     let bar = input::progress_bar(&settings.paths, settings.progress);
-    let result = read_all(settings, on_columns, sink, &bar);
+    let reading = Reading {
+        settings,
+        on_columns,
+        sink,
+        bar: &bar,
+        scale: Scale::default(),
+        report: LoadReport::default(),
+        first: None,
+    };
+    let result = reading.all();
     // Cleared on errors too, so no stale bar stays above the message.
     bar.finish_and_clear();
     result
 }
 
-fn read_all(
-    settings: &LoadSettings,
-    on_columns: &mut dyn FnMut(&ColumnMap, u8),
-    sink: &mut dyn RowSink,
-    bar: &indicatif::ProgressBar,
-) -> Result<LoadReport, InputError> {
-    let mut state = Scale::default();
-    let mut report = LoadReport::default();
-    let mut first: Option<(String, Vec<String>, ColumnMap)> = None;
-    for path in &settings.paths {
-        let opened = input::open(path, bar)?;
-        let file = opened.name;
-        let read_err = |source| InputError::Read {
-            file: file.clone(),
-            source,
-        };
-        let (head, reader) = input::head_and_rest(opened.reader, 64 * 1024).map_err(read_err)?;
-        if head.iter().all(|b| b.is_ascii_whitespace()) || head == b"\xef\xbb\xbf" {
-            return Err(InputError::Empty { file });
+/// One read over all inputs: what is shared by the CSV and Parquet readers.
+struct Reading<'a> {
+    settings: &'a LoadSettings,
+    on_columns: &'a mut dyn FnMut(&ColumnMap, Source),
+    sink: &'a mut dyn RowSink,
+    bar: &'a indicatif::ProgressBar,
+    scale: Scale,
+    report: LoadReport,
+    /// The first file, its header and the columns resolved from it.
+    first: Option<(String, Vec<String>, ColumnMap)>,
+}
+
+impl Reading<'_> {
+    fn all(mut self) -> Result<LoadReport, InputError> {
+        for path in &self.settings.paths {
+            let opened = input::open(path, self.bar)?;
+            let file = opened.name;
+            let rows = match opened.content {
+                Content::Text(reader) => self.csv(&file, reader)?,
+                Content::Parquet(source) => self.parquet(&file, source)?,
+            };
+            self.report.files.push((file, rows));
         }
-        if head.starts_with(b"\xff\xfe") || head.starts_with(b"\xfe\xff") {
-            return Err(InputError::Utf16 { file });
+        if self.report.rows() == 0 {
+            let file = match self.report.files.as_slice() {
+                [(only, _)] => only.clone(),
+                _ => "the inputs".to_owned(),
+            };
+            return Err(InputError::NoRows { file });
         }
-        let delimiter = settings
-            .delimiter
-            .unwrap_or_else(|| input::sniff_delimiter(&head));
-        let reader = input::NormalizedLines::new(reader);
-        let mut csv = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .has_headers(false)
-            .flexible(true)
-            .buffer_capacity(256 * 1024)
-            .from_reader(reader);
-        let mut record = ByteRecord::new();
-        if !read_record(&mut csv, &mut record, &file)? {
-            return Err(InputError::Empty { file });
-        }
-        let header = decode_header(&record, &file)?;
-        let map = match &first {
+        self.report.scale = self.scale.scale;
+        Ok(self.report)
+    }
+
+    /// Resolves the columns from the first input's header; later inputs
+    /// must have the same header.
+    fn columns(
+        &mut self,
+        file: &str,
+        header: Vec<String>,
+        source: Source,
+    ) -> Result<ColumnMap, InputError> {
+        match &self.first {
             None => {
-                let map = ColumnMap::resolve(&header, &settings.columns, &file)?;
+                let map = ColumnMap::resolve(&header, &self.settings.columns, file)?;
                 // Printed with the bar hidden, so no stale bar line stays above it.
-                bar.suspend(|| on_columns(&map, delimiter));
-                report.columns = map.describe();
-                report.header = header.clone();
-                first = Some((file.clone(), header, map.clone()));
-                map
+                let on_columns = &mut self.on_columns;
+                self.bar.suspend(|| on_columns(&map, source));
+                self.report.columns = map.describe();
+                self.report.header = header.clone();
+                self.first = Some((file.to_owned(), header, map.clone()));
+                Ok(map)
             }
             Some((first_file, first_header, map)) => {
                 if &header != first_header {
                     return Err(InputError::HeaderMismatch {
-                        file,
+                        file: file.to_owned(),
                         first_file: first_file.clone(),
                         found: header.join(","),
                         expected: first_header.join(","),
                     });
                 }
-                map.clone()
-            }
-        };
-        let mut rows = 0u64;
-        while read_record(&mut csv, &mut record, &file)? {
-            rows += 1;
-            let line = record_line(&csv, &record);
-            match state.push(&record, &map, settings, &file, line, sink) {
-                Ok(()) => {}
-                Err(Problem::Row(problem)) => {
-                    if !settings.skip_bad_rows {
-                        return Err(InputError::BadRow {
-                            file,
-                            line,
-                            problem,
-                        });
-                    }
-                    report.rejected_count += 1;
-                    if report.first_rejected.is_none() || settings.keep_rejected {
-                        let rejected = Rejected {
-                            file: file.clone(),
-                            line,
-                            reason: problem.to_string(),
-                            fields: record
-                                .iter()
-                                .map(|f| String::from_utf8_lossy(f).into_owned())
-                                .collect(),
-                        };
-                        if settings.keep_rejected {
-                            report.rejected.push(rejected.clone());
-                        }
-                        report.first_rejected.get_or_insert(rejected);
-                    }
-                }
-                Err(Problem::Overflow(scale)) => {
-                    return Err(InputError::Overflow {
-                        file,
-                        line,
-                        scale,
-                        scale_source: state.scale_source.clone().unwrap_or_default(),
-                    });
-                }
-                Err(Problem::TooMany(what)) => return Err(InputError::TooMany { what }),
+                Ok(map.clone())
             }
         }
-        report.files.push((file, rows));
     }
-    if report.rows() == 0 {
-        let file = match report.files.as_slice() {
-            [(only, _)] => only.clone(),
-            _ => "the inputs".to_owned(),
+
+    fn csv(&mut self, file: &str, reader: Box<dyn Read + Send>) -> Result<u64, InputError> {
+        let read_err = |source| InputError::Read {
+            file: file.to_owned(),
+            source,
         };
-        return Err(InputError::NoRows { file });
+        let (head, reader) = input::head_and_rest(reader, 64 * 1024).map_err(read_err)?;
+        let empty = || InputError::Empty {
+            file: file.to_owned(),
+        };
+        if head.iter().all(|b| b.is_ascii_whitespace()) || head == b"\xef\xbb\xbf" {
+            return Err(empty());
+        }
+        if head.starts_with(b"\xff\xfe") || head.starts_with(b"\xfe\xff") {
+            return Err(InputError::Utf16 {
+                file: file.to_owned(),
+            });
+        }
+        let delimiter = self
+            .settings
+            .delimiter
+            .unwrap_or_else(|| input::sniff_delimiter(&head));
+        let mut csv = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .buffer_capacity(256 * 1024)
+            .from_reader(input::NormalizedLines::new(reader));
+        let mut record = ByteRecord::new();
+        if !read_record(&mut csv, &mut record, file)? {
+            return Err(empty());
+        }
+        let header = decode_header(&record, file)?;
+        let map = self.columns(file, header, Source::Csv { delimiter })?;
+        self.csv_records(file, &mut csv, &map)
     }
-    report.missing_customer = state.missing_customer;
-    report.scale = state.scale;
-    Ok(report)
+
+    /// Reads the records of `csv` (after the header). Returns their number.
+    fn csv_records<R: Read>(
+        &mut self,
+        file: &str,
+        csv: &mut csv::Reader<R>,
+        map: &ColumnMap,
+    ) -> Result<u64, InputError> {
+        let mut record = ByteRecord::new();
+        let mut rows = 0u64;
+        while read_record(csv, &mut record, file)? {
+            rows += 1;
+            let at = Position::Line(record_line(csv, &record));
+            let field = |i: usize| &record[i];
+            let result = match row_values(&field, record.len(), map, self.settings) {
+                Ok(Some(values)) => {
+                    let shown = || amount_text(&field, map);
+                    self.scale.accept(values.into(), shown, file, at, self.sink)
+                }
+                Ok(None) => {
+                    self.report.missing_customer += 1;
+                    Ok(())
+                }
+                Err(problem) => Err(Problem::Row(problem)),
+            };
+            self.settle(result, file, at, || {
+                record
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect()
+            })?;
+        }
+        Ok(rows)
+    }
+
+    fn parquet(&mut self, file: &str, source: input::ParquetSource) -> Result<u64, InputError> {
+        let parquet = ParquetFile::open(file, source)?;
+        let header = parquet.columns().to_vec();
+        let width = header.len();
+        let map = self.columns(file, header, Source::Parquet)?;
+        let bar = self.bar;
+        parquet.for_each_row(
+            &map,
+            self.settings,
+            &mut |bytes| bar.inc(bytes),
+            &mut |row, at| {
+                let result = match row.values() {
+                    Ok(Some(values)) => {
+                        self.scale
+                            .accept(values, || row.amount_text(), file, at, self.sink)
+                    }
+                    Ok(None) => {
+                        self.report.missing_customer += 1;
+                        Ok(())
+                    }
+                    Err(problem) => Err(Problem::Row(problem)),
+                };
+                self.settle(result, file, at, || row.fields(width))
+            },
+        )
+    }
+
+    /// Turns a row's outcome into the run's: a bad row stops the run, or is
+    /// counted (and kept for `--rejects`) with `--skip-bad-rows`.
+    fn settle(
+        &mut self,
+        result: Result<(), Problem>,
+        file: &str,
+        at: Position,
+        fields: impl FnOnce() -> Vec<String>,
+    ) -> Result<(), InputError> {
+        match result {
+            Ok(()) => Ok(()),
+            Err(Problem::Row(problem)) => {
+                if !self.settings.skip_bad_rows {
+                    return Err(InputError::BadRow {
+                        file: file.to_owned(),
+                        line: at,
+                        problem,
+                    });
+                }
+                let report = &mut self.report;
+                report.rejected_count += 1;
+                if report.first_rejected.is_none() || self.settings.keep_rejected {
+                    let rejected = Rejected {
+                        file: file.to_owned(),
+                        line: at,
+                        reason: problem.to_string(),
+                        fields: fields(),
+                    };
+                    if self.settings.keep_rejected {
+                        report.rejected.push(rejected.clone());
+                    }
+                    report.first_rejected.get_or_insert(rejected);
+                }
+                Ok(())
+            }
+            Err(Problem::Overflow(scale)) => Err(InputError::Overflow {
+                file: file.to_owned(),
+                line: at,
+                scale,
+                scale_source: self.scale.scale_source.clone().unwrap_or_default(),
+            }),
+            Err(Problem::TooMany(what)) => Err(InputError::TooMany { what }),
+        }
+    }
 }
 
 /// The line a record starts on. The input is normalised so that every record
@@ -346,7 +464,120 @@ impl From<RowProblem> for Problem {
     }
 }
 
-/// Row validation and the common-scale bookkeeping shared by all sinks.
+/// A row's validated values, the amount at its own scale.
+pub struct Values<'a> {
+    /// The customer id (trimmed, not empty).
+    pub customer: Cow<'a, str>,
+    /// The order id, when an order column is mapped.
+    pub order: Option<Cow<'a, str>>,
+    /// The order date.
+    pub date: Day,
+    /// The amount (or quantity x price).
+    pub amount: Decimal,
+}
+
+/// A delimited record's values, borrowed from its fields.
+pub struct TextValues<'r> {
+    /// The customer id (trimmed, not empty).
+    pub customer: &'r str,
+    /// The order id (trimmed), when an order column is mapped.
+    pub order: Option<&'r str>,
+    /// The order date.
+    pub date: Day,
+    /// The amount (or quantity x price).
+    pub amount: Decimal,
+}
+
+impl<'r> From<TextValues<'r>> for Values<'r> {
+    fn from(v: TextValues<'r>) -> Values<'r> {
+        Values {
+            customer: Cow::Borrowed(v.customer),
+            order: v.order.map(Cow::Borrowed),
+            date: v.date,
+            amount: v.amount,
+        }
+    }
+}
+
+/// A delimited record's values (`None`: no customer id), or what is wrong
+/// with it; `field(i)` is field `i` of `len`.
+pub fn row_values<'r>(
+    field: &dyn Fn(usize) -> &'r [u8],
+    len: usize,
+    map: &ColumnMap,
+    settings: &LoadSettings,
+) -> Result<Option<TextValues<'r>>, RowProblem> {
+    let expected = map.header.len();
+    if len != expected {
+        return Err(RowProblem::Ragged {
+            found: len,
+            expected,
+        });
+    }
+    let text = |i: usize| -> Result<&'r str, RowProblem> {
+        std::str::from_utf8(field(i))
+            .map(str::trim)
+            .map_err(|_| RowProblem::InvalidUtf8 {
+                column: map.header[i].clone(),
+            })
+    };
+    let customer = text(map.customer)?;
+    if customer.is_empty() {
+        return Ok(None);
+    }
+    let date_text = text(map.date)?;
+    let date = settings
+        .date_format
+        .parse(date_text)
+        .map_err(|e| RowProblem::BadDate {
+            column: map.header[map.date].clone(),
+            value: date_text.to_owned(),
+            reason: e.to_string(),
+        })?;
+    let number = |i: usize| -> Result<Decimal, RowProblem> {
+        let value = text(i)?;
+        Decimal::parse(value, settings.decimal).map_err(|e| RowProblem::BadNumber {
+            column: map.header[i].clone(),
+            value: value.to_owned(),
+            reason: e.to_string(),
+        })
+    };
+    let amount = match map.amount {
+        AmountColumns::Amount(i) => number(i)?,
+        AmountColumns::QuantityPrice { quantity, price } => {
+            let q = number(quantity)?;
+            let p = number(price)?;
+            q.checked_mul(p)
+                .ok_or_else(|| RowProblem::ProductOverflow {
+                    quantity: text(quantity).unwrap_or_default().to_owned(),
+                    price: text(price).unwrap_or_default().to_owned(),
+                })?
+        }
+    };
+    let order = match map.order {
+        Some(i) => Some(text(i)?),
+        None => None,
+    };
+    Ok(Some(TextValues {
+        customer,
+        order,
+        date,
+        amount,
+    }))
+}
+
+/// The amount fields of a record as written (for messages).
+fn amount_text<'r>(field: &dyn Fn(usize) -> &'r [u8], map: &ColumnMap) -> String {
+    let text = |i: usize| String::from_utf8_lossy(field(i)).trim().to_owned();
+    match map.amount {
+        AmountColumns::Amount(i) => text(i),
+        AmountColumns::QuantityPrice { quantity, price } => {
+            format!("{} x {}", text(quantity), text(price))
+        }
+    }
+}
+
+/// The common-scale bookkeeping shared by all inputs and sinks.
 #[derive(Default)]
 struct Scale {
     /// The common decimal scale so far.
@@ -355,83 +586,23 @@ struct Scale {
     abs_sum: i128,
     /// Where the current scale came from (`file:line: 'value'`), for messages.
     scale_source: Option<String>,
-    missing_customer: u64,
 }
 
 impl Scale {
-    fn push(
+    /// Brings a valid row's amount to the common scale (raising the scale,
+    /// and asking the sink to follow, when the row has more decimals) and
+    /// hands the row to the sink.
+    fn accept(
         &mut self,
-        record: &ByteRecord,
-        map: &ColumnMap,
-        settings: &LoadSettings,
+        values: Values<'_>,
+        shown: impl FnOnce() -> String,
         file: &str,
-        line: u64,
+        at: Position,
         sink: &mut dyn RowSink,
     ) -> Result<(), Problem> {
-        let expected = map.header.len();
-        if record.len() != expected {
-            return Err(RowProblem::Ragged {
-                found: record.len(),
-                expected,
-            }
-            .into());
-        }
-        let text = |i: usize| -> Result<&str, RowProblem> {
-            std::str::from_utf8(&record[i])
-                .map(str::trim)
-                .map_err(|_| RowProblem::InvalidUtf8 {
-                    column: map.header[i].clone(),
-                })
-        };
-        let customer = text(map.customer)?;
-        if customer.is_empty() {
-            self.missing_customer += 1;
-            return Ok(());
-        }
-        let date_text = text(map.date)?;
-        let date = settings
-            .date_format
-            .parse(date_text)
-            .map_err(|e| RowProblem::BadDate {
-                column: map.header[map.date].clone(),
-                value: date_text.to_owned(),
-                reason: e.to_string(),
-            })?;
-        let number = |i: usize| -> Result<Decimal, RowProblem> {
-            let value = text(i)?;
-            Decimal::parse(value, settings.decimal).map_err(|e| RowProblem::BadNumber {
-                column: map.header[i].clone(),
-                value: value.to_owned(),
-                reason: e.to_string(),
-            })
-        };
-        let amount = match map.amount {
-            AmountColumns::Amount(i) => number(i)?,
-            AmountColumns::QuantityPrice { quantity, price } => {
-                let q = number(quantity)?;
-                let p = number(price)?;
-                q.checked_mul(p)
-                    .ok_or_else(|| RowProblem::ProductOverflow {
-                        quantity: text(quantity).unwrap_or_default().to_owned(),
-                        price: text(price).unwrap_or_default().to_owned(),
-                    })?
-            }
-        };
-        let order = match map.order {
-            Some(i) => Some(text(i)?),
-            None => None,
-        };
-        // All fields are valid: from here on the row is kept.
+        let amount = values.amount;
         if amount.scale > self.scale {
-            let shown = match map.amount {
-                AmountColumns::Amount(i) => text(i).unwrap_or_default().to_owned(),
-                AmountColumns::QuantityPrice { quantity, price } => format!(
-                    "{} x {}",
-                    text(quantity).unwrap_or_default(),
-                    text(price).unwrap_or_default()
-                ),
-            };
-            self.scale_source = Some(format!("{file}:{line}: '{shown}'"));
+            self.scale_source = Some(format!("{file}:{at}: '{}'", shown()));
             let factor = 10i64
                 .checked_pow(u32::from(amount.scale - self.scale))
                 .ok_or(Problem::Overflow(amount.scale))?;
@@ -453,9 +624,9 @@ impl Scale {
             return Err(Problem::Overflow(self.scale));
         }
         let row = Row {
-            customer,
-            order,
-            date,
+            customer: &values.customer,
+            order: values.order.as_deref(),
+            date: values.date,
         };
         sink.row(&row, value)
             .map_err(|TooMany(what)| Problem::TooMany(what))
@@ -523,7 +694,7 @@ impl ColumnSink {
 /// changes and their order are exactly what the sink would see on one thread.
 pub fn read_rows_pipelined<S: RowSink + Send>(
     settings: &LoadSettings,
-    on_columns: &mut dyn FnMut(&ColumnMap, u8),
+    on_columns: &mut dyn FnMut(&ColumnMap, Source),
     sink: S,
 ) -> Result<(LoadReport, S), InputError> {
     std::thread::scope(|scope| {

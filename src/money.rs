@@ -368,22 +368,37 @@ pub fn format_scaled(value: i128, scale: u8, decimals: u8, separator: char) -> S
 /// Formats the quotient `num / den` (of values at `scale`) with `decimals`
 /// decimals, rounding half away from zero. `den` must be positive.
 pub fn format_quotient(num: i128, den: i128, scale: u8, decimals: u8, separator: char) -> String {
-    let shown = round_div(
+    format_fixed(
+        quotient_units(num, den, scale, decimals),
+        decimals,
+        separator,
+    )
+}
+
+/// The quotient `num / den` (of values at `scale`) as an integer count of
+/// `10^-decimals`, rounded half away from zero. `den` must be positive.
+pub fn quotient_units(num: i128, den: i128, scale: u8, decimals: u8) -> i128 {
+    round_div(
         num * pow10(u32::from(decimals)),
         den * pow10(u32::from(scale)),
-    );
-    format_fixed(shown, decimals, separator)
+    )
+}
+
+/// `value / 10^scale` as an integer count of `10^-decimals`, rounded half
+/// away from zero: `scaled_units(12345, 3, 2) == 1235`.
+pub fn scaled_units(value: i128, scale: u8, decimals: u8) -> i128 {
+    if decimals >= scale {
+        value * pow10(u32::from(decimals - scale))
+    } else {
+        round_div(value, pow10(u32::from(scale - decimals)))
+    }
 }
 
 /// Appends `value / 10^scale` with exactly `decimals` decimals, rounded half
 /// away from zero, to `out` (without allocating; [`format_scaled`] returns it
 /// as a `String`).
 pub fn write_scaled(value: i128, scale: u8, decimals: u8, separator: char, out: &mut String) {
-    let shown = if decimals >= scale {
-        value * pow10(u32::from(decimals - scale))
-    } else {
-        round_div(value, pow10(u32::from(scale - decimals)))
-    };
+    let shown = scaled_units(value, scale, decimals);
     // Digits of |shown|, least significant first; an i128 has at most 39.
     let mut digits = [0u8; 40];
     let mut n = 0;

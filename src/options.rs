@@ -117,7 +117,11 @@ pub fn resolve(
     let paths: Vec<InputPath> = if input.files.is_empty() {
         vec![InputPath::Stdin]
     } else {
-        input.files.iter().map(|p| InputPath::from_arg(p)).collect()
+        let mut paths = Vec::new();
+        for arg in &input.files {
+            paths.extend(InputPath::expand(arg).map_err(UsageError)?);
+        }
+        paths
     };
     if input.files.is_empty() && env.stdin_tty {
         return Err(UsageError(
@@ -186,6 +190,26 @@ pub fn resolve(
             format_name(format)
         )));
     }
+    if format == Format::Parquet {
+        match &out_path {
+            None => {
+                return Err(UsageError(
+                    "--format parquet writes a file: add -o FILE.parquet".into(),
+                ));
+            }
+            Some(path)
+                if path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                    e.eq_ignore_ascii_case("gz") || e.eq_ignore_ascii_case("zst")
+                }) =>
+            {
+                return Err(UsageError(format!(
+                    "-o {}: Parquet is compressed inside; name the file .parquet",
+                    path.display()
+                )));
+            }
+            Some(_) => {}
+        }
+    }
     if input.rejects.as_ref().is_some_and(|p| p.as_os_str() == "-") {
         return Err(UsageError(
             "--rejects needs a file name: stdout carries the results".into(),
@@ -243,6 +267,7 @@ fn format_name(format: Format) -> &'static str {
         Format::Tsv => "tsv",
         Format::Json => "json",
         Format::Ndjson => "ndjson",
+        Format::Parquet => "parquet",
     }
 }
 

@@ -8,7 +8,7 @@ use crate::columns::ColumnMap;
 use crate::dates::{Day, from_day};
 use crate::error::InputError;
 use crate::input::InputPath;
-use crate::load::{self, LoadReport};
+use crate::load::{self, LoadReport, Source};
 use crate::notes::{Notes, count};
 use crate::options::Engine;
 use crate::options::RunOptions;
@@ -39,15 +39,13 @@ pub struct Analysis {
 /// and `RFM_ENGINE` does not insist, the rows are loaded and grouped with
 /// polars (`load` + `aggregate`). Both give the same result.
 pub fn analyze(opts: &RunOptions, notes: &Notes) -> anyhow::Result<Analysis> {
-    let mut announce = |map: &ColumnMap, delimiter: u8| {
-        let shown = match delimiter {
-            b'\t' => "tab".to_owned(),
-            d => (d as char).to_string(),
+    let mut announce = |map: &ColumnMap, source: Source| {
+        let shown = match source {
+            Source::Csv { delimiter: b'\t' } => "delimiter 'tab'".to_owned(),
+            Source::Csv { delimiter } => format!("delimiter '{}'", delimiter as char),
+            Source::Parquet => "Parquet".to_owned(),
         };
-        notes.note(format_args!(
-            "columns: {} (delimiter '{shown}')",
-            map.describe()
-        ));
+        notes.note(format_args!("columns: {} ({shown})", map.describe()));
     };
     let rereadable = opts
         .load
@@ -78,8 +76,8 @@ pub fn analyze(opts: &RunOptions, notes: &Notes) -> anyhow::Result<Analysis> {
                 }
                 notes.note("the rows of some orders are not next to each other: grouping all order lines in memory");
             }
-            let mut silent = |_: &ColumnMap, _: u8| {};
-            let columns_note: &mut dyn FnMut(&ColumnMap, u8) = if announced {
+            let mut silent = |_: &ColumnMap, _: Source| {};
+            let columns_note: &mut dyn FnMut(&ColumnMap, Source) = if announced {
                 &mut silent
             } else {
                 &mut announce

@@ -51,7 +51,7 @@ pub enum Outcome {
 pub fn stream(
     settings: &LoadSettings,
     params: &Params,
-    on_columns: &mut dyn FnMut(&ColumnMap, u8),
+    on_columns: &mut dyn FnMut(&ColumnMap, load::Source),
 ) -> Result<(Outcome, LoadReport), InputError> {
     let (report, sink) = load::read_rows_pipelined(settings, on_columns, StreamSink::new(*params))?;
     let outcome = sink

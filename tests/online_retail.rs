@@ -279,3 +279,69 @@ fn shuffled_rows_give_identical_output() {
         );
     }
 }
+
+/// The export as a data team would hand it over in Parquet, written the way
+/// pandas types it: `CustomerID` and `UnitPrice` as float64 (nulls where the
+/// id is missing), `Quantity` int64, `InvoiceDate` a timestamp, several row
+/// groups. rfm must read it to the same bytes as the CSV.
+#[test]
+fn parquet_export_gives_identical_output() {
+    use polars::prelude::*;
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(data_path()).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let mut strings: [Vec<String>; 4] = Default::default();
+    let mut quantity = Vec::new();
+    let mut stamp = Vec::new();
+    let mut price = Vec::new();
+    let mut customer = Vec::new();
+    for record in reader.records() {
+        let r = record.unwrap();
+        strings[0].push(r[0].to_owned());
+        strings[1].push(r[1].to_owned());
+        strings[2].push(r[2].to_owned());
+        strings[3].push(r[7].to_owned());
+        quantity.push(r[3].parse::<i64>().unwrap());
+        let t = chrono::NaiveDateTime::parse_from_str(&r[4], "%Y-%m-%d %H:%M:%S").unwrap();
+        stamp.push(t.and_utc().timestamp_millis());
+        price.push(r[5].parse::<f64>().unwrap());
+        customer.push(r[6].trim().parse::<f64>().ok());
+    }
+    let [invoice, stock, description, country] = strings;
+    let stamp = Int64Chunked::from_vec("InvoiceDate".into(), stamp)
+        .into_datetime(TimeUnit::Milliseconds, None)
+        .into_series();
+    let mut frame = DataFrame::new_infer_height(vec![
+        Column::new("InvoiceNo".into(), invoice),
+        Column::new("StockCode".into(), stock),
+        Column::new("Description".into(), description),
+        Column::new("Quantity".into(), quantity),
+        stamp.into(),
+        Column::new("UnitPrice".into(), price),
+        Column::new("CustomerID".into(), customer),
+        Column::new("Country".into(), country),
+    ])
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("online_retail.parquet");
+    polars_io::parquet::write::ParquetWriter::new(std::fs::File::create(&path).unwrap())
+        .with_row_group_size(Some(100_000))
+        .finish(&mut frame)
+        .unwrap();
+    for command in ["customers", "summary"] {
+        let a = rfm()
+            .args([command, "-q"])
+            .arg(data_path())
+            .output()
+            .unwrap();
+        let b = rfm().args([command, "-q"]).arg(&path).output().unwrap();
+        assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+        assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+        assert_text_eq(
+            &String::from_utf8_lossy(&a.stdout),
+            &String::from_utf8_lossy(&b.stdout),
+        );
+    }
+}

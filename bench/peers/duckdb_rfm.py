@@ -7,7 +7,7 @@ are orders totalling > 0, exact DECIMAL money, tie-aware scores
 1 + floor(5 * (number strictly worse) / N) via RANK(), fm, the R x FM grid.
 Writes the same CSV as `rfm customers IN -o OUT`.
 
-usage: python duckdb_rfm.py IN.csv OUT.csv [THREADS]
+usage: python duckdb_rfm.py IN.csv|IN.parquet OUT.csv [THREADS]
 """
 
 import sys
@@ -40,14 +40,19 @@ def main() -> None:
     con = duckdb.connect()
     if len(sys.argv) > 3:
         con.execute(f"SET threads = {int(sys.argv[3])}")
+    if src.endswith(".parquet"):
+        # Typed already (bench/run.sh writes these types).
+        reader = f"read_parquet({quote(src)})"
+    else:
+        reader = f"""read_csv({quote(src)}, header = true, columns = {{
+      'order_id': 'VARCHAR', 'customer_id': 'VARCHAR',
+      'order_date': 'DATE', 'amount': 'DECIMAL(18,2)'}})"""
     con.execute(
         f"""
 COPY (
   WITH lines AS (
     SELECT order_id, trim(customer_id) AS customer_id, order_date, amount
-    FROM read_csv({quote(src)}, header = true, columns = {{
-      'order_id': 'VARCHAR', 'customer_id': 'VARCHAR',
-      'order_date': 'DATE', 'amount': 'DECIMAL(18,2)'}})
+    FROM {reader}
     WHERE customer_id IS NOT NULL AND trim(customer_id) <> ''
   ),
   orders AS (

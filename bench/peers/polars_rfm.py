@@ -5,7 +5,7 @@ docs/method.md): order grouping, purchases > 0, exact Decimal money,
 tie-aware "min" ranks scaled to 1-5, fm, the R x FM grid, sorted by
 customer_id, written as CSV.
 
-usage: python polars_rfm.py IN.csv OUT.csv
+usage: python polars_rfm.py IN.csv|IN.parquet OUT.csv
 """
 
 import sys
@@ -28,16 +28,19 @@ GRID = {
 
 def main() -> None:
     src, out = sys.argv[1], sys.argv[2]
+    schema = {
+        "order_id": pl.String,
+        "customer_id": pl.String,
+        "order_date": pl.Date,
+        "amount": pl.Decimal(18, 2),
+    }
+    if src.endswith(".parquet"):
+        # Typed already (bench/run.sh writes these types).
+        scan = pl.scan_parquet(src)
+    else:
+        scan = pl.scan_csv(src, schema=schema)
     lines = (
-        pl.scan_csv(
-            src,
-            schema={
-                "order_id": pl.String,
-                "customer_id": pl.String,
-                "order_date": pl.Date,
-                "amount": pl.Decimal(18, 2),
-            },
-        )
+        scan
         .with_columns(pl.col("customer_id").str.strip_chars())
         .filter(pl.col("customer_id").is_not_null() & (pl.col("customer_id") != ""))
     )

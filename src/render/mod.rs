@@ -9,11 +9,13 @@
 
 mod csv;
 mod json;
+mod parquet;
 mod table;
 
 pub use self::csv::CsvRenderer;
 pub(crate) use self::csv::into_io;
 pub use self::json::{JsonRenderer, NdjsonRenderer};
+pub use self::parquet::ParquetRenderer;
 pub use self::table::TableRenderer;
 
 use crate::dates::{Day, from_day};
@@ -35,11 +37,14 @@ pub enum Format {
     Json,
     /// Newline-delimited JSON: one object per line.
     Ndjson,
+    /// Parquet with typed columns (file output only: -o FILE.parquet).
+    Parquet,
 }
 
 impl Format {
     /// The format an output file name suggests (`.csv`, `.tsv`, `.json`,
-    /// `.ndjson`, `.jsonl`, `.txt`), looking through a `.gz` or `.zst` suffix.
+    /// `.ndjson`, `.jsonl`, `.txt`, `.parquet`), looking through a `.gz` or
+    /// `.zst` suffix.
     pub fn from_extension(path: &std::path::Path) -> Option<Format> {
         let mut ext = path.extension()?.to_str()?.to_ascii_lowercase();
         if ext == "gz" || ext == "zst" {
@@ -56,6 +61,7 @@ impl Format {
             "json" => Some(Format::Json),
             "ndjson" | "jsonl" => Some(Format::Ndjson),
             "txt" => Some(Format::Table),
+            "parquet" | "pq" => Some(Format::Parquet),
             _ => None,
         }
     }
@@ -259,6 +265,7 @@ pub fn renderer(format: Format, options: RenderOptions) -> Box<dyn Renderer> {
         Format::Tsv => Box::new(CsvRenderer::tsv()),
         Format::Json => Box::new(JsonRenderer),
         Format::Ndjson => Box::new(NdjsonRenderer),
+        Format::Parquet => Box::new(ParquetRenderer),
     }
 }
 

@@ -1,0 +1,674 @@
+//! Reading Parquet exports.
+//!
+//! Warehouses export typed columns, so a Parquet row needs no text parsing
+//! where its types say what it is. Each role accepts the types that can mean
+//! it exactly, and the same text rules as CSV when the column holds text:
+//!
+//! | role | types read |
+//! | --- | --- |
+//! | customer id, order id | text; integers (`17850`); floats that are whole numbers (`17850.0` reads as `17850`, what pandas makes of an id column with gaps) |
+//! | date | `DATE`; timestamps (the calendar date in the column's time zone, or as stored when it has none); text, read with `--date-format` |
+//! | amount, quantity, price | `DECIMAL` (exact); integers; floats (read as the shortest decimal that round-trips, so a stored `19.99` is 19.99, never 19.989999...); text, read like a CSV field (`--decimal-comma` applies) |
+//!
+//! A missing value (null) is treated like an empty CSV field: no customer id
+//! drops the row, a missing date or amount is a bad row. Rows are numbered
+//! from 1 (`orders.parquet:row 12`), as there are no lines.
+//!
+//! A file is read one row group at a time, only the columns rfm needs, so
+//! memory stays bounded by a row group, not the file.
+
+use crate::columns::{AmountColumns, ColumnMap};
+use crate::dates::{self, Day};
+use crate::error::{InputError, Position, RowProblem};
+use crate::input::ParquetSource;
+use crate::load::{LoadSettings, Values};
+use crate::money::{Decimal, DecimalSeparator};
+use polars::prelude::*;
+use polars_io::parquet::read::ParquetReader;
+use polars_io::prelude::SerReader;
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::Cursor;
+
+/// An open Parquet file: its footer is read, its rows are not yet.
+pub struct ParquetFile {
+    name: String,
+    source: ParquetSource,
+    metadata: polars_io::parquet::metadata::FileMetadataRef,
+    columns: Vec<String>,
+}
+
+impl ParquetFile {
+    /// Reads the file's footer (schema and row groups).
+    pub fn open(name: &str, source: ParquetSource) -> Result<ParquetFile, InputError> {
+        let error = |e: PolarsError| InputError::Parquet {
+            file: name.to_owned(),
+            message: e.to_string(),
+        };
+        let (metadata, schema) = match &source {
+            ParquetSource::File(path) => {
+                let file = File::open(path).map_err(|source| InputError::Open {
+                    path: path.clone(),
+                    source,
+                })?;
+                footer(ParquetReader::new(file)).map_err(error)?
+            }
+            ParquetSource::Memory(bytes) => {
+                footer(ParquetReader::new(Cursor::new(bytes.as_slice()))).map_err(error)?
+            }
+        };
+        Ok(ParquetFile {
+            name: name.to_owned(),
+            source,
+            metadata,
+            columns: schema,
+        })
+    }
+
+    /// The column names, in file order.
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    /// Calls `each` for every row, in file order, with its row number; a
+    /// row group is read at a time. Returns the number of rows.
+    pub fn for_each_row(
+        &self,
+        map: &ColumnMap,
+        settings: &LoadSettings,
+        on_group: &mut dyn FnMut(u64),
+        each: &mut dyn FnMut(&ParquetRow<'_>, Position) -> Result<(), InputError>,
+    ) -> Result<u64, InputError> {
+        let mut projection = needed(map);
+        projection.sort_unstable();
+        projection.dedup();
+        let mut offset = 0usize;
+        for group in &self.metadata.row_groups {
+            let height = group.num_rows();
+            if height == 0 {
+                continue;
+            }
+            let frame = self.read_group(&projection, offset, height)?;
+            let group_columns = GroupColumns::new(&frame, map, &self.name, settings)?;
+            for i in 0..frame.height() {
+                let row = ParquetRow {
+                    columns: &group_columns,
+                    index: i,
+                };
+                each(&row, Position::Row((offset + i) as u64 + 1))?;
+            }
+            offset += height;
+            on_group(group.compressed_size() as u64);
+        }
+        Ok(offset as u64)
+    }
+
+    fn read_group(
+        &self,
+        projection: &[usize],
+        offset: usize,
+        height: usize,
+    ) -> Result<DataFrame, InputError> {
+        let result = match &self.source {
+            ParquetSource::File(path) => {
+                let file = File::open(path).map_err(|source| InputError::Open {
+                    path: path.clone(),
+                    source,
+                })?;
+                self.read_slice(ParquetReader::new(file), projection, offset, height)
+            }
+            ParquetSource::Memory(bytes) => self.read_slice(
+                ParquetReader::new(Cursor::new(bytes.as_slice())),
+                projection,
+                offset,
+                height,
+            ),
+        };
+        result.map_err(|e| InputError::Parquet {
+            file: self.name.clone(),
+            message: e.to_string(),
+        })
+    }
+}
+
+impl ParquetFile {
+    fn read_slice<R: polars_io::mmap::MmapBytesReader>(
+        &self,
+        reader: ParquetReader<R>,
+        projection: &[usize],
+        offset: usize,
+        height: usize,
+    ) -> PolarsResult<DataFrame> {
+        let mut reader = reader
+            .with_projection(Some(projection.to_vec()))
+            .with_slice(Some((offset, height)))
+            .set_rechunk(true);
+        reader.set_metadata(self.metadata.clone());
+        reader.finish()
+    }
+}
+
+fn footer<R: polars_io::mmap::MmapBytesReader>(
+    mut reader: ParquetReader<R>,
+) -> PolarsResult<(polars_io::parquet::metadata::FileMetadataRef, Vec<String>)> {
+    let metadata = reader.get_metadata()?.clone();
+    let schema = reader.schema()?;
+    let names = schema.iter_names().map(|n| n.to_string()).collect();
+    Ok((metadata, names))
+}
+
+/// The column indices a map reads.
+fn needed(map: &ColumnMap) -> Vec<usize> {
+    let mut columns = vec![map.customer, map.date];
+    match map.amount {
+        AmountColumns::Amount(i) => columns.push(i),
+        AmountColumns::QuantityPrice { quantity, price } => columns.extend([quantity, price]),
+    }
+    columns.extend(map.order);
+    columns
+}
+
+/// One row of a row group.
+pub struct ParquetRow<'a> {
+    columns: &'a GroupColumns,
+    index: usize,
+}
+
+impl ParquetRow<'_> {
+    /// The row's values (`None`: no customer id), or what is wrong with it.
+    pub fn values(&self) -> Result<Option<Values<'_>>, RowProblem> {
+        let c = self.columns;
+        let i = self.index;
+        let Some(customer) = c.customer.get(i).filter(|s| !s.is_empty()) else {
+            return Ok(None);
+        };
+        let at = &c.at;
+        let date = c.date.get(i).map_err(|p| in_column(p, at, at.date))?;
+        let number = |(column, index): &(NumberColumn, usize)| {
+            column.get(i).map_err(|p| in_column(p, at, *index))
+        };
+        let amount = match &c.amount {
+            AmountColumns::Amount(a) => number(a)?,
+            AmountColumns::QuantityPrice { quantity, price } => {
+                let q = number(quantity)?;
+                let p = number(price)?;
+                q.checked_mul(p)
+                    .ok_or_else(|| RowProblem::ProductOverflow {
+                        quantity: quantity.0.text(i),
+                        price: price.0.text(i),
+                    })?
+            }
+        };
+        let order = c
+            .order
+            .as_ref()
+            .map(|o| o.get(i).unwrap_or(Cow::Borrowed("")));
+        Ok(Some(Values {
+            customer,
+            order,
+            date,
+            amount,
+        }))
+    }
+
+    /// The amount as it was stored (for messages).
+    pub fn amount_text(&self) -> String {
+        match &self.columns.amount {
+            AmountColumns::Amount((a, _)) => a.text(self.index),
+            AmountColumns::QuantityPrice { quantity, price } => format!(
+                "{} x {}",
+                quantity.0.text(self.index),
+                price.0.text(self.index)
+            ),
+        }
+    }
+
+    /// The row as text, `width` fields in file order, for `--rejects`: the
+    /// columns rfm reads are filled in, the others are left empty.
+    pub fn fields(&self, width: usize) -> Vec<String> {
+        let c = self.columns;
+        let i = self.index;
+        let mut fields = vec![String::new(); width];
+        let mut put = |at: usize, text: String| {
+            if let Some(slot) = fields.get_mut(at) {
+                *slot = text;
+            }
+        };
+        put(
+            c.at.customer,
+            c.customer.get(i).unwrap_or_default().into_owned(),
+        );
+        put(c.at.date, c.date.text(i));
+        match &c.amount {
+            AmountColumns::Amount((a, at)) => put(*at, a.text(i)),
+            AmountColumns::QuantityPrice { quantity, price } => {
+                put(quantity.1, quantity.0.text(i));
+                put(price.1, price.0.text(i));
+            }
+        }
+        if let (Some(order), Some(at)) = (&c.order, c.at.order) {
+            put(at, order.get(i).unwrap_or_default().into_owned());
+        }
+        fields
+    }
+}
+
+/// Names the column of a problem found in a typed column.
+fn in_column(problem: RowProblem, map: &ColumnMap, index: usize) -> RowProblem {
+    let column = map.header[index].clone();
+    match problem {
+        RowProblem::BadDate { value, reason, .. } => RowProblem::BadDate {
+            column,
+            value,
+            reason,
+        },
+        RowProblem::BadNumber { value, reason, .. } => RowProblem::BadNumber {
+            column,
+            value,
+            reason,
+        },
+        other => other,
+    }
+}
+
+/// A row group's columns, each in the form its role reads fastest.
+struct GroupColumns {
+    customer: TextColumn,
+    order: Option<TextColumn>,
+    date: DateColumn,
+    /// With the column index of each, for messages.
+    amount: AmountColumns<(NumberColumn, usize)>,
+    /// Where each came from in the file (for `--rejects`).
+    at: ColumnMap,
+}
+
+impl GroupColumns {
+    fn new(
+        frame: &DataFrame,
+        map: &ColumnMap,
+        file: &str,
+        settings: &LoadSettings,
+    ) -> Result<GroupColumns, InputError> {
+        let column = |i: usize| -> Result<&Series, InputError> {
+            let name = &map.header[i];
+            frame
+                .column(name.as_str())
+                .map(|c| c.as_materialized_series())
+                .map_err(|e| InputError::Parquet {
+                    file: file.to_owned(),
+                    message: e.to_string(),
+                })
+        };
+        let customer = TextColumn::new(column(map.customer)?, file, "the customer id")?;
+        let order = match map.order {
+            Some(i) => Some(TextColumn::new(column(i)?, file, "the order id")?),
+            None => None,
+        };
+        let date = DateColumn::new(column(map.date)?, file, settings)?;
+        let number = |i: usize| -> Result<(NumberColumn, usize), InputError> {
+            Ok((NumberColumn::new(column(i)?, file, settings.decimal)?, i))
+        };
+        let amount = match map.amount {
+            AmountColumns::Amount(i) => AmountColumns::Amount(number(i)?),
+            AmountColumns::QuantityPrice { quantity, price } => AmountColumns::QuantityPrice {
+                quantity: number(quantity)?,
+                price: number(price)?,
+            },
+        };
+        Ok(GroupColumns {
+            customer,
+            order,
+            date,
+            amount,
+            at: map.clone(),
+        })
+    }
+}
+
+fn type_error(
+    series: &Series,
+    file: &str,
+    role: &'static str,
+    expected: &'static str,
+) -> InputError {
+    InputError::ColumnType {
+        file: file.to_owned(),
+        column: series.name().to_string(),
+        found: series.dtype().to_string(),
+        role,
+        expected,
+    }
+}
+
+/// An id column, as text.
+enum TextColumn {
+    Text(StringChunked),
+    /// Float ids, shown as whole numbers when they are.
+    Float(Float64Chunked),
+}
+
+impl TextColumn {
+    fn new(series: &Series, file: &str, role: &'static str) -> Result<TextColumn, InputError> {
+        let dtype = series.dtype();
+        if dtype.is_float() {
+            let floats = series
+                .cast(&DataType::Float64)
+                .map_err(|_| type_error(series, file, role, "text or a number"))?;
+            return Ok(TextColumn::Float(floats.f64().cloned().map_err(|_| {
+                type_error(series, file, role, "text or a number")
+            })?));
+        }
+        if !(dtype.is_string() || dtype.is_integer()) {
+            return Err(type_error(series, file, role, "text or an integer"));
+        }
+        let text = series
+            .cast(&DataType::String)
+            .map_err(|_| type_error(series, file, role, "text or an integer"))?;
+        let text = text
+            .str()
+            .cloned()
+            .map_err(|_| type_error(series, file, role, "text or an integer"))?;
+        Ok(TextColumn::Text(text))
+    }
+
+    /// The trimmed id, `None` when null.
+    fn get(&self, i: usize) -> Option<Cow<'_, str>> {
+        match self {
+            TextColumn::Text(ca) => ca.get(i).map(|s| Cow::Borrowed(s.trim())),
+            TextColumn::Float(ca) => ca.get(i).map(|f| Cow::Owned(float_text(f))),
+        }
+    }
+}
+
+/// A float as the shortest decimal that reads back as the same float; whole
+/// numbers without a fraction (`17850`, not `17850.0`).
+fn float_text(f: f64) -> String {
+    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e17 {
+        format!("{}", f as i64)
+    } else {
+        format!("{f}")
+    }
+}
+
+/// A date column.
+enum DateColumn {
+    /// Days since 1970-01-01, computed per row group.
+    Days(Vec<Option<Day>>),
+    /// Text, parsed per row.
+    Text(StringChunked, dates::DateFormat),
+}
+
+impl DateColumn {
+    fn new(series: &Series, file: &str, settings: &LoadSettings) -> Result<DateColumn, InputError> {
+        const EXPECTED: &str = "a date, a timestamp or text";
+        let wrong = || type_error(series, file, "the date", EXPECTED);
+        match series.dtype() {
+            DataType::Date => {
+                let days = series.date().map_err(|_| wrong())?;
+                Ok(DateColumn::Days(days.physical().iter().collect()))
+            }
+            DataType::Datetime(unit, zone) => {
+                let per_day: i64 = match unit {
+                    TimeUnit::Nanoseconds => 86_400_000_000_000,
+                    TimeUnit::Microseconds => 86_400_000_000,
+                    TimeUnit::Milliseconds => 86_400_000,
+                };
+                let zone = match zone {
+                    None => None,
+                    Some(z) => Some(Zone::parse(z.as_str()).ok_or_else(|| InputError::ColumnType {
+                        file: file.to_owned(),
+                        column: series.name().to_string(),
+                        found: series.dtype().to_string(),
+                        role: "the date",
+                        expected: "a timestamp in a known time zone (an IANA name such as Europe/Rome, or an offset such as +01:00)",
+                    })?),
+                };
+                let stamps = series.datetime().map_err(|_| wrong())?;
+                let days = stamps
+                    .physical()
+                    .iter()
+                    .map(|v| {
+                        v.and_then(|v| match &zone {
+                            None => i32::try_from(v.div_euclid(per_day)).ok(),
+                            Some(zone) => zone.local_day(v, per_day),
+                        })
+                    })
+                    .collect();
+                Ok(DateColumn::Days(days))
+            }
+            DataType::String => Ok(DateColumn::Text(
+                series.str().map_err(|_| wrong())?.clone(),
+                settings.date_format.clone(),
+            )),
+            _ => Err(wrong()),
+        }
+    }
+
+    fn get(&self, i: usize) -> Result<Day, RowProblem> {
+        match self {
+            DateColumn::Days(days) => {
+                days.get(i)
+                    .copied()
+                    .flatten()
+                    .ok_or_else(|| RowProblem::BadDate {
+                        column: String::new(),
+                        value: String::new(),
+                        reason: "missing (null)".to_owned(),
+                    })
+            }
+            DateColumn::Text(ca, format) => {
+                let text = ca.get(i).unwrap_or_default().trim();
+                format.parse(text).map_err(|e| RowProblem::BadDate {
+                    column: String::new(),
+                    value: text.to_owned(),
+                    reason: e.to_string(),
+                })
+            }
+        }
+    }
+
+    fn text(&self, i: usize) -> String {
+        match self {
+            DateColumn::Days(days) => days
+                .get(i)
+                .copied()
+                .flatten()
+                .map(|d| dates::from_day(d).to_string())
+                .unwrap_or_default(),
+            DateColumn::Text(ca, _) => ca.get(i).unwrap_or_default().to_owned(),
+        }
+    }
+}
+
+/// A timestamp column's time zone.
+enum Zone {
+    Named(chrono_tz::Tz),
+    Fixed(chrono::FixedOffset),
+}
+
+impl Zone {
+    fn parse(name: &str) -> Option<Zone> {
+        if let Ok(tz) = name.parse::<chrono_tz::Tz>() {
+            return Some(Zone::Named(tz));
+        }
+        name.parse::<chrono::FixedOffset>().ok().map(Zone::Fixed)
+    }
+
+    /// The calendar day, in this zone, of the instant `value` (in units
+    /// `per_day` to a day, since the Unix epoch, UTC).
+    fn local_day(&self, value: i64, per_day: i64) -> Option<Day> {
+        let per_second = per_day / 86_400;
+        let seconds = value.div_euclid(per_second);
+        let utc = chrono::DateTime::from_timestamp(seconds, 0)?;
+        let date = match self {
+            Zone::Named(tz) => utc.with_timezone(tz).date_naive(),
+            Zone::Fixed(offset) => utc.with_timezone(offset).date_naive(),
+        };
+        Some(dates::to_day(date))
+    }
+}
+
+/// An amount, quantity or price column.
+enum NumberColumn {
+    /// Exact decimals: the unscaled values and their scale.
+    Decimal(Int128Chunked, u8),
+    Int(Int64Chunked),
+    Float(Float64Chunked),
+    Text(StringChunked, DecimalSeparator),
+}
+
+impl NumberColumn {
+    fn new(
+        series: &Series,
+        file: &str,
+        decimal: DecimalSeparator,
+    ) -> Result<NumberColumn, InputError> {
+        const EXPECTED: &str = "a decimal, an integer, a float or text";
+        let wrong = || type_error(series, file, "an amount", EXPECTED);
+        let dtype = series.dtype();
+        Ok(match dtype {
+            DataType::Decimal(_, scale) => {
+                let decimals = series.decimal().map_err(|_| wrong())?;
+                let scale = u8::try_from(*scale).map_err(|_| wrong())?;
+                NumberColumn::Decimal(decimals.physical().clone(), scale)
+            }
+            DataType::String => {
+                NumberColumn::Text(series.str().map_err(|_| wrong())?.clone(), decimal)
+            }
+            _ if dtype.is_float() => NumberColumn::Float(
+                series
+                    .cast(&DataType::Float64)
+                    .map_err(|_| wrong())?
+                    .f64()
+                    .map_err(|_| wrong())?
+                    .clone(),
+            ),
+            _ if dtype.is_integer() => NumberColumn::Int(
+                // Unsigned values above i64::MAX become nulls, then errors.
+                series
+                    .strict_cast(&DataType::Int64)
+                    .or_else(|_| series.cast(&DataType::Int64))
+                    .map_err(|_| wrong())?
+                    .i64()
+                    .map_err(|_| wrong())?
+                    .clone(),
+            ),
+            _ => return Err(wrong()),
+        })
+    }
+
+    fn get(&self, i: usize) -> Result<Decimal, RowProblem> {
+        let bad = |value: String, reason: String| RowProblem::BadNumber {
+            column: String::new(),
+            value,
+            reason,
+        };
+        match self {
+            NumberColumn::Decimal(ca, scale) => {
+                let units = ca
+                    .get(i)
+                    .ok_or_else(|| bad(String::new(), "missing (null)".into()))?;
+                exact_decimal(units, *scale).ok_or_else(|| bad(self.text(i), "too large".into()))
+            }
+            NumberColumn::Int(ca) => ca
+                .get(i)
+                .map(|mantissa| Decimal { mantissa, scale: 0 })
+                .ok_or_else(|| bad(String::new(), "missing (null)".into())),
+            NumberColumn::Float(ca) => {
+                let f = ca
+                    .get(i)
+                    .ok_or_else(|| bad(String::new(), "missing (null)".into()))?;
+                let text = format!("{f}");
+                Decimal::parse(&text, DecimalSeparator::Point).map_err(|e| bad(text, e.to_string()))
+            }
+            NumberColumn::Text(ca, separator) => {
+                let text = ca.get(i).unwrap_or_default().trim();
+                Decimal::parse(text, *separator).map_err(|e| bad(text.to_owned(), e.to_string()))
+            }
+        }
+    }
+
+    fn text(&self, i: usize) -> String {
+        match self {
+            NumberColumn::Decimal(ca, scale) => ca
+                .get(i)
+                .map(|u| crate::money::format_fixed(u, *scale, '.'))
+                .unwrap_or_default(),
+            NumberColumn::Int(ca) => ca.get(i).map(|v| v.to_string()).unwrap_or_default(),
+            NumberColumn::Float(ca) => ca.get(i).map(|f| format!("{f}")).unwrap_or_default(),
+            NumberColumn::Text(ca, _) => ca.get(i).unwrap_or_default().to_owned(),
+        }
+    }
+}
+
+/// A decimal's unscaled value as rfm's [`Decimal`], trailing zeros dropped
+/// (a warehouse `NUMBER(38,10)` holding 19.99 is 19.99 at scale 2), or
+/// `None` when it does not fit 64 bits.
+fn exact_decimal(mut units: i128, mut scale: u8) -> Option<Decimal> {
+    while scale > 0 && units % 10 == 0 {
+        units /= 10;
+        scale -= 1;
+    }
+    Some(Decimal {
+        mantissa: i64::try_from(units).ok()?,
+        scale,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_lose_trailing_zeros_only() {
+        assert_eq!(
+            exact_decimal(199_900_000_000, 10),
+            Some(Decimal {
+                mantissa: 1999,
+                scale: 2
+            })
+        );
+        assert_eq!(
+            exact_decimal(-500, 2),
+            Some(Decimal {
+                mantissa: -5,
+                scale: 0
+            })
+        );
+        assert_eq!(
+            exact_decimal(0, 4),
+            Some(Decimal {
+                mantissa: 0,
+                scale: 0
+            })
+        );
+        assert_eq!(exact_decimal(i128::from(i64::MAX) * 10 + 1, 1), None);
+    }
+
+    #[test]
+    fn float_ids_and_amounts_read_as_written() {
+        assert_eq!(float_text(17850.0), "17850");
+        assert_eq!(float_text(-3.0), "-3");
+        assert_eq!(float_text(19.99), "19.99");
+        assert_eq!(float_text(0.1 + 0.2), "0.30000000000000004");
+    }
+
+    #[test]
+    fn local_days_follow_the_zone() {
+        // 2025-01-01T00:30:00+01:00 is 2024-12-31T23:30:00Z.
+        let instant = chrono::DateTime::parse_from_rfc3339("2024-12-31T23:30:00Z")
+            .map(|d| d.timestamp())
+            .unwrap_or_default();
+        let per_day = 86_400_000;
+        let ms = instant * 1000;
+        let new_year =
+            dates::to_day(chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default());
+        let rome = Zone::parse("Europe/Rome").map(|z| z.local_day(ms, per_day));
+        assert_eq!(rome, Some(Some(new_year)));
+        let plus_one = Zone::parse("+01:00").map(|z| z.local_day(ms, per_day));
+        assert_eq!(plus_one, Some(Some(new_year)));
+        let utc = Zone::parse("UTC").map(|z| z.local_day(ms, per_day));
+        assert_eq!(utc, Some(Some(new_year - 1)));
+        assert!(Zone::parse("Mars/Olympus").is_none());
+    }
+}
