@@ -68,6 +68,16 @@ pub struct Stats {
     pub without_purchase: u64,
 }
 
+impl std::ops::AddAssign for Stats {
+    fn add_assign(&mut self, other: Stats) {
+        self.negative_rows_dropped += other.negative_rows_dropped;
+        self.orders += other.orders;
+        self.outside_window += other.outside_window;
+        self.after_as_of += other.after_as_of;
+        self.without_purchase += other.without_purchase;
+    }
+}
+
 /// The metrics of every customer with a purchase.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Aggregate {

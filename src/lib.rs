@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! cli (clap) -> options (+ environment) -> load (input, columns, money, dates)
-//!   -> stream (one pass into per-customer state)
+//!   -> blocks (one parallel pass into per-customer state, plain CSV files)
+//!      or stream (the same on one thread, any input)
 //!      or aggregate (polars, when order lines are not contiguous)
 //!   -> analysis (score, segment) -> summary / sort
 //!   -> render (table, csv, json) -> output (stdout or atomic file)
@@ -16,6 +17,7 @@
 
 pub mod aggregate;
 pub mod analysis;
+pub mod blocks;
 pub mod cli;
 pub mod columns;
 pub mod commands;

@@ -108,6 +108,18 @@ impl LoadReport {
     pub fn rows(&self) -> u64 {
         self.files.iter().map(|(_, n)| n).sum()
     }
+
+    /// The error for inputs without data rows.
+    pub fn check_rows(&self) -> Result<(), InputError> {
+        if self.rows() > 0 {
+            return Ok(());
+        }
+        let file = match self.files.as_slice() {
+            [(only, _)] => only.clone(),
+            _ => "the inputs".to_owned(),
+        };
+        Err(InputError::NoRows { file })
+    }
 }
 
 /// Reads every input into columns (the input of the polars aggregation).
@@ -180,6 +192,8 @@ pub fn read_rows(
         settings,
         on_columns,
         sink,
+        blocks: None,
+        declined: false,
         bar: &bar,
         scale: Scale::default(),
         report: LoadReport::default(),
@@ -191,11 +205,69 @@ pub fn read_rows(
     result
 }
 
+/// The data of one delimited input after its header, for the parallel
+/// reading (`blocks`).
+pub struct CsvBody<'a> {
+    /// The input's position among the inputs.
+    pub index: usize,
+    /// Its name.
+    pub file: &'a str,
+    /// The bytes after the header line.
+    pub reader: Box<dyn Read + Send>,
+    /// Its delimiter.
+    pub delimiter: u8,
+    /// The columns (the same for every input).
+    pub map: &'a ColumnMap,
+}
+
+/// What takes the data of each delimited input in `read_blocks`: false to
+/// give up.
+pub type BodyReader<'a> = dyn FnMut(CsvBody<'_>) -> Result<bool, InputError> + 'a;
+
+/// What `read_blocks` gives: the report (with no row counts: the callback's
+/// readers count them), or `None` when an input cannot be read in blocks.
+pub struct BlockReading {
+    /// What was seen; `files` has a zero row count per input.
+    pub report: Option<LoadReport>,
+    /// Whether the columns were announced (`on_columns` called).
+    pub announced: bool,
+}
+
+/// Opens every input and resolves its header as [`read_rows`] does, but
+/// hands the data of each delimited input to `body`, which returns false to
+/// give up (as does a Parquet input, or a header this cannot place).
+pub fn read_blocks(
+    settings: &LoadSettings,
+    on_columns: &mut dyn FnMut(&ColumnMap, Source),
+    body: &mut BodyReader<'_>,
+) -> Result<BlockReading, InputError> {
+    let bar = input::progress_bar(&settings.paths, settings.progress);
+    let mut unused = ColumnSink::default();
+    let reading = Reading {
+        settings,
+        on_columns,
+        sink: &mut unused,
+        blocks: Some(body),
+        declined: false,
+        bar: &bar,
+        scale: Scale::default(),
+        report: LoadReport::default(),
+        first: None,
+    };
+    let result = reading.all_blocks();
+    bar.finish_and_clear();
+    result
+}
+
 /// One read over all inputs: what is shared by the CSV and Parquet readers.
 struct Reading<'a> {
     settings: &'a LoadSettings,
     on_columns: &'a mut dyn FnMut(&ColumnMap, Source),
     sink: &'a mut dyn RowSink,
+    /// Set by `read_blocks`: where the data of delimited inputs goes.
+    blocks: Option<&'a mut BodyReader<'a>>,
+    /// The block reader gave up.
+    declined: bool,
     bar: &'a indicatif::ProgressBar,
     scale: Scale,
     report: LoadReport,
@@ -214,15 +286,31 @@ impl Reading<'_> {
             };
             self.report.files.push((file, rows));
         }
-        if self.report.rows() == 0 {
-            let file = match self.report.files.as_slice() {
-                [(only, _)] => only.clone(),
-                _ => "the inputs".to_owned(),
-            };
-            return Err(InputError::NoRows { file });
-        }
+        self.report.check_rows()?;
         self.report.scale = self.scale.scale;
         Ok(self.report)
+    }
+
+    fn all_blocks(mut self) -> Result<BlockReading, InputError> {
+        for path in &self.settings.paths {
+            let opened = input::open(path, self.bar)?;
+            let file = opened.name;
+            match opened.content {
+                Content::Text(reader) => self.csv(&file, reader)?,
+                Content::Parquet(_) => {
+                    self.declined = true;
+                    0
+                }
+            };
+            if self.declined {
+                break;
+            }
+            self.report.files.push((file, 0));
+        }
+        Ok(BlockReading {
+            announced: self.first.is_some(),
+            report: (!self.declined).then_some(self.report),
+        })
     }
 
     /// Resolves the columns from the first input's header; later inputs
@@ -279,6 +367,9 @@ impl Reading<'_> {
             .settings
             .delimiter
             .unwrap_or_else(|| input::sniff_delimiter(&head));
+        if self.blocks.is_some() {
+            return self.csv_blocks(file, &head, reader, delimiter);
+        }
         let mut csv = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(false)
@@ -294,6 +385,43 @@ impl Reading<'_> {
         self.csv_records(file, &mut csv, &map)
     }
 
+    /// Resolves the header from `head` and hands the rest of the input to
+    /// the block reader.
+    fn csv_blocks(
+        &mut self,
+        file: &str,
+        head: &[u8],
+        mut reader: Box<dyn Read + Send>,
+        delimiter: u8,
+    ) -> Result<u64, InputError> {
+        let Some((record, end)) = header_record(head, delimiter) else {
+            self.declined = true;
+            return Ok(0);
+        };
+        let header = decode_header(&record, file)?;
+        let map = self.columns(file, header, Source::Csv { delimiter })?;
+        std::io::copy(&mut (&mut reader).take(end), &mut std::io::sink()).map_err(|source| {
+            InputError::Read {
+                file: file.to_owned(),
+                source,
+            }
+        })?;
+        let index = self.report.files.len();
+        let body = CsvBody {
+            index,
+            file,
+            reader,
+            delimiter,
+            map: &map,
+        };
+        if let Some(blocks) = self.blocks.as_mut() {
+            if !blocks(body)? {
+                self.declined = true;
+            }
+        }
+        Ok(0)
+    }
+
     /// Reads the records of `csv` (after the header). Returns their number.
     fn csv_records<R: Read>(
         &mut self,
@@ -307,7 +435,8 @@ impl Reading<'_> {
             rows += 1;
             let at = Position::Line(record_line(csv, &record));
             let field = |i: usize| &record[i];
-            let result = match row_values(&field, record.len(), map, self.settings) {
+            let text = |i: usize| std::str::from_utf8(&record[i]).ok();
+            let result = match row_values(text, record.len(), map, self.settings) {
                 Ok(Some(values)) => {
                     let shown = || amount_text(&field, map);
                     self.scale.accept(values.into(), shown, file, at, self.sink)
@@ -433,6 +562,32 @@ fn read_record<R: std::io::Read>(
     })
 }
 
+/// The header record at the start of `head` and the number of bytes up to
+/// the end of its line; `None` when it spans lines (a quoted line break) or
+/// has no line end inside `head` (a longer header).
+fn header_record(head: &[u8], delimiter: u8) -> Option<(ByteRecord, u64)> {
+    let mut csv = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(head);
+    let mut record = ByteRecord::new();
+    if !csv.read_byte_record(&mut record).ok()? {
+        return None;
+    }
+    if record.as_slice().iter().any(|&b| b == b'\n' || b == b'\r') {
+        return None;
+    }
+    // The reader stops after the record's terminator: `\n`, or the `\r` of
+    // a `\r\n` (a lone `\r` ends lines of a kind the blocks do not split).
+    let end = usize::try_from(csv.position().byte()).ok()?;
+    match (head.get(end.checked_sub(1)?)?, head.get(end)) {
+        (b'\n', _) => Some((record, end as u64)),
+        (b'\r', Some(b'\n')) => Some((record, end as u64 + 1)),
+        _ => None,
+    }
+}
+
 fn decode_header(record: &ByteRecord, file: &str) -> Result<Vec<String>, InputError> {
     record
         .iter()
@@ -500,9 +655,10 @@ impl<'r> From<TextValues<'r>> for Values<'r> {
 }
 
 /// A delimited record's values (`None`: no customer id), or what is wrong
-/// with it; `field(i)` is field `i` of `len`.
+/// with it; `field(i)` is field `i` of `len` as text, `None` when it is not
+/// UTF-8 (only the fields rfm uses are looked at).
 pub fn row_values<'r>(
-    field: &dyn Fn(usize) -> &'r [u8],
+    field: impl Fn(usize) -> Option<&'r str>,
     len: usize,
     map: &ColumnMap,
     settings: &LoadSettings,
@@ -515,9 +671,9 @@ pub fn row_values<'r>(
         });
     }
     let text = |i: usize| -> Result<&'r str, RowProblem> {
-        std::str::from_utf8(field(i))
-            .map(str::trim)
-            .map_err(|_| RowProblem::InvalidUtf8 {
+        field(i)
+            .map(money::trim)
+            .ok_or_else(|| RowProblem::InvalidUtf8 {
                 column: map.header[i].clone(),
             })
     };
@@ -826,5 +982,33 @@ impl RowSink for Feeder {
             factor,
             scale: new_scale,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_record_ends_after_its_line() {
+        let cases: [(&[u8], u64); 6] = [
+            (b"a,b\n1,2\n", 4),
+            (b"a,b\r\n1,2\r\n", 5),
+            (b"\xef\xbb\xbfa,b\n1,2\n", 7),
+            (b"\"a\",\"b,c\"\n1,2\n", 10),
+            (b"a,b\n", 4),
+            (b"a,b\n\n1,2\n", 4),
+        ];
+        for (head, end) in cases {
+            let Some((record, got)) = header_record(head, b',') else {
+                panic!("{:?}", String::from_utf8_lossy(head))
+            };
+            assert_eq!(got, end, "{:?}", String::from_utf8_lossy(head));
+            assert_eq!(&head[end as usize - 1..end as usize], b"\n");
+            assert!(record.len() == 2, "{record:?}");
+        }
+        // A quoted line break, or no line end: not placed.
+        assert!(header_record(b"\"a\nb\",c\n1,2\n", b',').is_none());
+        assert!(header_record(b"a,b", b',').is_none());
     }
 }

@@ -157,6 +157,19 @@ fn normalize(mut mantissa: i64, mut scale: u8) -> Option<Decimal> {
     (scale <= MAX_SCALE).then_some(Decimal { mantissa, scale })
 }
 
+/// `str::trim`, with a shortcut for the usual field that starts and ends
+/// with a visible ASCII character (Unicode white space is either ASCII at or
+/// below `' '` or not ASCII, so the shortcut never changes the result).
+pub fn trim(text: &str) -> &str {
+    let visible = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x80);
+    let bytes = text.as_bytes();
+    if visible(bytes.first()) && visible(bytes.last()) {
+        text
+    } else {
+        text.trim()
+    }
+}
+
 fn is_space(c: char) -> bool {
     c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}'
 }
@@ -403,6 +416,14 @@ pub fn write_scaled(value: i128, scale: u8, decimals: u8, separator: char, out: 
     let mut digits = [0u8; 40];
     let mut n = 0;
     let mut rest = shown.unsigned_abs();
+    // 128-bit division is a library call: use it only while the value does
+    // not fit 64 bits (money values practically always do).
+    while u64::try_from(rest).is_err() {
+        digits[n] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        n += 1;
+    }
+    let mut rest = rest as u64;
     while rest > 0 || n <= usize::from(decimals) {
         digits[n] = b'0' + (rest % 10) as u8;
         rest /= 10;
@@ -648,6 +669,11 @@ mod tests {
             (-5, 1, 0),
             (125, 1, 2),
             (7, 0, 0),
+            (i128::MAX / 1000, 0, 2),
+            (i128::MIN / 1000, 3, 2),
+            (i128::from(u64::MAX) + 1, 0, 0),
+            (i128::from(u64::MAX), 2, 2),
+            (-i128::from(u64::MAX) * 10 - 7, 1, 3),
         ];
         for _ in 0..2000 {
             state ^= state << 13;

@@ -7,6 +7,7 @@
 //! testable.
 
 use crate::aggregate::Params;
+use crate::blocks;
 use crate::cli::{ColorWhen, InputArgs, MethodArgs, OutputArgs};
 use crate::columns::ColumnFlags;
 use crate::dates::{DateFormat, parse_ymd, to_day};
@@ -22,10 +23,13 @@ use std::path::PathBuf;
 /// users never need it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Engine {
-    /// Stream when the inputs can be read twice (files), else polars.
+    /// For files: read in parallel blocks when they are plain CSV, else
+    /// stream on one thread; polars when orders are scattered or the input
+    /// cannot be read twice (stdin).
     #[default]
     Auto,
-    /// Always stream (falling back to polars only for scattered orders).
+    /// Always stream on one thread (falling back to polars only for
+    /// scattered orders): no parallel reading in blocks.
     Stream,
     /// Always load all rows and aggregate with polars.
     Polars,
@@ -46,6 +50,44 @@ pub struct Environment {
     pub today: chrono::NaiveDate,
     /// `RFM_ENGINE`: auto, stream or polars.
     pub engine: Engine,
+    /// How the parallel reading splits the work.
+    pub parallel: Parallel,
+}
+
+/// Workers and block size of the parallel reading (`blocks`). The defaults
+/// are one worker per core and [`blocks::BLOCK_BYTES`]; `RFM_WORKERS` and
+/// `RFM_BLOCK_BYTES` override them, which tests use to cut small inputs
+/// into many blocks on several workers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parallel {
+    /// Worker threads.
+    pub workers: usize,
+    /// Bytes per block (blocks end at a line end after this many).
+    pub block_bytes: usize,
+}
+
+impl Parallel {
+    fn detect() -> Parallel {
+        let number = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.parse::<usize>().ok())
+                .filter(|&n| n > 0)
+        };
+        Parallel {
+            workers: number("RFM_WORKERS").unwrap_or_else(blocks::workers),
+            block_bytes: number("RFM_BLOCK_BYTES").unwrap_or(blocks::BLOCK_BYTES),
+        }
+    }
+}
+
+impl Default for Parallel {
+    fn default() -> Parallel {
+        Parallel {
+            workers: blocks::workers(),
+            block_bytes: blocks::BLOCK_BYTES,
+        }
+    }
 }
 
 impl Environment {
@@ -62,6 +104,7 @@ impl Environment {
                 Ok("polars") => Engine::Polars,
                 _ => Engine::Auto,
             },
+            parallel: Parallel::detect(),
         }
     }
 }
@@ -79,6 +122,8 @@ pub struct RunOptions {
     pub quiet: bool,
     /// Which aggregation runs.
     pub engine: Engine,
+    /// How the parallel reading splits the work.
+    pub parallel: Parallel,
     /// How to write.
     pub output: OutputOptions,
 }
@@ -247,6 +292,7 @@ pub fn resolve(
         rejects: input.rejects.clone(),
         quiet: output.quiet,
         engine: env.engine,
+        parallel: env.parallel,
         output: OutputOptions {
             format,
             path: out_path,
@@ -295,6 +341,7 @@ mod tests {
             no_color,
             today: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
             engine: Engine::Auto,
+            parallel: Parallel::default(),
         }
     }
 

@@ -3,7 +3,8 @@
 //! pure core (aggregate -> analysis), so commands stay short.
 
 use crate::aggregate::{self, Returns, Stats};
-use crate::analysis::{self, LevelCounts, ScoredCustomer};
+use crate::analysis::{self, CustomerId, LevelCounts, ScoredCustomer};
+use crate::blocks::{self, Attempt};
 use crate::columns::ColumnMap;
 use crate::dates::{Day, from_day};
 use crate::error::InputError;
@@ -34,7 +35,8 @@ pub struct Analysis {
 
 /// Loads, aggregates and scores, printing notes as it goes.
 ///
-/// Files are streamed into per-customer state (`stream`); when an order's
+/// Plain CSV files are read in parallel blocks (`blocks`), other files
+/// streamed on one thread (`stream`), both into per-customer state; when an order's
 /// rows turn out to be scattered, or the input cannot be read twice (stdin)
 /// and `RFM_ENGINE` does not insist, the rows are loaded and grouped with
 /// polars (`load` + `aggregate`). Both give the same result.
@@ -55,9 +57,28 @@ pub fn analyze(opts: &RunOptions, notes: &Notes) -> anyhow::Result<Analysis> {
     let streamed = match opts.engine {
         Engine::Polars => None,
         Engine::Auto if !rereadable => None,
-        Engine::Auto | Engine::Stream => {
-            Some(stream::stream(&opts.load, &opts.params, &mut announce)?)
+        Engine::Auto => {
+            let p = opts.parallel;
+            match blocks::stream(
+                &opts.load,
+                &opts.params,
+                &mut announce,
+                p.workers,
+                p.block_bytes,
+            )? {
+                Attempt::Done(done) => Some(*done),
+                Attempt::Declined { announced } => {
+                    let mut silent = |_: &ColumnMap, _: Source| {};
+                    let columns_note: &mut dyn FnMut(&ColumnMap, Source) = if announced {
+                        &mut silent
+                    } else {
+                        &mut announce
+                    };
+                    Some(stream::stream(&opts.load, &opts.params, columns_note)?)
+                }
+            }
         }
+        Engine::Stream => Some(stream::stream(&opts.load, &opts.params, &mut announce)?),
     };
     let (agg, ids, report) = match streamed {
         Some((Outcome::Done(result), report)) => {
@@ -88,7 +109,7 @@ pub fn analyze(opts: &RunOptions, notes: &Notes) -> anyhow::Result<Analysis> {
             let ids = lines
                 .customer_ids
                 .into_iter()
-                .map(String::into_boxed_str)
+                .map(CustomerId::from)
                 .collect();
             (agg, ids, report)
         }

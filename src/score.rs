@@ -24,13 +24,48 @@ pub enum Better {
 
 /// Scores every value 1..=5: `1 + floor(5 * (number of strictly worse values) / n)`.
 ///
-/// One sort of (value, position) pairs, then one sweep over runs of equal
-/// values: every member of a run has the same number of strictly worse values
-/// (the run's start when larger is better, the count after the run when
-/// smaller is better). Sequential memory access throughout, which matters at
-/// millions of customers.
-pub fn scores<T: Ord + Copy>(values: &[T], better: Better) -> Vec<u8> {
+/// Values spanning a small range (days, purchase counts) are counted in a
+/// histogram: one pass, then a prefix sum gives every value's number of
+/// strictly worse values. Wide ones (money) take one sort of (value,
+/// position) pairs, then one sweep over runs of equal values: every member
+/// of a run has the same number of strictly worse values (the run's start
+/// when larger is better, the count after the run when smaller is better).
+/// Sequential memory access throughout, which matters at millions of
+/// customers.
+pub fn scores<T: Ord + Copy + Into<i64>>(values: &[T], better: Better) -> Vec<u8> {
     let n = values.len();
+    let score = |worse: usize| 1 + (u64::from(LEVELS) * worse as u64 / n as u64) as u8;
+    let (Some(min), Some(max)) = (values.iter().min(), values.iter().max()) else {
+        return Vec::new();
+    };
+    let (min, max): (i64, i64) = ((*min).into(), (*max).into());
+    let span = i128::from(max) - i128::from(min);
+    if span < (4 * n as i128).max(1 << 16) {
+        let at = |v: T| (v.into() - min) as usize;
+        let mut counts = vec![0usize; span as usize + 1];
+        for &v in values {
+            counts[at(v)] += 1;
+        }
+        // worse[k]: values strictly worse than min + k.
+        let mut worse = vec![0usize; counts.len()];
+        let mut sum = 0;
+        match better {
+            Better::Higher => {
+                for (w, c) in worse.iter_mut().zip(&counts) {
+                    *w = sum;
+                    sum += c;
+                }
+            }
+            Better::Lower => {
+                for (w, c) in worse.iter_mut().zip(&counts).rev() {
+                    *w = sum;
+                    sum += c;
+                }
+            }
+        }
+        let levels: Vec<u8> = worse.into_iter().map(score).collect();
+        return values.iter().map(|&v| levels[at(v)]).collect();
+    }
     let mut order: Vec<(T, u32)> = values
         .iter()
         .enumerate()
@@ -41,13 +76,17 @@ pub fn scores<T: Ord + Copy>(values: &[T], better: Better) -> Vec<u8> {
     let mut start = 0;
     while start < n {
         let value = order[start].0;
-        let end = start + order[start..].partition_point(|(v, _)| *v == value);
+        let end = start
+            + order[start..]
+                .iter()
+                .take_while(|(v, _)| *v == value)
+                .count();
         let worse = match better {
             Better::Higher => start,
             Better::Lower => n - end,
-        } as u64;
+        };
         // worse <= n - 1, so the score is at most 5.
-        let score = 1 + (u64::from(LEVELS) * worse / n as u64) as u8;
+        let score = score(worse);
         for &(_, i) in &order[start..end] {
             scores[i as usize] = score;
         }
@@ -149,6 +188,18 @@ mod tests {
                 .collect();
             for better in [Better::Higher, Better::Lower] {
                 assert_eq!(scores(&values, better), by_definition(&values, better));
+            }
+            // The same ranks over a span too wide to count: the sorting path.
+            let wide: Vec<i64> = values
+                .iter()
+                .map(|&v| match v {
+                    -3 => i64::MIN,
+                    8 => i64::MAX,
+                    v => v * 1_000_000_007,
+                })
+                .collect();
+            for better in [Better::Higher, Better::Lower] {
+                assert_eq!(scores(&wide, better), by_definition(&values, better));
             }
         }
     }

@@ -28,6 +28,7 @@
 //! reading done by `load::read_rows`.
 
 use crate::aggregate::{self, Aggregate, CustomerMetrics, Params, Returns, Stats};
+use crate::analysis::CustomerId;
 use crate::columns::ColumnMap;
 use crate::dates::Day;
 use crate::error::InputError;
@@ -35,12 +36,14 @@ use crate::load::{self, LoadReport, LoadSettings, Row, RowSink, TooMany};
 use foldhash::fast::FixedState;
 use hashbrown::HashTable;
 use std::hash::BuildHasher;
+use std::ops::Range;
+use std::sync::mpsc::Sender;
 
 /// What the streaming pass produced.
 pub enum Outcome {
     /// The metrics as `aggregate::aggregate` computes them (or its error,
     /// e.g. no purchase), with customer ids by customer code.
-    Done(Result<(Aggregate, Vec<Box<str>>), InputError>),
+    Done(Result<(Aggregate, Vec<CustomerId>), InputError>),
     /// Some order's rows are not contiguous: use the polars path.
     NotContiguous,
 }
@@ -128,6 +131,9 @@ struct Open {
     total: i64,
     /// When it was last used (for closing the least recently used).
     used: u64,
+    /// Opened among the first [`OPEN_ORDERS`] orders of a block: it may
+    /// continue an order of the block before (see [`StreamSink::begin_block`]).
+    head: bool,
 }
 
 /// Closed orders wait in one of [`PARTITIONS`] buffers, chosen by the
@@ -140,7 +146,7 @@ const BUFFERED: usize = 256;
 
 /// A closed, in-scope order waiting for its partition.
 #[derive(Clone, Copy)]
-struct Pending {
+pub struct Pending {
     hash: u64,
     total: i64,
     date: Day,
@@ -148,8 +154,80 @@ struct Pending {
     id: [u8; INLINE],
 }
 
-struct StreamSink {
+/// A closed, in-scope order of a customer with a long id (more than
+/// [`INLINE`] bytes), on its way to the worker that owns its partition.
+pub struct LongOrder {
+    hash: u64,
+    id: Box<[u8]>,
+    date: Day,
+    total: i64,
+}
+
+/// Closed orders for the partitions another worker owns.
+#[derive(Default)]
+pub struct Mail {
+    orders: Vec<Pending>,
+    long: Vec<LongOrder>,
+}
+
+/// Part of an order cut by a block boundary: its rows in one block. Parts
+/// are put together by (customer, order id) once every block is read.
+pub struct Fragment {
+    hash: u64,
+    customer: Box<[u8]>,
+    id: Box<[u8]>,
+    date: Day,
+    total: i64,
+}
+
+/// Where a worker sends the orders of partitions it does not own.
+struct Postbox {
+    /// One sender per worker (`None` for this one), dropped when done.
+    senders: Vec<Option<Sender<Mail>>>,
+    /// Long-id orders waiting per worker.
+    long: Vec<Vec<LongOrder>>,
+}
+
+impl Postbox {
+    fn send(&mut self, to: usize, mail: Mail) {
+        if let Some(Some(tx)) = self.senders.get(to) {
+            // A closed mailbox means that worker failed: the run is
+            // discarded then, so the orders are not needed.
+            let _ = tx.send(mail);
+        }
+    }
+}
+
+/// The worker that owns `partition` when `workers` share the partitions.
+pub fn owner(partition: usize, workers: usize) -> usize {
+    partition * workers / PARTITIONS
+}
+
+/// The partitions worker `me` of `workers` owns.
+pub fn owned(me: usize, workers: usize) -> Range<usize> {
+    let first = (0..PARTITIONS)
+        .find(|&p| owner(p, workers) == me)
+        .unwrap_or(PARTITIONS);
+    let end = (first..PARTITIONS)
+        .find(|&p| owner(p, workers) != me)
+        .unwrap_or(PARTITIONS);
+    first..end
+}
+
+/// The per-customer state of one pass: all of it on one thread
+/// ([`stream`]), or one worker's share of it in the parallel reading
+/// (`blocks`), which owns a range of partitions, mails the orders of the
+/// others' partitions to them and keeps the orders cut by block boundaries
+/// as [`Fragment`]s.
+pub struct StreamSink {
     params: Params,
+    /// The partitions this sink applies orders to.
+    owned: Range<usize>,
+    postbox: Option<Postbox>,
+    /// Inside a block of the parallel reading, and how many orders it opened.
+    in_block: bool,
+    opened: usize,
+    fragments: Vec<Fragment>,
     hasher: FixedState,
     tables: Vec<HashTable<Entry>>,
     pending: Vec<Vec<Pending>>,
@@ -166,9 +244,15 @@ struct StreamSink {
 }
 
 impl StreamSink {
-    fn new(params: Params) -> StreamSink {
+    /// A sink for a whole pass on one thread.
+    pub fn new(params: Params) -> StreamSink {
         StreamSink {
             params,
+            owned: 0..PARTITIONS,
+            postbox: None,
+            in_block: false,
+            opened: 0,
+            fragments: Vec::new(),
             hasher: FixedState::with_seed(0x0005_eed0_f2f3),
             tables: (0..PARTITIONS).map(|_| HashTable::new()).collect(),
             pending: (0..PARTITIONS)
@@ -240,7 +324,7 @@ impl StreamSink {
 
     /// Takes a complete order: the window and as-of cut are counted now; an
     /// order that counts waits in its partition's buffer (long ids, rare, go
-    /// straight to the table).
+    /// straight to the table, or to the owner's mail).
     fn close(&mut self, customer: &[u8], date: Day, total: i64) -> Result<(), Full> {
         self.stats.orders += 1;
         let p = self.params;
@@ -253,12 +337,16 @@ impl StreamSink {
             return Ok(());
         }
         let hash = self.hasher.hash_one(customer);
+        let partition = Self::partition(hash);
         if customer.len() > INLINE {
-            return self.apply(hash, customer, date, total);
+            if self.owned.contains(&partition) {
+                return self.apply(hash, customer, date, total);
+            }
+            self.mail_long(partition, hash, customer, date, total);
+            return Ok(());
         }
         let mut id = [0u8; INLINE];
         id[..customer.len()].copy_from_slice(customer);
-        let partition = Self::partition(hash);
         self.pending[partition].push(Pending {
             hash,
             total,
@@ -272,8 +360,48 @@ impl StreamSink {
         Ok(())
     }
 
-    /// Applies a partition's buffered orders to its table.
+    /// A long-id order for another worker's partition.
+    fn mail_long(&mut self, partition: usize, hash: u64, customer: &[u8], date: Day, total: i64) {
+        let Some(postbox) = &mut self.postbox else {
+            return;
+        };
+        let to = owner(partition, postbox.senders.len());
+        postbox.long[to].push(LongOrder {
+            hash,
+            id: customer.into(),
+            date,
+            total,
+        });
+        if postbox.long[to].len() == BUFFERED {
+            let long = std::mem::take(&mut postbox.long[to]);
+            postbox.send(
+                to,
+                Mail {
+                    orders: Vec::new(),
+                    long,
+                },
+            );
+        }
+    }
+
+    /// Applies a partition's buffered orders to its table, or mails them to
+    /// the worker that owns the partition.
     fn flush(&mut self, partition: usize) -> Result<(), Full> {
+        if !self.owned.contains(&partition) {
+            if let Some(postbox) = &mut self.postbox {
+                let orders =
+                    std::mem::replace(&mut self.pending[partition], Vec::with_capacity(BUFFERED));
+                let to = owner(partition, postbox.senders.len());
+                postbox.send(
+                    to,
+                    Mail {
+                        orders,
+                        long: Vec::new(),
+                    },
+                );
+            }
+            return Ok(());
+        }
         let mut pending = std::mem::take(&mut self.pending[partition]);
         for o in pending.drain(..) {
             self.apply(o.hash, &o.id[..usize::from(o.len)], o.date, o.total)?;
@@ -282,11 +410,25 @@ impl StreamSink {
         Ok(())
     }
 
+    /// Applies orders another worker mailed (for partitions this one owns).
+    pub fn receive(&mut self, mail: Mail) -> Result<(), TooMany> {
+        for o in mail.orders {
+            self.apply(o.hash, &o.id[..usize::from(o.len)], o.date, o.total)?;
+        }
+        for o in mail.long {
+            self.apply(o.hash, &o.id, o.date, o.total)?;
+        }
+        Ok(())
+    }
+
     /// Applies one counted order to its customer: purchase or not.
     fn apply(&mut self, hash: u64, customer: &[u8], date: Day, total: i64) -> Result<(), Full> {
         let c = self.customer(hash, customer)?;
         c.in_scope = true;
-        c.monetary += total;
+        // Cannot overflow on one thread (see `RowSink`); in the parallel
+        // reading a sum that could is detected afterwards and the result
+        // discarded (see `blocks`), so wrapping only avoids a debug panic.
+        c.monetary = c.monetary.wrapping_add(total);
         if total > 0 {
             c.frequency += 1;
             c.first = c.first.min(date);
@@ -295,10 +437,40 @@ impl StreamSink {
         Ok(())
     }
 
-    /// Closes an open order, leaving its fingerprint.
+    /// Closes an open order, leaving its fingerprint; an order that may
+    /// continue the previous block's becomes a fragment instead.
     fn close_open(&mut self, order: &Open) -> Result<(), Full> {
+        if order.head {
+            self.fragments.push(Fragment {
+                hash: order.hash,
+                customer: order.customer.as_slice().into(),
+                id: order.id.as_slice().into(),
+                date: order.date,
+                total: order.total,
+            });
+            return Ok(());
+        }
         self.runs.push(order.hash);
         self.close(&order.customer, order.date, order.total)
+    }
+
+    /// Starts a block of the parallel reading. Its first [`OPEN_ORDERS`]
+    /// orders may continue orders of the block before (which another worker
+    /// may have read), so they are kept as fragments, as are the orders still
+    /// open at the block's end ([`StreamSink::end_block`]).
+    pub fn begin_block(&mut self) {
+        self.in_block = true;
+        self.opened = 0;
+    }
+
+    /// Ends a block: its open orders become fragments.
+    pub fn end_block(&mut self) {
+        for mut order in std::mem::take(&mut self.open) {
+            order.head = true;
+            // Fragments never fail (no table is touched).
+            let _ = self.close_open(&order);
+        }
+        self.in_block = false;
     }
 
     /// Adds a row to its open order, or opens it (closing the least recently
@@ -321,7 +493,7 @@ impl StreamSink {
             Some(i) => {
                 let o = &mut self.open[i];
                 o.date = o.date.min(date);
-                o.total += amount;
+                o.total = o.total.wrapping_add(amount);
                 i
             }
             None => {
@@ -346,11 +518,108 @@ impl StreamSink {
                 o.id.extend_from_slice(id);
                 o.date = date;
                 o.total = amount;
+                o.head = self.in_block && self.opened < OPEN_ORDERS;
+                self.opened += 1;
                 slot
             }
         };
         self.open[slot].used = self.clock;
         self.last = slot;
+        Ok(())
+    }
+
+    /// One worker's sink in the parallel reading: worker `me` of
+    /// `senders.len()`, owning [`owned`]`(me, workers)`.
+    pub fn worker(params: Params, me: usize, senders: Vec<Option<Sender<Mail>>>) -> StreamSink {
+        let workers = senders.len();
+        let mut sink = StreamSink::new(params);
+        sink.owned = owned(me, workers);
+        sink.postbox = Some(Postbox {
+            long: (0..workers).map(|_| Vec::new()).collect(),
+            senders,
+        });
+        sink
+    }
+
+    /// Ends a worker's reading: buffered orders are applied or mailed, and
+    /// the senders dropped, so that the other workers' mailboxes close once
+    /// every worker is done.
+    pub fn finish_sending(&mut self) -> Result<(), TooMany> {
+        for partition in 0..PARTITIONS {
+            self.flush(partition)?;
+        }
+        if let Some(mut postbox) = self.postbox.take() {
+            for to in 0..postbox.senders.len() {
+                let long = std::mem::take(&mut postbox.long[to]);
+                if !long.is_empty() {
+                    postbox.send(
+                        to,
+                        Mail {
+                            orders: Vec::new(),
+                            long,
+                        },
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Sorts the fingerprints (on the worker's thread, before [`StreamSink::merge`]).
+    pub fn sort_runs(&mut self) {
+        self.runs.sort_unstable();
+    }
+
+    /// Joins the workers' sinks (after [`StreamSink::finish_sending`] and
+    /// their mail), puts the fragments of cut orders together, and checks
+    /// that every order was read as one run.
+    pub fn merge(params: Params, workers: Vec<StreamSink>) -> Result<Outcome, TooMany> {
+        let mut merged = StreamSink::new(params);
+        let mut fragments = Vec::new();
+        for mut w in workers {
+            // Long ids point into the worker's arena: move them along.
+            let base = merged.arena.len() as u64;
+            merged.arena.append(&mut w.arena);
+            for p in w.owned.clone() {
+                let mut table = std::mem::take(&mut w.tables[p]);
+                if base > 0 {
+                    for e in table.iter_mut().filter(|e| usize::from(e.key.len) > INLINE) {
+                        let mut offset = [0u8; 8];
+                        offset.copy_from_slice(&e.key.bytes[..8]);
+                        let moved = u64::from_le_bytes(offset) + base;
+                        e.key.bytes[..8].copy_from_slice(&moved.to_le_bytes());
+                    }
+                }
+                merged.tables[p] = table;
+            }
+            merged.customers = merged.customers.checked_add(w.customers).ok_or(Full)?;
+            merged.runs.append(&mut w.runs);
+            merged.stats += w.stats;
+            fragments.append(&mut w.fragments);
+        }
+        merged.close_fragments(fragments)?;
+        Ok(merged.finish()?)
+    }
+
+    /// Closes the orders cut by block boundaries: the fragments of one
+    /// (customer, order id) form one order.
+    fn close_fragments(&mut self, mut fragments: Vec<Fragment>) -> Result<(), Full> {
+        let key = |f: &Fragment| (f.hash, f.customer.clone(), f.id.clone());
+        fragments.sort_unstable_by_key(key);
+        let mut start = 0;
+        while start < fragments.len() {
+            let first = &fragments[start];
+            let same = |f: &Fragment| {
+                f.hash == first.hash && f.customer == first.customer && f.id == first.id
+            };
+            let end = start + fragments[start..].iter().take_while(|f| same(f)).count();
+            let parts = &fragments[start..end];
+            let date = parts.iter().map(|f| f.date).min().unwrap_or(first.date);
+            let total = parts.iter().fold(0i64, |t, f| t.wrapping_add(f.total));
+            self.runs.push(first.hash);
+            self.close(&first.customer, date, total)?;
+            start = end;
+        }
         Ok(())
     }
 
@@ -361,7 +630,8 @@ impl StreamSink {
         for partition in 0..PARTITIONS {
             self.flush(partition)?;
         }
-        self.runs.sort_unstable();
+        // Stable sort: it merges the workers' presorted runs in linear time.
+        self.runs.sort();
         if self.runs.windows(2).any(|w| w[0] == w[1]) {
             return Ok(Outcome::NotContiguous);
         }
@@ -370,32 +640,29 @@ impl StreamSink {
         Ok(Outcome::Done(self.metrics()))
     }
 
-    fn metrics(mut self) -> Result<(Aggregate, Vec<Box<str>>), InputError> {
+    fn metrics(mut self) -> Result<(Aggregate, Vec<CustomerId>), InputError> {
         let mut stats = self.stats;
-        let customers = self.customers as usize;
-        let mut metrics = Vec::with_capacity(customers);
-        let mut customer_ids = Vec::with_capacity(customers);
-        // Partition by partition, each table freed once read, so the results
-        // do not grow on top of all the tables (customer codes follow the
-        // partition order, which is deterministic; the output is sorted by id).
-        for table in std::mem::take(&mut self.tables) {
-            for e in table {
-                let c = e.state;
-                if c.frequency > 0 {
-                    metrics.push(CustomerMetrics {
-                        customer: customer_ids.len() as u32,
-                        first: c.first,
-                        last: c.last,
-                        frequency: c.frequency,
-                        monetary: c.monetary,
-                    });
-                    customer_ids
-                        .push(String::from_utf8_lossy(Self::key_bytes(&self.arena, &e.key)).into());
-                } else if c.in_scope {
-                    stats.without_purchase += 1;
-                }
-            }
-        }
+        // Two halves of the partitions at once; customer codes follow the
+        // partition order, which is deterministic (the output is sorted by id).
+        let mut front = std::mem::take(&mut self.tables);
+        let back = front.split_off(front.len() / 2);
+        let arena = &self.arena;
+        let capacity = self.customers as usize;
+        let ((mut metrics, mut customer_ids, without), back) = std::thread::scope(|scope| {
+            let back = scope.spawn(move || Self::extract(back, arena, 0));
+            let front = Self::extract(front, arena, capacity);
+            let back = back
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (front, back)
+        });
+        let offset = metrics.len() as u32;
+        metrics.extend(back.0.into_iter().map(|mut m| {
+            m.customer += offset;
+            m
+        }));
+        customer_ids.extend(back.1);
+        stats.without_purchase += without + back.2;
         let as_of = match self.params.as_of {
             Some(a) => a,
             None => match metrics.iter().map(|m| m.last).max() {
@@ -412,6 +679,39 @@ impl StreamSink {
             stats,
         };
         Ok((aggregate, customer_ids))
+    }
+}
+
+impl StreamSink {
+    /// The metrics and ids of the customers with a purchase in `tables`
+    /// (customer codes from 0), and how many had none. Each table is freed
+    /// once read, so the results do not grow on top of all the tables.
+    fn extract(
+        tables: Vec<HashTable<Entry>>,
+        arena: &[u8],
+        capacity: usize,
+    ) -> (Vec<CustomerMetrics>, Vec<CustomerId>, u64) {
+        let mut metrics = Vec::with_capacity(capacity);
+        let mut customer_ids = Vec::with_capacity(capacity);
+        let mut without_purchase = 0;
+        for table in tables {
+            for e in table {
+                let c = e.state;
+                if c.frequency > 0 {
+                    metrics.push(CustomerMetrics {
+                        customer: customer_ids.len() as u32,
+                        first: c.first,
+                        last: c.last,
+                        frequency: c.frequency,
+                        monetary: c.monetary,
+                    });
+                    customer_ids.push(CustomerId::from_utf8_lossy(Self::key_bytes(arena, &e.key)));
+                } else if c.in_scope {
+                    without_purchase += 1;
+                }
+            }
+        }
+        (metrics, customer_ids, without_purchase)
     }
 }
 

@@ -60,7 +60,7 @@ mod tests {
         monetary: i64,
     ) -> ScoredCustomer {
         ScoredCustomer {
-            id: Box::from(""),
+            id: "".into(),
             first: 0,
             last: 0,
             recency_days,

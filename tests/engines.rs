@@ -1,6 +1,8 @@
-//! The streaming path and the polars path must produce identical output
-//! (issue 3): every fixture, every method option, the real data, and random
-//! exports with orders both contiguous and scattered.
+//! The three paths must produce identical output (issue 3): the parallel
+//! reading in blocks (`RFM_ENGINE` unset, here with tiny blocks on three
+//! workers so that orders are cut by block boundaries), streaming on one
+//! thread, and polars. Every fixture, every method option, the real data,
+//! and random exports with orders both contiguous and scattered.
 
 mod common;
 
@@ -8,9 +10,18 @@ use common::{EUROPEAN_FLAGS, fixture, rfm};
 use proptest::prelude::*;
 use std::path::Path;
 
-/// Runs rfm with a forced engine; returns (exit code, stdout, stderr).
+/// Runs rfm with a forced engine ("blocks": the default engine, with
+/// 100-byte blocks on 3 workers); returns (exit code, stdout, stderr).
 fn run(engine: &str, args: &[&str]) -> (Option<i32>, String, String) {
-    let out = rfm().env("RFM_ENGINE", engine).args(args).output().unwrap();
+    let mut cmd = rfm();
+    match engine {
+        "blocks" => cmd
+            .env("RFM_BLOCK_BYTES", "100")
+            .env("RFM_WORKERS", "3")
+            .env_remove("RFM_ENGINE"),
+        engine => cmd.env("RFM_ENGINE", engine),
+    };
+    let out = cmd.args(args).output().unwrap();
     (
         out.status.code(),
         String::from_utf8(out.stdout).unwrap(),
@@ -19,21 +30,26 @@ fn run(engine: &str, args: &[&str]) -> (Option<i32>, String, String) {
 }
 
 fn assert_same(args: &[&str]) {
-    let (code_s, out_s, err_s) = run("stream", args);
     let (code_p, out_p, err_p) = run("polars", args);
-    assert_eq!(code_s, code_p, "{args:?}\nstream: {err_s}\npolars: {err_p}");
-    assert!(
-        out_s == out_p,
-        "{args:?}: stdout differs\nstream:\n{out_s}\npolars:\n{out_p}"
-    );
-    // Errors and notes agree too (the stream path may add its fallback note).
-    let strip = |e: &str| {
-        e.lines()
-            .filter(|l| !l.contains("not next to each other"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    assert_eq!(strip(&err_s), strip(&err_p), "{args:?}");
+    for engine in ["stream", "blocks"] {
+        let (code_s, out_s, err_s) = run(engine, args);
+        assert_eq!(
+            code_s, code_p,
+            "{args:?}\n{engine}: {err_s}\npolars: {err_p}"
+        );
+        assert!(
+            out_s == out_p,
+            "{args:?}: stdout differs\n{engine}:\n{out_s}\npolars:\n{out_p}"
+        );
+        // Errors and notes agree too (streaming may add its fallback note).
+        let strip = |e: &str| {
+            e.lines()
+                .filter(|l| !l.contains("not next to each other"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert_eq!(strip(&err_s), strip(&err_p), "{args:?} {engine}");
+    }
 }
 
 #[test]
@@ -171,10 +187,12 @@ proptest! {
         for (name, data) in [("sorted.csv", &sorted), ("shuffled.csv", &shuffled)] {
             let p = dir.path().join(name);
             write_export(&p, data);
-            let (code_s, out_s, _) = run("stream", &["customers", "-q", p.to_str().unwrap()]);
             let (code_p, out_p, _) = run("polars", &["customers", "-q", p.to_str().unwrap()]);
-            prop_assert_eq!(code_s, code_p);
-            prop_assert_eq!(out_s, out_p);
+            for engine in ["stream", "blocks"] {
+                let (code_s, out_s, _) = run(engine, &["customers", "-q", p.to_str().unwrap()]);
+                prop_assert_eq!(code_s, code_p);
+                prop_assert_eq!(&out_s, &out_p);
+            }
         }
     }
 }

@@ -33,7 +33,7 @@ pub fn run(args: &SummaryArgs, env: &Environment) -> anyhow::Result<()> {
 pub fn tabulate(analysis: &Analysis, decimals: u8) -> Tabular<'static> {
     let summary = summary::summarize(&analysis.customers);
     let total = summary.total;
-    let row = |label: Value, t: &Totals| {
+    let row = |label: Value<'static>, t: &Totals| -> Vec<Value<'static>> {
         let customers = i128::from(t.customers);
         vec![
             label,
@@ -81,7 +81,7 @@ pub fn tabulate(analysis: &Analysis, decimals: u8) -> Tabular<'static> {
                 .map(|(segment, t)| row(Value::Segment(*segment), t))
                 .collect::<Vec<_>>(),
         ),
-        total: Some(row(Value::Text("Total".to_owned()), &total)),
+        total: Some(row(Value::Text("Total".into()), &total)),
         json_envelope: Some((vec![("as_of", Value::Date(analysis.as_of))], "segments")),
     }
 }

@@ -64,11 +64,11 @@ impl Renderer for CsvRenderer {
         std::thread::scope(|scope| -> io::Result<()> {
             for chunk in (0..chunks).step_by(2) {
                 let next = (chunk + 1 < chunks).then(|| scope.spawn(move || format(chunk + 1)));
-                out.write_all(&format(chunk)?)?;
+                out.write_all(&format(chunk))?;
                 if let Some(next) = next {
                     let bytes = next
                         .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
                     out.write_all(&bytes)?;
                 }
             }
@@ -81,26 +81,39 @@ impl Renderer for CsvRenderer {
 const CHUNK_ROWS: usize = 16 * 1024;
 
 impl CsvRenderer {
-    /// The CSV records of rows `range`, as bytes.
-    fn format_rows(
-        &self,
-        data: &Tabular<'_>,
-        range: std::ops::Range<usize>,
-    ) -> io::Result<Vec<u8>> {
-        let mut w = csv::WriterBuilder::new()
-            .delimiter(self.delimiter)
-            .from_writer(Vec::with_capacity(range.len() * 80));
-        let (mut row, mut cell) = (Vec::new(), String::new());
+    /// The CSV records of rows `range`, as bytes. Cells are written straight
+    /// into the chunk and quoted afterwards where needed, by the rule of the
+    /// `csv` crate that writes the header: a field containing the delimiter,
+    /// a quote, `\r` or `\n` is quoted, with quotes doubled.
+    fn format_rows(&self, data: &Tabular<'_>, range: std::ops::Range<usize>) -> Vec<u8> {
+        let mut out = String::with_capacity(range.len() * 80);
+        let mut row = Vec::new();
+        let delimiter = char::from(self.delimiter);
         for i in range {
             data.rows.fill(i, &mut row);
-            for v in &row {
-                cell.clear();
-                v.write_text(self.decimal, &mut cell);
-                w.write_field(cell.as_bytes()).map_err(into_io)?;
+            for (k, v) in row.iter().enumerate() {
+                if k > 0 {
+                    out.push(delimiter);
+                }
+                let start = out.len();
+                v.write_text(self.decimal, &mut out);
+                self.quote_from(&mut out, start);
             }
-            w.write_record(None::<&[u8]>).map_err(into_io)?;
+            out.push('\n');
         }
-        w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+        out.into_bytes()
+    }
+
+    /// Quotes the field that starts at `start`, if it needs quotes.
+    fn quote_from(&self, out: &mut String, start: usize) {
+        let special = |b: &u8| matches!(*b, b'"' | b'\r' | b'\n') || *b == self.delimiter;
+        if !out.as_bytes()[start..].iter().any(special) {
+            return;
+        }
+        let field = out.split_off(start);
+        out.push('"');
+        out.push_str(&field.replace('"', "\"\""));
+        out.push('"');
     }
 }
 

@@ -18,10 +18,12 @@ pub use self::json::{JsonRenderer, NdjsonRenderer};
 pub use self::parquet::ParquetRenderer;
 pub use self::table::TableRenderer;
 
-use crate::dates::{Day, from_day};
+#[cfg(test)]
+use crate::dates::from_day;
+use crate::dates::{Day, ymd};
 use crate::money;
 use crate::segment::Segment;
-use chrono::Datelike;
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 /// The `--format` values.
@@ -67,11 +69,12 @@ impl Format {
     }
 }
 
-/// One cell.
+/// One cell. Text borrows from the result where it can (customer ids), so
+/// filling a row allocates nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Value {
+pub enum Value<'a> {
     /// Text (a JSON string).
-    Text(String),
+    Text(Cow<'a, str>),
     /// An integer.
     Int(i64),
     /// A decimal `units / 10^scale` shown with `decimals` decimals.
@@ -111,7 +114,7 @@ pub enum Value {
     Null,
 }
 
-impl Value {
+impl Value<'_> {
     /// Appends the value as text to `out`; returns false (appending nothing)
     /// for no value. Renderers reuse one buffer for every cell.
     pub fn write_text(&self, decimal: char, out: &mut String) -> bool {
@@ -119,17 +122,16 @@ impl Value {
             Value::Text(s) => out.push_str(s),
             Value::Int(i) => write_int(*i, out),
             Value::Date(d) => {
-                let date = from_day(*d);
-                let year = date.year();
+                let (year, month, day) = ymd(*d);
                 if (0..=9999).contains(&year) {
                     write_digits(year as u32, 4, out);
                 } else {
                     write_int(i64::from(year), out);
                 }
                 out.push('-');
-                write_digits(date.month(), 2, out);
+                write_digits(month, 2, out);
                 out.push('-');
-                write_digits(date.day(), 2, out);
+                write_digits(day, 2, out);
             }
             Value::Segment(s) => out.push_str(s.name()),
             Value::Decimal {
@@ -179,15 +181,15 @@ pub trait Rows: Sync {
         self.len() == 0
     }
     /// Fills `row` (cleared first) with the cells of row `index`.
-    fn fill(&self, index: usize, row: &mut Vec<Value>);
+    fn fill<'s>(&'s self, index: usize, row: &mut Vec<Value<'s>>);
 }
 
-impl Rows for Vec<Vec<Value>> {
+impl Rows for Vec<Vec<Value<'_>>> {
     fn len(&self) -> usize {
         Vec::len(self)
     }
 
-    fn fill(&self, index: usize, row: &mut Vec<Value>) {
+    fn fill<'s>(&'s self, index: usize, row: &mut Vec<Value<'s>>) {
         row.clear();
         row.extend(self[index].iter().cloned());
     }
@@ -230,10 +232,10 @@ pub struct Tabular<'a> {
     /// The rows.
     pub rows: Box<dyn Rows + 'a>,
     /// A total row: shown by the table format, and as `"total"` in a JSON document.
-    pub total: Option<Vec<Value>>,
+    pub total: Option<Vec<Value<'a>>>,
     /// When set, the JSON document is an object with these fields first and
     /// the rows under the key given here, instead of a bare array.
-    pub json_envelope: Option<(Vec<(&'static str, Value)>, &'static str)>,
+    pub json_envelope: Option<(Vec<(&'static str, Value<'a>)>, &'static str)>,
 }
 
 /// Settings every renderer may need.

@@ -112,13 +112,13 @@ impl Renderer for ParquetRenderer {
 }
 
 /// One row group's columns.
-fn group(
-    data: &Tabular<'_>,
+fn group<'a>(
+    data: &'a Tabular<'_>,
     kinds: &[Kind],
     range: std::ops::Range<usize>,
-    row: &mut Vec<Value>,
+    row: &mut Vec<Value<'a>>,
 ) -> io::Result<DataFrame> {
-    let mut cells: Vec<Vec<Value>> = vec![Vec::with_capacity(range.len()); kinds.len()];
+    let mut cells: Vec<Vec<Value<'a>>> = vec![Vec::with_capacity(range.len()); kinds.len()];
     for index in range {
         data.rows.fill(index, row);
         for (column, value) in cells.iter_mut().zip(row.drain(..)) {

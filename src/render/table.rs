@@ -54,7 +54,7 @@ impl TableRenderer {
 impl Renderer for TableRenderer {
     fn render(&self, data: &Tabular<'_>, out: &mut dyn Write) -> io::Result<()> {
         // A terminal table needs every row to size its columns.
-        let rows: Vec<Vec<Value>> = (0..data.rows.len())
+        let rows: Vec<Vec<Value<'_>>> = (0..data.rows.len())
             .map(|i| {
                 let mut row = Vec::new();
                 data.rows.fill(i, &mut row);
