@@ -136,17 +136,25 @@ pub fn score_customers(
             segment: Segment::from_scores(r[i], fm),
         }
     };
-    // Gathered in id order: random reads, so both halves at once.
-    let (front, back) = order.split_at(order.len() / 2);
-    let mut customers: Vec<ScoredCustomer> = std::thread::scope(|scope| {
-        let back = scope.spawn(|| back.iter().map(build).collect::<Vec<_>>());
-        let mut customers: Vec<ScoredCustomer> = Vec::with_capacity(order.len());
-        customers.extend(front.iter().map(build));
-        customers.extend(
-            back.join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-        );
-        customers
+    // Gathered in id order: random reads, so two chunks at a time, one on
+    // a helper thread (chunks, not halves: a half on the side would add half
+    // the result to the peak memory).
+    let mut customers: Vec<ScoredCustomer> = Vec::with_capacity(order.len());
+    let chunks: Vec<&[(u64, u32)]> = order.chunks(1 << 16).collect();
+    std::thread::scope(|scope| {
+        for pair in chunks.chunks(2) {
+            let helper = pair
+                .get(1)
+                .map(|chunk| scope.spawn(move || chunk.iter().map(build).collect::<Vec<_>>()));
+            customers.extend(pair[0].iter().map(build));
+            if let Some(helper) = helper {
+                customers.extend(
+                    helper
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                );
+            }
+        }
     });
     drop(ids);
     drop(metrics);

@@ -121,15 +121,19 @@ pub fn stream(
             .collect();
         (read, results)
     });
+    // A worker that gave up saw a row before whatever stopped the reading
+    // (a later file's header, say): one thread reports them in file order.
+    if give_up.load(Ordering::Relaxed) {
+        let announced = read.as_ref().map_or(true, |r| r.announced);
+        return Ok(Attempt::Declined { announced });
+    }
     let read = read?;
-    let announced = read.announced;
-    let declined = Ok(Attempt::Declined { announced });
+    let declined = Ok(Attempt::Declined {
+        announced: read.announced,
+    });
     let Some(mut report) = read.report else {
         return declined;
     };
-    if give_up.load(Ordering::Relaxed) {
-        return declined;
-    }
     let mut sinks = Vec::with_capacity(results.len());
     let mut abs_sum = 0u128;
     for (sink, tally) in results {
@@ -178,6 +182,10 @@ impl Feeder<'_> {
             file: body.file.to_owned(),
             source,
         };
+        // Delimiters that are line ends or quotes: not the plain case.
+        if matches!(body.delimiter, b'\n' | b'\r' | b'"') {
+            return Ok(false);
+        }
         let map = Arc::new(body.map.clone());
         let mut carry: Vec<u8> = Vec::new();
         loop {
