@@ -86,7 +86,9 @@ pub fn stream(
     let block_bytes = block_bytes.max(1);
     let give_up = AtomicBool::new(false);
     let (block_tx, block_rx) = mpsc::sync_channel::<Block>(2 * workers);
-    let block_rx = Mutex::new(block_rx);
+    // Owned by the workers only: if they all stop (a panic), sending fails
+    // instead of waiting forever, and the panic is raised at the join.
+    let block_rx = Arc::new(Mutex::new(block_rx));
     let (read, results) = std::thread::scope(|scope| {
         let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
         let (mail_tx, mail_rx): (Vec<Sender<Mail>>, Vec<Receiver<Mail>>) =
@@ -99,11 +101,11 @@ pub fn stream(
                     .map(|to| (to != me).then(|| mail_tx[to].clone()))
                     .collect();
                 let sink = StreamSink::worker(*params, me, senders);
-                let (blocks, free, give_up) = (&block_rx, free_tx.clone(), &give_up);
-                scope.spawn(move || work(sink, blocks, inbox, free, settings, give_up))
+                let (blocks, free, give_up) = (Arc::clone(&block_rx), free_tx.clone(), &give_up);
+                scope.spawn(move || work(sink, &blocks, inbox, free, settings, give_up))
             })
             .collect();
-        drop((mail_tx, free_tx));
+        drop((mail_tx, free_tx, block_rx));
         let mut feeder = Feeder {
             tx: block_tx,
             free: free_rx,
@@ -208,7 +210,11 @@ impl Feeder<'_> {
                     }
                     searched = bytes.len();
                 }
-                let want = self.block_bytes.max(bytes.len() + 64 * 1024) - bytes.len();
+                // Up to the block size; past it, on in steps to the line end.
+                let want = match self.block_bytes.checked_sub(bytes.len()) {
+                    Some(rest) if rest > 0 => rest,
+                    _ => self.block_bytes.min(64 * 1024),
+                };
                 let n = (&mut body.reader)
                     .take(want as u64)
                     .read_to_end(&mut bytes)

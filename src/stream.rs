@@ -545,9 +545,13 @@ impl StreamSink {
     /// the senders dropped, so that the other workers' mailboxes close once
     /// every worker is done.
     pub fn finish_sending(&mut self) -> Result<(), TooMany> {
+        let mut result = Ok(());
         for partition in 0..PARTITIONS {
-            self.flush(partition)?;
+            if let Err(full) = self.flush(partition) {
+                result = Err(full.into());
+            }
         }
+        // Dropped on every path: a kept sender would keep a mailbox open.
         if let Some(mut postbox) = self.postbox.take() {
             for to in 0..postbox.senders.len() {
                 let long = std::mem::take(&mut postbox.long[to]);
@@ -562,7 +566,7 @@ impl StreamSink {
                 }
             }
         }
-        Ok(())
+        result
     }
 
     /// Sorts the fingerprints (on the worker's thread, before [`StreamSink::merge`]).
