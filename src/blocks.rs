@@ -48,10 +48,7 @@ pub enum Attempt {
     /// The result, as `stream::stream` gives it.
     Done(Box<(Outcome, LoadReport)>),
     /// The inputs need the reading on one thread.
-    Declined {
-        /// The columns note was already given.
-        announced: bool,
-    },
+    Declined,
 }
 
 /// A block of whole lines of one input.
@@ -126,15 +123,10 @@ pub fn stream(
     // A worker that gave up saw a row before whatever stopped the reading
     // (a later file's header, say): one thread reports them in file order.
     if give_up.load(Ordering::Relaxed) {
-        let announced = read.as_ref().map_or(true, |r| r.announced);
-        return Ok(Attempt::Declined { announced });
+        return Ok(Attempt::Declined);
     }
-    let read = read?;
-    let declined = Ok(Attempt::Declined {
-        announced: read.announced,
-    });
-    let Some(mut report) = read.report else {
-        return declined;
+    let Some(mut report) = read? else {
+        return Ok(Attempt::Declined);
     };
     let mut sinks = Vec::with_capacity(results.len());
     let mut abs_sum = 0u128;
@@ -152,12 +144,12 @@ pub fn stream(
     // Below this no sum of amounts can have overflowed; above it the reading
     // on one thread says exactly where the amounts stop fitting.
     if abs_sum > i64::MAX as u128 {
-        return declined;
+        return Ok(Attempt::Declined);
     }
     report.check_rows()?;
     let mut outcome = match StreamSink::merge(*params, sinks) {
         Ok(outcome) => outcome,
-        Err(_) => return declined,
+        Err(_) => return Ok(Attempt::Declined),
     };
     if let Outcome::Done(Ok((aggregate, _))) = &mut outcome {
         let divisor = 10i64.pow(u32::from(SCALE - report.scale));
@@ -462,7 +454,7 @@ mod tests {
     ) -> Option<Summary> {
         match stream(settings, params, &mut |_, _| {}, workers, block).unwrap() {
             Attempt::Done(done) => Some(summary(done.0, &done.1)),
-            Attempt::Declined { .. } => None,
+            Attempt::Declined => None,
         }
     }
 
@@ -565,7 +557,7 @@ mod tests {
                 64,
             );
             match got {
-                Ok(Attempt::Declined { announced }) => assert!(announced, "{name}"),
+                Ok(Attempt::Declined) => {}
                 _ => panic!("{name}: not declined"),
             }
         }

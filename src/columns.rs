@@ -8,7 +8,8 @@
 //! indexes, resolved once per run and reported on stderr, so there is never
 //! any doubt about which column was read.
 
-use crate::error::InputError;
+use crate::error::{InputError, RowProblem};
+use crate::money::Decimal;
 
 /// The column names given on the command line (`--customer` etc.).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -40,6 +41,29 @@ pub enum AmountColumns<T = usize> {
         /// Unit price column.
         price: T,
     },
+}
+
+impl<T> AmountColumns<T> {
+    /// The row's amount: the amount column, or quantity x price (an error
+    /// naming both values, as `text` gives them, when the product does not
+    /// fit). One rule for every reader.
+    pub fn value(
+        &self,
+        number: impl Fn(&T) -> Result<Decimal, RowProblem>,
+        text: impl Fn(&T) -> String,
+    ) -> Result<Decimal, RowProblem> {
+        match self {
+            AmountColumns::Amount(a) => number(a),
+            AmountColumns::QuantityPrice { quantity, price } => {
+                let q = number(quantity)?;
+                let p = number(price)?;
+                q.checked_mul(p).ok_or_else(|| RowProblem::ProductOverflow {
+                    quantity: text(quantity),
+                    price: text(price),
+                })
+            }
+        }
+    }
 }
 
 /// Field indexes of the columns rfm reads.

@@ -224,23 +224,16 @@ pub struct CsvBody<'a> {
 /// give up.
 pub type BodyReader<'a> = dyn FnMut(CsvBody<'_>) -> Result<bool, InputError> + 'a;
 
-/// What `read_blocks` gives: the report (with no row counts: the callback's
-/// readers count them), or `None` when an input cannot be read in blocks.
-pub struct BlockReading {
-    /// What was seen; `files` has a zero row count per input.
-    pub report: Option<LoadReport>,
-    /// Whether the columns were announced (`on_columns` called).
-    pub announced: bool,
-}
-
 /// Opens every input and resolves its header as [`read_rows`] does, but
 /// hands the data of each delimited input to `body`, which returns false to
-/// give up (as does a Parquet input, or a header this cannot place).
+/// give up (as does a Parquet input, or a header this cannot place). Gives
+/// the report (with a zero row count per input: `body`'s readers count the
+/// rows), or `None` when an input cannot be read in blocks.
 pub fn read_blocks(
     settings: &LoadSettings,
     on_columns: &mut dyn FnMut(&ColumnMap, Source),
     body: &mut BodyReader<'_>,
-) -> Result<BlockReading, InputError> {
+) -> Result<Option<LoadReport>, InputError> {
     let bar = input::progress_bar(&settings.paths, settings.progress);
     let mut unused = ColumnSink::default();
     let reading = Reading {
@@ -291,7 +284,7 @@ impl Reading<'_> {
         Ok(self.report)
     }
 
-    fn all_blocks(mut self) -> Result<BlockReading, InputError> {
+    fn all_blocks(mut self) -> Result<Option<LoadReport>, InputError> {
         for path in &self.settings.paths {
             let opened = input::open(path, self.bar)?;
             let file = opened.name;
@@ -307,10 +300,7 @@ impl Reading<'_> {
             }
             self.report.files.push((file, 0));
         }
-        Ok(BlockReading {
-            announced: self.first.is_some(),
-            report: (!self.declined).then_some(self.report),
-        })
+        Ok((!self.declined).then_some(self.report))
     }
 
     /// Resolves the columns from the first input's header; later inputs
@@ -698,18 +688,9 @@ pub fn row_values<'r>(
             reason: e.to_string(),
         })
     };
-    let amount = match map.amount {
-        AmountColumns::Amount(i) => number(i)?,
-        AmountColumns::QuantityPrice { quantity, price } => {
-            let q = number(quantity)?;
-            let p = number(price)?;
-            q.checked_mul(p)
-                .ok_or_else(|| RowProblem::ProductOverflow {
-                    quantity: text(quantity).unwrap_or_default().to_owned(),
-                    price: text(price).unwrap_or_default().to_owned(),
-                })?
-        }
-    };
+    let amount = map
+        .amount
+        .value(|&i| number(i), |&i| text(i).unwrap_or_default().to_owned())?;
     let order = match map.order {
         Some(i) => Some(text(i)?),
         None => None,

@@ -187,18 +187,7 @@ impl ParquetRow<'_> {
         let number = |(column, index): &(NumberColumn, usize)| {
             column.get(i).map_err(|p| in_column(p, at, *index))
         };
-        let amount = match &c.amount {
-            AmountColumns::Amount(a) => number(a)?,
-            AmountColumns::QuantityPrice { quantity, price } => {
-                let q = number(quantity)?;
-                let p = number(price)?;
-                q.checked_mul(p)
-                    .ok_or_else(|| RowProblem::ProductOverflow {
-                        quantity: quantity.0.text(i),
-                        price: price.0.text(i),
-                    })?
-            }
-        };
+        let amount = c.amount.value(number, |(column, _)| column.text(i))?;
         let order = c
             .order
             .as_ref()

@@ -41,7 +41,12 @@ pub struct Analysis {
 /// and `RFM_ENGINE` does not insist, the rows are loaded and grouped with
 /// polars (`load` + `aggregate`). Both give the same result.
 pub fn analyze(opts: &RunOptions, notes: &Notes) -> anyhow::Result<Analysis> {
+    // Said once, however many paths read the inputs.
+    let mut announced = false;
     let mut announce = |map: &ColumnMap, source: Source| {
+        if std::mem::replace(&mut announced, true) {
+            return;
+        }
         let shown = match source {
             Source::Csv { delimiter: b'\t' } => "delimiter 'tab'".to_owned(),
             Source::Csv { delimiter } => format!("delimiter '{}'", delimiter as char),
@@ -67,15 +72,7 @@ pub fn analyze(opts: &RunOptions, notes: &Notes) -> anyhow::Result<Analysis> {
                 p.block_bytes,
             )? {
                 Attempt::Done(done) => Some(*done),
-                Attempt::Declined { announced } => {
-                    let mut silent = |_: &ColumnMap, _: Source| {};
-                    let columns_note: &mut dyn FnMut(&ColumnMap, Source) = if announced {
-                        &mut silent
-                    } else {
-                        &mut announce
-                    };
-                    Some(stream::stream(&opts.load, &opts.params, columns_note)?)
-                }
+                Attempt::Declined => Some(stream::stream(&opts.load, &opts.params, &mut announce)?),
             }
         }
         Engine::Stream => Some(stream::stream(&opts.load, &opts.params, &mut announce)?),
@@ -87,8 +84,7 @@ pub fn analyze(opts: &RunOptions, notes: &Notes) -> anyhow::Result<Analysis> {
             (agg, ids, report)
         }
         other => {
-            let announced = other.is_some();
-            if announced {
+            if other.is_some() {
                 if !rereadable {
                     anyhow::bail!(
                         "the rows of some orders are not next to each other, and stdin cannot be read twice: \
@@ -97,13 +93,7 @@ pub fn analyze(opts: &RunOptions, notes: &Notes) -> anyhow::Result<Analysis> {
                 }
                 notes.note("the rows of some orders are not next to each other: grouping all order lines in memory");
             }
-            let mut silent = |_: &ColumnMap, _: Source| {};
-            let columns_note: &mut dyn FnMut(&ColumnMap, Source) = if announced {
-                &mut silent
-            } else {
-                &mut announce
-            };
-            let (lines, report) = load::load(&opts.load, columns_note)?;
+            let (lines, report) = load::load(&opts.load, &mut announce)?;
             after_load(&report, opts, notes)?;
             let agg = aggregate::aggregate(lines.columns, &opts.params)?;
             let ids = lines
