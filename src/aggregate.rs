@@ -24,11 +24,35 @@ pub enum Returns {
     Ignore,
 }
 
+/// What counts as a purchase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Counting {
+    /// An order totalling more than zero (docs/method.md, step 4).
+    #[default]
+    Orders,
+    /// Every row, whatever its amount, with no order grouping: what the R
+    /// package rfm counts (`--scoring r-quantile`). The loader then maps no
+    /// order column, so every row is an order of its own.
+    Rows,
+}
+
+impl Counting {
+    /// Whether an order with this total is a purchase.
+    pub fn is_purchase(self, total: i64) -> bool {
+        match self {
+            Counting::Orders => total > 0,
+            Counting::Rows => true,
+        }
+    }
+}
+
 /// The window and cut-off that select the orders that count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Params {
     /// `--returns`.
     pub returns: Returns,
+    /// What a purchase is.
+    pub counting: Counting,
     /// `--since`: orders dated on or after.
     pub since: Option<Day>,
     /// `--until`: orders dated on or before.
@@ -111,6 +135,10 @@ pub fn aggregate(columns: OrderColumns, params: &Params) -> anyhow::Result<Aggre
     let mut orders = orders.lazy().filter(window).collect()?;
     stats.outside_window = stats.orders - orders.height() as u64;
 
+    let purchase = match params.counting {
+        Counting::Orders => col("total").gt(lit(0i64)),
+        Counting::Rows => lit(true),
+    };
     let as_of = match params.as_of {
         Some(as_of) => {
             let before = orders.height();
@@ -122,7 +150,7 @@ pub fn aggregate(columns: OrderColumns, params: &Params) -> anyhow::Result<Aggre
             let latest = orders
                 .clone()
                 .lazy()
-                .filter(col("total").gt(lit(0i64)))
+                .filter(purchase.clone())
                 .select([col("date").max()])
                 .collect()?;
             match latest.column("date")?.i32()?.get(0) {
@@ -132,13 +160,13 @@ pub fn aggregate(columns: OrderColumns, params: &Params) -> anyhow::Result<Aggre
         }
     };
 
-    let purchase = col("total").gt(lit(0i64));
     let per_customer = orders
         .lazy()
         .group_by([col("customer")])
         .agg([
             purchase
                 .clone()
+                .cast(DataType::UInt32)
                 .sum()
                 .cast(DataType::UInt32)
                 .alias("frequency"),

@@ -6,8 +6,9 @@
 
 use crate::aggregate::CustomerMetrics;
 use crate::dates::Day;
-use crate::score::{self, Better};
-use crate::segment::Segment;
+use crate::definition::Definition;
+use crate::score::{self, Better, Level, Rule};
+use std::borrow::Cow;
 
 /// A customer id as written in the input. Ids up to 24 bytes are stored
 /// inline: sorting customers by id then moves the bytes along, so reading
@@ -30,56 +31,89 @@ pub struct ScoredCustomer {
     pub frequency: u32,
     /// Net revenue at the input scale.
     pub monetary: i64,
-    /// Recency score 1..=5.
+    /// Recency score 1..=levels.
     pub r: u8,
-    /// Frequency score 1..=5.
+    /// Frequency score.
     pub f: u8,
-    /// Monetary score 1..=5.
+    /// Monetary score.
     pub m: u8,
-    /// Combined frequency-monetary score 1..=5.
+    /// Combined frequency-monetary score.
     pub fm: u8,
-    /// The segment.
-    pub segment: Segment,
+    /// The segment: an index into the definition's segments (so sorting by
+    /// it gives the definition's display order).
+    pub segment: u8,
 }
 
 impl ScoredCustomer {
-    /// The three score digits, e.g. `545`.
-    pub fn rfm(&self) -> &'static str {
+    /// The three score digits, e.g. `545`; with a score of 10 (`--bins 10`)
+    /// the scores are joined by `-`, e.g. `10-7-3`.
+    pub fn rfm(&self) -> Cow<'static, str> {
         static CODES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        if self.r > 9 || self.f > 9 || self.m > 9 {
+            return Cow::Owned(format!("{}-{}-{}", self.r, self.f, self.m));
+        }
         let codes = CODES.get_or_init(|| (0..1000).map(|n| format!("{:03}", n)).collect());
         let n = usize::from(self.r) * 100 + usize::from(self.f) * 10 + usize::from(self.m);
-        codes.get(n).map_or("", String::as_str)
+        Cow::Borrowed(codes.get(n).map_or("", String::as_str))
     }
 }
 
-/// How many customers got each score level, per metric.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct LevelCounts {
-    /// Recency levels 1..=5.
-    pub r: [usize; 5],
-    /// Frequency levels 1..=5.
-    pub f: [usize; 5],
-    /// Monetary levels 1..=5.
-    pub m: [usize; 5],
+/// How each metric is scored (`--scoring`, `--bins`, `--r-bins` ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scoring {
+    /// Recency.
+    pub r: Rule,
+    /// Frequency.
+    pub f: Rule,
+    /// Monetary.
+    pub m: Rule,
 }
 
-impl LevelCounts {
+impl Default for Scoring {
+    fn default() -> Scoring {
+        let rank = Rule::Method(score::Method::Rank, score::LEVELS);
+        Scoring {
+            r: rank.clone(),
+            f: rank.clone(),
+            m: rank,
+        }
+    }
+}
+
+/// What every score level of every metric holds.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Thresholds {
+    /// Recency levels, 1 first.
+    pub r: Vec<Level>,
+    /// Frequency levels.
+    pub f: Vec<Level>,
+    /// Monetary levels.
+    pub m: Vec<Level>,
+}
+
+impl Thresholds {
+    /// The metrics with their names, in r, f, m order.
+    pub fn metrics(&self) -> [(&'static str, &[Level]); 3] {
+        [("r", &self.r), ("f", &self.f), ("m", &self.m)]
+    }
+
     /// `(metric, level)` pairs nobody scored, e.g. `("f", 2)`.
     pub fn empty_levels(&self) -> Vec<(&'static str, u8)> {
-        let mut empty = Vec::new();
-        for (name, counts) in [("r", &self.r), ("f", &self.f), ("m", &self.m)] {
-            for (i, &n) in counts.iter().enumerate() {
-                if n == 0 {
-                    empty.push((name, i as u8 + 1));
-                }
-            }
-        }
-        empty
+        self.metrics()
+            .into_iter()
+            .flat_map(|(name, levels)| {
+                levels
+                    .iter()
+                    .filter(|l| l.customers == 0)
+                    .map(move |l| (name, l.score))
+            })
+            .collect()
     }
 }
 
 /// Scores and segments customers; `ids` maps customer codes to ids (they
-/// are moved into the result, not copied). The result is sorted by customer id.
+/// are moved into the result, not copied); monetary values are at `scale`
+/// decimals. The result is sorted by customer id.
 ///
 /// Inputs are taken by value and every intermediate is dropped as soon as it
 /// is used: with millions of customers this step sets the peak memory of a run.
@@ -87,40 +121,43 @@ pub fn score_customers(
     metrics: Vec<CustomerMetrics>,
     ids: Vec<CustomerId>,
     as_of: Day,
-) -> (Vec<ScoredCustomer>, LevelCounts) {
-    // Monetary (a sort) on a second core; recency and frequency (counted)
-    // and the order of the ids here.
+    scale: u8,
+    scoring: &Scoring,
+    definition: &Definition,
+) -> (Vec<ScoredCustomer>, Thresholds) {
+    let ntile = [&scoring.r, &scoring.f, &scoring.m]
+        .iter()
+        .any(|rule| matches!(rule, Rule::Method(score::Method::Ntile, _)));
+    // Monetary on a second core; recency, frequency and the id order here.
+    // `ntile` breaks ties by customer id, so then the id order comes first.
     let (r, f, m, order) = {
         let recency: Vec<i32> = metrics.iter().map(|c| as_of - c.last).collect();
         let frequency: Vec<u32> = metrics.iter().map(|c| c.frequency).collect();
         let monetary: Vec<i64> = metrics.iter().map(|c| c.monetary).collect();
+        let early = ntile.then(|| id_order(&metrics, &ids));
+        let rank = early.as_deref().map(id_ranks).unwrap_or_default();
         std::thread::scope(|scope| {
-            let m = scope.spawn(|| score::scores(&monetary, Better::Higher));
-            let r = score::scores(&recency, Better::Lower);
-            let f = score::scores(&frequency, Better::Higher);
-            // By id: the first 8 bytes as a big-endian integer decide most
-            // comparisons without touching the strings.
-            let mut order: Vec<(u64, u32)> = metrics
-                .iter()
-                .enumerate()
-                .map(|(i, c)| (id_prefix(&ids[c.customer as usize]), i as u32))
-                .collect();
-            order.sort_unstable();
+            let (rank, monetary) = (&rank, &monetary);
+            let m = scope
+                .spawn(move || score::score(monetary, Better::Higher, &scoring.m, scale, rank));
+            let r = score::score(&recency, Better::Lower, &scoring.r, 0, rank);
+            let f = score::score(&frequency, Better::Higher, &scoring.f, 0, rank);
+            let order = early.unwrap_or_else(|| id_order(&metrics, &ids));
             let m = m
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             (r, f, m, order)
         })
     };
-    let levels = LevelCounts {
-        r: score::level_counts(&r),
-        f: score::level_counts(&f),
-        m: score::level_counts(&m),
+    let thresholds = Thresholds {
+        r: r.levels,
+        f: f.levels,
+        m: m.levels,
     };
-    let build = |&(_, i): &(u64, u32)| {
+    let (r, f, m) = (r.scores, f.scores, m.scores);
+    let build = |&i: &u32| {
         let i = i as usize;
         let c = &metrics[i];
-        let fm = score::fm(f[i], m[i]);
         ScoredCustomer {
             // A copy of up to 24 bytes (ids are stored inline up to that).
             id: ids[c.customer as usize].clone(),
@@ -132,15 +169,15 @@ pub fn score_customers(
             r: r[i],
             f: f[i],
             m: m[i],
-            fm,
-            segment: Segment::from_scores(r[i], fm),
+            fm: score::fm(f[i], m[i]),
+            segment: definition.segment_of(r[i], f[i], m[i]),
         }
     };
     // Gathered in id order: random reads, so two chunks at a time, one on
     // a helper thread (chunks, not halves: a half on the side would add half
     // the result to the peak memory).
     let mut customers: Vec<ScoredCustomer> = Vec::with_capacity(order.len());
-    let chunks: Vec<&[(u64, u32)]> = order.chunks(1 << 16).collect();
+    let chunks: Vec<&[u32]> = order.chunks(1 << 16).collect();
     std::thread::scope(|scope| {
         for pair in chunks.chunks(2) {
             let helper = pair
@@ -156,9 +193,18 @@ pub fn score_customers(
             }
         }
     });
-    drop(ids);
-    drop(metrics);
-    // Runs of equal prefixes are ordered by the whole id.
+    (customers, thresholds)
+}
+
+/// Positions into `metrics`, in customer id order. The first 8 bytes of an
+/// id as a big-endian integer decide most comparisons without touching the
+/// strings; runs of equal prefixes are then ordered by the whole id.
+fn id_order(metrics: &[CustomerMetrics], ids: &[CustomerId]) -> Vec<u32> {
+    let id = |i: u32| &ids[metrics[i as usize].customer as usize];
+    let mut order: Vec<(u64, u32)> = (0..metrics.len() as u32)
+        .map(|i| (id_prefix(id(i)), i))
+        .collect();
+    order.sort_unstable();
     let mut start = 0;
     while start < order.len() {
         let prefix = order[start].0;
@@ -168,11 +214,20 @@ pub fn score_customers(
                 .take_while(|&&(p, _)| p == prefix)
                 .count();
         if end - start > 1 {
-            customers[start..end].sort_unstable_by(|a, b| a.id.cmp(&b.id));
+            order[start..end].sort_unstable_by(|a, b| id(a.1).cmp(id(b.1)));
         }
         start = end;
     }
-    (customers, levels)
+    order.into_iter().map(|(_, i)| i).collect()
+}
+
+/// `rank[i]`: the position of `i` in `order`.
+fn id_ranks(order: &[u32]) -> Vec<u32> {
+    let mut rank = vec![0; order.len()];
+    for (position, &i) in order.iter().enumerate() {
+        rank[i as usize] = position as u32;
+    }
+    rank
 }
 
 /// The first 8 bytes of an id as an integer that orders like the bytes.
@@ -186,6 +241,18 @@ fn id_prefix(id: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::definition::Preset;
+    use crate::lang::Lang;
+    use crate::segment::Segment;
+
+    fn score_default(
+        metrics: Vec<CustomerMetrics>,
+        ids: Vec<CustomerId>,
+        as_of: Day,
+    ) -> (Vec<ScoredCustomer>, Thresholds) {
+        let definition = Definition::preset(Preset::Default, Lang::En);
+        score_customers(metrics, ids, as_of, 2, &Scoring::default(), &definition)
+    }
 
     fn metrics(customer: u32, last: Day, frequency: u32, monetary: i64) -> CustomerMetrics {
         CustomerMetrics {
@@ -211,7 +278,7 @@ mod tests {
         ];
         let metrics: Vec<CustomerMetrics> =
             (0..ids.len() as u32).map(|i| metrics(i, 1, 1, 1)).collect();
-        let (customers, _) = score_customers(
+        let (customers, _) = score_default(
             metrics,
             ids.iter().map(|&s| CustomerId::from(s)).collect(),
             10,
@@ -248,10 +315,13 @@ mod tests {
             metrics(1, 50, 1, 50),
             metrics(0, 10, 2, -10),
         ];
-        let (customers, levels) = score_customers(m.to_vec(), ids, 100);
+        let (customers, levels) = score_default(m.to_vec(), ids, 100);
         let got: Vec<(&str, i32, u8, u8, u8, u8, Segment)> = customers
             .iter()
-            .map(|c| (&*c.id, c.recency_days, c.r, c.f, c.m, c.fm, c.segment))
+            .map(|c| {
+                let segment = Segment::ALL[usize::from(c.segment)];
+                (&*c.id, c.recency_days, c.r, c.f, c.m, c.fm, segment)
+            })
             .collect();
         assert_eq!(
             got,
@@ -264,7 +334,8 @@ mod tests {
             ]
         );
         assert_eq!(customers[0].rfm(), "555");
-        assert_eq!(levels.r, [1, 2, 0, 1, 1]);
+        let r_counts: Vec<usize> = levels.r.iter().map(|l| l.customers).collect();
+        assert_eq!(r_counts, [1, 2, 0, 1, 1]);
         assert_eq!(levels.empty_levels(), [("r", 3), ("f", 2), ("f", 4)]);
     }
 }

@@ -7,7 +7,9 @@
 //! everywhere.
 
 use crate::aggregate::Returns;
+use crate::lang::Lang;
 use crate::render::Format;
+use crate::score::Method;
 use crate::sort::SortSpec;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -37,9 +39,12 @@ pub enum Command {
     /// Columns: customer_id, first_order, last_order, recency_days,
     /// frequency, monetary, r, f, m, fm, rfm, segment.
     Customers(CustomersArgs),
-    /// One row per segment (all 11, in canonical order) with customers,
-    /// orders, revenue, their shares and averages.
+    /// One row per segment (all of the definition's, in its order) with
+    /// customers, orders, revenue, their shares and averages.
     Summary(SummaryArgs),
+    /// Print a segment definition as a grid and check it: cells no rule
+    /// covers, segments no cell reaches, rules shadowed by earlier ones.
+    Rules(RulesArgs),
     /// Print a shell completion script to stdout.
     Completions {
         /// The shell.
@@ -80,6 +85,44 @@ pub struct SummaryArgs {
     pub method: MethodArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// `rfm rules`.
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    #[command(flatten)]
+    pub segments: SegmentArgs,
+    /// Exit with an error (code 1) when the definition has uncovered cells,
+    /// unreachable segments or shadowed rules, instead of warning.
+    #[arg(long)]
+    pub strict: bool,
+    /// Output format: table (the grid, segments and checks), csv/tsv (one
+    /// row per score cell) or json (all of it) [default: table on a
+    /// terminal, csv otherwise].
+    #[arg(short, long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+    /// Write to FILE instead of stdout, atomically.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Which segments customers are mapped to, and in which language.
+#[derive(Debug, Args)]
+pub struct SegmentArgs {
+    /// Segment definition: a preset (default: the R x FM grid; r-rfm: the R
+    /// package rfm's rules, unmatched customers become Others; rf-grid: the
+    /// R x F map of pandas notebooks) or a TOML file (docs/segments.md).
+    #[arg(
+        long,
+        value_name = "PRESET|FILE",
+        default_value = "default",
+        help_heading = "Segments"
+    )]
+    pub segments: String,
+    /// Language of segment names, descriptions and actions; segment_key and
+    /// column names stay English.
+    #[arg(long, value_enum, value_name = "LANG", default_value_t = Lang::En, help_heading = "Segments")]
+    pub lang: Lang,
 }
 
 /// Where the orders come from and how to read them.
@@ -159,6 +202,33 @@ pub struct MethodArgs {
     /// monetary, 'ignore' drops those rows (gross revenue).
     #[arg(long, value_enum, value_name = "HOW", default_value_t = ReturnsArg::Net, help_heading = "Method")]
     pub returns: ReturnsArg,
+    /// How scores are computed from the customers' values (docs/method.md).
+    #[arg(long, value_enum, value_name = "METHOD", default_value_t = Method::Rank, help_heading = "Scoring")]
+    pub scoring: Method,
+    /// Score levels of --scoring (2-10); the preset segment definitions
+    /// need 5.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u8).range(2..=10), help_heading = "Scoring")]
+    pub bins: u8,
+    /// Fixed recency break points in days, ascending (e.g. 30,90,180,365):
+    /// k points give k + 1 scores; fewer days score higher; a value equal
+    /// to a break point goes to the lower score.
+    #[arg(long, value_name = "DAYS", help_heading = "Scoring")]
+    pub r_bins: Option<String>,
+    /// Fixed frequency break points, ascending (e.g. 2,3,5,8): a value
+    /// equal to a break point goes to the higher score.
+    #[arg(long, value_name = "COUNTS", help_heading = "Scoring")]
+    pub f_bins: Option<String>,
+    /// Fixed monetary break points, ascending, decimal point (e.g.
+    /// 100,250,500,1000): a value equal to a break point goes to the higher
+    /// score.
+    #[arg(long, value_name = "AMOUNTS", help_heading = "Scoring")]
+    pub m_bins: Option<String>,
+    /// Also print, on stderr, what every score level holds: customers,
+    /// value range and break points.
+    #[arg(long, help_heading = "Scoring")]
+    pub explain: bool,
+    #[command(flatten)]
+    pub segments: SegmentArgs,
 }
 
 /// `--returns` values.

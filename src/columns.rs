@@ -26,6 +26,9 @@ pub struct ColumnFlags {
     pub price: Option<String>,
     /// `--order`
     pub order: Option<String>,
+    /// Map no order column, whatever the header (`--scoring r-quantile`
+    /// counts rows, not orders).
+    pub no_order: bool,
 }
 
 /// How a row's amount is obtained: from column indexes (`T = usize`), or
@@ -129,7 +132,11 @@ impl ColumnMap {
         };
         let customer = find("--customer", &flags.customer, CUSTOMER)?;
         let date = find("--date", &flags.date, DATE)?;
-        let order = find("--order", &flags.order, ORDER)?;
+        let order = if flags.no_order {
+            None
+        } else {
+            find("--order", &flags.order, ORDER)?
+        };
         let explicit_qp = flags.quantity.is_some() || flags.price.is_some();
         let amount = if flags.amount.is_some() || !explicit_qp {
             find("--amount", &flags.amount, AMOUNT)?

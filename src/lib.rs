@@ -22,8 +22,12 @@ pub mod cli;
 pub mod columns;
 pub mod commands;
 pub mod dates;
+pub mod definition;
+pub mod definition_file;
 pub mod error;
+pub mod explain;
 pub mod input;
+pub mod lang;
 pub mod load;
 pub mod money;
 pub mod notes;
@@ -46,6 +50,7 @@ pub fn run(cli: Cli, env: &Environment) -> anyhow::Result<()> {
     match cli.command {
         Command::Customers(args) => commands::customers::run(&args, env),
         Command::Summary(args) => commands::summary::run(&args, env),
+        Command::Rules(args) => commands::rules::run(&args, env),
         Command::Completions { shell } => commands::generate::completions(shell),
         Command::Man => commands::generate::man(),
     }

@@ -25,6 +25,14 @@ impl Notes {
             let _ = writeln!(std::io::stderr(), "note: {message}");
         }
     }
+
+    /// Prints `warning: {message}`: something the user should look at
+    /// (an empty score level, a segment no customer can reach).
+    pub fn warn(&self, message: impl Display) {
+        if !self.quiet {
+            let _ = writeln!(std::io::stderr(), "warning: {message}");
+        }
+    }
 }
 
 /// `1234567` -> `1,234,567`.

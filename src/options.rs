@@ -6,16 +6,20 @@
 //! settings and never looks at the environment itself, which keeps it
 //! testable.
 
-use crate::aggregate::Params;
+use crate::aggregate::{Counting, Params};
+use crate::analysis::Scoring;
 use crate::blocks;
-use crate::cli::{ColorWhen, InputArgs, MethodArgs, OutputArgs};
+use crate::cli::{ColorWhen, InputArgs, MethodArgs, OutputArgs, SegmentArgs};
 use crate::columns::ColumnFlags;
 use crate::dates::{DateFormat, parse_ymd, to_day};
+use crate::definition::{Definition, Preset};
+use crate::definition_file;
 use crate::error::UsageError;
 use crate::input::InputPath;
 use crate::load::LoadSettings;
 use crate::money::DecimalSeparator;
 use crate::render::{Format, RenderOptions};
+use crate::score::{self, Method, Rule};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -116,6 +120,10 @@ pub struct RunOptions {
     pub load: LoadSettings,
     /// What counts.
     pub params: Params,
+    /// How each metric is scored.
+    pub scoring: Scoring,
+    /// `--explain`: print the score levels on stderr.
+    pub explain: bool,
     /// `--rejects`.
     pub rejects: Option<PathBuf>,
     /// No notes on stderr.
@@ -189,7 +197,31 @@ pub fn resolve(
             })
             .transpose()
     };
+    let rule = |flag: &str, bins: &Option<String>| -> Result<Rule, UsageError> {
+        match bins {
+            None => Ok(Rule::Method(method.scoring, method.bins)),
+            Some(text) => score::parse_breaks(text)
+                .map(Rule::Fixed)
+                .map_err(|e| UsageError(format!("{flag} {text}: {e}"))),
+        }
+    };
+    let scoring = Scoring {
+        r: rule("--r-bins", &method.r_bins)?,
+        f: rule("--f-bins", &method.f_bins)?,
+        m: rule("--m-bins", &method.m_bins)?,
+    };
+    let counting = if method.scoring == Method::RQuantile {
+        if let Some(order) = &input.order {
+            return Err(UsageError(format!(
+                "--order {order}: --scoring r-quantile counts rows, as R's rfm package does, not orders;                  drop --order, or use --scoring rank or ntile to count orders"
+            )));
+        }
+        Counting::Rows
+    } else {
+        Counting::Orders
+    };
     let params = Params {
+        counting,
         returns: method.returns.into(),
         since: date_flag("--since", &method.since)?,
         until: date_flag("--until", &method.until)?,
@@ -276,6 +308,7 @@ pub fn resolve(
                 quantity: input.quantity.clone(),
                 price: input.price.clone(),
                 order: input.order.clone(),
+                no_order: counting == Counting::Rows,
             },
             delimiter,
             decimal: if input.decimal_comma {
@@ -289,6 +322,8 @@ pub fn resolve(
             progress: env.stderr_tty && !output.quiet,
         },
         params,
+        scoring,
+        explain: method.explain,
         rejects: input.rejects.clone(),
         quiet: output.quiet,
         engine: env.engine,
@@ -304,6 +339,54 @@ pub fn resolve(
             decimals: output.decimals,
         },
     })
+}
+
+/// The segment definition of `--segments` (a preset, or a TOML file read
+/// here), in the language of `--lang`.
+pub fn definition(args: &SegmentArgs) -> anyhow::Result<Definition> {
+    if let Some(preset) = Preset::find(&args.segments) {
+        return Ok(Definition::preset(preset, args.lang));
+    }
+    let path = std::path::Path::new(&args.segments);
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        let presets: Vec<&str> = Preset::ALL.iter().map(|p| p.name()).collect();
+        anyhow::anyhow!(
+            "--segments {}: cannot read it ({e}); give a TOML file or a preset: {}",
+            args.segments,
+            presets.join(", ")
+        )
+    })?;
+    Ok(definition_file::parse(&text, &args.segments, args.lang)?)
+}
+
+/// Checks that every metric has as many score levels as the definition's
+/// rules are written for.
+pub fn check_levels(scoring: &Scoring, definition: &Definition) -> Result<(), UsageError> {
+    for (metric, flag, rule) in [
+        ("r", "--r-bins", &scoring.r),
+        ("f", "--f-bins", &scoring.f),
+        ("m", "--m-bins", &scoring.m),
+    ] {
+        let levels = rule.levels();
+        if levels == definition.levels {
+            continue;
+        }
+        let (source, fix) = match rule {
+            Rule::Method(..) => (
+                format!("--bins {levels}"),
+                format!("use --bins {}", definition.levels),
+            ),
+            Rule::Fixed(points) => (
+                format!("{flag} ({} break points)", points.len()),
+                format!("give {flag} {} break points", definition.levels - 1),
+            ),
+        };
+        return Err(UsageError(format!(
+            "--segments {} is defined on scores 1-{}, but {source} gives {metric} scores 1-{levels}:              {fix}, or use a segments file with levels = {levels} (docs/segments.md)",
+            definition.name, definition.levels
+        )));
+    }
+    Ok(())
 }
 
 fn format_name(format: Format) -> &'static str {

@@ -14,10 +14,12 @@ use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-/// Renders `data` as the options say, to stdout or `-o`.
-pub fn emit(options: &OutputOptions, data: &Tabular) -> anyhow::Result<()> {
+/// Renders `data` as the options say (with the columns the format shows),
+/// to stdout or `-o`.
+pub fn emit(options: &OutputOptions, data: Tabular) -> anyhow::Result<()> {
+    let data = data.for_format(options.format);
     let renderer = render::renderer(options.format, options.render);
-    write_to(options.path.as_deref(), |out| renderer.render(data, out))
+    write_to(options.path.as_deref(), |out| renderer.render(&data, out))
 }
 
 /// Runs `write` against stdout (`path` = `None`) or an atomically replaced file.

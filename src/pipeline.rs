@@ -2,11 +2,12 @@
 //! what happened. This is the one place that sequences I/O (loading) and the
 //! pure core (aggregate -> analysis), so commands stay short.
 
-use crate::aggregate::{self, Returns, Stats};
-use crate::analysis::{self, CustomerId, LevelCounts, ScoredCustomer};
+use crate::aggregate::{self, Counting, Returns, Stats};
+use crate::analysis::{self, CustomerId, ScoredCustomer, Scoring, Thresholds};
 use crate::blocks::{self, Attempt};
 use crate::columns::ColumnMap;
 use crate::dates::{Day, from_day};
+use crate::definition::Definition;
 use crate::error::InputError;
 use crate::input::InputPath;
 use crate::load::{self, LoadReport, Source};
@@ -25,8 +26,12 @@ pub struct Analysis {
     pub as_of: Day,
     /// The decimal scale of money values.
     pub scale: u8,
-    /// Customers per score level.
-    pub levels: LevelCounts,
+    /// What every score level holds.
+    pub thresholds: Thresholds,
+    /// How the metrics were scored.
+    pub scoring: Scoring,
+    /// The segment definition customers were mapped with.
+    pub definition: Definition,
     /// What the loader saw.
     pub load: LoadReport,
     /// What the aggregation filtered.
@@ -40,7 +45,11 @@ pub struct Analysis {
 /// rows turn out to be scattered, or the input cannot be read twice (stdin)
 /// and `RFM_ENGINE` does not insist, the rows are loaded and grouped with
 /// polars (`load` + `aggregate`). Both give the same result.
-pub fn analyze(opts: &RunOptions, notes: &Notes) -> anyhow::Result<Analysis> {
+pub fn analyze(
+    opts: &RunOptions,
+    definition: &Definition,
+    notes: &Notes,
+) -> anyhow::Result<Analysis> {
     // Said once, however many paths read the inputs.
     let mut announced = false;
     let mut announce = |map: &ColumnMap, source: Source| {
@@ -105,13 +114,30 @@ pub fn analyze(opts: &RunOptions, notes: &Notes) -> anyhow::Result<Analysis> {
         }
     };
     let scale = report.scale;
-    let (customers, levels) = analysis::score_customers(agg.customers, ids, agg.as_of);
-    note_scoring(&agg.stats, agg.as_of, customers.len(), &levels, opts, notes);
+    let (customers, thresholds) = analysis::score_customers(
+        agg.customers,
+        ids,
+        agg.as_of,
+        scale,
+        &opts.scoring,
+        definition,
+    );
+    note_scoring(
+        &agg.stats,
+        agg.as_of,
+        customers.len(),
+        &thresholds,
+        opts,
+        notes,
+    );
+    note_segments(definition, &customers, notes);
     Ok(Analysis {
         customers,
         as_of: agg.as_of,
         scale,
-        levels,
+        thresholds,
+        scoring: opts.scoring.clone(),
+        definition: definition.clone(),
         load: report,
         stats: agg.stats,
     })
@@ -180,7 +206,7 @@ fn note_scoring(
     stats: &Stats,
     as_of: Day,
     scored: usize,
-    levels: &LevelCounts,
+    thresholds: &Thresholds,
     opts: &RunOptions,
     notes: &Notes,
 ) {
@@ -217,13 +243,57 @@ fn note_scoring(
             count(stats.without_purchase, "customer")
         ));
     }
+    if opts.params.counting == Counting::Rows {
+        notes.note(
+            "--scoring r-quantile: every row counts as a purchase and monetary sums all rows (no order grouping), as in R's rfm package",
+        );
+    }
     notes.note(format_args!("scored {}", count(scored as u64, "customer")));
-    let empty = levels.empty_levels();
+    let empty = thresholds.empty_levels();
     if !empty.is_empty() {
         let list: Vec<String> = empty.iter().map(|(m, l)| format!("{m}={l}")).collect();
-        notes.note(format_args!(
-            "empty score levels: {} (tied values share a score, so a level can be skipped)",
+        let why = match opts.scoring.r.name() {
+            "rank" => "tied values share a score, so a level can be skipped",
+            "ntile" => "fewer customers than levels",
+            _ => "no value falls between two break points",
+        };
+        notes.warn(format_args!(
+            "empty score levels: {} ({why}; --explain shows every level)",
             list.join(", ")
+        ));
+    }
+}
+
+/// Problems of the segment definition, and who they touch.
+fn note_segments(definition: &Definition, customers: &[ScoredCustomer], notes: &Notes) {
+    let Some(others) = definition.others else {
+        if !definition.preset {
+            for problem in definition.problems() {
+                notes.warn(format_args!("--segments {}: {problem}", definition.name));
+            }
+        }
+        return;
+    };
+    let fell = customers
+        .iter()
+        .filter(|c| usize::from(c.segment) == others)
+        .count();
+    if definition.preset {
+        notes.note(format_args!(
+            "--segments {}: {} fell to '{}' (no rule of the preset matches their scores; `rfm rules --segments {}` shows which)",
+            definition.name,
+            count(fell as u64, "customer"),
+            definition.segments[others].name,
+            definition.name
+        ));
+    } else {
+        for problem in definition.problems() {
+            notes.warn(format_args!("--segments {}: {problem}", definition.name));
+        }
+        notes.note(format_args!(
+            "{} fell to '{}'",
+            count(fell as u64, "customer"),
+            definition.segments[others].name
         ));
     }
 }

@@ -1,8 +1,6 @@
-//! The eleven named segments and the R x FM grid that assigns them.
-//!
-//! The grid (docs/method.md, step 9) gives every one of the 25 (R, FM) cells
-//! exactly one segment and reaches all eleven, so no customer ever falls into
-//! an "Others" bucket and no segment is dead. Pure data, no I/O.
+//! The eleven built-in segments: stable keys, English names, tones. Which
+//! cells they cover is up to a definition (`definition`); their texts in
+//! other languages are in `lang`. Pure data, no I/O.
 
 use std::fmt;
 
@@ -89,39 +87,42 @@ impl Segment {
         self as usize
     }
 
-    /// The segment of a customer with recency score `r` and combined
-    /// frequency-monetary score `fm`, both 1..=5.
-    pub fn from_scores(r: u8, fm: u8) -> Segment {
-        use Segment::*;
-        const GRID: [[Segment; 5]; 5] = [
-            // FM=1          FM=2               FM=3               FM=4            FM=5
-            [Lost, Hibernating, AtRisk, CantLoseThem, CantLoseThem], // R=1
-            [AboutToSleep, NeedAttention, NeedAttention, AtRisk, AtRisk], // R=2
-            [
-                Promising,
-                NeedAttention,
-                PotentialLoyalist,
-                LoyalCustomers,
-                LoyalCustomers,
-            ], // R=3
-            [
-                Promising,
-                PotentialLoyalist,
-                PotentialLoyalist,
-                LoyalCustomers,
-                Champions,
-            ], // R=4
-            [
-                NewCustomers,
-                PotentialLoyalist,
-                LoyalCustomers,
-                Champions,
-                Champions,
-            ], // R=5
-        ];
-        debug_assert!((1..=5).contains(&r) && (1..=5).contains(&fm));
-        GRID[usize::from(r.clamp(1, 5) - 1)][usize::from(fm.clamp(1, 5) - 1)]
+    /// How healthy the segment is, for colour.
+    pub fn tone(self) -> Tone {
+        match self {
+            Segment::Champions | Segment::LoyalCustomers => Tone::Good,
+            Segment::PotentialLoyalist | Segment::NewCustomers | Segment::Promising => {
+                Tone::Hopeful
+            }
+            Segment::NeedAttention | Segment::AboutToSleep => Tone::Warning,
+            Segment::AtRisk | Segment::CantLoseThem => Tone::Danger,
+            Segment::Hibernating | Segment::Lost => Tone::Gone,
+        }
     }
+
+    /// The built-in segment with this English name or key, ignoring case.
+    pub fn find(name: &str) -> Option<Segment> {
+        Segment::ALL
+            .into_iter()
+            .find(|s| s.name().eq_ignore_ascii_case(name.trim()) || s.key() == name.trim())
+    }
+}
+
+/// How healthy a segment is: the table format colours names by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    /// The best customers.
+    Good,
+    /// Recent customers who could become the best.
+    Hopeful,
+    /// Slipping.
+    Warning,
+    /// Valuable customers about to be lost.
+    Danger,
+    /// Gone.
+    Gone,
+    /// Not a built-in segment.
+    Neutral,
 }
 
 impl fmt::Display for Segment {
@@ -133,51 +134,6 @@ impl fmt::Display for Segment {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::score::fm;
-    use std::collections::BTreeSet;
-
-    /// The grid exactly as the issue and docs/method.md print it, rows R=5..1.
-    const GRID_TEXT: &str = "
-R=5 | New Customers  | Potential Loyalist | Loyal Customers    | Champions       | Champions
-R=4 | Promising      | Potential Loyalist | Potential Loyalist | Loyal Customers | Champions
-R=3 | Promising      | Need Attention     | Potential Loyalist | Loyal Customers | Loyal Customers
-R=2 | About To Sleep | Need Attention     | Need Attention     | At Risk         | At Risk
-R=1 | Lost           | Hibernating        | At Risk            | Can't Lose Them | Can't Lose Them
-";
-
-    #[test]
-    fn all_25_cells_match_the_documented_grid() {
-        let mut cells = 0;
-        for line in GRID_TEXT.lines().filter(|l| !l.trim().is_empty()) {
-            let fields: Vec<&str> = line.split('|').map(str::trim).collect();
-            let r: u8 = fields[0].trim_start_matches("R=").parse().unwrap();
-            for (i, name) in fields[1..].iter().enumerate() {
-                let fm = i as u8 + 1;
-                assert_eq!(Segment::from_scores(r, fm).name(), *name, "R={r} FM={fm}");
-                cells += 1;
-            }
-        }
-        assert_eq!(cells, 25);
-    }
-
-    #[test]
-    fn all_125_rfm_cells_land_in_one_segment_and_all_11_are_reached() {
-        let mut reached = BTreeSet::new();
-        for r in 1..=5 {
-            for f in 1..=5 {
-                for m in 1..=5 {
-                    let cell_fm = fm(f, m);
-                    assert!((1..=5).contains(&cell_fm));
-                    reached.insert(Segment::from_scores(r, cell_fm));
-                }
-            }
-        }
-        assert_eq!(reached.len(), 11);
-        assert_eq!(
-            reached.into_iter().collect::<Vec<_>>(),
-            Segment::ALL.to_vec()
-        );
-    }
 
     #[test]
     fn canonical_order_and_keys() {

@@ -2,7 +2,7 @@
 //!
 //! A comma-separated list of column names, each optionally prefixed with `-`
 //! for descending (`--sort=-monetary`, `--sort segment,-monetary`). Segments
-//! sort in canonical order. Ties always fall back to customer id ascending, so
+//! sort in the definition's order. Ties always fall back to customer id ascending, so
 //! the order is total and the output deterministic.
 
 use crate::analysis::ScoredCustomer;
@@ -34,7 +34,7 @@ pub enum SortColumn {
     Fm,
     /// rfm
     Rfm,
-    /// segment (canonical order)
+    /// segment (the definition's order)
     Segment,
 }
 
@@ -145,7 +145,7 @@ mod tests {
             f: 1,
             m: 1,
             fm: 1,
-            segment,
+            segment: segment.rank() as u8,
         }
     }
 

@@ -423,13 +423,14 @@ impl StreamSink {
 
     /// Applies one counted order to its customer: purchase or not.
     fn apply(&mut self, hash: u64, customer: &[u8], date: Day, total: i64) -> Result<(), Full> {
+        let counting = self.params.counting;
         let c = self.customer(hash, customer)?;
         c.in_scope = true;
         // Cannot overflow on one thread (see `RowSink`); in the parallel
         // reading a sum that could is detected afterwards and the result
         // discarded (see `blocks`), so wrapping only avoids a debug panic.
         c.monetary = c.monetary.wrapping_add(total);
-        if total > 0 {
+        if counting.is_purchase(total) {
             c.frequency += 1;
             c.first = c.first.min(date);
             c.last = c.last.max(date);

@@ -1,7 +1,6 @@
 //! Per-segment totals (`rfm summary`). Pure.
 
 use crate::analysis::ScoredCustomer;
-use crate::segment::Segment;
 
 /// Totals over a group of customers. Averages are derived from these sums
 /// at print time, so they are exact until the final rounding.
@@ -26,25 +25,27 @@ impl Totals {
     }
 }
 
-/// One row per segment, all eleven in canonical order, plus the total.
+/// One row per segment of the definition, in its order, plus the total.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summary {
-    /// `(segment, totals)` in canonical order; empty segments included.
-    pub segments: Vec<(Segment, Totals)>,
+    /// Totals per segment index; empty segments included.
+    pub segments: Vec<Totals>,
     /// All customers.
     pub total: Totals,
 }
 
-/// Sums customers per segment.
-pub fn summarize(customers: &[ScoredCustomer]) -> Summary {
-    let mut per = [Totals::default(); 11];
+/// Sums customers per segment, for a definition of `segments` segments.
+pub fn summarize(customers: &[ScoredCustomer], segments: usize) -> Summary {
+    let mut per = vec![Totals::default(); segments];
     let mut total = Totals::default();
     for c in customers {
-        per[c.segment.rank()].add(c);
+        if let Some(t) = per.get_mut(usize::from(c.segment)) {
+            t.add(c);
+        }
         total.add(c);
     }
     Summary {
-        segments: Segment::ALL.iter().map(|&s| (s, per[s.rank()])).collect(),
+        segments: per,
         total,
     }
 }
@@ -53,12 +54,7 @@ pub fn summarize(customers: &[ScoredCustomer]) -> Summary {
 mod tests {
     use super::*;
 
-    fn customer(
-        segment: Segment,
-        recency_days: i32,
-        frequency: u32,
-        monetary: i64,
-    ) -> ScoredCustomer {
+    fn customer(segment: u8, recency_days: i32, frequency: u32, monetary: i64) -> ScoredCustomer {
         ScoredCustomer {
             id: "".into(),
             first: 0,
@@ -77,16 +73,14 @@ mod tests {
     #[test]
     fn sums_per_segment_in_canonical_order() {
         let customers = [
-            customer(Segment::Lost, 300, 1, 1000),
-            customer(Segment::Champions, 2, 10, 50000),
-            customer(Segment::Lost, 200, 2, -500),
+            customer(10, 300, 1, 1000),
+            customer(0, 2, 10, 50000),
+            customer(10, 200, 2, -500),
         ];
-        let s = summarize(&customers);
+        let s = summarize(&customers, 11);
         assert_eq!(s.segments.len(), 11);
-        assert_eq!(s.segments[0].0, Segment::Champions);
-        assert_eq!(s.segments[10].0, Segment::Lost);
         assert_eq!(
-            s.segments[10].1,
+            s.segments[10],
             Totals {
                 customers: 2,
                 orders: 3,
@@ -94,7 +88,7 @@ mod tests {
                 recency_days: 500
             }
         );
-        assert_eq!(s.segments[1].1, Totals::default());
+        assert_eq!(s.segments[1], Totals::default());
         assert_eq!(
             s.total,
             Totals {

@@ -41,12 +41,12 @@ fn pick(csv: &str, fields: &[usize]) -> Vec<String> {
 //   segment: (1,1) Lost, (3,4) Loyal Customers, (4,5) Champions,
 //            (4,2) Potential Loyalist, (2,2) Need Attention
 const HAND_CUSTOMERS: &str = "\
-customer_id,first_order,last_order,recency_days,frequency,monetary,r,f,m,fm,rfm,segment
-00042,2024-12-01,2024-12-01,100,1,5.00,1,1,1,1,111,Lost
-C01,2025-01-10,2025-03-01,10,2,45.50,3,4,4,4,344,Loyal Customers
-C02,2025-02-01,2025-03-10,1,4,200.30,4,5,5,5,455,Champions
-C04,2025-03-10,2025-03-10,1,1,20.00,4,1,3,2,413,Potential Loyalist
-C06,2025-02-25,2025-02-25,14,1,12.34,2,1,2,2,212,Need Attention
+customer_id,first_order,last_order,recency_days,frequency,monetary,r,f,m,fm,rfm,segment,segment_key
+00042,2024-12-01,2024-12-01,100,1,5.00,1,1,1,1,111,Lost,lost
+C01,2025-01-10,2025-03-01,10,2,45.50,3,4,4,4,344,Loyal Customers,loyal_customers
+C02,2025-02-01,2025-03-10,1,4,200.30,4,5,5,5,455,Champions,champions
+C04,2025-03-10,2025-03-10,1,1,20.00,4,1,3,2,413,Potential Loyalist,potential_loyalist
+C06,2025-02-25,2025-02-25,14,1,12.34,2,1,2,2,212,Need Attention,need_attention
 ";
 
 #[test]
@@ -107,12 +107,12 @@ fn notes_go_to_stderr_and_quiet_silences_them() {
 #[test]
 fn returns_ignore_is_gross_revenue() {
     let expected = "\
-customer_id,first_order,last_order,recency_days,frequency,monetary,r,f,m,fm,rfm,segment
-00042,2024-12-01,2024-12-01,100,1,5.00,1,1,1,1,111,Lost
-C01,2025-01-10,2025-03-01,10,2,55.50,3,3,4,4,334,Loyal Customers
-C02,2025-02-01,2025-03-10,1,4,200.30,4,5,5,5,455,Champions
-C04,2025-03-10,2025-03-10,1,1,20.00,4,1,2,2,412,Potential Loyalist
-C06,2025-02-20,2025-02-25,14,2,42.34,2,3,3,3,233,Need Attention
+customer_id,first_order,last_order,recency_days,frequency,monetary,r,f,m,fm,rfm,segment,segment_key
+00042,2024-12-01,2024-12-01,100,1,5.00,1,1,1,1,111,Lost,lost
+C01,2025-01-10,2025-03-01,10,2,55.50,3,3,4,4,334,Loyal Customers,loyal_customers
+C02,2025-02-01,2025-03-10,1,4,200.30,4,5,5,5,455,Champions,champions
+C04,2025-03-10,2025-03-10,1,1,20.00,4,1,2,2,412,Potential Loyalist,potential_loyalist
+C06,2025-02-20,2025-02-25,14,2,42.34,2,3,3,3,233,Need Attention,need_attention
 ";
     assert_text_eq(
         expected,
@@ -132,18 +132,18 @@ C06,2025-02-20,2025-02-25,14,2,42.34,2,3,3,3,233,Need Attention
 #[test]
 fn summary_csv_matches_hand_computation() {
     let expected = "\
-segment,customers,customers_share,orders,revenue,revenue_share,avg_recency_days,avg_frequency,avg_monetary
-Champions,1,0.2000,4,200.30,0.7074,1.00,4.00,200.30
-Loyal Customers,1,0.2000,2,45.50,0.1607,10.00,2.00,45.50
-Potential Loyalist,1,0.2000,1,20.00,0.0706,1.00,1.00,20.00
-New Customers,0,0.0000,0,0.00,0.0000,,,
-Promising,0,0.0000,0,0.00,0.0000,,,
-Need Attention,1,0.2000,1,12.34,0.0436,14.00,1.00,12.34
-About To Sleep,0,0.0000,0,0.00,0.0000,,,
-At Risk,0,0.0000,0,0.00,0.0000,,,
-Can't Lose Them,0,0.0000,0,0.00,0.0000,,,
-Hibernating,0,0.0000,0,0.00,0.0000,,,
-Lost,1,0.2000,1,5.00,0.0177,100.00,1.00,5.00
+segment,customers,customers_share,orders,revenue,revenue_share,avg_recency_days,avg_frequency,avg_monetary,segment_key
+Champions,1,0.2000,4,200.30,0.7074,1.00,4.00,200.30,champions
+Loyal Customers,1,0.2000,2,45.50,0.1607,10.00,2.00,45.50,loyal_customers
+Potential Loyalist,1,0.2000,1,20.00,0.0706,1.00,1.00,20.00,potential_loyalist
+New Customers,0,0.0000,0,0.00,0.0000,,,,new_customers
+Promising,0,0.0000,0,0.00,0.0000,,,,promising
+Need Attention,1,0.2000,1,12.34,0.0436,14.00,1.00,12.34,need_attention
+About To Sleep,0,0.0000,0,0.00,0.0000,,,,about_to_sleep
+At Risk,0,0.0000,0,0.00,0.0000,,,,at_risk
+Can't Lose Them,0,0.0000,0,0.00,0.0000,,,,cant_lose_them
+Hibernating,0,0.0000,0,0.00,0.0000,,,,hibernating
+Lost,1,0.2000,1,5.00,0.0177,100.00,1.00,5.00,lost
 ";
     assert_text_eq(
         expected,
@@ -172,10 +172,10 @@ fn european_export_with_excel_output() {
         String::from_utf8_lossy(&out.stderr)
     );
     let expected = "\u{feff}\
-customer_id;first_order;last_order;recency_days;frequency;monetary;r;f;m;fm;rfm;segment
-bianchi;2025-01-20;2025-01-20;13;1;90,00;2;1;1;1;211;About To Sleep
-rossi;2024-12-31;2025-01-15;18;2;1244,56;1;4;2;3;142;At Risk
-verdi;2025-02-01;2025-02-01;1;1;2000,00;4;1;4;3;414;Potential Loyalist
+customer_id;first_order;last_order;recency_days;frequency;monetary;r;f;m;fm;rfm;segment;segment_key
+bianchi;2025-01-20;2025-01-20;13;1;90,00;2;1;1;1;211;About To Sleep;about_to_sleep
+rossi;2024-12-31;2025-01-15;18;2;1244,56;1;4;2;3;142;At Risk;at_risk
+verdi;2025-02-01;2025-02-01;1;1;2000,00;4;1;4;3;414;Potential Loyalist;potential_loyalist
 ";
     assert_text_eq(expected, &String::from_utf8(out.stdout).unwrap());
 }
@@ -220,9 +220,9 @@ fn european_export_without_decimal_comma_suggests_the_flag() {
 #[test]
 fn quantity_times_price_is_exact() {
     let expected = "\
-customer_id,first_order,last_order,recency_days,frequency,monetary,r,f,m,fm,rfm,segment
-a,2025-01-01,2025-01-02,1,2,3.12,1,3,1,2,131,Hibernating
-b,2025-01-02,2025-01-02,1,1,1000.00,1,1,3,2,113,Hibernating
+customer_id,first_order,last_order,recency_days,frequency,monetary,r,f,m,fm,rfm,segment,segment_key
+a,2025-01-01,2025-01-02,1,2,3.12,1,3,1,2,131,Hibernating,hibernating
+b,2025-01-02,2025-01-02,1,1,1000.00,1,1,3,2,113,Hibernating,hibernating
 ";
     assert_text_eq(
         expected,
@@ -420,9 +420,9 @@ fn since_until_window() {
     ]);
     assert_text_eq(
         "\
-customer_id,first_order,last_order,recency_days,frequency,monetary,r,f,m,fm,rfm,segment
-00042,2024-12-01,2024-12-01,41,1,5.00,1,1,1,1,111,Lost
-C01,2025-01-10,2025-01-10,1,1,15.50,3,1,3,2,313,Need Attention
+customer_id,first_order,last_order,recency_days,frequency,monetary,r,f,m,fm,rfm,segment,segment_key
+00042,2024-12-01,2024-12-01,41,1,5.00,1,1,1,1,111,Lost,lost
+C01,2025-01-10,2025-01-10,1,1,15.50,3,1,3,2,313,Need Attention,need_attention
 ",
         &out,
     );

@@ -196,8 +196,9 @@ fn customers_match_an_independent_computation() {
         let m = score(mon.iter().filter(|&&x| x < mon[i]).count());
         let fm = (f + m + 1) / 2;
         let segment = GRID[(r - 1) as usize][(fm - 1) as usize];
+        let key = segment.to_lowercase().replace('\'', "").replace(' ', "_");
         lines.push(format!(
-            "{id},{},{},{},{},{},{r},{f},{m},{fm},{r}{f}{m},{segment}",
+            "{id},{},{},{},{},{},{r},{f},{m},{fm},{r}{f}{m},{segment},{key}",
             c.first,
             c.last,
             recency[i],
@@ -207,11 +208,10 @@ fn customers_match_an_independent_computation() {
     }
     lines.sort();
     let expected_csv = format!(
-        "customer_id,first_order,last_order,recency_days,frequency,monetary,r,f,m,fm,rfm,segment\n{}\n",
+        "customer_id,first_order,last_order,recency_days,frequency,monetary,r,f,m,fm,rfm,segment,segment_key\n{}\n",
         lines.join("\n")
     );
     let actual = String::from_utf8(out.stdout).unwrap();
-    // Quote the one segment name with an apostrophe? No: CSV quotes only when needed.
     assert_text_eq(&expected_csv, &actual);
 }
 

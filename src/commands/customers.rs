@@ -4,12 +4,13 @@ use crate::cli::CustomersArgs;
 use crate::notes::Notes;
 use crate::options::{self, Environment};
 use crate::pipeline::{self, Analysis};
-use crate::render::{Rows, Tabular, Value};
-use crate::{output, sort};
+use crate::render::{Rows, Shown, Tabular, Value};
+use crate::{explain, output, sort};
 use std::borrow::Cow;
 
-/// The columns, in contract order.
-pub const COLUMNS: [&str; 12] = [
+/// The columns, in contract order (`segment_key` is left out of the
+/// terminal table).
+pub const COLUMNS: [&str; 13] = [
     "customer_id",
     "first_order",
     "last_order",
@@ -22,21 +23,28 @@ pub const COLUMNS: [&str; 12] = [
     "fm",
     "rfm",
     "segment",
+    "segment_key",
 ];
 
 /// Runs the command.
 pub fn run(args: &CustomersArgs, env: &Environment) -> anyhow::Result<()> {
     let opts = options::resolve(&args.input, &args.method, &args.output, env)?;
+    let definition = options::definition(&args.method.segments)?;
+    options::check_levels(&opts.scoring, &definition)?;
     let notes = Notes::new(opts.quiet);
-    let mut analysis = pipeline::analyze(&opts, &notes)?;
+    let mut analysis = pipeline::analyze(&opts, &definition, &notes)?;
+    if opts.explain {
+        explain::print(&analysis, opts.output.decimals)?;
+    }
     sort::sort_customers(&mut analysis.customers, &args.sort);
-    output::emit(&opts.output, &tabulate(&analysis, opts.output.decimals))
+    output::emit(&opts.output, tabulate(&analysis, opts.output.decimals))
 }
 
 /// The customers as a table, rows produced on demand.
 pub fn tabulate(analysis: &Analysis, decimals: u8) -> Tabular<'_> {
     Tabular {
         columns: COLUMNS.to_vec(),
+        shown: vec![("segment_key", Shown::Files)],
         rows: Box::new(CustomerRows { analysis, decimals }),
         total: None,
         json_envelope: None,
@@ -72,7 +80,9 @@ impl Rows for CustomerRows<'_> {
         row.push(Value::Int(i64::from(c.f)));
         row.push(Value::Int(i64::from(c.m)));
         row.push(Value::Int(i64::from(c.fm)));
-        row.push(Value::Text(Cow::Borrowed(c.rfm())));
-        row.push(Value::Segment(c.segment));
+        row.push(Value::Text(c.rfm()));
+        let segment = &self.analysis.definition.segments[usize::from(c.segment)];
+        row.push(Value::Segment(&segment.name, segment.tone));
+        row.push(Value::Text(Cow::Borrowed(&segment.key)));
     }
 }

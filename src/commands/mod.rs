@@ -3,4 +3,5 @@
 
 pub mod customers;
 pub mod generate;
+pub mod rules;
 pub mod summary;

@@ -1,15 +1,18 @@
-//! `rfm summary`: one row per segment, all eleven in canonical order.
+//! `rfm summary`: one row per segment of the definition, in its order.
 
 use crate::cli::SummaryArgs;
+use crate::explain;
 use crate::notes::Notes;
 use crate::options::{self, Environment};
 use crate::output;
 use crate::pipeline::{self, Analysis};
-use crate::render::{Tabular, Value};
+use crate::render::{Shown, Tabular, Value};
 use crate::summary::{self, Totals};
+use std::borrow::Cow;
 
-/// The columns, in contract order.
-pub const COLUMNS: [&str; 9] = [
+/// The columns, in contract order. `segment_key` is left out of the
+/// terminal table; `description` and `action` appear in JSON only.
+pub const COLUMNS: [&str; 12] = [
     "segment",
     "customers",
     "customers_share",
@@ -19,24 +22,35 @@ pub const COLUMNS: [&str; 9] = [
     "avg_recency_days",
     "avg_frequency",
     "avg_monetary",
+    "segment_key",
+    "description",
+    "action",
 ];
 
 /// Runs the command.
 pub fn run(args: &SummaryArgs, env: &Environment) -> anyhow::Result<()> {
     let opts = options::resolve(&args.input, &args.method, &args.output, env)?;
+    let definition = options::definition(&args.method.segments)?;
+    options::check_levels(&opts.scoring, &definition)?;
     let notes = Notes::new(opts.quiet);
-    let analysis = pipeline::analyze(&opts, &notes)?;
-    output::emit(&opts.output, &tabulate(&analysis, opts.output.decimals))
+    let analysis = pipeline::analyze(&opts, &definition, &notes)?;
+    if opts.explain {
+        explain::print(&analysis, opts.output.decimals)?;
+    }
+    output::emit(&opts.output, tabulate(&analysis, opts.output.decimals))
 }
 
-/// The per-segment summary as a table, with a total row.
-pub fn tabulate(analysis: &Analysis, decimals: u8) -> Tabular<'static> {
-    let summary = summary::summarize(&analysis.customers);
+/// The per-segment summary as a table, with a total row. The JSON document
+/// also carries the as-of date, the definition and the score thresholds.
+pub fn tabulate<'a>(analysis: &'a Analysis, decimals: u8) -> Tabular<'a> {
+    let summary = summary::summarize(&analysis.customers, analysis.definition.segments.len());
     let total = summary.total;
-    let row = |label: Value<'static>, t: &Totals| -> Vec<Value<'static>> {
+    let row = |label: [Value<'a>; 2], t: &Totals, texts: [Value<'a>; 2]| -> Vec<Value<'a>> {
         let customers = i128::from(t.customers);
+        let [segment, key] = label;
+        let [description, action] = texts;
         vec![
-            label,
+            segment,
             Value::Int(t.customers as i64),
             Value::Share {
                 num: customers,
@@ -70,18 +84,48 @@ pub fn tabulate(analysis: &Analysis, decimals: u8) -> Tabular<'static> {
                 scale: analysis.scale,
                 decimals,
             },
+            key,
+            description,
+            action,
         ]
     };
+    let text = |s: &'a str| Value::Text(Cow::Borrowed(s));
+    let rows: Vec<Vec<Value<'_>>> = analysis
+        .definition
+        .segments
+        .iter()
+        .zip(&summary.segments)
+        .map(|(s, t)| {
+            row(
+                [Value::Segment(&s.name, s.tone), text(&s.key)],
+                t,
+                [text(&s.description), text(&s.action)],
+            )
+        })
+        .collect();
     Tabular {
         columns: COLUMNS.to_vec(),
-        rows: Box::new(
-            summary
-                .segments
-                .iter()
-                .map(|(segment, t)| row(Value::Segment(*segment), t))
-                .collect::<Vec<_>>(),
-        ),
-        total: Some(row(Value::Text("Total".into()), &total)),
-        json_envelope: Some((vec![("as_of", Value::Date(analysis.as_of))], "segments")),
+        shown: vec![
+            ("segment_key", Shown::Files),
+            ("description", Shown::Json),
+            ("action", Shown::Json),
+        ],
+        rows: Box::new(rows),
+        total: Some(row(
+            [Value::Text("Total".into()), Value::Null],
+            &total,
+            [Value::Null, Value::Null],
+        )),
+        json_envelope: Some((
+            vec![
+                ("as_of", Value::Date(analysis.as_of)),
+                ("segments_definition", text(&analysis.definition.name)),
+                (
+                    "thresholds",
+                    Value::Json(Cow::Owned(explain::json(analysis, decimals, "  "))),
+                ),
+            ],
+            "segments",
+        )),
     }
 }

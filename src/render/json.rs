@@ -19,6 +19,9 @@ fn write_string(out: &mut dyn Write, s: &str) -> io::Result<()> {
 }
 
 fn write_value(out: &mut dyn Write, v: &Value) -> io::Result<()> {
+    if let Value::Json(json) = v {
+        return out.write_all(json.as_bytes());
+    }
     match v.text('.') {
         None => out.write_all(b"null"),
         Some(text) if v.is_number() => out.write_all(text.as_bytes()),

@@ -22,7 +22,7 @@ pub use self::table::TableRenderer;
 use crate::dates::from_day;
 use crate::dates::{Day, ymd};
 use crate::money;
-use crate::segment::Segment;
+use crate::segment::Tone;
 use std::borrow::Cow;
 use std::io::{self, Write};
 
@@ -108,8 +108,11 @@ pub enum Value<'a> {
     },
     /// A calendar date, `YYYY-MM-DD`.
     Date(Day),
-    /// A segment name.
-    Segment(Segment),
+    /// A segment name, with its tone for colour.
+    Segment(&'a str, Tone),
+    /// A JSON document, written as is by the JSON renderer (envelope
+    /// fields such as the thresholds); other formats show the text.
+    Json(Cow<'a, str>),
     /// No value: empty in CSV, `null` in JSON.
     Null,
 }
@@ -133,7 +136,8 @@ impl Value<'_> {
                 out.push('-');
                 write_digits(day, 2, out);
             }
-            Value::Segment(s) => out.push_str(s.name()),
+            Value::Segment(name, _) => out.push_str(name),
+            Value::Json(json) => out.push_str(json),
             Value::Decimal {
                 units,
                 scale,
@@ -225,10 +229,31 @@ fn write_digits(value: u32, width: usize, out: &mut String) {
     out.extend(digits[..width].iter().map(|&d| char::from(d)));
 }
 
+/// Formats a column is limited to (columns not listed appear in all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// Every format but the terminal table (machine keys such as `segment_key`).
+    Files,
+    /// JSON and NDJSON only (long texts such as descriptions).
+    Json,
+}
+
+impl Shown {
+    fn includes(self, format: Format) -> bool {
+        match self {
+            Shown::Files => format != Format::Table,
+            Shown::Json => matches!(format, Format::Json | Format::Ndjson),
+        }
+    }
+}
+
 /// A result ready to render: columns, rows and, for some formats, extras.
 pub struct Tabular<'a> {
     /// Column names (also the JSON keys).
     pub columns: Vec<&'static str>,
+    /// Columns limited to some formats ([`Tabular::for_format`] drops them
+    /// from the others).
+    pub shown: Vec<(&'static str, Shown)>,
     /// The rows.
     pub rows: Box<dyn Rows + 'a>,
     /// A total row: shown by the table format, and as `"total"` in a JSON document.
@@ -236,6 +261,62 @@ pub struct Tabular<'a> {
     /// When set, the JSON document is an object with these fields first and
     /// the rows under the key given here, instead of a bare array.
     pub json_envelope: Option<(Vec<(&'static str, Value<'a>)>, &'static str)>,
+}
+
+impl<'a> Tabular<'a> {
+    /// The columns `format` shows: the others are dropped from the columns,
+    /// the rows and the total.
+    pub fn for_format(self, format: Format) -> Tabular<'a> {
+        let keep: Vec<usize> = (0..self.columns.len())
+            .filter(|&i| {
+                self.shown
+                    .iter()
+                    .find(|(name, _)| *name == self.columns[i])
+                    .is_none_or(|(_, shown)| shown.includes(format))
+            })
+            .collect();
+        if keep.len() == self.columns.len() {
+            return self;
+        }
+        let pick = |row: Vec<Value<'a>>| -> Vec<Value<'a>> {
+            row.into_iter()
+                .enumerate()
+                .filter(|(i, _)| keep.contains(i))
+                .map(|(_, v)| v)
+                .collect()
+        };
+        Tabular {
+            columns: keep.iter().map(|&i| self.columns[i]).collect(),
+            shown: self.shown,
+            total: self.total.map(pick),
+            json_envelope: self.json_envelope,
+            rows: Box::new(Projected {
+                rows: self.rows,
+                keep: keep.clone(),
+            }),
+        }
+    }
+}
+
+/// Rows with some columns left out.
+struct Projected<'a> {
+    rows: Box<dyn Rows + 'a>,
+    keep: Vec<usize>,
+}
+
+impl Rows for Projected<'_> {
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn fill<'s>(&'s self, index: usize, row: &mut Vec<Value<'s>>) {
+        self.rows.fill(index, row);
+        let mut i = 0;
+        row.retain(|_| {
+            i += 1;
+            self.keep.contains(&(i - 1))
+        });
+    }
 }
 
 /// Settings every renderer may need.
@@ -289,7 +370,7 @@ mod tests {
         assert_eq!(Value::Share { num: 1, den: 0 }.text('.'), None);
         assert_eq!(Value::Date(0).text('.'), Some("1970-01-01".into()));
         assert_eq!(
-            Value::Segment(Segment::CantLoseThem).text('.'),
+            Value::Segment("Can't Lose Them", Tone::Danger).text('.'),
             Some("Can't Lose Them".into())
         );
         assert_eq!(Value::Null.text('.'), None);

@@ -35,7 +35,7 @@ enum Kind {
 impl Kind {
     fn of(value: &Value) -> Kind {
         match value {
-            Value::Text(_) | Value::Segment(_) | Value::Null => Kind::Text,
+            Value::Text(_) | Value::Segment(..) | Value::Json(_) | Value::Null => Kind::Text,
             Value::Int(_) => Kind::Int,
             Value::Date(_) => Kind::Date,
             Value::Decimal { decimals, .. } | Value::Quotient { decimals, .. } => {

@@ -4,7 +4,7 @@
 
 use super::{Renderer, Tabular, Value};
 use crate::money;
-use crate::segment::Segment;
+use crate::segment::Tone;
 use comfy_table::{
     Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, Table, Width, presets,
 };
@@ -19,13 +19,14 @@ pub struct TableRenderer {
     pub fit_terminal: bool,
 }
 
-fn segment_color(s: Segment) -> Color {
-    match s {
-        Segment::Champions | Segment::LoyalCustomers => Color::Green,
-        Segment::PotentialLoyalist | Segment::NewCustomers | Segment::Promising => Color::Cyan,
-        Segment::NeedAttention | Segment::AboutToSleep => Color::Yellow,
-        Segment::AtRisk | Segment::CantLoseThem => Color::Red,
-        Segment::Hibernating | Segment::Lost => Color::DarkGrey,
+fn tone_color(tone: Tone) -> Option<Color> {
+    match tone {
+        Tone::Good => Some(Color::Green),
+        Tone::Hopeful => Some(Color::Cyan),
+        Tone::Warning => Some(Color::Yellow),
+        Tone::Danger => Some(Color::Red),
+        Tone::Gone => Some(Color::DarkGrey),
+        Tone::Neutral => None,
     }
 }
 
@@ -44,8 +45,10 @@ impl TableRenderer {
         if v.is_number() {
             cell = cell.set_alignment(CellAlignment::Right);
         }
-        if let (true, Value::Segment(s)) = (self.color, v) {
-            cell = cell.fg(segment_color(*s));
+        if let (true, Value::Segment(_, tone)) = (self.color, v) {
+            if let Some(color) = tone_color(*tone) {
+                cell = cell.fg(color);
+            }
         }
         cell
     }
