@@ -137,7 +137,8 @@ pub fn aggregate(columns: OrderColumns, params: &Params) -> anyhow::Result<Aggre
 
     let purchase = match params.counting {
         Counting::Orders => col("total").gt(lit(0i64)),
-        Counting::Rows => lit(true),
+        // A column of `true`, one per order (a literal would count once per group).
+        Counting::Rows => col("total").is_not_null(),
     };
     let as_of = match params.as_of {
         Some(as_of) => {

@@ -54,7 +54,7 @@ fn assert_same(args: &[&str]) {
 
 #[test]
 fn fixtures_agree_under_every_method_option() {
-    let options: [&[&str]; 8] = [
+    let options: [&[&str]; 11] = [
         &[],
         &["--returns", "ignore"],
         &["--since", "2025-02-01"],
@@ -70,6 +70,17 @@ fn fixtures_agree_under_every_method_option() {
         ],
         &["--skip-bad-rows"],
         &["--as-of", "2024-01-01"],
+        // Counting rows instead of orders, and the other scoring methods.
+        &["--scoring", "r-quantile"],
+        &[
+            "--scoring",
+            "r-quantile",
+            "--returns",
+            "ignore",
+            "--since",
+            "2025-02-01",
+        ],
+        &["--scoring", "ntile", "--segments", "r-rfm"],
     ];
     for name in [
         "hand_computed.csv",
@@ -98,6 +109,7 @@ fn online_retail_agrees() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/online_retail.csv.gz");
     let path = path.to_str().unwrap();
     assert_same(&["customers", path, "-q"]);
+    assert_same(&["customers", path, "-q", "--scoring", "r-quantile"]);
     assert_same(&[
         "summary",
         path,

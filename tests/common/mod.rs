@@ -85,3 +85,70 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     enc.write_all(bytes).expect("in memory");
     enc.finish().expect("in memory")
 }
+
+/// The UCI Online Retail export for the real-data tests:
+/// ../shared/data/online_retail.csv.gz, or $RFM_ONLINE_RETAIL.
+pub fn online_retail_path() -> PathBuf {
+    let path = std::env::var_os("RFM_ONLINE_RETAIL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/online_retail.csv.gz")
+        });
+    assert!(
+        path.exists(),
+        "{} not found: the real-data tests need the UCI Online Retail export (set RFM_ONLINE_RETAIL)",
+        path.display()
+    );
+    path
+}
+
+/// The Online Retail export as text (gunzipped).
+pub fn online_retail_text() -> String {
+    use std::io::Read;
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(online_retail_path()).expect("opens"))
+        .read_to_string(&mut text)
+        .expect("gzip text");
+    text
+}
+
+/// "2.55" -> 2550 thousandths; "-1" -> -1000. The data has at most 3 decimals.
+pub fn thousandths(s: &str) -> i64 {
+    let (neg, s) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    assert!(frac.len() <= 3, "{s}");
+    let v = int.parse::<i64>().unwrap() * 1000 + format!("{frac:0<3}").parse::<i64>().unwrap();
+    if neg { -v } else { v }
+}
+
+/// Days since 0000-03-01 of a calendar date (only differences matter).
+pub fn day_number(y: i64, m: i64, d: i64) -> i64 {
+    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    365 * y + y / 4 - y / 100 + y / 400 + (153 * m + 2) / 5 + d
+}
+
+/// The day number of an export time stamp, either ISO "2010-12-01 08:26:00"
+/// (the stored export) or the original UCI "12/1/2010 8:26" (month first).
+pub fn stamp_day(stamp: &str) -> i64 {
+    let date = stamp.split(' ').next().unwrap();
+    let parts: Vec<i64> = date
+        .split(['-', '/'])
+        .map(|p| p.parse().unwrap_or_else(|_| panic!("date {stamp:?}")))
+        .collect();
+    assert_eq!(parts.len(), 3, "date {stamp:?}");
+    if date.contains('/') {
+        day_number(parts[2], parts[0], parts[1])
+    } else {
+        day_number(parts[0], parts[1], parts[2])
+    }
+}
+
+/// Rounds thousandths to cents, half away from zero, as text ("-1.50").
+pub fn cents(thousandths: i64) -> String {
+    let c = (thousandths.abs() + 5) / 10 * thousandths.signum();
+    let sign = if c < 0 { "-" } else { "" };
+    format!("{sign}{}.{:02}", c.abs() / 100, c.abs() % 100)
+}
