@@ -417,3 +417,45 @@ fn presets_pass_rules_checks_as_documented() {
     assert!(table.contains("R x FM grid"), "{table}");
     assert!(table.contains("every cell is covered"), "{table}");
 }
+
+// The example files of docs/segments.md: the grid has no problem; vip.toml
+// has no catch-all rule, so cells fall to its Others ("Everyone else").
+#[test]
+fn documented_example_files_work() {
+    let doc = |name: &str| {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("docs/examples")
+            .join(name)
+            .display()
+            .to_string()
+    };
+    let out = rfm()
+        .args([
+            "rules",
+            "--strict",
+            "-f",
+            "csv",
+            "--segments",
+            &doc("my-grid.toml"),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cells = String::from_utf8(out.stdout).unwrap();
+    // R=5, FM=1 (e.g. f = m = 1) is the file's own segment.
+    assert!(cells.contains("\n5,1,1,1,Newcomers,newcomers,"), "{cells}");
+    let summary = stdout_of(&["summary", "-q", "--segments", &doc("vip.toml"), &hand()]);
+    let names: Vec<&str> = summary
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["VIP", "Champions", "Sleeping giants", "Everyone else"]
+    );
+}

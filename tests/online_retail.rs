@@ -9,45 +9,11 @@
 
 mod common;
 
-use common::{assert_text_eq, rfm};
+use common::{
+    assert_text_eq, cents, online_retail_path as data_path, online_retail_text, rfm,
+    stamp_day as day_number, thousandths,
+};
 use std::collections::HashMap;
-use std::io::Read;
-use std::path::PathBuf;
-
-fn data_path() -> PathBuf {
-    let path = std::env::var_os("RFM_ONLINE_RETAIL")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/online_retail.csv.gz")
-        });
-    assert!(
-        path.exists(),
-        "{} not found: the real-data tests need the UCI Online Retail export (set RFM_ONLINE_RETAIL)",
-        path.display()
-    );
-    path
-}
-
-/// "2.55" -> 2550 thousandths; "-1" -> -1000. The data has at most 3 decimals.
-fn thousandths(s: &str) -> i64 {
-    let (neg, s) = match s.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, s),
-    };
-    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    assert!(frac.len() <= 3, "{s}");
-    let v = int.parse::<i64>().unwrap() * 1000 + format!("{frac:0<3}").parse::<i64>().unwrap();
-    if neg { -v } else { v }
-}
-
-/// Days since 0000-03-01 from "YYYY-MM-DD" (only differences matter).
-fn day_number(date: &str) -> i64 {
-    let y: i64 = date[0..4].parse().unwrap();
-    let m: i64 = date[5..7].parse().unwrap();
-    let d: i64 = date[8..10].parse().unwrap();
-    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
-    365 * y + y / 4 - y / 100 + y / 400 + (153 * m + 2) / 5 + d
-}
 
 struct Expected {
     frequency: i64,
@@ -57,10 +23,7 @@ struct Expected {
 }
 
 fn independent_metrics() -> HashMap<String, Expected> {
-    let mut gz = String::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(data_path()).unwrap())
-        .read_to_string(&mut gz)
-        .unwrap();
+    let gz = online_retail_text();
     let mut reader = csv::Reader::from_reader(gz.as_bytes());
     // (customer, invoice) -> (earliest date, total thousandths)
     let mut orders: HashMap<(String, String), (String, i64)> = HashMap::new();
@@ -102,13 +65,6 @@ fn independent_metrics() -> HashMap<String, Expected> {
     }
     customers.retain(|_, c| c.frequency > 0);
     customers
-}
-
-/// Rounds thousandths to cents, half away from zero, as text.
-fn cents(thousandths: i64) -> String {
-    let c = (thousandths.abs() + 5) / 10 * thousandths.signum();
-    let sign = if c < 0 { "-" } else { "" };
-    format!("{sign}{}.{:02}", c.abs() / 100, c.abs() % 100)
 }
 
 const GRID: [[&str; 5]; 5] = [
@@ -248,10 +204,7 @@ fn summary_totals_match_an_independent_computation() {
 /// Shuffling the order lines must not change a single byte of the output.
 #[test]
 fn shuffled_rows_give_identical_output() {
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(data_path()).unwrap())
-        .read_to_string(&mut text)
-        .unwrap();
+    let text = online_retail_text();
     let mut lines: Vec<&str> = text.lines().collect();
     let header = lines.remove(0);
     // Fisher-Yates with a fixed xorshift seed.
@@ -287,10 +240,7 @@ fn shuffled_rows_give_identical_output() {
 #[test]
 fn parquet_export_gives_identical_output() {
     use polars::prelude::*;
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(data_path()).unwrap())
-        .read_to_string(&mut text)
-        .unwrap();
+    let text = online_retail_text();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let mut strings: [Vec<String>; 4] = Default::default();
     let mut quantity = Vec::new();
