@@ -11,7 +11,7 @@
 
 use crate::money;
 use crate::pipeline::Analysis;
-use crate::render::{JsonRenderer, Renderer, Shown, TableRenderer, Tabular, Value};
+use crate::render::{JsonRenderer, Renderer, TableRenderer, Tabular, Value};
 use crate::score::{Break, Rule};
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -68,13 +68,7 @@ pub fn tabulate(analysis: &Analysis, decimals: u8) -> Tabular<'static> {
             ]);
         }
     }
-    Tabular {
-        columns: COLUMNS.to_vec(),
-        shown: Vec::<(&str, Shown)>::new(),
-        rows: Box::new(rows),
-        total: None,
-        json_envelope: None,
-    }
+    Tabular::new(&COLUMNS, rows)
 }
 
 /// A break point `num / den` (in units at `scale`) with the fewest decimals

@@ -213,7 +213,7 @@ pub fn resolve(
     let counting = if method.scoring == Method::RQuantile {
         if let Some(order) = &input.order {
             return Err(UsageError(format!(
-                "--order {order}: --scoring r-quantile counts rows, as R's rfm package does, not orders;                  drop --order, or use --scoring rank or ntile to count orders"
+                "--order {order}: --scoring r-quantile counts rows, as R's rfm package does, not orders; drop --order, or use --scoring rank or ntile to count orders"
             )));
         }
         Counting::Rows
@@ -382,7 +382,7 @@ pub fn check_levels(scoring: &Scoring, definition: &Definition) -> Result<(), Us
             ),
         };
         return Err(UsageError(format!(
-            "--segments {} is defined on scores 1-{}, but {source} gives {metric} scores 1-{levels}:              {fix}, or use a segments file with levels = {levels} (docs/segments.md)",
+            "--segments {} is defined on scores 1-{}, but {source} gives {metric} scores 1-{levels}: {fix}, or use a segments file with levels = {levels} (docs/segments.md)",
             definition.name, definition.levels
         )));
     }

@@ -15,6 +15,7 @@ use crate::notes::{Notes, count};
 use crate::options::Engine;
 use crate::options::RunOptions;
 use crate::output;
+use crate::score::{Method, Rule};
 use crate::stream::{self, Outcome};
 
 /// The scored customers and what it took to get them.
@@ -252,14 +253,29 @@ fn note_scoring(
     let empty = thresholds.empty_levels();
     if !empty.is_empty() {
         let list: Vec<String> = empty.iter().map(|(m, l)| format!("{m}={l}")).collect();
-        let why = match opts.scoring.r.name() {
-            "rank" => "tied values share a score, so a level can be skipped",
-            "ntile" => "fewer customers than levels",
-            _ => "no value falls between two break points",
-        };
+        // Why, for each method that left a level empty.
+        let mut why: Vec<&str> = Vec::new();
+        for (metric, _) in &empty {
+            let rule = match *metric {
+                "r" => &opts.scoring.r,
+                "f" => &opts.scoring.f,
+                _ => &opts.scoring.m,
+            };
+            let reason = match rule {
+                Rule::Method(Method::Rank, _) => {
+                    "tied values share a score, so a level can be skipped"
+                }
+                Rule::Method(Method::Ntile, _) => "fewer customers than levels",
+                _ => "no value falls between two break points",
+            };
+            if !why.contains(&reason) {
+                why.push(reason);
+            }
+        }
         notes.warn(format_args!(
-            "empty score levels: {} ({why}; --explain shows every level)",
-            list.join(", ")
+            "empty score levels: {} ({}; --explain shows every level)",
+            list.join(", "),
+            why.join("; ")
         ));
     }
 }

@@ -160,8 +160,10 @@ C06,2025-02-25,2025-02-25,14,1,12.34,3,1,2,2,312,Need Attention,need_attention
 #[test]
 fn level_mismatches_and_bad_break_points_are_usage_errors() {
     let err = failure_of(&["summary", "--bins", "3", &hand()], 2);
-    assert!(err.contains("--bins 3 gives r scores 1-3"), "{err}");
-    assert!(err.contains("use --bins 5"), "{err}");
+    assert!(
+        err.contains("is defined on scores 1-5, but --bins 3 gives r scores 1-3: use --bins 5, or use a segments file with levels = 3"),
+        "{err}"
+    );
     let err = failure_of(&["summary", "--r-bins", "30,90", &hand()], 2);
     assert!(err.contains("--r-bins (2 break points)"), "{err}");
     assert!(err.contains("give --r-bins 4 break points"), "{err}");
@@ -183,7 +185,10 @@ fn level_mismatches_and_bad_break_points_are_usage_errors() {
         ],
         2,
     );
-    assert!(err.contains("counts rows"), "{err}");
+    assert!(
+        err.contains("counts rows, as R's rfm package does, not orders; drop --order"),
+        "{err}"
+    );
     failure_of(&["summary", "--bins", "11", &hand()], 2);
 }
 
@@ -457,5 +462,54 @@ fn documented_example_files_work() {
     assert_eq!(
         names,
         ["VIP", "Champions", "Sleeping giants", "Everyone else"]
+    );
+}
+
+// Ten levels need a ten-level definition; a score of 10 makes the rfm code
+// dashed. sample_orders.csv has 150 customers, so rank gives the best ones
+// 1 + floor(10 x 149 / 150) = 10.
+#[test]
+fn ten_levels_with_a_ten_level_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ten.toml");
+    fs::write(
+        &file,
+        "levels = 10\n[[rule]]\nsegment = \"Top\"\nr = [9, 10]\n[[rule]]\nsegment = \"Rest\"\n",
+    )
+    .unwrap();
+    let sample = fixture("sample_orders.csv").display().to_string();
+    let out = stdout_of(&[
+        "customers",
+        "-q",
+        "--bins",
+        "10",
+        "--segments",
+        file.to_str().unwrap(),
+        &sample,
+    ]);
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(rows.len(), 150);
+    for row in &rows {
+        let (r, f, m): (u8, u8, u8) = (
+            row[6].parse().unwrap(),
+            row[7].parse().unwrap(),
+            row[8].parse().unwrap(),
+        );
+        assert!([r, f, m].iter().all(|s| (1..=10).contains(s)), "{row:?}");
+        let code = if r > 9 || f > 9 || m > 9 {
+            format!("{r}-{f}-{m}")
+        } else {
+            format!("{r}{f}{m}")
+        };
+        assert_eq!(row[10], code);
+        assert_eq!(row[11], if r >= 9 { "Top" } else { "Rest" });
+    }
+    assert!(
+        rows.iter().any(|row| row[10].contains('-')),
+        "some score reaches 10"
     );
 }

@@ -13,7 +13,7 @@ use crate::definition::{Definition, Shape};
 use crate::notes::Notes;
 use crate::options::{self, Environment};
 use crate::output;
-use crate::render::{self, Format, RenderOptions, Renderer, Shown, Tabular, Value};
+use crate::render::{self, Format, RenderOptions, Renderer, Tabular, Value};
 use comfy_table::{Table, presets};
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -101,13 +101,7 @@ pub fn cells(definition: &Definition) -> Tabular<'_> {
             ]
         })
         .collect();
-    Tabular {
-        columns: COLUMNS.to_vec(),
-        shown: Vec::<(&str, Shown)>::new(),
-        rows: Box::new(rows),
-        total: None,
-        json_envelope: None,
-    }
+    Tabular::new(&COLUMNS, rows)
 }
 
 /// The grid, the segments and the checks, for reading.

@@ -264,6 +264,17 @@ pub struct Tabular<'a> {
 }
 
 impl<'a> Tabular<'a> {
+    /// Columns and rows, shown in every format, without extras.
+    pub fn new(columns: &[&'static str], rows: impl Rows + 'a) -> Tabular<'a> {
+        Tabular {
+            columns: columns.to_vec(),
+            shown: Vec::new(),
+            rows: Box::new(rows),
+            total: None,
+            json_envelope: None,
+        }
+    }
+
     /// The columns `format` shows: the others are dropped from the columns,
     /// the rows and the total.
     pub fn for_format(self, format: Format) -> Tabular<'a> {
