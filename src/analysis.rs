@@ -7,7 +7,7 @@
 use crate::aggregate::CustomerMetrics;
 use crate::dates::Day;
 use crate::definition::Definition;
-use crate::score::{self, Better, Level, Rule};
+use crate::score::{self, Better, Binning, Level};
 use std::borrow::Cow;
 
 /// A customer id as written in the input. Ids up to 24 bytes are stored
@@ -45,11 +45,12 @@ pub struct ScoredCustomer {
 }
 
 impl ScoredCustomer {
-    /// The three score digits, e.g. `545`; with a score of 10 (`--bins 10`)
-    /// the scores are joined by `-`, e.g. `10-7-3`.
-    pub fn rfm(&self) -> Cow<'static, str> {
+    /// The three score digits, e.g. `545`; `dashed` (a run with 10 levels,
+    /// where a score can have two digits) joins the scores with `-`, e.g.
+    /// `10-7-3` and `9-9-1`, so one column has one format.
+    pub fn rfm(&self, dashed: bool) -> Cow<'static, str> {
         static CODES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-        if self.r > 9 || self.f > 9 || self.m > 9 {
+        if dashed || self.r > 9 || self.f > 9 || self.m > 9 {
             return Cow::Owned(format!("{}-{}-{}", self.r, self.f, self.m));
         }
         let codes = CODES.get_or_init(|| (0..1000).map(|n| format!("{:03}", n)).collect());
@@ -62,16 +63,16 @@ impl ScoredCustomer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scoring {
     /// Recency.
-    pub r: Rule,
+    pub r: Binning,
     /// Frequency.
-    pub f: Rule,
+    pub f: Binning,
     /// Monetary.
-    pub m: Rule,
+    pub m: Binning,
 }
 
 impl Default for Scoring {
     fn default() -> Scoring {
-        let rank = Rule::Method(score::Method::Rank, score::LEVELS);
+        let rank = Binning::Method(score::Method::Rank, score::LEVELS);
         Scoring {
             r: rank.clone(),
             f: rank.clone(),
@@ -127,7 +128,7 @@ pub fn score_customers(
 ) -> (Vec<ScoredCustomer>, Thresholds) {
     let ntile = [&scoring.r, &scoring.f, &scoring.m]
         .iter()
-        .any(|rule| matches!(rule, Rule::Method(score::Method::Ntile, _)));
+        .any(|rule| matches!(rule, Binning::Method(score::Method::Ntile, _)));
     // Monetary on a second core; recency, frequency and the id order here.
     // `ntile` breaks ties by customer id, so then the id order comes first.
     let (r, f, m, order) = {
@@ -333,7 +334,8 @@ mod tests {
                 ("e", 90, 1, 3, 1, 2, Segment::Hibernating),
             ]
         );
-        assert_eq!(customers[0].rfm(), "555");
+        assert_eq!(customers[0].rfm(false), "555");
+        assert_eq!(customers[0].rfm(true), "5-5-5");
         let r_counts: Vec<usize> = levels.r.iter().map(|l| l.customers).collect();
         assert_eq!(r_counts, [1, 2, 0, 1, 1]);
         assert_eq!(levels.empty_levels(), [("r", 3), ("f", 2), ("f", 4)]);

@@ -37,7 +37,7 @@ pub enum Command {
     /// One row per scored customer: metrics, r/f/m scores and segment.
     ///
     /// Columns: customer_id, first_order, last_order, recency_days,
-    /// frequency, monetary, r, f, m, fm, rfm, segment.
+    /// frequency, monetary, r, f, m, fm, rfm, segment, segment_key.
     Customers(CustomersArgs),
     /// One row per segment (all of the definition's, in its order) with
     /// customers, orders, revenue, their shares and averages.
@@ -96,14 +96,41 @@ pub struct RulesArgs {
     /// unreachable segments or shadowed rules, instead of warning.
     #[arg(long)]
     pub strict: bool,
-    /// Output format: table (the grid, segments and checks), csv/tsv (one
-    /// row per score cell) or json (all of it) [default: table on a
-    /// terminal, csv otherwise].
+    /// Output format: table (the grid, segments and checks), csv/tsv/ndjson
+    /// (one row per score cell) or json (all of it) [default: from the -o
+    /// extension; else table on a terminal, csv otherwise].
     #[arg(short, long, value_enum, value_name = "FORMAT")]
-    pub format: Option<Format>,
+    pub format: Option<RulesFormat>,
     /// Write to FILE instead of stdout, atomically.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// `rfm rules --format` values: the formats of [`Format`] but Parquet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    /// The grid, the segments and the checks, for reading.
+    Table,
+    /// One row per score cell, comma-separated.
+    Csv,
+    /// One row per score cell, tab-separated.
+    Tsv,
+    /// The definition, its segments, the checks and the cells.
+    Json,
+    /// One cell object per line.
+    Ndjson,
+}
+
+impl From<RulesFormat> for Format {
+    fn from(f: RulesFormat) -> Format {
+        match f {
+            RulesFormat::Table => Format::Table,
+            RulesFormat::Csv => Format::Csv,
+            RulesFormat::Tsv => Format::Tsv,
+            RulesFormat::Json => Format::Json,
+            RulesFormat::Ndjson => Format::Ndjson,
+        }
+    }
 }
 
 /// Which segments customers are mapped to, and in which language.
@@ -212,16 +239,31 @@ pub struct MethodArgs {
     /// Fixed recency break points in days, ascending (e.g. 30,90,180,365):
     /// k points give k + 1 scores; fewer days score higher; a value equal
     /// to a break point goes to the lower score.
-    #[arg(long, value_name = "DAYS", help_heading = "Scoring")]
+    #[arg(
+        long,
+        value_name = "DAYS",
+        allow_hyphen_values = true,
+        help_heading = "Scoring"
+    )]
     pub r_bins: Option<String>,
     /// Fixed frequency break points, ascending (e.g. 2,3,5,8): a value
     /// equal to a break point goes to the higher score.
-    #[arg(long, value_name = "COUNTS", help_heading = "Scoring")]
+    #[arg(
+        long,
+        value_name = "COUNTS",
+        allow_hyphen_values = true,
+        help_heading = "Scoring"
+    )]
     pub f_bins: Option<String>,
     /// Fixed monetary break points, ascending, decimal point (e.g.
     /// 100,250,500,1000): a value equal to a break point goes to the higher
     /// score.
-    #[arg(long, value_name = "AMOUNTS", help_heading = "Scoring")]
+    #[arg(
+        long,
+        value_name = "AMOUNTS",
+        allow_hyphen_values = true,
+        help_heading = "Scoring"
+    )]
     pub m_bins: Option<String>,
     /// Also print, on stderr, what every score level holds: customers,
     /// value range and break points.

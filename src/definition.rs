@@ -332,12 +332,9 @@ impl Definition {
                     [Hibernating, Hibernating, AtRisk, AtRisk, CantLoseThem],
                     [Hibernating, Hibernating, AtRisk, AtRisk, CantLoseThem],
                 ];
-                let used: Vec<Segment> = Segment::ALL
-                    .into_iter()
-                    .filter(|s| GRID.iter().flatten().any(|g| g == s))
-                    .collect();
+                let used = in_canonical_order(GRID.iter().flatten().copied());
                 let rules = grid_rules(&GRID, |r, column, segment| Rule {
-                    segment: used.iter().position(|&s| s == segment).unwrap_or(0),
+                    segment: position(&used, segment),
                     r: Bounds::exactly(r),
                     f: Bounds::exactly(column),
                     m: any,
@@ -361,14 +358,11 @@ impl Definition {
                     (AboutToSleep, [2, 3, 1, 3, 1, 4]),
                     (Lost, [1, 1, 1, 5, 1, 5]),
                 ];
-                let used: Vec<Segment> = Segment::ALL
-                    .into_iter()
-                    .filter(|s| TABLE.iter().any(|(t, _)| t == s))
-                    .collect();
+                let used = in_canonical_order(TABLE.iter().map(|&(s, _)| s));
                 let rules = TABLE
                     .iter()
                     .map(|&(segment, [rl, ru, fl, fu, ml, mu])| Rule {
-                        segment: used.iter().position(|&s| s == segment).unwrap_or(0),
+                        segment: position(&used, segment),
                         r: Bounds { lo: rl, hi: ru },
                         f: Bounds { lo: fl, hi: fu },
                         m: Bounds { lo: ml, hi: mu },
@@ -471,8 +465,8 @@ impl Definition {
         for &i in &checks.shadowed {
             let rule = &self.rules[i];
             let at = rule.line.map(|l| format!(", line {l}")).unwrap_or_default();
-            let earlier = self.cells().any(|(r, f, m)| rule.matches(r, f, m));
-            let why = if earlier {
+            let matches_some_cell = self.cells().any(|(r, f, m)| rule.matches(r, f, m));
+            let why = if matches_some_cell {
                 "every cell it matches is taken by earlier rules"
             } else {
                 "it matches no score cell"
@@ -485,6 +479,21 @@ impl Definition {
         }
         out
     }
+}
+
+/// The built-in segments among `used`, in canonical order.
+fn in_canonical_order(used: impl Iterator<Item = Segment> + Clone) -> Vec<Segment> {
+    Segment::ALL
+        .into_iter()
+        .filter(|s| used.clone().any(|u| u == *s))
+        .collect()
+}
+
+/// The position of a preset's segment in its own list.
+fn position(used: &[Segment], segment: Segment) -> usize {
+    used.iter()
+        .position(|&s| s == segment)
+        .expect("a preset's rules name only its own segments")
 }
 
 fn cell_index(levels: u8, r: u8, f: u8, m: u8) -> usize {

@@ -34,7 +34,7 @@ pub struct DefinitionError {
 #[serde(deny_unknown_fields)]
 struct FileDoc {
     levels: Option<Spanned<i64>>,
-    others: Option<String>,
+    others: Option<Spanned<String>>,
     grid: Option<Spanned<GridDoc>>,
     #[serde(default, rename = "rule")]
     rules: Vec<Spanned<RuleDoc>>,
@@ -71,22 +71,31 @@ struct SegmentDoc {
 /// The most segments a file may name.
 const MAX_SEGMENTS: usize = 200;
 
+/// The most rules a file may hold (a grid of 10 levels has 100).
+const MAX_RULES: usize = 1000;
+
+/// A segment as the file first names it.
+struct Named {
+    /// The name as written.
+    written: String,
+    /// The built-in segment the name is (`Champions`, `champions`).
+    builtin: Option<Segment>,
+    /// Where it is first named.
+    at: usize,
+}
+
 struct Builder<'a> {
-    text: &'a str,
     file: &'a str,
     lang: Lang,
+    /// Byte offsets of the line ends, to turn offsets into lines.
+    newlines: Vec<usize>,
     segments: Vec<SegmentInfo>,
-    /// Names as written, to match rule names to segments.
-    written: Vec<String>,
+    named: Vec<Named>,
 }
 
 impl Builder<'_> {
     fn line(&self, offset: usize) -> usize {
-        self.text[..offset.min(self.text.len())]
-            .bytes()
-            .filter(|&b| b == b'\n')
-            .count()
-            + 1
+        self.newlines.partition_point(|&n| n < offset) + 1
     }
 
     fn error(&self, offset: Option<usize>, message: impl Into<String>) -> DefinitionError {
@@ -103,7 +112,13 @@ impl Builder<'_> {
         if written.is_empty() {
             return Err(self.error(Some(name.span().start), "a segment name is empty"));
         }
-        if let Some(i) = self.written.iter().position(|w| w == written) {
+        // One segment however a built-in name is spelled ("Champions", "champions").
+        let builtin = Segment::find(written);
+        if let Some(i) = self
+            .named
+            .iter()
+            .position(|n| n.written == written || (builtin.is_some() && n.builtin == builtin))
+        {
             return Ok(i);
         }
         if self.segments.len() == MAX_SEGMENTS {
@@ -112,7 +127,7 @@ impl Builder<'_> {
                 format!("more than {MAX_SEGMENTS} segments"),
             ));
         }
-        let info = match Segment::find(written) {
+        let info = match builtin {
             Some(builtin) => SegmentInfo::builtin(builtin, self.lang),
             None => SegmentInfo {
                 key: slug(written),
@@ -123,7 +138,11 @@ impl Builder<'_> {
             },
         };
         self.segments.push(info);
-        self.written.push(written.to_owned());
+        self.named.push(Named {
+            written: written.to_owned(),
+            builtin,
+            at: name.span().start,
+        });
         Ok(self.segments.len() - 1)
     }
 
@@ -166,11 +185,11 @@ impl Builder<'_> {
 /// Reads a definition from the text of `file`; built-in names are shown in `lang`.
 pub fn parse(text: &str, file: &str, lang: Lang) -> Result<Definition, DefinitionError> {
     let mut b = Builder {
-        text,
         file,
         lang,
+        newlines: memchr::memchr_iter(b'\n', text.as_bytes()).collect(),
         segments: Vec::new(),
-        written: Vec::new(),
+        named: Vec::new(),
     };
     let doc: FileDoc = toml::from_str(text).map_err(|e| {
         let message = e.message().trim().to_owned();
@@ -213,6 +232,12 @@ pub fn parse(text: &str, file: &str, lang: Lang) -> Result<Definition, Definitio
         if let Some(a) = &entry.action {
             info.action = a.trim().to_owned();
         }
+    }
+    if let Some(rule) = doc.rules.get(MAX_RULES) {
+        return Err(b.error(
+            Some(rule.span().start),
+            format!("more than {MAX_RULES} rules"),
+        ));
     }
     let any = Bounds::any(levels);
     let rules = match (&doc.grid, doc.rules.is_empty()) {
@@ -296,32 +321,58 @@ pub fn parse(text: &str, file: &str, lang: Lang) -> Result<Definition, Definitio
     };
     let mut others = SegmentInfo::others(lang);
     if let Some(name) = &doc.others {
-        others.name = name.trim().to_owned();
+        others.name = name.get_ref().trim().to_owned();
     }
-    for (i, s) in b.segments.iter().enumerate() {
-        let clash = b.segments[..i]
-            .iter()
-            .map(|t| t.key.as_str())
-            .chain(std::iter::once("others"))
-            .any(|k| k == s.key);
-        if clash || s.key.is_empty() {
+    for (i, (s, named)) in b.segments.iter().zip(&b.named).enumerate() {
+        let at = Some(named.at);
+        if s.key.is_empty() {
             return Err(b.error(
-                None,
+                at,
                 format!(
-                    "segment '{}' has the key '{}', which another segment (or Others) already has: give it a key = \"...\" in a [[segment]] entry",
+                    "segment '{}' has no letters or digits for a key: give it a key = \"...\" in a [[segment]] entry",
+                    s.name
+                ),
+            ));
+        }
+        let earlier = |f: fn(&SegmentInfo) -> &str| b.segments[..i].iter().any(|t| f(t) == f(s));
+        if earlier(|t| &t.key) {
+            return Err(b.error(
+                at,
+                format!(
+                    "segment '{}' has the key '{}', which another segment already has: give it its own key = \"...\" in a [[segment]] entry",
                     s.name, s.key
                 ),
             ));
         }
+        if earlier(|t| &t.name) {
+            return Err(b.error(
+                at,
+                format!(
+                    "two segments are shown as '{}': give them different names",
+                    s.name
+                ),
+            ));
+        }
     }
-    Ok(Definition::new(
-        file.to_owned(),
-        false,
-        levels,
-        b.segments,
-        rules,
-        others,
-    ))
+    let segments = std::mem::take(&mut b.segments);
+    let definition = Definition::new(file.to_owned(), false, levels, segments, rules, others);
+    if let Some(o) = definition.others {
+        let catch_all = &definition.segments[o];
+        if definition.segments[..o]
+            .iter()
+            .any(|s| s.name == catch_all.name || s.key == catch_all.key)
+        {
+            return Err(b.error(
+                doc.others.as_ref().map(|n| n.span().start),
+                format!(
+                    "some cells match no rule and fall to '{}' (key 'others'), but a segment has that name or key: \
+                     end with a rule without ranges to catch every cell, or rename one of them",
+                    catch_all.name
+                ),
+            ));
+        }
+    }
+    Ok(definition)
 }
 
 /// A machine key from a name: lower case, runs of other characters as `_`.
@@ -481,6 +532,50 @@ r = 1
             problems.contains("rule 2 ('Late', line 7) never applies"),
             "{problems}"
         );
+    }
+
+    #[test]
+    fn names_keys_and_limits() {
+        // A built-in name spelled two ways is one segment.
+        let d = parse_en(
+            "[[rule]]\nsegment = \"Champions\"\nr = 5\n[[rule]]\nsegment = \"champions\"\nr = 4\n[[rule]]\nsegment = \"Rest\"\n",
+        )
+        .unwrap();
+        assert_eq!(d.segments.len(), 2);
+        assert_eq!(d.segment_of(4, 1, 1), d.segment_of(5, 1, 1));
+        // A name without letters or digits needs a key; the error names its line.
+        let e = parse_en("[[rule]]\nsegment = \"A\"\nr = 5\n[[rule]]\nsegment = \"!!!\"\n")
+            .unwrap_err();
+        assert_eq!(e.line, Some(5), "{e}");
+        assert!(e.message.contains("no letters or digits"), "{e}");
+        // Two segments shown under one name: the built-in Champions is
+        // "Campioni" in Italian, as is the file's own segment.
+        let e = parse(
+            "[[rule]]\nsegment = \"Champions\"\nr = 5\n[[rule]]\nsegment = \"Campioni\"\n",
+            "my.toml",
+            Lang::It,
+        )
+        .unwrap_err();
+        assert_eq!(e.line, Some(5), "{e}");
+        assert!(
+            e.message.contains("two segments are shown as 'Campioni'"),
+            "{e}"
+        );
+        // A last rule called Others is fine when it catches every cell...
+        let d = parse_en("[[rule]]\nsegment = \"Top\"\nr = 5\n[[rule]]\nsegment = \"Others\"\n")
+            .unwrap();
+        assert_eq!(d.others, None);
+        assert_eq!(d.segments[1].key, "others");
+        // ... but not when cells would fall to the catch-all of the same name.
+        let e = parse_en("[[rule]]\nsegment = \"Others\"\nr = 5\n").unwrap_err();
+        assert!(e.message.contains("(key 'others')"), "{e}");
+        let e = parse_en("others = \"Top\"\n[[rule]]\nsegment = \"Top\"\nr = 5\n").unwrap_err();
+        assert_eq!(e.line, Some(1), "{e}");
+        // At most 1000 rules.
+        let many = "[[rule]]\nsegment = \"A\"\nr = 1\n".repeat(1001);
+        let e = parse_en(&many).unwrap_err();
+        assert_eq!(e.line, Some(3001), "{e}");
+        assert!(e.message.contains("more than 1000 rules"), "{e}");
     }
 
     #[test]

@@ -12,7 +12,7 @@
 use crate::money;
 use crate::pipeline::Analysis;
 use crate::render::{JsonRenderer, Renderer, TableRenderer, Tabular, Value};
-use crate::score::{Break, Rule};
+use crate::score::{Binning, Break};
 use std::borrow::Cow;
 use std::io::{self, Write};
 
@@ -31,7 +31,7 @@ pub const COLUMNS: [&str; 8] = [
 /// The score levels of every metric as a table.
 pub fn tabulate(analysis: &Analysis, decimals: u8) -> Tabular<'static> {
     let scoring = &analysis.scoring;
-    let metrics: [(&str, &Rule, &[crate::score::Level], u8, u8); 3] = [
+    let metrics: [(&str, &Binning, &[crate::score::Level], u8, u8); 3] = [
         ("r", &scoring.r, &analysis.thresholds.r, 0, 0),
         ("f", &scoring.f, &analysis.thresholds.f, 0, 0),
         (

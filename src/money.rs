@@ -127,6 +127,10 @@ fn parse_plain(text: &[u8], decimal: u8) -> Option<Decimal> {
     let mut digits = 0;
     for &b in body {
         if b.is_ascii_digit() {
+            if digits == MAX_DIGITS {
+                // A 19th digit could overflow: the full parser says why.
+                return None;
+            }
             mantissa = mantissa * 10 + i64::from(b - b'0');
             digits += 1;
             if let Some(s) = scale.as_mut() {
@@ -467,6 +471,28 @@ mod tests {
     }
     fn c(s: &str) -> Result<(i64, u8), AmountError> {
         Decimal::parse(s, DecimalSeparator::Comma).map(|d| (d.mantissa, d.scale))
+    }
+
+    #[test]
+    fn nineteen_digits_are_an_error_not_an_overflow() {
+        for text in [
+            "9999999999999999999",
+            "-9999999999999999999",
+            "1234567890123456789",
+        ] {
+            assert_eq!(
+                Decimal::parse(text, DecimalSeparator::Point),
+                Err(AmountError::TooManyDigits),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            Decimal::parse("999999999999999999", DecimalSeparator::Point),
+            Ok(Decimal {
+                mantissa: 999_999_999_999_999_999,
+                scale: 0
+            })
+        );
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::input::InputPath;
 use crate::load::LoadSettings;
 use crate::money::DecimalSeparator;
 use crate::render::{Format, RenderOptions};
-use crate::score::{self, Method, Rule};
+use crate::score::{self, Binning, Method};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -197,18 +197,18 @@ pub fn resolve(
             })
             .transpose()
     };
-    let rule = |flag: &str, bins: &Option<String>| -> Result<Rule, UsageError> {
+    let binning = |flag: &str, bins: &Option<String>| -> Result<Binning, UsageError> {
         match bins {
-            None => Ok(Rule::Method(method.scoring, method.bins)),
+            None => Ok(Binning::Method(method.scoring, method.bins)),
             Some(text) => score::parse_breaks(text)
-                .map(Rule::Fixed)
+                .map(Binning::Fixed)
                 .map_err(|e| UsageError(format!("{flag} {text}: {e}"))),
         }
     };
     let scoring = Scoring {
-        r: rule("--r-bins", &method.r_bins)?,
-        f: rule("--f-bins", &method.f_bins)?,
-        m: rule("--m-bins", &method.m_bins)?,
+        r: binning("--r-bins", &method.r_bins)?,
+        f: binning("--f-bins", &method.f_bins)?,
+        m: binning("--m-bins", &method.m_bins)?,
     };
     let counting = if method.scoring == Method::RQuantile {
         if let Some(order) = &input.order {
@@ -372,11 +372,11 @@ pub fn check_levels(scoring: &Scoring, definition: &Definition) -> Result<(), Us
             continue;
         }
         let (source, fix) = match rule {
-            Rule::Method(..) => (
+            Binning::Method(..) => (
                 format!("--bins {levels}"),
                 format!("use --bins {}", definition.levels),
             ),
-            Rule::Fixed(points) => (
+            Binning::Fixed(points) => (
                 format!("{flag} ({} break points)", points.len()),
                 format!("give {flag} {} break points", definition.levels - 1),
             ),

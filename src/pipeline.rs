@@ -5,17 +5,18 @@
 use crate::aggregate::{self, Counting, Returns, Stats};
 use crate::analysis::{self, CustomerId, ScoredCustomer, Scoring, Thresholds};
 use crate::blocks::{self, Attempt};
+use crate::cli::{InputArgs, MethodArgs, OutputArgs};
 use crate::columns::ColumnMap;
 use crate::dates::{Day, from_day};
 use crate::definition::Definition;
 use crate::error::InputError;
+use crate::explain;
 use crate::input::InputPath;
 use crate::load::{self, LoadReport, Source};
 use crate::notes::{Notes, count};
-use crate::options::Engine;
-use crate::options::RunOptions;
+use crate::options::{self, Engine, Environment, RunOptions};
 use crate::output;
-use crate::score::{Method, Rule};
+use crate::score::{Binning, Method};
 use crate::stream::{self, Outcome};
 
 /// The scored customers and what it took to get them.
@@ -37,6 +38,26 @@ pub struct Analysis {
     pub load: LoadReport,
     /// What the aggregation filtered.
     pub stats: Stats,
+}
+
+/// What every data command does first: resolves the options and the segment
+/// definition, checks that they fit, runs [`analyze`] and prints
+/// `--explain`.
+pub fn run(
+    input: &InputArgs,
+    method: &MethodArgs,
+    output: &OutputArgs,
+    env: &Environment,
+) -> anyhow::Result<(RunOptions, Analysis)> {
+    let opts = options::resolve(input, method, output, env)?;
+    let definition = options::definition(&method.segments)?;
+    options::check_levels(&opts.scoring, &definition)?;
+    let notes = Notes::new(opts.quiet);
+    let analysis = analyze(&opts, &definition, &notes)?;
+    if opts.explain {
+        explain::print(&analysis, opts.output.decimals)?;
+    }
+    Ok((opts, analysis))
 }
 
 /// Loads, aggregates and scores, printing notes as it goes.
@@ -262,10 +283,10 @@ fn note_scoring(
                 _ => &opts.scoring.m,
             };
             let reason = match rule {
-                Rule::Method(Method::Rank, _) => {
+                Binning::Method(Method::Rank, _) => {
                     "tied values share a score, so a level can be skipped"
                 }
-                Rule::Method(Method::Ntile, _) => "fewer customers than levels",
+                Binning::Method(Method::Ntile, _) => "fewer customers than levels",
                 _ => "no value falls between two break points",
             };
             if !why.contains(&reason) {

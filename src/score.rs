@@ -61,29 +61,29 @@ impl Method {
     }
 }
 
-/// How one metric is scored.
+/// How one metric's values are cut into score levels.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Rule {
+pub enum Binning {
     /// A `--scoring` method with this many levels (`--bins`).
     Method(Method, u8),
     /// Fixed ascending break points: k points give k + 1 levels.
     Fixed(Vec<Decimal>),
 }
 
-impl Rule {
+impl Binning {
     /// The number of score levels the rule gives.
     pub fn levels(&self) -> u8 {
         match self {
-            Rule::Method(_, levels) => *levels,
-            Rule::Fixed(points) => points.len() as u8 + 1,
+            Binning::Method(_, levels) => *levels,
+            Binning::Fixed(points) => points.len() as u8 + 1,
         }
     }
 
     /// The method's name, or `fixed`.
     pub fn name(&self) -> &'static str {
         match self {
-            Rule::Method(m, _) => m.name(),
-            Rule::Fixed(_) => "fixed",
+            Binning::Method(m, _) => m.name(),
+            Binning::Fixed(_) => "fixed",
         }
     }
 }
@@ -177,25 +177,25 @@ pub struct Scored {
     pub levels: Vec<Level>,
 }
 
-/// Scores `values` (in the metric's units at `scale` decimals) by `rule`.
+/// Scores `values` (in the metric's units at `scale` decimals) by `binning`.
 /// `id_rank[i]` is the position of value `i`'s customer in customer id order
 /// (ties of `ntile` are broken by it).
 pub fn score<T: Ord + Copy + Into<i64>>(
     values: &[T],
     better: Better,
-    rule: &Rule,
+    binning: &Binning,
     scale: u8,
     id_rank: &[u32],
 ) -> Scored {
-    let levels = rule.levels();
-    let (scores, breaks) = match rule {
-        Rule::Method(Method::Rank, _) => (rank(values, better, levels), None),
-        Rule::Method(Method::Ntile, _) => (ntile(values, better, levels, id_rank), None),
-        Rule::Method(Method::RQuantile, _) => {
+    let levels = binning.levels();
+    let (scores, breaks) = match binning {
+        Binning::Method(Method::Rank, _) => (rank(values, better, levels), None),
+        Binning::Method(Method::Ntile, _) => (ntile(values, better, levels, id_rank), None),
+        Binning::Method(Method::RQuantile, _) => {
             let breaks = r_quantile_breaks(values, levels, money::pow10(u32::from(scale)));
             (by_breaks(values, better, &breaks), Some(breaks))
         }
-        Rule::Fixed(points) => {
+        Binning::Fixed(points) => {
             let breaks: Vec<Break> = points
                 .iter()
                 .map(|p| Break {
@@ -477,8 +477,8 @@ mod tests {
         scores
     }
 
-    fn scored(values: &[i64], better: Better, rule: &Rule, scale: u8) -> Scored {
-        score(values, better, rule, scale, &ids(values.len()))
+    fn scored(values: &[i64], better: Better, binning: &Binning, scale: u8) -> Scored {
+        score(values, better, binning, scale, &ids(values.len()))
     }
 
     #[test]
@@ -496,7 +496,7 @@ mod tests {
         // worse counts: 0 (x6), 6 (x2), 8, 9  ->  1 + floor(5*w/10)
         let v = [1, 1, 1, 1, 1, 1, 2, 2, 3, 9];
         assert_eq!(rank(&v, Better::Higher, 5), [1, 1, 1, 1, 1, 1, 4, 4, 5, 5]);
-        let s = scored(&v, Better::Higher, &Rule::Method(Method::Rank, 5), 0);
+        let s = scored(&v, Better::Higher, &Binning::Method(Method::Rank, 5), 0);
         let counts: Vec<usize> = s.levels.iter().map(|l| l.customers).collect();
         assert_eq!(counts, [6, 0, 0, 2, 2]);
         assert_eq!((s.levels[3].min, s.levels[3].max), (Some(2), Some(2)));
@@ -610,7 +610,12 @@ mod tests {
         let as_f64: Vec<f64> = breaks.iter().map(|b| b.num as f64 / b.den as f64).collect();
         assert_eq!(as_f64, [2.0, 2.6, 3.4, 5.2]);
         // 1 < 2 -> 1; 2 in [2, 2.6) -> 2; 3 in [2.6, 3.4) -> 3; 4, 5 in [3.4, 5.2) -> 4; 9 -> 5.
-        let s = scored(&v, Better::Higher, &Rule::Method(Method::RQuantile, 5), 0);
+        let s = scored(
+            &v,
+            Better::Higher,
+            &Binning::Method(Method::RQuantile, 5),
+            0,
+        );
         assert_eq!(s.scores, [3, 1, 5, 1, 2, 1, 4, 2, 1, 4]);
         assert_eq!(s.levels[0].from, None);
         assert_eq!(s.levels[0].below, Some(breaks[0]));
@@ -626,7 +631,7 @@ mod tests {
         // 1 and 5 are below 5.2: score 5; 10 reaches two break points: 3;
         // 20 reaches three: 2; 40 all four: 1. Nobody scores 4.
         let v = [20, 1, 40, 5, 10];
-        let s = scored(&v, Better::Lower, &Rule::Method(Method::RQuantile, 5), 0);
+        let s = scored(&v, Better::Lower, &Binning::Method(Method::RQuantile, 5), 0);
         assert_eq!(s.scores, [2, 5, 1, 5, 3]);
         assert_eq!(s.levels[3].customers, 0);
         // Score 5 is below the first break point, score 1 from the last.
@@ -640,7 +645,12 @@ mod tests {
         // 1.00, 2.50, 10.00 at scale 2, two levels: h = 2 * 1/2 = 1 -> x[1] =
         // 2.50, plus 1.00 -> break 3.50.
         let v = [100, 250, 1000];
-        let s = scored(&v, Better::Higher, &Rule::Method(Method::RQuantile, 2), 2);
+        let s = scored(
+            &v,
+            Better::Higher,
+            &Binning::Method(Method::RQuantile, 2),
+            2,
+        );
         assert_eq!(
             s.levels[1].from,
             Some(Break {
@@ -655,7 +665,7 @@ mod tests {
     fn r_quantile_single_customer_and_all_equal() {
         // Every break point is the value + 1: nobody reaches one.
         for v in [&[42][..], &[5, 5, 5]] {
-            let rule = Rule::Method(Method::RQuantile, 5);
+            let rule = Binning::Method(Method::RQuantile, 5);
             assert!(
                 scored(v, Better::Higher, &rule, 0)
                     .scores
@@ -673,7 +683,7 @@ mod tests {
 
     #[test]
     fn fixed_break_points_are_half_open() {
-        let rule = |text: &str| Rule::Fixed(parse_breaks(text).unwrap());
+        let rule = |text: &str| Binning::Fixed(parse_breaks(text).unwrap());
         // Recency: days below 30 score 5; a value equal to a break point goes
         // to the next bin (one level lower for recency).
         let days = [0, 29, 30, 89, 90, 364, 365, 1000];
@@ -698,7 +708,7 @@ mod tests {
     #[test]
     fn break_point_parsing() {
         assert_eq!(parse_breaks("30, 90,180").unwrap().len(), 3);
-        assert_eq!(Rule::Fixed(parse_breaks("2,3,5,8").unwrap()).levels(), 5);
+        assert_eq!(Binning::Fixed(parse_breaks("2,3,5,8").unwrap()).levels(), 5);
         assert!(parse_breaks("90,30").unwrap_err().contains("ascending"));
         assert!(parse_breaks("30,30").unwrap_err().contains("ascending"));
         assert!(parse_breaks("1.5,1.50").unwrap_err().contains("ascending"));

@@ -465,8 +465,8 @@ fn documented_example_files_work() {
     );
 }
 
-// Ten levels need a ten-level definition; a score of 10 makes the rfm code
-// dashed. sample_orders.csv has 150 customers, so rank gives the best ones
+// Ten levels need a ten-level definition; the rfm codes are then dashed
+// (a score can have two digits). sample_orders.csv has 150 customers, so rank gives the best ones
 // 1 + floor(10 x 149 / 150) = 10.
 #[test]
 fn ten_levels_with_a_ten_level_file() {
@@ -500,16 +500,26 @@ fn ten_levels_with_a_ten_level_file() {
             row[8].parse().unwrap(),
         );
         assert!([r, f, m].iter().all(|s| (1..=10).contains(s)), "{row:?}");
-        let code = if r > 9 || f > 9 || m > 9 {
-            format!("{r}-{f}-{m}")
-        } else {
-            format!("{r}{f}{m}")
-        };
-        assert_eq!(row[10], code);
+        // Ten levels: every code is dashed, so the column has one format.
+        assert_eq!(row[10], format!("{r}-{f}-{m}"));
         assert_eq!(row[11], if r >= 9 { "Top" } else { "Rest" });
     }
     assert!(
-        rows.iter().any(|row| row[10].contains('-')),
+        rows.iter().any(|row| row[6..9].contains(&"10")),
         "some score reaches 10"
     );
+}
+
+// Negative break points need no `=`: --m-bins -10,10,20,100 puts 5.00 in
+// [-10, 10) -> 2, 12.34 in [10, 20) -> 3, 20.00 and 45.50 in [20, 100) -> 4,
+// 200.30 -> 5 (customers 00042, C01, C02, C04, C06).
+#[test]
+fn negative_break_points() {
+    let out = stdout_of(&["customers", "-q", &hand(), "--m-bins", "-10,10,20,100"]);
+    let m: Vec<&str> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(8).unwrap())
+        .collect();
+    assert_eq!(m, ["2", "4", "5", "4", "3"]);
 }

@@ -1,11 +1,10 @@
 //! `rfm customers`: one row per scored customer.
 
 use crate::cli::CustomersArgs;
-use crate::notes::Notes;
-use crate::options::{self, Environment};
+use crate::options::Environment;
 use crate::pipeline::{self, Analysis};
 use crate::render::{Rows, Shown, Tabular, Value};
-use crate::{explain, output, sort};
+use crate::{output, sort};
 use std::borrow::Cow;
 
 /// The columns, in contract order (`segment_key` is left out of the
@@ -28,14 +27,7 @@ pub const COLUMNS: [&str; 13] = [
 
 /// Runs the command.
 pub fn run(args: &CustomersArgs, env: &Environment) -> anyhow::Result<()> {
-    let opts = options::resolve(&args.input, &args.method, &args.output, env)?;
-    let definition = options::definition(&args.method.segments)?;
-    options::check_levels(&opts.scoring, &definition)?;
-    let notes = Notes::new(opts.quiet);
-    let mut analysis = pipeline::analyze(&opts, &definition, &notes)?;
-    if opts.explain {
-        explain::print(&analysis, opts.output.decimals)?;
-    }
+    let (opts, mut analysis) = pipeline::run(&args.input, &args.method, &args.output, env)?;
     sort::sort_customers(&mut analysis.customers, &args.sort);
     output::emit(&opts.output, tabulate(&analysis, opts.output.decimals))
 }
@@ -80,7 +72,7 @@ impl Rows for CustomerRows<'_> {
         row.push(Value::Int(i64::from(c.f)));
         row.push(Value::Int(i64::from(c.m)));
         row.push(Value::Int(i64::from(c.fm)));
-        row.push(Value::Text(c.rfm()));
+        row.push(Value::Text(c.rfm(self.analysis.definition.levels > 9)));
         let segment = &self.analysis.definition.segments[usize::from(c.segment)];
         row.push(Value::Segment(&segment.name, segment.tone));
         row.push(Value::Text(Cow::Borrowed(&segment.key)));

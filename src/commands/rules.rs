@@ -15,6 +15,7 @@ use crate::options::{self, Environment};
 use crate::output;
 use crate::render::{self, Format, RenderOptions, Renderer, Tabular, Value};
 use comfy_table::{Table, presets};
+use serde::Serialize;
 use std::borrow::Cow;
 use std::io::{self, Write};
 
@@ -26,14 +27,14 @@ pub fn run(args: &RulesArgs, env: &Environment) -> anyhow::Result<()> {
     let definition = options::definition(&args.segments)?;
     let path = args.output.clone().filter(|p| p.as_os_str() != "-");
     let format = match (args.format, &path) {
-        (Some(f), _) => f,
+        (Some(f), _) => f.into(),
         (None, Some(p)) => Format::from_extension(p).unwrap_or(Format::Csv),
         (None, None) if env.stdout_tty => Format::Table,
         (None, None) => Format::Csv,
     };
     if format == Format::Parquet {
         return Err(crate::error::UsageError(
-            "rfm rules writes table, csv, tsv, json or ndjson".into(),
+            "rfm rules writes table, csv, tsv, json or ndjson: name the -o file accordingly".into(),
         )
         .into());
     }
@@ -185,33 +186,61 @@ fn draw(
     }
 }
 
+/// A segment in the JSON document (fields in this order).
+#[derive(Serialize)]
+struct SegmentEntry<'a> {
+    segment: &'a str,
+    segment_key: &'a str,
+    cells: usize,
+    description: &'a str,
+    action: &'a str,
+}
+
+/// The checks in the JSON document.
+#[derive(Serialize)]
+struct ChecksEntry<'a> {
+    /// Cells as `rfm` codes, e.g. `251`.
+    uncovered: Vec<String>,
+    /// Segment keys.
+    unreachable: Vec<&'a str>,
+    /// Rule numbers, from 1.
+    shadowed_rules: Vec<usize>,
+    problems: &'a [String],
+}
+
 /// The JSON document: the definition, its segments, the checks, the cells.
 fn document<'a>(definition: &'a Definition, problems: &[String]) -> Tabular<'a> {
     let counts = definition.cell_counts();
-    let segments: Vec<serde_json::Value> = definition
+    let segments: Vec<SegmentEntry> = definition
         .segments
         .iter()
-        .zip(&counts)
-        .map(|(s, n)| {
-            serde_json::json!({
-                "segment": s.name,
-                "segment_key": s.key,
-                "cells": n,
-                "description": s.description,
-                "action": s.action,
-            })
+        .zip(counts)
+        .map(|(s, cells)| SegmentEntry {
+            segment: &s.name,
+            segment_key: &s.key,
+            cells,
+            description: &s.description,
+            action: &s.action,
         })
         .collect();
     let checks = definition.checks();
-    let checks = serde_json::json!({
-        "uncovered": checks.uncovered.iter().map(|(r, f, m)| format!("{r}{f}{m}")).collect::<Vec<_>>(),
-        "unreachable": checks.unreachable.iter().map(|&s| definition.segments[s].key.clone()).collect::<Vec<_>>(),
-        "shadowed_rules": checks.shadowed.iter().map(|i| i + 1).collect::<Vec<_>>(),
-        "problems": problems,
-    });
-    let json = |v: serde_json::Value| {
-        let text = serde_json::to_string_pretty(&v).unwrap_or_default();
-        Value::Json(Cow::Owned(text.replace('\n', "\n  ")))
+    let checks = ChecksEntry {
+        uncovered: checks
+            .uncovered
+            .iter()
+            .map(|(r, f, m)| format!("{r}{f}{m}"))
+            .collect(),
+        unreachable: checks
+            .unreachable
+            .iter()
+            .map(|&s| definition.segments[s].key.as_str())
+            .collect(),
+        shadowed_rules: checks.shadowed.iter().map(|i| i + 1).collect(),
+        problems,
+    };
+    // Indented to sit one level inside the document.
+    let json = |text: serde_json::Result<String>| {
+        Value::Json(Cow::Owned(text.unwrap_or_default().replace('\n', "\n  ")))
     };
     let mut data = cells(definition);
     data.json_envelope = Some((
@@ -221,8 +250,8 @@ fn document<'a>(definition: &'a Definition, problems: &[String]) -> Tabular<'a> 
                 Value::Text(Cow::Borrowed(&definition.name)),
             ),
             ("levels", Value::Int(i64::from(definition.levels))),
-            ("segments", json(serde_json::Value::Array(segments))),
-            ("checks", json(checks)),
+            ("segments", json(serde_json::to_string_pretty(&segments))),
+            ("checks", json(serde_json::to_string_pretty(&checks))),
         ],
         "cells",
     ));

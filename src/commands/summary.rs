@@ -1,13 +1,11 @@
 //! `rfm summary`: one row per segment of the definition, in its order.
 
 use crate::cli::SummaryArgs;
-use crate::explain;
-use crate::notes::Notes;
-use crate::options::{self, Environment};
-use crate::output;
+use crate::options::Environment;
 use crate::pipeline::{self, Analysis};
 use crate::render::{Shown, Tabular, Value};
 use crate::summary::{self, Totals};
+use crate::{explain, output};
 use std::borrow::Cow;
 
 /// The columns, in contract order. `segment_key` is left out of the
@@ -29,14 +27,7 @@ pub const COLUMNS: [&str; 12] = [
 
 /// Runs the command.
 pub fn run(args: &SummaryArgs, env: &Environment) -> anyhow::Result<()> {
-    let opts = options::resolve(&args.input, &args.method, &args.output, env)?;
-    let definition = options::definition(&args.method.segments)?;
-    options::check_levels(&opts.scoring, &definition)?;
-    let notes = Notes::new(opts.quiet);
-    let analysis = pipeline::analyze(&opts, &definition, &notes)?;
-    if opts.explain {
-        explain::print(&analysis, opts.output.decimals)?;
-    }
+    let (opts, analysis) = pipeline::run(&args.input, &args.method, &args.output, env)?;
     output::emit(&opts.output, tabulate(&analysis, opts.output.decimals))
 }
 
