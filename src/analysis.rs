@@ -70,6 +70,13 @@ pub struct Scoring {
     pub m: Binning,
 }
 
+impl Scoring {
+    /// The metrics' binnings, in r, f, m order.
+    pub fn metrics(&self) -> [&Binning; 3] {
+        [&self.r, &self.f, &self.m]
+    }
+}
+
 impl Default for Scoring {
     fn default() -> Scoring {
         let rank = Binning::Method(score::Method::Rank, score::LEVELS);
@@ -126,7 +133,8 @@ pub fn score_customers(
     scoring: &Scoring,
     definition: &Definition,
 ) -> (Vec<ScoredCustomer>, Thresholds) {
-    let ntile = [&scoring.r, &scoring.f, &scoring.m]
+    let ntile = scoring
+        .metrics()
         .iter()
         .any(|rule| matches!(rule, Binning::Method(score::Method::Ntile, _)));
     // Monetary on a second core; recency, frequency and the id order here.

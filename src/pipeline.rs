@@ -16,7 +16,6 @@ use crate::load::{self, LoadReport, Source};
 use crate::notes::{Notes, count};
 use crate::options::{self, Engine, Environment, RunOptions};
 use crate::output;
-use crate::score::{Binning, Method};
 use crate::stream::{self, Outcome};
 
 /// The scored customers and what it took to get them.
@@ -53,7 +52,7 @@ pub fn run(
     let definition = options::definition(&method.segments)?;
     options::check_levels(&opts.scoring, &definition)?;
     let notes = Notes::new(opts.quiet);
-    let analysis = analyze(&opts, &definition, &notes)?;
+    let analysis = analyze(&opts, definition, &notes)?;
     if opts.explain {
         explain::print(&analysis, opts.output.decimals)?;
     }
@@ -69,7 +68,7 @@ pub fn run(
 /// polars (`load` + `aggregate`). Both give the same result.
 pub fn analyze(
     opts: &RunOptions,
-    definition: &Definition,
+    definition: Definition,
     notes: &Notes,
 ) -> anyhow::Result<Analysis> {
     // Said once, however many paths read the inputs.
@@ -142,7 +141,7 @@ pub fn analyze(
         agg.as_of,
         scale,
         &opts.scoring,
-        definition,
+        &definition,
     );
     note_scoring(
         &agg.stats,
@@ -152,14 +151,14 @@ pub fn analyze(
         opts,
         notes,
     );
-    note_segments(definition, &customers, notes);
+    note_segments(&definition, &customers, notes);
     Ok(Analysis {
         customers,
         as_of: agg.as_of,
         scale,
         thresholds,
         scoring: opts.scoring.clone(),
-        definition: definition.clone(),
+        definition,
         load: report,
         stats: agg.stats,
     })
@@ -276,20 +275,9 @@ fn note_scoring(
         let list: Vec<String> = empty.iter().map(|(m, l)| format!("{m}={l}")).collect();
         // Why, for each method that left a level empty.
         let mut why: Vec<&str> = Vec::new();
-        for (metric, _) in &empty {
-            let rule = match *metric {
-                "r" => &opts.scoring.r,
-                "f" => &opts.scoring.f,
-                _ => &opts.scoring.m,
-            };
-            let reason = match rule {
-                Binning::Method(Method::Rank, _) => {
-                    "tied values share a score, so a level can be skipped"
-                }
-                Binning::Method(Method::Ntile, _) => "fewer customers than levels",
-                _ => "no value falls between two break points",
-            };
-            if !why.contains(&reason) {
+        for ((_, levels), binning) in thresholds.metrics().into_iter().zip(opts.scoring.metrics()) {
+            let reason = binning.why_empty();
+            if levels.iter().any(|l| l.customers == 0) && !why.contains(&reason) {
                 why.push(reason);
             }
         }
@@ -301,36 +289,29 @@ fn note_scoring(
     }
 }
 
-/// Problems of the segment definition, and who they touch.
+/// Problems of the segment definition, and who they touch. A preset's gaps
+/// are by design (documented), so only a user file's are warnings.
 fn note_segments(definition: &Definition, customers: &[ScoredCustomer], notes: &Notes) {
-    let Some(others) = definition.others else {
-        if !definition.preset {
-            for problem in definition.problems() {
-                notes.warn(format_args!("--segments {}: {problem}", definition.name));
-            }
+    if !definition.preset {
+        for problem in definition.problems() {
+            notes.warn(format_args!("--segments {}: {problem}", definition.name));
         }
+    }
+    let Some(others) = definition.others else {
         return;
     };
     let fell = customers
         .iter()
         .filter(|c| usize::from(c.segment) == others)
         .count();
+    let fell = count(fell as u64, "customer");
+    let name = &definition.segments[others].name;
     if definition.preset {
         notes.note(format_args!(
-            "--segments {}: {} fell to '{}' (no rule of the preset matches their scores; `rfm rules --segments {}` shows which)",
-            definition.name,
-            count(fell as u64, "customer"),
-            definition.segments[others].name,
-            definition.name
+            "--segments {}: {fell} fell to '{name}' (no rule of the preset matches their scores; `rfm rules --segments {}` shows which)",
+            definition.name, definition.name
         ));
     } else {
-        for problem in definition.problems() {
-            notes.warn(format_args!("--segments {}: {problem}", definition.name));
-        }
-        notes.note(format_args!(
-            "{} fell to '{}'",
-            count(fell as u64, "customer"),
-            definition.segments[others].name
-        ));
+        notes.note(format_args!("{fell} fell to '{name}'"));
     }
 }

@@ -79,6 +79,17 @@ impl Binning {
         }
     }
 
+    /// Why a level of this binning can stay empty (for the warning).
+    pub fn why_empty(&self) -> &'static str {
+        match self {
+            Binning::Method(Method::Rank, _) => {
+                "tied values share a score, so a level can be skipped"
+            }
+            Binning::Method(Method::Ntile, _) => "fewer customers than levels",
+            _ => "no value falls between two break points",
+        }
+    }
+
     /// The method's name, or `fixed`.
     pub fn name(&self) -> &'static str {
         match self {
