@@ -42,6 +42,14 @@ pub enum Command {
     /// One row per segment (all of the definition's, in its order) with
     /// customers, orders, revenue, their shares and averages.
     Summary(SummaryArgs),
+    /// Write a report folder: customers.csv, summary.csv, report.json and a
+    /// self-contained report.html with charts; with --previous, also the
+    /// migration since an earlier report (migration.csv).
+    Report(ReportArgs),
+    /// Compare two runs (report folders or customers CSV files): how many
+    /// customers moved from each segment to each other, which are new and
+    /// which are gone; --movers lists who moved.
+    Compare(CompareArgs),
     /// Print a segment definition as a grid and check it: cells no rule
     /// covers, segments no cell reaches, rules shadowed by earlier ones.
     Rules(RulesArgs),
@@ -83,6 +91,57 @@ pub struct SummaryArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub method: MethodArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `rfm report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub method: MethodArgs,
+    /// The report folder to write (created if missing). It appears whole or
+    /// not at all, replacing an earlier report there only when the run
+    /// succeeds; a folder that is not an rfm report is never replaced.
+    #[arg(short, long, value_name = "DIR", help_heading = "Report")]
+    pub out: PathBuf,
+    /// An earlier report folder, or its customers.csv (or any CSV written by
+    /// `rfm customers`): adds migration.csv and the migration to the report.
+    #[arg(long, value_name = "PREV", help_heading = "Report")]
+    pub previous: Option<PathBuf>,
+    /// Record when the report was made (in report.json and report.html);
+    /// without it, the same input gives byte-identical files.
+    #[arg(long, help_heading = "Report")]
+    pub stamp: bool,
+    /// Write the CSV files for European spreadsheets: ';' separator, decimal
+    /// comma, UTF-8 BOM.
+    #[arg(long, help_heading = "Output")]
+    pub excel: bool,
+    /// Decimals for money values (monetary, revenue, avg_monetary).
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u8).range(0..=10), help_heading = "Output")]
+    pub decimals: u8,
+    /// No notes, progress or result line on stderr (errors are still printed).
+    #[arg(short, long, help_heading = "Output")]
+    pub quiet: bool,
+}
+
+/// `rfm compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The earlier run: a report folder, or a customers CSV (`rfm customers
+    /// -f csv`, plain, --excel, .gz or .zst).
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The later run, likewise.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// List the customers who moved from FROM to TO instead of the counts:
+    /// segment keys or names, comma-separated, either side empty for any
+    /// (e.g. champions..at-risk, champions,loyal_customers..).
+    #[arg(long, value_name = "FROM..TO")]
+    pub movers: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
 }

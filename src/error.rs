@@ -265,3 +265,47 @@ pub enum RowProblem {
 #[derive(Debug, Error)]
 #[error("{0}")]
 pub struct UsageError(pub String);
+
+/// A problem with an earlier run's results (`--previous`, `rfm compare`).
+#[derive(Debug, Error)]
+pub enum SnapshotError {
+    /// The file or folder cannot be read.
+    #[error("cannot read {}", path.display())]
+    Open {
+        /// The path given.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A folder without `customers.csv`.
+    #[error(
+        "{}: no customers.csv in this folder; give an rfm report folder or a customers CSV written by `rfm customers`",
+        dir.display()
+    )]
+    NotAReport {
+        /// The folder.
+        dir: PathBuf,
+    },
+    /// A required column is missing.
+    #[error(
+        "{file}:1: no '{column}' column; expected a customers file written by `rfm customers -f csv` or `rfm report` (the columns are: {columns})"
+    )]
+    MissingColumn {
+        /// The file.
+        file: String,
+        /// What is missing.
+        column: &'static str,
+        /// The header.
+        columns: String,
+    },
+    /// A malformed row or value.
+    #[error("{file}:{line}: {message}")]
+    Row {
+        /// The file.
+        file: String,
+        /// 1-based line.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+}

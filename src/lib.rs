@@ -18,6 +18,7 @@
 pub mod aggregate;
 pub mod analysis;
 pub mod blocks;
+pub mod charts;
 pub mod cli;
 pub mod columns;
 pub mod commands;
@@ -26,9 +27,11 @@ pub mod definition;
 pub mod definition_file;
 pub mod error;
 pub mod explain;
+pub mod html;
 pub mod input;
 pub mod lang;
 pub mod load;
+pub mod migration;
 pub mod money;
 pub mod notes;
 pub mod options;
@@ -38,6 +41,7 @@ pub mod pipeline;
 pub mod render;
 pub mod score;
 pub mod segment;
+pub mod snapshot;
 pub mod sort;
 pub mod stream;
 pub mod summary;
@@ -50,6 +54,8 @@ pub fn run(cli: Cli, env: &Environment) -> anyhow::Result<()> {
     match cli.command {
         Command::Customers(args) => commands::customers::run(&args, env),
         Command::Summary(args) => commands::summary::run(&args, env),
+        Command::Report(args) => commands::report::run(&args, env),
+        Command::Compare(args) => commands::compare::run(&args, env),
         Command::Rules(args) => commands::rules::run(&args, env),
         Command::Completions { shell } => commands::generate::completions(shell),
         Command::Man => commands::generate::man(),

@@ -56,6 +56,9 @@ pub struct Environment {
     pub engine: Engine,
     /// How the parallel reading splits the work.
     pub parallel: Parallel,
+    /// `RFM_FAIL_AT`: a report file (e.g. `report.html`) whose writing
+    /// fails half way on purpose, for the tests of the atomic report folder.
+    pub fail_at: Option<&'static str>,
 }
 
 /// Workers and block size of the parallel reading (`blocks`). The defaults
@@ -109,6 +112,11 @@ impl Environment {
                 _ => Engine::Auto,
             },
             parallel: Parallel::detect(),
+            fail_at: std::env::var("RFM_FAIL_AT").ok().and_then(|name| {
+                crate::output::REPORT_FILES
+                    .into_iter()
+                    .find(|file| *file == name)
+            }),
         }
     }
 }
@@ -232,6 +240,51 @@ pub fn resolve(
             return Err(UsageError("--since is after --until".into()));
         }
     }
+    if input.rejects.as_ref().is_some_and(|p| p.as_os_str() == "-") {
+        return Err(UsageError(
+            "--rejects needs a file name: stdout carries the results".into(),
+        ));
+    }
+    let quiet = output.quiet;
+    let output = resolve_output(output, env)?;
+    Ok(RunOptions {
+        load: LoadSettings {
+            paths,
+            columns: ColumnFlags {
+                customer: input.customer.clone(),
+                date: input.date.clone(),
+                amount: input.amount.clone(),
+                quantity: input.quantity.clone(),
+                price: input.price.clone(),
+                order: input.order.clone(),
+                no_order: counting == Counting::Rows,
+            },
+            delimiter,
+            decimal: if input.decimal_comma {
+                DecimalSeparator::Comma
+            } else {
+                DecimalSeparator::Point
+            },
+            date_format,
+            skip_bad_rows: input.skip_bad_rows || input.rejects.is_some(),
+            keep_rejected: input.rejects.is_some(),
+            progress: env.stderr_tty && !quiet,
+        },
+        params,
+        scoring,
+        explain: method.explain,
+        rejects: input.rejects.clone(),
+        quiet,
+        engine: env.engine,
+        parallel: env.parallel,
+        output,
+    })
+}
+
+/// Resolves where and how results are written: the format (from the flag,
+/// the `-o` extension or the terminal), colour, and the checks that the
+/// output options fit together. Shared by every command that writes rows.
+pub fn resolve_output(output: &OutputArgs, env: &Environment) -> Result<OutputOptions, UsageError> {
     let out_path = output.output.clone().filter(|p| p.as_os_str() != "-");
     if let Some(ext) = out_path
         .as_ref()
@@ -287,57 +340,21 @@ pub fn resolve(
             Some(_) => {}
         }
     }
-    if input.rejects.as_ref().is_some_and(|p| p.as_os_str() == "-") {
-        return Err(UsageError(
-            "--rejects needs a file name: stdout carries the results".into(),
-        ));
-    }
     let to_terminal = out_path.is_none() && env.stdout_tty;
     let color = match output.color {
         ColorWhen::Always => true,
         ColorWhen::Never => false,
         ColorWhen::Auto => to_terminal && !env.no_color,
     };
-    Ok(RunOptions {
-        load: LoadSettings {
-            paths,
-            columns: ColumnFlags {
-                customer: input.customer.clone(),
-                date: input.date.clone(),
-                amount: input.amount.clone(),
-                quantity: input.quantity.clone(),
-                price: input.price.clone(),
-                order: input.order.clone(),
-                no_order: counting == Counting::Rows,
-            },
-            delimiter,
-            decimal: if input.decimal_comma {
-                DecimalSeparator::Comma
-            } else {
-                DecimalSeparator::Point
-            },
-            date_format,
-            skip_bad_rows: input.skip_bad_rows || input.rejects.is_some(),
-            keep_rejected: input.rejects.is_some(),
-            progress: env.stderr_tty && !output.quiet,
+    Ok(OutputOptions {
+        format,
+        path: out_path,
+        render: RenderOptions {
+            excel: output.excel,
+            color,
+            fit_terminal: to_terminal,
         },
-        params,
-        scoring,
-        explain: method.explain,
-        rejects: input.rejects.clone(),
-        quiet: output.quiet,
-        engine: env.engine,
-        parallel: env.parallel,
-        output: OutputOptions {
-            format,
-            path: out_path,
-            render: RenderOptions {
-                excel: output.excel,
-                color,
-                fit_terminal: to_terminal,
-            },
-            decimals: output.decimals,
-        },
+        decimals: output.decimals,
     })
 }
 
@@ -425,6 +442,7 @@ mod tests {
             today: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
             engine: Engine::Auto,
             parallel: Parallel::default(),
+            fail_at: None,
         }
     }
 

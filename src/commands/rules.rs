@@ -257,3 +257,12 @@ fn document<'a>(definition: &'a Definition, problems: &[String]) -> Tabular<'a> 
     ));
     data
 }
+
+/// The JSON document of `rfm rules -f json` as text (report.json embeds
+/// it as the definition used).
+pub fn json_text(definition: &Definition) -> String {
+    let mut out = Vec::new();
+    // Writing to memory cannot fail.
+    let _ = render::JsonRenderer.render(&document(definition, &definition.problems()), &mut out);
+    String::from_utf8_lossy(&out).trim_end().to_owned()
+}

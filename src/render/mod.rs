@@ -16,7 +16,7 @@ pub use self::csv::CsvRenderer;
 pub(crate) use self::csv::into_io;
 pub use self::json::{JsonRenderer, NdjsonRenderer};
 pub use self::parquet::ParquetRenderer;
-pub use self::table::TableRenderer;
+pub use self::table::{TableRenderer, cell_text};
 
 #[cfg(test)]
 use crate::dates::from_day;
@@ -250,7 +250,7 @@ impl Shown {
 /// A result ready to render: columns, rows and, for some formats, extras.
 pub struct Tabular<'a> {
     /// Column names (also the JSON keys).
-    pub columns: Vec<&'static str>,
+    pub columns: Vec<&'a str>,
     /// Columns limited to some formats ([`Tabular::for_format`] drops them
     /// from the others).
     pub shown: Vec<(&'static str, Shown)>,
@@ -265,7 +265,7 @@ pub struct Tabular<'a> {
 
 impl<'a> Tabular<'a> {
     /// Columns and rows, shown in every format, without extras.
-    pub fn new(columns: &[&'static str], rows: impl Rows + 'a) -> Tabular<'a> {
+    pub fn new(columns: &[&'a str], rows: impl Rows + 'a) -> Tabular<'a> {
         Tabular {
             columns: columns.to_vec(),
             shown: Vec::new(),

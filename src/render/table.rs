@@ -30,7 +30,9 @@ fn tone_color(tone: Tone) -> Option<Color> {
     }
 }
 
-fn cell_text(v: &Value) -> String {
+/// A value as the table formats show it: shares as percentages, empty
+/// values as `-`.
+pub fn cell_text(v: &Value) -> String {
     match v {
         Value::Share { num, den } if *den > 0 => {
             format!("{}%", money::format_quotient(num * 100, *den, 0, 1, '.'))

@@ -1,0 +1,347 @@
+//! `rfm compare OLD NEW`: the migration between two runs.
+//!
+//! The terminal table is the from x to matrix itself. The other formats
+//! carry one row per (from, to) pair, zeros included, because that is what
+//! a pivot table or a script wants and its columns do not depend on the
+//! segment definition; the JSON document also holds the matrix as arrays.
+//! `report` writes the same rows as migration.csv.
+
+use crate::cli::CompareArgs;
+use crate::error::UsageError;
+use crate::migration::{Migration, Move};
+use crate::notes::{Notes, count, thousands};
+use crate::options::{self, Environment};
+use crate::output;
+use crate::render::{Format, Rows, Shown, Tabular, Value};
+use crate::snapshot::Snapshot;
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
+use serde::Serialize;
+use std::borrow::Cow;
+use std::io::{self, Write};
+
+/// The columns of the pair list, in contract order.
+pub const COLUMNS: [&str; 6] = [
+    "from_segment",
+    "to_segment",
+    "customers",
+    "from_share",
+    "from_segment_key",
+    "to_segment_key",
+];
+
+/// The columns of `--movers`, in contract order.
+pub const MOVER_COLUMNS: [&str; 10] = [
+    "customer_id",
+    "from_segment",
+    "to_segment",
+    "from_rfm",
+    "to_rfm",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "from_segment_key",
+    "to_segment_key",
+];
+
+/// The row and column label of customers only in the new run.
+pub const NEW: &str = "(new)";
+/// The row and column label of customers only in the old run.
+pub const GONE: &str = "(gone)";
+
+/// Runs the command.
+pub fn run(args: &CompareArgs, env: &Environment) -> anyhow::Result<()> {
+    let opts = options::resolve_output(&args.output, env)?;
+    let old = Snapshot::read(&args.old)?;
+    let new = Snapshot::read(&args.new)?;
+    let migration = Migration::between(&old, &new);
+    let notes = Notes::new(args.output.quiet);
+    notes.note(format_args!(
+        "old: {} in {}; new: {} in {}",
+        count(old.customers.len() as u64, "customer"),
+        old.source,
+        count(new.customers.len() as u64, "customer"),
+        new.source
+    ));
+    notes.note(summary_line(&migration));
+    match &args.movers {
+        Some(spec) => {
+            let (from, to) = migration
+                .parse_movers(spec)
+                .map_err(|e| UsageError(format!("--movers {e}")))?;
+            let movers = migration.movers(&from, &to);
+            notes.note(format_args!(
+                "{} moved",
+                count(movers.len() as u64, "customer")
+            ));
+            output::emit(&opts, movers_table(&migration, &movers, opts.decimals))
+        }
+        None if opts.format == Format::Table => {
+            let fit = opts.render.fit_terminal;
+            output::write_to(opts.path.as_deref(), |out| draw(&migration, fit, out))
+        }
+        None => output::emit(&opts, pairs(&migration)),
+    }
+}
+
+/// "37 new, 2 gone, 812 changed segment, 3,489 stayed".
+pub fn summary_line(m: &Migration) -> String {
+    let new: u64 = m.new_customers.iter().sum();
+    let gone: u64 = m.gone_customers.iter().sum();
+    let changed = m.changed();
+    format!(
+        "{} new, {} gone, {} changed segment, {} kept it",
+        thousands(new),
+        thousands(gone),
+        thousands(changed),
+        thousands(m.stayed_in_data() - changed)
+    )
+}
+
+/// Every (from, to) pair: segments x segments, then new customers per
+/// segment (from `(new)`), then gone ones (to `(gone)`).
+pub fn pairs<'a>(m: &'a Migration) -> Tabular<'a> {
+    let n = m.segments.len();
+    let row_total = |from: usize| m.matrix[from].iter().sum::<u64>() + m.gone_customers[from];
+    let label = |i: Option<usize>, none: &'static str| -> [Value<'a>; 2] {
+        match i {
+            Some(i) => {
+                let s = &m.segments[i];
+                [
+                    Value::Segment(&s.name, s.tone),
+                    Value::Text(Cow::Borrowed(&s.key)),
+                ]
+            }
+            None => [Value::Text(Cow::Borrowed(none)), Value::Null],
+        }
+    };
+    let row = |from: Option<usize>, to: Option<usize>, customers: u64, whole: u64| {
+        let [from_name, from_key] = label(from, NEW);
+        let [to_name, to_key] = label(to, GONE);
+        vec![
+            from_name,
+            to_name,
+            Value::Int(customers as i64),
+            Value::Share {
+                num: i128::from(customers),
+                den: i128::from(whole),
+            },
+            from_key,
+            to_key,
+        ]
+    };
+    let mut rows = Vec::with_capacity(n * n + 2 * n);
+    for from in 0..n {
+        for to in 0..n {
+            rows.push(row(
+                Some(from),
+                Some(to),
+                m.matrix[from][to],
+                row_total(from),
+            ));
+        }
+        rows.push(row(
+            Some(from),
+            None,
+            m.gone_customers[from],
+            row_total(from),
+        ));
+    }
+    let new_total: u64 = m.new_customers.iter().sum();
+    for to in 0..n {
+        rows.push(row(None, Some(to), m.new_customers[to], new_total));
+    }
+    let mut data = Tabular::new(&COLUMNS, rows);
+    data.shown = vec![
+        ("from_segment_key", Shown::Files),
+        ("to_segment_key", Shown::Files),
+    ];
+    data.json_envelope = Some((envelope(m), "pairs"));
+    data
+}
+
+/// The JSON document's fields before the pairs.
+#[derive(Serialize)]
+struct Envelope<'a> {
+    old: &'a str,
+    new: &'a str,
+    customers_old: usize,
+    customers_new: usize,
+    new_customers: u64,
+    gone_customers: u64,
+    changed_segment: u64,
+    kept_segment: u64,
+    segments: Vec<Key<'a>>,
+    /// `matrix[from][to]`, in the order of `segments`.
+    matrix: &'a [Vec<u64>],
+    /// Per segment of `segments`: customers only in the new run.
+    new_by_segment: &'a [u64],
+    /// Per segment of `segments`: customers only in the old run.
+    gone_by_segment: &'a [u64],
+}
+
+#[derive(Serialize)]
+struct Key<'a> {
+    segment: &'a str,
+    segment_key: &'a str,
+}
+
+fn envelope<'a>(m: &'a Migration) -> Vec<(&'static str, Value<'a>)> {
+    let doc = Envelope {
+        old: &m.old.source,
+        new: &m.new.source,
+        customers_old: m.old.customers.len(),
+        customers_new: m.new.customers.len(),
+        new_customers: m.new_customers.iter().sum(),
+        gone_customers: m.gone_customers.iter().sum(),
+        changed_segment: m.changed(),
+        kept_segment: m.stayed_in_data() - m.changed(),
+        segments: m
+            .segments
+            .iter()
+            .map(|s| Key {
+                segment: &s.name,
+                segment_key: &s.key,
+            })
+            .collect(),
+        matrix: &m.matrix,
+        new_by_segment: &m.new_customers,
+        gone_by_segment: &m.gone_customers,
+    };
+    // Fields of one object, flattened into the document's envelope.
+    let value = serde_json::to_value(&doc).unwrap_or_default();
+    let order = [
+        "old",
+        "new",
+        "customers_old",
+        "customers_new",
+        "new_customers",
+        "gone_customers",
+        "changed_segment",
+        "kept_segment",
+        "segments",
+        "matrix",
+        "new_by_segment",
+        "gone_by_segment",
+    ];
+    order
+        .into_iter()
+        .map(|key| {
+            let text = match &value[key] {
+                serde_json::Value::Array(items)
+                    if items.iter().all(|i| !i.is_array() && !i.is_object()) =>
+                {
+                    serde_json::to_string(&value[key]).unwrap_or_default()
+                }
+                serde_json::Value::Array(items) => {
+                    let lines: Vec<String> = items
+                        .iter()
+                        .map(|i| serde_json::to_string(i).unwrap_or_default())
+                        .collect();
+                    format!("[\n    {}\n  ]", lines.join(",\n    "))
+                }
+                other => serde_json::to_string(other).unwrap_or_default(),
+            };
+            (key, Value::Json(Cow::Owned(text)))
+        })
+        .collect()
+}
+
+/// The customers who moved, most valuable first.
+pub fn movers_table<'a>(m: &'a Migration, movers: &[Move<'a>], decimals: u8) -> Tabular<'a> {
+    let mut data = Tabular::new(
+        &MOVER_COLUMNS,
+        MoverRows {
+            migration: m,
+            movers: movers.to_vec(),
+            decimals,
+        },
+    );
+    data.shown = vec![
+        ("from_segment_key", Shown::Files),
+        ("to_segment_key", Shown::Files),
+    ];
+    data
+}
+
+struct MoverRows<'a> {
+    migration: &'a Migration<'a>,
+    movers: Vec<Move<'a>>,
+    decimals: u8,
+}
+
+impl Rows for MoverRows<'_> {
+    fn len(&self) -> usize {
+        self.movers.len()
+    }
+
+    fn fill<'s>(&'s self, index: usize, row: &mut Vec<Value<'s>>) {
+        let m = &self.movers[index];
+        let from = &self.migration.segments[m.from];
+        let to = &self.migration.segments[m.to];
+        let text = |t: &'s Option<String>| {
+            t.as_deref()
+                .map_or(Value::Null, |t| Value::Text(Cow::Borrowed(t)))
+        };
+        let int = |i: Option<i64>| i.map_or(Value::Null, Value::Int);
+        row.clear();
+        row.push(Value::Text(Cow::Borrowed(&m.new.id)));
+        row.push(Value::Segment(&from.name, from.tone));
+        row.push(Value::Segment(&to.name, to.tone));
+        row.push(text(&m.old.rfm));
+        row.push(text(&m.new.rfm));
+        row.push(int(m.new.recency_days));
+        row.push(int(m.new.frequency));
+        row.push(m.new.monetary.map_or(Value::Null, |units| Value::Decimal {
+            units: i128::from(units),
+            scale: self.migration.new.scale,
+            decimals: self.decimals,
+        }));
+        row.push(Value::Text(Cow::Borrowed(&from.key)));
+        row.push(Value::Text(Cow::Borrowed(&to.key)));
+    }
+}
+
+/// The matrix for reading: from-segments down, to-segments across, with
+/// the gone column, the new row and the totals.
+fn draw(m: &Migration, fit_terminal: bool, out: &mut dyn Write) -> io::Result<()> {
+    let n = m.segments.len();
+    let mut table = Table::new();
+    table.load_style(presets::UTF8_FULL_CONDENSED);
+    if fit_terminal {
+        table.set_content_arrangement(ContentArrangement::Dynamic);
+    } else {
+        table.force_no_tty();
+    }
+    let mut header = vec![Cell::new("from \\ to")];
+    header.extend(m.segments.iter().map(|s| Cell::new(&s.name)));
+    header.push(Cell::new(GONE));
+    header.push(Cell::new("total"));
+    table.set_header(header);
+    let number = |n: u64| Cell::new(thousands(n)).set_alignment(CellAlignment::Right);
+    let mut column_totals = vec![0u64; n + 2];
+    for from in 0..n {
+        let mut cells = vec![Cell::new(&m.segments[from].name)];
+        let mut values: Vec<u64> = m.matrix[from].clone();
+        values.push(m.gone_customers[from]);
+        values.push(values.iter().sum());
+        for (total, v) in column_totals.iter_mut().zip(&values) {
+            *total += v;
+        }
+        cells.extend(values.into_iter().map(number));
+        table.add_row(cells);
+    }
+    let mut new_row: Vec<u64> = m.new_customers.clone();
+    new_row.push(0);
+    new_row.push(new_row.iter().sum());
+    for (total, v) in column_totals.iter_mut().zip(&new_row) {
+        *total += v;
+    }
+    let mut cells = vec![Cell::new(NEW)];
+    cells.extend(new_row.into_iter().map(number));
+    table.add_row(cells);
+    let mut cells = vec![Cell::new("total")];
+    cells.extend(column_totals.into_iter().map(number));
+    table.add_row(cells);
+    writeln!(out, "{table}")?;
+    writeln!(out, "{}", summary_line(m))
+}

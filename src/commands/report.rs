@@ -1,0 +1,375 @@
+//! `rfm report`: the weekly report folder.
+//!
+//! customers.csv and summary.csv are exactly what `rfm customers` and
+//! `rfm summary` write as CSV; report.json is the summary document with
+//! where it came from (inputs with row counts and SHA-256, tool version,
+//! method, segment definition); report.html is the page for people; with
+//! `--previous`, migration.csv is what `rfm compare` writes as CSV.
+//!
+//! The folder is written beside its final place and renamed into it
+//! (`output::write_folder`), so a cron job that dies half way leaves last
+//! week's report as it was. Nothing depends on the clock or on the folder's
+//! name unless `--stamp` asks for the time, so re-running on the same input
+//! gives byte-identical files.
+
+use crate::cli::{ColorWhen, OutputArgs, ReportArgs};
+use crate::commands::{compare, customers, rules, summary};
+use crate::dates::from_day;
+use crate::html::{self, InputFile};
+use crate::input::InputPath;
+use crate::migration::Migration;
+use crate::money;
+use crate::notes::{count, thousands};
+use crate::options::{Environment, RunOptions};
+use crate::output::{self, write_file};
+use crate::pipeline::{self, Analysis};
+use crate::render::{self, Format, RenderOptions, Renderer, Tabular, Value};
+use crate::score::Binning;
+use crate::snapshot::Snapshot;
+use anyhow::Context;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::borrow::Cow;
+use std::io::{self, Read, Write};
+
+/// How many of the biggest fallers report.html lists.
+const MOVERS_SHOWN: usize = 20;
+
+/// Runs the command.
+pub fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
+    // Problems with the folder or the previous report are found before the
+    // (possibly long) analysis.
+    output::check_report_folder(&args.out)?;
+    let previous = args.previous.as_deref().map(Snapshot::read).transpose()?;
+    let output_args = OutputArgs {
+        format: Some(Format::Csv),
+        output: None,
+        excel: args.excel,
+        decimals: args.decimals,
+        color: ColorWhen::Never,
+        quiet: args.quiet,
+    };
+    let (opts, analysis) = pipeline::run(&args.input, &args.method, &output_args, env)?;
+    let inputs = fingerprint(&opts, &analysis)?;
+    let current = previous
+        .as_ref()
+        .map(|_| Snapshot::from_analysis(&analysis, args.out.display().to_string()));
+    let migration = previous
+        .as_ref()
+        .zip(current.as_ref())
+        .map(|(old, new)| Migration::between(old, new));
+    let stamp = args.stamp.then(|| {
+        chrono::Local::now()
+            .format("%Y-%m-%d %H:%M:%S %:z")
+            .to_string()
+    });
+    let decimals = args.decimals;
+    let csv = |data: Tabular<'_>, out: &mut dyn Write| {
+        let options = RenderOptions {
+            excel: args.excel,
+            color: false,
+            fit_terminal: false,
+        };
+        render::renderer(Format::Csv, options).render(&data.for_format(Format::Csv), out)
+    };
+    output::write_folder(&args.out, |dir| {
+        let fail_at = env.fail_at;
+        write_file(dir, "customers.csv", fail_at, |out| {
+            csv(customers::tabulate(&analysis, decimals), out)
+        })?;
+        write_file(dir, "summary.csv", fail_at, |out| {
+            csv(summary::tabulate(&analysis, decimals), out)
+        })?;
+        if let Some(m) = &migration {
+            write_file(dir, "migration.csv", fail_at, |out| {
+                csv(compare::pairs(m), out)
+            })?;
+        }
+        write_file(dir, "report.json", fail_at, |out| {
+            let document = json_document(&analysis, &opts, &inputs, migration.as_ref(), &stamp);
+            render::JsonRenderer.render(&document, out)
+        })?;
+        write_file(dir, "report.html", fail_at, |out| {
+            let method = method_lines(&analysis, &opts);
+            let page = html::Page {
+                analysis: &analysis,
+                decimals,
+                inputs: &inputs,
+                method: &method,
+                migration: migration.as_ref(),
+                movers_shown: MOVERS_SHOWN,
+                stamp: stamp.clone(),
+            };
+            html::write(out, &page)
+        })?;
+        Ok(())
+    })?;
+    if !args.quiet {
+        let filled = summary_counts(&analysis);
+        let mut line = format!(
+            "wrote {}: {}, {}",
+            args.out.display(),
+            count(analysis.customers.len() as u64, "customer"),
+            count(filled as u64, "segment")
+        );
+        if let Some(m) = &migration {
+            line.push_str(&format!(
+                "; since the previous: {}",
+                compare::summary_line(m)
+            ));
+        }
+        let _ = writeln!(io::stderr(), "{line}");
+    }
+    Ok(())
+}
+
+/// Segments with at least one customer.
+fn summary_counts(analysis: &Analysis) -> usize {
+    let mut seen = vec![false; analysis.definition.segments.len()];
+    for c in &analysis.customers {
+        seen[usize::from(c.segment)] = true;
+    }
+    seen.into_iter().filter(|s| *s).count()
+}
+
+/// The inputs with their row counts, sizes and SHA-256 (stdin has neither
+/// size nor hash: it cannot be read twice).
+fn fingerprint(opts: &RunOptions, analysis: &Analysis) -> anyhow::Result<Vec<InputFile>> {
+    opts.load
+        .paths
+        .iter()
+        .map(|path| {
+            let name = path.display_name();
+            let rows = analysis
+                .load
+                .files
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or(0, |(_, rows)| *rows);
+            let (bytes, sha256) = match path {
+                InputPath::Stdin => (None, None),
+                InputPath::File(p) => {
+                    let (bytes, hash) =
+                        sha256(p).with_context(|| format!("cannot read {}", p.display()))?;
+                    (Some(bytes), Some(hash))
+                }
+            };
+            Ok(InputFile {
+                name,
+                rows,
+                bytes,
+                sha256,
+            })
+        })
+        .collect()
+}
+
+/// The size and SHA-256 (lowercase hex, as `sha256sum` prints it) of a file.
+pub fn sha256(path: &std::path::Path) -> io::Result<(u64, String)> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut total = 0u64;
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        hasher.update(&buffer[..n]);
+    }
+    let digest = hasher.finalize();
+    let hex = digest.iter().map(|b| format!("{b:02x}")).collect();
+    Ok((total, hex))
+}
+
+/// How one metric was scored, in words.
+fn describe(binning: &Binning) -> String {
+    match binning {
+        Binning::Method(method, levels) => format!("{}, {levels} levels", method.name()),
+        Binning::Fixed(points) => {
+            let points: Vec<String> = points
+                .iter()
+                .map(|p| money::format_scaled(i128::from(p.mantissa), p.scale, p.scale, '.'))
+                .collect();
+            format!("fixed break points {}", points.join(", "))
+        }
+    }
+}
+
+/// The method as (label, value) lines for report.html.
+fn method_lines(analysis: &Analysis, opts: &RunOptions) -> Vec<(&'static str, String)> {
+    let m = method(analysis, opts);
+    let mut lines = vec![
+        ("as of", format!("{} ({})", m.as_of, m.as_of_from)),
+        ("recency score", m.scoring.r.clone()),
+        ("frequency score", m.scoring.f.clone()),
+        ("monetary score", m.scoring.m.clone()),
+        ("a purchase is", m.counting.to_owned()),
+        ("returns", m.returns.to_owned()),
+        ("segments", format!("{} ({} levels)", m.segments, m.levels)),
+        ("columns", m.columns.to_owned()),
+    ];
+    if let Some(since) = &m.since {
+        lines.push(("since", since.clone()));
+    }
+    if let Some(until) = &m.until {
+        lines.push(("until", until.clone()));
+    }
+    lines.push((
+        "rows",
+        format!(
+            "{} read, {} without a customer id, {} skipped as bad",
+            thousands(analysis.load.rows()),
+            thousands(analysis.load.missing_customer),
+            thousands(analysis.load.rejected_count)
+        ),
+    ));
+    lines
+}
+
+#[derive(Serialize)]
+struct Method<'a> {
+    as_of: String,
+    as_of_from: &'static str,
+    since: Option<String>,
+    until: Option<String>,
+    returns: &'static str,
+    counting: &'static str,
+    scoring: Scores,
+    segments: &'a str,
+    levels: u8,
+    columns: &'a str,
+}
+
+#[derive(Serialize)]
+struct Scores {
+    r: String,
+    f: String,
+    m: String,
+}
+
+fn method<'a>(analysis: &'a Analysis, opts: &RunOptions) -> Method<'a> {
+    let day = |d: crate::dates::Day| from_day(d).format("%Y-%m-%d").to_string();
+    let [r, f, m] = opts.scoring.metrics().map(describe);
+    Method {
+        as_of: day(analysis.as_of),
+        as_of_from: if opts.params.as_of.is_some() {
+            "given"
+        } else {
+            "the day after the latest purchase"
+        },
+        since: opts.params.since.map(day),
+        until: opts.params.until.map(day),
+        returns: match opts.params.returns {
+            crate::aggregate::Returns::Net => "net: negative amounts are subtracted",
+            crate::aggregate::Returns::Ignore => "ignore: rows with a negative amount are dropped",
+        },
+        counting: match opts.params.counting {
+            crate::aggregate::Counting::Orders => {
+                "an order (rows grouped by customer and order id)"
+            }
+            crate::aggregate::Counting::Rows => {
+                "a row (r-quantile counts rows, as R's rfm package)"
+            }
+        },
+        scoring: Scores { r, f, m },
+        segments: &analysis.definition.name,
+        levels: analysis.definition.levels,
+        columns: &analysis.load.columns,
+    }
+}
+
+#[derive(Serialize)]
+struct Input<'a> {
+    file: &'a str,
+    rows: u64,
+    bytes: Option<u64>,
+    sha256: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Rows {
+    read: u64,
+    without_customer: u64,
+    skipped_bad: u64,
+}
+
+#[derive(Serialize)]
+struct Previous<'a> {
+    source: &'a str,
+    customers: usize,
+    new_customers: u64,
+    gone_customers: u64,
+    changed_segment: u64,
+    kept_segment: u64,
+}
+
+/// A serialized value indented to sit one level inside the document.
+fn nested(value: &impl Serialize) -> Value<'static> {
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    Value::Json(Cow::Owned(text.replace('\n', "\n  ")))
+}
+
+/// report.json: the summary document (as `rfm summary -f json`) with the
+/// tool, the inputs, the method, the definition and the migration first.
+fn json_document<'a>(
+    analysis: &'a Analysis,
+    opts: &RunOptions,
+    inputs: &[InputFile],
+    migration: Option<&Migration<'_>>,
+    stamp: &Option<String>,
+) -> Tabular<'a> {
+    let mut document = summary::tabulate(analysis, opts.output.decimals);
+    let mut fields: Vec<(&'static str, Value<'a>)> = vec![
+        ("tool", Value::Text(Cow::Borrowed("rfm"))),
+        (
+            "version",
+            Value::Text(Cow::Borrowed(env!("CARGO_PKG_VERSION"))),
+        ),
+    ];
+    if let Some(stamp) = stamp {
+        fields.push(("generated_at", Value::Text(Cow::Owned(stamp.clone()))));
+    }
+    let inputs: Vec<Input> = inputs
+        .iter()
+        .map(|i| Input {
+            file: &i.name,
+            rows: i.rows,
+            bytes: i.bytes,
+            sha256: i.sha256.as_deref(),
+        })
+        .collect();
+    fields.push(("inputs", nested(&inputs)));
+    fields.push((
+        "rows",
+        nested(&Rows {
+            read: analysis.load.rows(),
+            without_customer: analysis.load.missing_customer,
+            skipped_bad: analysis.load.rejected_count,
+        }),
+    ));
+    fields.push(("customers", Value::Int(analysis.customers.len() as i64)));
+    fields.push(("method", nested(&method(analysis, opts))));
+    let definition = rules::json_text(&analysis.definition).replace('\n', "\n  ");
+    fields.push(("definition", Value::Json(Cow::Owned(definition))));
+    if let Some(m) = migration {
+        fields.push((
+            "previous",
+            nested(&Previous {
+                source: &m.old.source,
+                customers: m.old.customers.len(),
+                new_customers: m.new_customers.iter().sum(),
+                gone_customers: m.gone_customers.iter().sum(),
+                changed_segment: m.changed(),
+                kept_segment: m.stayed_in_data() - m.changed(),
+            }),
+        ));
+    }
+    // Then the summary's own: as_of, segments_definition, thresholds.
+    if let Some((summary_fields, _)) = document.json_envelope.as_mut() {
+        fields.append(summary_fields);
+        *summary_fields = fields;
+    }
+    document
+}
