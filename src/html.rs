@@ -125,7 +125,8 @@ tr.total td{font-weight:600;border-top:2px solid var(--ink)}
 .card{border:1px solid var(--line);border-left:6px solid var(--c);border-radius:8px;padding:10px 12px}
 .card h3{display:flex;justify-content:space-between;gap:8px}.card .n{color:var(--muted);font-weight:400}
 .card p{font-size:.93em}.card .act{margin:0}
-td.m{min-width:3em}td.diag{font-weight:700}
+table.matrix{font-size:.8em}.matrix td,.matrix th{padding:3px 4px}.matrix tr>th:first-child{white-space:nowrap}
+td.m{min-width:2.2em}td.diag{font-weight:700}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0 0 12px}dt{color:var(--muted)}dd{margin:0;overflow-wrap:anywhere}
 code{font-size:.88em}
 footer{color:var(--muted);font-size:.85em;text-align:center;padding:4px 0 16px}
@@ -206,7 +207,7 @@ pub fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
     writeln!(out, "</div>\n</header>")?;
 
     // The summary table.
-    writeln!(out, "<section>\n<h2>Segments</h2>")?;
+    writeln!(out, "<section id=\"segments\">\n<h2>Segments</h2>")?;
     table(
         out,
         &summary_command::tabulate(a, page.decimals).for_format(crate::render::Format::Table),
@@ -259,7 +260,7 @@ pub fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
     });
     writeln!(
         out,
-        "<section>\n<h2>Customers and revenue per segment</h2>\n<div class=\"grid\">\n<figure style=\"margin:0\"><h3>Customers</h3>{}</figure>\n<figure style=\"margin:0\"><h3>Revenue</h3>{}</figure>\n</div>\n</section>",
+        "<section id=\"bars\">\n<h2>Customers and revenue per segment</h2>\n<div class=\"grid\">\n<figure style=\"margin:0\"><h3>Customers</h3>{}</figure>\n<figure style=\"margin:0\"><h3>Revenue</h3>{}</figure>\n</div>\n</section>",
         charts::bars("customers per segment", &customers_bars),
         charts::bars("revenue per segment", &revenue_bars)
     )?;
@@ -277,7 +278,7 @@ pub fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
     let monetary: Vec<i64> = a.customers.iter().map(|c| c.monetary).collect();
     writeln!(
         out,
-        "<section>\n<h2>Distributions</h2>\n<p class=\"muted\">Customers by days since their last purchase, by number of purchases and by net revenue.</p>\n<div class=\"grid\">\n<figure style=\"margin:0\"><h3>Recency (days)</h3>{}</figure>\n<figure style=\"margin:0\"><h3>Frequency (purchases)</h3>{}</figure>\n<figure style=\"margin:0\"><h3>Monetary (net revenue)</h3>{}</figure>\n</div>\n</section>",
+        "<section id=\"distributions\">\n<h2>Distributions</h2>\n<p class=\"muted\">Customers by days since their last purchase, by number of purchases and by net revenue.</p>\n<div class=\"grid\">\n<figure style=\"margin:0\"><h3>Recency (days)</h3>{}</figure>\n<figure style=\"margin:0\"><h3>Frequency (purchases)</h3>{}</figure>\n<figure style=\"margin:0\"><h3>Monetary (net revenue)</h3>{}</figure>\n</div>\n</section>",
         charts::histogram(
             "customers by recency",
             &charts::recency_bins(&recency),
@@ -298,7 +299,7 @@ pub fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
     // What to do, per segment.
     writeln!(
         out,
-        "<section>\n<h2>Who they are and what to do</h2>\n<div class=\"cards\">"
+        "<section id=\"actions\">\n<h2>Who they are and what to do</h2>\n<div class=\"cards\">"
     )?;
     for ((s, t), c) in a
         .definition
@@ -324,7 +325,10 @@ pub fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
     }
 
     // Method and provenance.
-    writeln!(out, "<section>\n<h2>Method and inputs</h2>\n<dl>")?;
+    writeln!(
+        out,
+        "<section id=\"method\">\n<h2>Method and inputs</h2>\n<dl>"
+    )?;
     for (label, value) in page.method {
         writeln!(out, "<dt>{label}</dt><dd>{}</dd>", escape(value))?;
     }
@@ -428,7 +432,7 @@ fn heat_section(
     };
     writeln!(
         out,
-        "<section>\n<h2>{what} scores</h2>\n<p class=\"muted\">Customers per cell and their average net revenue; the colour is the cell's segment, darker with more customers; thick lines separate segments.{note}</p>\n{}",
+        "<section id=\"heatmap\">\n<h2>{what} scores</h2>\n<p class=\"muted\">Customers per cell and their average net revenue; the colour is the cell's segment, darker with more customers; thick lines separate segments.{note}</p>\n{}",
         charts::heatmap(axes, &cells, colors)
     )?;
     writeln!(out, "<div class=\"legend\">")?;
@@ -452,7 +456,7 @@ fn migration_section(
     let n = m.segments.len();
     writeln!(
         out,
-        "<section>\n<h2>Since the previous report</h2>\n<p>Compared with <b>{}</b> ({} customers): {}.</p>\n<p class=\"muted\">Rows: the segment before; columns: the segment now. (new) are customers not in the previous report, (gone) those no longer in the data.</p>\n<div class=\"scroll\"><table>",
+        "<section id=\"migration\">\n<h2>Since the previous report</h2>\n<p>Compared with <b>{}</b> ({} customers): {}.</p>\n<p class=\"muted\">Rows: the segment before; columns: the segment now. (new) are customers not in the previous report, (gone) those no longer in the data.</p>\n<div class=\"scroll\"><table class=\"matrix\">",
         escape(&m.old.source),
         thousands(m.old.customers.len() as u64),
         escape(&compare::summary_line(m))
@@ -498,6 +502,23 @@ fn migration_section(
     let mut values = m.new_customers.clone();
     values.push(0);
     row(out, compare::NEW.to_owned(), &values, None)?;
+    // Column totals: the customers of each segment now, and all gone.
+    write!(out, "<tr class=\"total\"><th>total</th>")?;
+    let mut all = 0;
+    for to in 0..=n {
+        let column: u64 = (0..n)
+            .map(|from| {
+                m.matrix[from]
+                    .get(to)
+                    .copied()
+                    .unwrap_or(m.gone_customers[from])
+            })
+            .sum::<u64>()
+            + m.new_customers.get(to).copied().unwrap_or(0);
+        all += column;
+        write!(out, "<td class=\"num\">{}</td>", thousands(column))?;
+    }
+    writeln!(out, "<td class=\"num\">{}</td></tr>", thousands(all))?;
     writeln!(out, "</table></div>")?;
 
     let fallers = m.fallers();

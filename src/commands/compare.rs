@@ -62,7 +62,10 @@ pub fn run(args: &CompareArgs, env: &Environment) -> anyhow::Result<()> {
         count(new.customers.len() as u64, "customer"),
         new.source
     ));
-    notes.note(summary_line(&migration));
+    // The table prints it under the matrix.
+    if args.movers.is_some() || opts.format != Format::Table {
+        notes.note(summary_line(&migration));
+    }
     match &args.movers {
         Some(spec) => {
             let (from, to) = migration
