@@ -357,34 +357,13 @@ fn quiet_reports_say_nothing() {
     );
 }
 
-/// Two hand-written runs; the new one as `--excel` writes it (BOM, `;`,
-/// decimal comma). Expected counts worked out by hand:
-/// a champions -> champions, b champions -> at risk, c at risk ->
-/// champions, e loyal -> at risk; d (lost) is gone; f (new customers) is new.
-fn hand_built_pair(dir: &Path) -> (PathBuf, PathBuf) {
-    let old = dir.join("old.csv");
-    fs::write(
-        &old,
-        "customer_id,segment,segment_key,monetary\n\
-         a,Champions,champions,100.00\n\
-         b,Champions,champions,50.00\n\
-         c,At Risk,at_risk,30.00\n\
-         d,Lost,lost,5.00\n\
-         e,Loyal Customers,loyal_customers,80.00\n",
-    )
-    .expect("writes");
-    let new = dir.join("new.csv");
-    fs::write(
-        &new,
-        "\u{feff}customer_id;segment;segment_key;monetary\n\
-         a;Champions;champions;120,00\n\
-         b;A rischio;at_risk;55,50\n\
-         c;Champions;champions;40,00\n\
-         e;A rischio;at_risk;81,00\n\
-         f;New Customers;new_customers;10,00\n",
-    )
-    .expect("writes");
-    (old, new)
+/// Two hand-written runs (testdata/compare_old.csv, compare_new.csv); the
+/// new one as `--excel` writes it (BOM, `;`, decimal comma). Expected counts
+/// worked out by hand: a champions -> champions, b champions -> at risk,
+/// c at risk -> champions, e loyal -> at risk; d (lost) is gone; f (new
+/// customers) is new.
+fn hand_built_pair(_dir: &Path) -> (PathBuf, PathBuf) {
+    (fixture("compare_old.csv"), fixture("compare_new.csv"))
 }
 
 #[test]

@@ -40,3 +40,26 @@ fn summary_table_in_colour() {
         run("summary", &["-f", "table", "--color", "always"])
     );
 }
+
+/// `rfm compare` on the hand-built pair whose counts tests/report.rs checks
+/// by hand; run inside testdata/ so the file names in the JSON are stable.
+#[test]
+fn compare_formats() {
+    let compare = |extra: &[&str]| {
+        let out = common::rfm()
+            .current_dir(fixture(""))
+            .args(["compare", "compare_old.csv", "compare_new.csv", "-q"])
+            .args(extra)
+            .output()
+            .expect("runs");
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    for format in ["table", "csv", "json"] {
+        insta::assert_snapshot!(format!("compare_{format}"), compare(&["-f", format]));
+    }
+    insta::assert_snapshot!(
+        "compare_movers_table",
+        compare(&["-f", "table", "--movers", "champions,loyal_customers.."])
+    );
+}
