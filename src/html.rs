@@ -134,7 +134,7 @@ footer{color:var(--muted);font-size:.85em;text-align:center;padding:4px 0 16px}
 @media print{@page{size:A4;margin:14mm}body{background:#fff;font-size:10.5pt}main{max-width:none;padding:0}
 header,section{border:0;padding:0 0 10px;margin:0 0 12px;break-inside:avoid}.scroll{overflow:visible}
 th{background:#eee !important}*{-webkit-print-color-adjust:exact;print-color-adjust:exact}
-.card{break-inside:avoid}}
+.card{break-inside:avoid}table{font-size:8.5pt}table.matrix{font-size:7pt}th,td{padding:2px 4px}}
 "#;
 
 /// Writes the page.
@@ -164,8 +164,9 @@ pub fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
 
     write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"rfm {}\">\n<title>RFM report, as of {as_of}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
-        env!("CARGO_PKG_VERSION")
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"rfm {}\">\n<title>RFM report, as of {as_of}: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
+        env!("CARGO_PKG_VERSION"),
+        inputs.join(", ")
     )?;
 
     // Title and key figures.
@@ -522,6 +523,16 @@ fn migration_section(
     writeln!(out, "</table></div>")?;
 
     let fallers = m.fallers();
+    if m.segments
+        .iter()
+        .all(|s| s.tone == crate::segment::Tone::Neutral)
+    {
+        writeln!(
+            out,
+            "<p class=\"muted\">This definition has none of the built-in segments, so there is no list of customers who slipped; <code>rfm compare --movers FROM..TO</code> lists any move.</p>\n</section>"
+        )?;
+        return Ok(());
+    }
     writeln!(
         out,
         "<h3 style=\"margin-top:14px\">Biggest movers: valuable customers who slipped</h3>\n<p class=\"muted\">{} customers went from Champions, Loyal Customers, Potential Loyalist, New Customers or Promising to a less healthy segment{}.</p>",

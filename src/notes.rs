@@ -10,17 +10,30 @@ use std::io::Write;
 #[derive(Debug, Clone, Copy)]
 pub struct Notes {
     quiet: bool,
+    warnings_only: bool,
 }
 
 impl Notes {
     /// A printer; `quiet` drops every note.
     pub fn new(quiet: bool) -> Notes {
-        Notes { quiet }
+        Notes {
+            quiet,
+            warnings_only: false,
+        }
+    }
+
+    /// A printer of warnings only (`rfm report`, whose result is one line
+    /// and whose notes are in the report itself), or of nothing if `quiet`.
+    pub fn warnings_only(quiet: bool) -> Notes {
+        Notes {
+            quiet,
+            warnings_only: true,
+        }
     }
 
     /// Prints `note: {message}`.
     pub fn note(&self, message: impl Display) {
-        if !self.quiet {
+        if !self.quiet && !self.warnings_only {
             // A closed stderr is no reason to fail the run.
             let _ = writeln!(std::io::stderr(), "note: {message}");
         }

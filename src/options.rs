@@ -136,6 +136,8 @@ pub struct RunOptions {
     pub rejects: Option<PathBuf>,
     /// No notes on stderr.
     pub quiet: bool,
+    /// Warnings but no notes on stderr (`rfm report`).
+    pub terse: bool,
     /// Which aggregation runs.
     pub engine: Engine,
     /// How the parallel reading splits the work.
@@ -275,6 +277,7 @@ pub fn resolve(
         explain: method.explain,
         rejects: input.rejects.clone(),
         quiet,
+        terse: false,
         engine: env.engine,
         parallel: env.parallel,
         output,

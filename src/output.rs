@@ -13,7 +13,7 @@ use crate::render::{self, Tabular, into_io};
 use anyhow::Context;
 use std::fs;
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Renders `data` as the options say (with the columns the format shows),
 /// to stdout or `-o`.
@@ -143,121 +143,223 @@ pub const REPORT_FILES: [&str; 5] = [
     "report.html",
 ];
 
-/// Checks that `--out DIR` can be written: missing, empty, or an earlier
-/// report (a `report.json` and nothing rfm did not write). Anything else is
-/// refused before any work is done, since the whole folder is replaced.
-pub fn check_report_folder(dir: &Path) -> Result<(), UsageError> {
+/// Resolves `--out DIR` to the folder that will be replaced (a symlink's
+/// target) and checks that it can be: missing, empty, or an earlier report
+/// (a `report.json` written by rfm and nothing rfm did not write). Anything
+/// else is refused before any work is done, since the whole folder is
+/// replaced.
+pub fn report_folder(dir: &Path) -> Result<PathBuf, UsageError> {
     let shown = dir.display();
-    let meta = match fs::metadata(dir) {
+    let usage = |why: String| UsageError(format!("--out {shown}: {why}"));
+    let dir = match fs::symlink_metadata(dir) {
+        Ok(m) if m.file_type().is_symlink() => fs::canonicalize(dir)
+            .map_err(|e| usage(format!("a symlink rfm cannot follow ({e})")))?,
+        _ => dir.to_owned(),
+    };
+    // The folder's own name: `.`, `..`, `/` and `x/..` name none.
+    let name = match dir.components().next_back() {
+        Some(std::path::Component::Normal(name)) => name.to_owned(),
+        _ => {
+            return Err(usage(
+                "name the report folder itself, e.g. --out reports/2026-W47".into(),
+            ));
+        }
+    };
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let target = parent.join(name);
+    let meta = match fs::metadata(&target) {
         Ok(meta) => meta,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(UsageError(format!("--out {shown}: {e}"))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(target),
+        Err(e) => return Err(usage(e.to_string())),
     };
     if !meta.is_dir() {
-        return Err(UsageError(format!(
-            "--out {shown} is a file; rfm report writes a folder"
+        return Err(usage("it is a file; rfm report writes a folder".into()));
+    }
+    let names = entries(&target).map_err(|e| usage(e.to_string()))?;
+    if let Some(why) = not_a_report(&target, &names) {
+        return Err(usage(format!(
+            "not an rfm report folder ({why}) and it would be replaced whole: choose a new or empty folder"
         )));
     }
-    let entries = fs::read_dir(dir).map_err(|e| UsageError(format!("--out {shown}: {e}")))?;
+    Ok(target)
+}
+
+/// The names in a folder, sorted.
+fn entries(dir: &Path) -> io::Result<Vec<String>> {
     let mut names = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|e| UsageError(format!("--out {shown}: {e}")))?;
-        names.push(entry.file_name().to_string_lossy().into_owned());
+    for entry in fs::read_dir(dir)? {
+        names.push(entry?.file_name().to_string_lossy().into_owned());
     }
     names.sort();
+    Ok(names)
+}
+
+/// Why a non-empty folder is not an earlier report, if it is not.
+fn not_a_report(dir: &Path, names: &[String]) -> Option<String> {
     if names.is_empty() {
-        return Ok(());
+        return None;
     }
     let foreign: Vec<&str> = names
         .iter()
         .map(String::as_str)
         .filter(|n| !REPORT_FILES.contains(n))
         .collect();
-    if !foreign.is_empty() || !names.iter().any(|n| n == "report.json") {
-        let which = if foreign.is_empty() {
-            "it has no report.json".to_owned()
-        } else {
-            format!("it holds {}", foreign.join(", "))
-        };
-        return Err(UsageError(format!(
-            "--out {shown} is not an rfm report folder ({which}) and would be replaced whole: choose a new or empty folder"
-        )));
+    if !foreign.is_empty() {
+        return Some(format!("it holds {}", foreign.join(", ")));
     }
-    Ok(())
+    let written_by_rfm = fs::read_to_string(dir.join("report.json"))
+        .is_ok_and(|text| text.starts_with("{\n  \"tool\": \"rfm\","));
+    if !written_by_rfm {
+        return Some("it has no report.json written by rfm".into());
+    }
+    None
 }
 
-/// Writes the folder `dir` atomically: `fill` writes the files into a
-/// fresh temporary sibling (`.NAME.rfm-XXXXXX`), which then takes the place
-/// of `dir` in one rename. On Linux an existing folder is swapped out with
-/// `renameat2(RENAME_EXCHANGE)`, so `dir` always holds a whole report,
+/// The folder being written, for [`Folder::write`].
+pub struct Folder<'a> {
+    /// The temporary folder.
+    path: &'a Path,
+    /// The report it replaces, whose files' permissions carry over.
+    previous: Option<&'a Path>,
+    /// `RFM_FAIL_AT`.
+    fail_at: Option<&'a str>,
+}
+
+impl Folder<'_> {
+    /// Writes the file `name` with `write`, flushed and synced. A file that
+    /// the replaced report had keeps its permissions (a private 0600
+    /// customers.csv stays private). With `RFM_FAIL_AT=name` the writing
+    /// fails half way, on purpose (for the tests of atomicity).
+    pub fn write(
+        &self,
+        name: &str,
+        write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> anyhow::Result<()> {
+        let path = self.path.join(name);
+        let attempt = || -> io::Result<()> {
+            let file = fs::File::create(&path)?;
+            if let Some(old) = self.previous.and_then(|p| fs::metadata(p.join(name)).ok()) {
+                file.set_permissions(old.permissions())?;
+            }
+            let mut out = BufWriter::with_capacity(64 * 1024, file);
+            write(&mut out)?;
+            if self.fail_at == Some(name) {
+                out.flush()?;
+                return Err(io::Error::other(format!(
+                    "RFM_FAIL_AT={name}: failing on purpose after writing part of it"
+                )));
+            }
+            out.into_inner().map_err(|e| e.into_error())?.sync_all()
+        };
+        attempt().with_context(|| format!("cannot write {name}"))
+    }
+}
+
+/// Writes the report folder `target` (as [`report_folder`] resolved it)
+/// atomically: `fill` writes the files into a fresh temporary sibling
+/// (`.NAME.rfm-XXXXXX`), which then takes the place of `target` in one
+/// rename. On Linux an existing folder is swapped out with
+/// `renameat2(RENAME_EXCHANGE)`, so `target` always holds a whole report,
 /// the old one or the new one; elsewhere (or on a file system without it)
-/// the old folder is moved aside first, leaving a moment without `dir`. If
-/// `fill` fails, the temporary folder is removed and `dir` is untouched.
+/// the old folder is moved aside first, leaving a moment without `target`.
+/// If `fill` fails, the temporary folder is removed and `target` is
+/// untouched. If the old folder gained files rfm did not write while the
+/// report was being made, it is put back and the run fails.
 pub fn write_folder(
-    dir: &Path,
-    fill: impl FnOnce(&Path) -> anyhow::Result<()>,
+    target: &Path,
+    fail_at: Option<&str>,
+    fill: impl FnOnce(&Folder) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let target = match fs::symlink_metadata(dir) {
-        Ok(m) if m.file_type().is_symlink() => fs::canonicalize(dir)?,
-        _ => dir.to_owned(),
-    };
+    let shown = target.display();
     let name = target
         .file_name()
-        .with_context(|| format!("--out {}: name a folder", dir.display()))?
+        .with_context(|| format!("--out {shown}: name a folder"))?
         .to_string_lossy()
         .into_owned();
     let parent = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => Path::new(".").to_owned(),
+        _ => PathBuf::from("."),
     };
     fs::create_dir_all(&parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    let previous = fs::metadata(target).ok().filter(|m| m.is_dir());
     let mut builder = tempfile::Builder::new();
     let prefix = format!(".{name}.rfm-");
     builder.prefix(&prefix);
-    #[cfg(unix)]
-    {
-        // A report folder is made like any folder the user makes (0777 minus
-        // the umask), not private like tempfile's.
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(fs::Permissions::from_mode(0o777));
+    match &previous {
+        // The new report keeps the old one's permissions (a private folder
+        // stays private).
+        Some(old) => {
+            builder.permissions(old.permissions());
+        }
+        None => {
+            // Like any folder the user makes (0777 minus the umask), not
+            // private like tempfile's.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                builder.permissions(fs::Permissions::from_mode(0o777));
+            }
+        }
     }
     let staging = builder
         .tempdir_in(&parent)
         .with_context(|| format!("cannot create a folder in {}", parent.display()))?;
-    fill(staging.path())?;
+    fill(&Folder {
+        path: staging.path(),
+        previous: previous.as_ref().map(|_| target),
+        fail_at,
+    })?;
     sync_dir(staging.path());
     let staged = staging.keep();
-    if let Err(e) = replace_dir(&staged, &target) {
+    if let Err(e) = replace_dir(&staged, target) {
         let _ = fs::remove_dir_all(&staged);
-        return Err(anyhow::Error::new(e).context(format!("cannot write {}", dir.display())));
+        return Err(e.context(format!("cannot write {shown}")));
     }
     sync_dir(&parent);
     Ok(())
 }
 
 /// Puts the folder `staged` in the place of `target`, then removes the
-/// folder it replaced.
-fn replace_dir(staged: &Path, target: &Path) -> io::Result<()> {
+/// folder it replaced, unless that one gained files rfm did not write
+/// (then it is put back).
+fn replace_dir(staged: &Path, target: &Path) -> anyhow::Result<()> {
     if !target.exists() {
-        return fs::rename(staged, target);
+        return Ok(fs::rename(staged, target)?);
     }
+    let changed = |old: &Path| -> anyhow::Result<()> {
+        let names = entries(old)?;
+        match not_a_report(old, &names) {
+            None => Ok(()),
+            Some(why) => {
+                anyhow::bail!("the folder changed during the run ({why}); it was left as it was")
+            }
+        }
+    };
     #[cfg(target_os = "linux")]
     {
         use rustix::fs::{CWD, RenameFlags, renameat_with};
         if renameat_with(CWD, staged, CWD, target, RenameFlags::EXCHANGE).is_ok() {
             // `staged` now holds the old report.
+            if let Err(e) = changed(staged) {
+                renameat_with(CWD, staged, CWD, target, RenameFlags::EXCHANGE)?;
+                return Err(e);
+            }
             let _ = fs::remove_dir_all(staged);
             return Ok(());
         }
     }
+    changed(target)?;
     let mut aside = staged.as_os_str().to_owned();
     aside.push(".old");
-    let aside = std::path::PathBuf::from(aside);
+    let aside = PathBuf::from(aside);
     fs::rename(target, &aside)?;
     if let Err(e) = fs::rename(staged, target) {
         // Put the old report back.
         let _ = fs::rename(&aside, target);
-        return Err(e);
+        return Err(e.into());
     }
     let _ = fs::remove_dir_all(&aside);
     Ok(())
@@ -271,25 +373,55 @@ fn sync_dir(dir: &Path) {
     }
 }
 
-/// Writes `dir/name` with `write`, flushed and synced. `fail_at` names a
-/// file whose writing fails half way, on purpose (`RFM_FAIL_AT`, for tests).
-pub fn write_file(
-    dir: &Path,
-    name: &str,
-    fail_at: Option<&str>,
-    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> anyhow::Result<()> {
-    let path = dir.join(name);
-    let attempt = || -> io::Result<()> {
-        let mut out = BufWriter::with_capacity(64 * 1024, fs::File::create(&path)?);
-        write(&mut out)?;
-        if fail_at == Some(name) {
-            out.flush()?;
-            return Err(io::Error::other(format!(
-                "RFM_FAIL_AT={name}: failing on purpose after writing part of it"
-            )));
-        }
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()
-    };
-    attempt().with_context(|| format!("cannot write {name}"))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(dir: &Path, marker: &str) {
+        fs::create_dir_all(dir).expect("mkdir");
+        fs::write(
+            dir.join("report.json"),
+            format!("{{\n  \"tool\": \"rfm\",{marker}"),
+        )
+        .expect("writes");
+    }
+
+    #[test]
+    fn replaces_an_earlier_report_whole() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let (target, staged) = (tmp.path().join("r"), tmp.path().join(".r.rfm-1"));
+        report(&target, "old");
+        fs::write(target.join("migration.csv"), "old").expect("writes");
+        report(&staged, "new");
+        replace_dir(&staged, &target).expect("replaced");
+        assert_eq!(entries(&target).expect("reads"), ["report.json"]);
+        assert!(
+            fs::read_to_string(target.join("report.json"))
+                .expect("reads")
+                .ends_with("new")
+        );
+        assert!(!staged.exists());
+    }
+
+    #[test]
+    fn a_report_that_gained_a_file_during_the_run_is_left_as_it_was() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let (target, staged) = (tmp.path().join("r"), tmp.path().join(".r.rfm-1"));
+        report(&target, "old");
+        // Checked at the start, then someone saved a file into it.
+        assert!(report_folder(&target).is_ok());
+        fs::write(target.join("notes.txt"), "mine").expect("writes");
+        report(&staged, "new");
+        let err = replace_dir(&staged, &target).expect_err("refused");
+        assert!(err.to_string().contains("notes.txt"), "{err}");
+        assert_eq!(
+            fs::read_to_string(target.join("notes.txt")).expect("kept"),
+            "mine"
+        );
+        assert!(
+            fs::read_to_string(target.join("report.json"))
+                .expect("reads")
+                .ends_with("old")
+        );
+    }
 }

@@ -49,9 +49,21 @@ pub fn run(
     env: &Environment,
 ) -> anyhow::Result<(RunOptions, Analysis)> {
     let opts = options::resolve(input, method, output, env)?;
+    run_resolved(opts, method)
+}
+
+/// [`run`] with options already resolved (and adjusted by the command).
+pub fn run_resolved(
+    opts: RunOptions,
+    method: &MethodArgs,
+) -> anyhow::Result<(RunOptions, Analysis)> {
     let definition = options::definition(&method.segments)?;
     options::check_levels(&opts.scoring, &definition)?;
-    let notes = Notes::new(opts.quiet);
+    let notes = if opts.terse {
+        Notes::warnings_only(opts.quiet)
+    } else {
+        Notes::new(opts.quiet)
+    };
     let analysis = analyze(&opts, definition, &notes)?;
     if opts.explain {
         explain::print(&analysis, opts.output.decimals)?;

@@ -10,6 +10,7 @@
 
 use crate::error::SnapshotError;
 use crate::input::{self, Content, InputPath};
+use crate::lang::Lang;
 use crate::money::{self, Decimal, DecimalSeparator};
 use crate::pipeline::Analysis;
 use crate::segment::{Segment, Tone};
@@ -147,6 +148,8 @@ fn open_table(path: &Path) -> Result<Table, SnapshotError> {
         path: path.to_owned(),
         source,
     };
+    // The cause (missing, no permission) as the OS says it.
+    std::fs::metadata(path).map_err(open_error)?;
     let opened = input::open(
         &InputPath::File(path.to_owned()),
         &indicatif::ProgressBar::hidden(),
@@ -206,6 +209,41 @@ impl Table {
                 columns: self.header.join(", "),
             })
     }
+}
+
+/// An amount with the separator the file's delimiter implies (decimal
+/// comma in `;` files), or else with the other one: the file was written
+/// by rfm, so whichever reads the whole value exactly is right.
+fn amount(text: &str, decimal: DecimalSeparator) -> Option<Decimal> {
+    let other = match decimal {
+        DecimalSeparator::Point => DecimalSeparator::Comma,
+        DecimalSeparator::Comma => DecimalSeparator::Point,
+    };
+    Decimal::parse(text, decimal)
+        .or_else(|_| Decimal::parse(text, other))
+        .ok()
+}
+
+/// The key of the built-in segment (or Others) with this display name in
+/// any of the languages of `--lang`.
+fn builtin_key(name: &str) -> Option<&'static str> {
+    use clap::ValueEnum;
+    let name = name.trim();
+    for lang in Lang::value_variants() {
+        for (i, segment) in Segment::ALL.iter().enumerate() {
+            if lang.text(i).name.eq_ignore_ascii_case(name) {
+                return Some(segment.key());
+            }
+        }
+        if lang
+            .text(Segment::ALL.len())
+            .name
+            .eq_ignore_ascii_case(name)
+        {
+            return Some("others");
+        }
+    }
+    None
 }
 
 /// The segments of a `summary.csv`, in its (the definition's) order.
@@ -284,10 +322,11 @@ fn read_customers(path: &Path, order: Vec<Label>) -> Result<Snapshot, SnapshotEr
             )));
         }
         let name = field(name_col).unwrap_or_default();
-        // Files without keys: a built-in segment's name gives its key.
+        // Files without keys: a built-in segment's name, in any language,
+        // gives its key.
         let key = match field(key_col) {
             Some(k) => k.to_owned(),
-            None => Segment::find(name).map_or_else(|| name.to_owned(), |s| s.key().to_owned()),
+            None => builtin_key(name).map_or_else(|| name.to_owned(), str::to_owned),
         };
         if key.is_empty() {
             return Err(bad("empty segment_key".into()));
@@ -315,8 +354,8 @@ fn read_customers(path: &Path, order: Vec<Label>) -> Result<Snapshot, SnapshotEr
         let monetary = match field(monetary_col) {
             None | Some("") => None,
             Some(text) => Some(
-                Decimal::parse(text, table.decimal)
-                    .map_err(|e| bad(format!("monetary '{text}': {e}")))?,
+                amount(text, table.decimal)
+                    .ok_or_else(|| bad(format!("monetary '{text}' is not a number")))?,
             ),
         };
         amounts.push(monetary);

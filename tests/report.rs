@@ -123,8 +123,16 @@ fn folder_holds_what_the_commands_write() {
     let summary = stdout_of(&["summary", &sample(), "-f", "csv", "-q"]);
     assert_eq!(files["summary.csv"], summary.as_bytes());
 
-    // The result line counts the customers of customers.csv.
+    // One result line, counting the customers of customers.csv, after
+    // any warnings; the notes are in the report, not on stderr.
     let scored = customers.lines().count() - 1;
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(
+        lines[..lines.len() - 1]
+            .iter()
+            .all(|l| l.starts_with("warning: ")),
+        "{stderr}"
+    );
     let last = stderr.lines().last().expect("a line");
     assert_eq!(
         last,
@@ -348,6 +356,88 @@ fn a_folder_that_is_not_a_report_is_never_replaced() {
 }
 
 #[test]
+fn out_and_rejects_are_checked_before_the_work() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for out in [".", "x/..", "/"] {
+        let err = common::failure_of(&["report", &sample(), "--out", out], 2);
+        assert!(
+            err.contains("name the report folder itself"),
+            "{out}: {err}"
+        );
+    }
+    // A report.json that rfm did not write.
+    let foreign = tmp.path().join("other");
+    fs::create_dir(&foreign).expect("mkdir");
+    fs::write(foreign.join("report.json"), "{}").expect("writes");
+    let err = common::failure_of(&["report", &sample(), "--out", path_str(&foreign)], 2);
+    assert!(err.contains("no report.json written by rfm"), "{err}");
+    // --rejects inside the folder would be deleted with it.
+    let out = tmp.path().join("r");
+    let err = common::failure_of(
+        &[
+            "report",
+            &sample(),
+            "--out",
+            path_str(&out),
+            "--rejects",
+            path_str(&out.join("rejects.csv")),
+        ],
+        2,
+    );
+    assert!(err.contains("put it outside --out"), "{err}");
+    assert!(!out.exists());
+    // A missing --previous says which flag and why.
+    let err = common::failure_of(
+        &[
+            "report",
+            &sample(),
+            "--out",
+            path_str(&out),
+            "--previous",
+            "nowhere",
+        ],
+        1,
+    );
+    assert!(
+        err.contains("--previous: cannot read nowhere: No such file"),
+        "{err}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_private_report_stays_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("private");
+    run_ok(&["report", &sample(), "--out", path_str(&out), "-q"]);
+    fs::set_permissions(&out, fs::Permissions::from_mode(0o700)).expect("chmod");
+    let customers = out.join("customers.csv");
+    fs::set_permissions(&customers, fs::Permissions::from_mode(0o600)).expect("chmod");
+    run_ok(&["report", &sample(), "--out", path_str(&out), "-q"]);
+    let mode = |p: &Path| fs::metadata(p).expect("exists").permissions().mode() & 0o777;
+    assert_eq!(mode(&out), 0o700);
+    assert_eq!(mode(&customers), 0o600);
+}
+
+#[test]
+fn stdin_has_rows_but_no_hash() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("r");
+    let result = rfm()
+        .args(["report", "-", "--out", path_str(&out), "-q"])
+        .write_stdin(fs::read(fixture("sample_orders.csv")).expect("reads"))
+        .output()
+        .expect("runs");
+    assert!(result.status.success());
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("report.json")).expect("reads")).expect("JSON");
+    assert_eq!(json["inputs"][0]["file"], "<stdin>");
+    assert_eq!(json["inputs"][0]["rows"], 1027);
+    assert!(json["inputs"][0]["sha256"].is_null());
+}
+
+#[test]
 fn quiet_reports_say_nothing() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("r");
@@ -508,7 +598,48 @@ fn compare_names_the_file_and_line_of_a_bad_run() {
         "{err}"
     );
     let err = common::failure_of(&["compare", path_str(&old), path_str(tmp.path())], 1);
-    assert!(err.contains("no customers.csv in this folder"), "{err}");
+    assert!(
+        err.contains("NEW: ") && err.contains("no customers.csv in this folder"),
+        "{err}"
+    );
+    let err = common::failure_of(&["compare", "nowhere.csv", path_str(&old)], 1);
+    assert!(
+        err.contains("OLD: cannot read nowhere.csv: No such file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn files_without_keys_are_matched_by_name_in_any_language() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (old, _) = hand_built_pair(tmp.path());
+    // Italian names and no segment_key column.
+    let italian = tmp.path().join("italian.csv");
+    fs::write(
+        &italian,
+        "customer_id,segment,monetary
+a,Campioni,1
+b,A rischio,2
+c,Campioni,3
+d,Persi,4
+e,A rischio,5
+",
+    )
+    .expect("writes");
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(&[
+        "compare",
+        path_str(&old),
+        path_str(&italian),
+        "-f",
+        "json",
+        "-q",
+    ]))
+    .expect("JSON");
+    // a stays, b and e fell to at risk, c rose, d stayed lost.
+    assert_eq!(json["changed_segment"], 3);
+    assert_eq!(json["kept_segment"], 2);
+    assert_eq!(json["new_customers"], 0);
+    assert_eq!(json["segments"].as_array().map(Vec::len), Some(4));
 }
 
 #[test]

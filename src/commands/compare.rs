@@ -14,6 +14,7 @@ use crate::options::{self, Environment};
 use crate::output;
 use crate::render::{Format, Rows, Shown, Tabular, Value};
 use crate::snapshot::Snapshot;
+use anyhow::Context;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 use serde::Serialize;
 use std::borrow::Cow;
@@ -51,8 +52,8 @@ pub const GONE: &str = "(gone)";
 /// Runs the command.
 pub fn run(args: &CompareArgs, env: &Environment) -> anyhow::Result<()> {
     let opts = options::resolve_output(&args.output, env)?;
-    let old = Snapshot::read(&args.old)?;
-    let new = Snapshot::read(&args.new)?;
+    let old = Snapshot::read(&args.old).context("OLD")?;
+    let new = Snapshot::read(&args.new).context("NEW")?;
     let migration = Migration::between(&old, &new);
     let notes = Notes::new(args.output.quiet);
     notes.note(format_args!(

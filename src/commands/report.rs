@@ -15,13 +15,16 @@
 use crate::cli::{ColorWhen, OutputArgs, ReportArgs};
 use crate::commands::{compare, customers, rules, summary};
 use crate::dates::from_day;
+use crate::error::UsageError;
 use crate::html::{self, InputFile};
 use crate::input::InputPath;
 use crate::migration::Migration;
 use crate::money;
+use crate::notes::Notes;
 use crate::notes::{count, thousands};
+use crate::options;
 use crate::options::{Environment, RunOptions};
-use crate::output::{self, write_file};
+use crate::output;
 use crate::pipeline::{self, Analysis};
 use crate::render::{self, Format, RenderOptions, Renderer, Tabular, Value};
 use crate::score::Binning;
@@ -39,8 +42,26 @@ const MOVERS_SHOWN: usize = 20;
 pub fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
     // Problems with the folder or the previous report are found before the
     // (possibly long) analysis.
-    output::check_report_folder(&args.out)?;
-    let previous = args.previous.as_deref().map(Snapshot::read).transpose()?;
+    let target = output::report_folder(&args.out)?;
+    if let Some(rejects) = &args.input.rejects {
+        let inside = std::path::absolute(rejects)
+            .ok()
+            .zip(std::path::absolute(&target).ok())
+            .is_some_and(|(r, t)| r.starts_with(t));
+        if inside {
+            return Err(UsageError(format!(
+                "--rejects {}: put it outside --out {}, which is replaced whole",
+                rejects.display(),
+                args.out.display()
+            ))
+            .into());
+        }
+    }
+    let previous = match &args.previous {
+        Some(path) => Some(Snapshot::read(path).context("--previous")?),
+        None => None,
+    };
+    let hashed = hash_inputs(&args.input.files)?;
     let output_args = OutputArgs {
         format: Some(Format::Csv),
         output: None,
@@ -49,8 +70,11 @@ pub fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
         color: ColorWhen::Never,
         quiet: args.quiet,
     };
-    let (opts, analysis) = pipeline::run(&args.input, &args.method, &output_args, env)?;
-    let inputs = fingerprint(&opts, &analysis)?;
+    let mut opts = options::resolve(&args.input, &args.method, &output_args, env)?;
+    opts.terse = true;
+    let (opts, analysis) = pipeline::run_resolved(opts, &args.method)?;
+    let notes = Notes::warnings_only(args.quiet);
+    let inputs = fingerprint(hashed, &analysis, &notes);
     let current = previous
         .as_ref()
         .map(|_| Snapshot::from_analysis(&analysis, args.out.display().to_string()));
@@ -72,24 +96,21 @@ pub fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
         };
         render::renderer(Format::Csv, options).render(&data.for_format(Format::Csv), out)
     };
-    output::write_folder(&args.out, |dir| {
-        let fail_at = env.fail_at;
-        write_file(dir, "customers.csv", fail_at, |out| {
+    output::write_folder(&target, env.fail_at, |folder| {
+        folder.write("customers.csv", |out| {
             csv(customers::tabulate(&analysis, decimals), out)
         })?;
-        write_file(dir, "summary.csv", fail_at, |out| {
+        folder.write("summary.csv", |out| {
             csv(summary::tabulate(&analysis, decimals), out)
         })?;
         if let Some(m) = &migration {
-            write_file(dir, "migration.csv", fail_at, |out| {
-                csv(compare::pairs(m), out)
-            })?;
+            folder.write("migration.csv", |out| csv(compare::pairs(m), out))?;
         }
-        write_file(dir, "report.json", fail_at, |out| {
+        folder.write("report.json", |out| {
             let document = json_document(&analysis, &opts, &inputs, migration.as_ref(), &stamp);
             render::JsonRenderer.render(&document, out)
         })?;
-        write_file(dir, "report.html", fail_at, |out| {
+        folder.write("report.html", |out| {
             let method = method_lines(&analysis, &opts);
             let page = html::Page {
                 analysis: &analysis,
@@ -132,34 +153,69 @@ fn summary_counts(analysis: &Analysis) -> usize {
     seen.into_iter().filter(|s| *s).count()
 }
 
-/// The inputs with their row counts, sizes and SHA-256 (stdin has neither
-/// size nor hash: it cannot be read twice).
-fn fingerprint(opts: &RunOptions, analysis: &Analysis) -> anyhow::Result<Vec<InputFile>> {
-    opts.load
-        .paths
-        .iter()
-        .map(|path| {
-            let name = path.display_name();
-            let rows = analysis
-                .load
-                .files
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map_or(0, |(_, rows)| *rows);
-            let (bytes, sha256) = match path {
-                InputPath::Stdin => (None, None),
-                InputPath::File(p) => {
-                    let (bytes, hash) =
-                        sha256(p).with_context(|| format!("cannot read {}", p.display()))?;
-                    (Some(bytes), Some(hash))
-                }
+/// An input file's size, time and SHA-256, taken before the analysis.
+struct Hashed {
+    name: String,
+    path: std::path::PathBuf,
+    bytes: u64,
+    modified: Option<std::time::SystemTime>,
+    sha256: String,
+}
+
+/// Hashes the regular files among the inputs (stdin, pipes and devices
+/// cannot be read twice, so they get no hash).
+fn hash_inputs(files: &[std::path::PathBuf]) -> anyhow::Result<Vec<Hashed>> {
+    let mut hashed = Vec::new();
+    for arg in files {
+        for path in InputPath::expand(arg).map_err(UsageError)? {
+            let InputPath::File(path) = path else {
+                continue;
             };
-            Ok(InputFile {
-                name,
-                rows,
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue;
+            };
+            if !meta.is_file() {
+                continue;
+            }
+            let (bytes, sha256) =
+                sha256(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            hashed.push(Hashed {
+                name: InputPath::File(path.clone()).display_name(),
+                path,
                 bytes,
+                modified: meta.modified().ok(),
                 sha256,
-            })
+            });
+        }
+    }
+    Ok(hashed)
+}
+
+/// The inputs as read, with their row counts, and sizes and hashes for
+/// the files that did not change while they were read.
+fn fingerprint(hashed: Vec<Hashed>, analysis: &Analysis, notes: &Notes) -> Vec<InputFile> {
+    analysis
+        .load
+        .files
+        .iter()
+        .map(|(name, rows)| {
+            let hash = hashed.iter().find(|h| h.name == *name).filter(|h| {
+                let now = std::fs::metadata(&h.path).ok();
+                let same =
+                    now.is_some_and(|m| m.len() == h.bytes && m.modified().ok() == h.modified);
+                if !same {
+                    notes.warn(format_args!(
+                        "{name} changed while it was read: report.json records no hash for it"
+                    ));
+                }
+                same
+            });
+            InputFile {
+                name: name.clone(),
+                rows: *rows,
+                bytes: hash.map(|h| h.bytes),
+                sha256: hash.map(|h| h.sha256.clone()),
+            }
         })
         .collect()
 }
