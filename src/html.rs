@@ -140,16 +140,7 @@ th{background:#eee !important}*{-webkit-print-color-adjust:exact;print-color-adj
 /// Writes the page.
 pub fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
     let a = page.analysis;
-    let labels: Vec<Label> = a
-        .definition
-        .segments
-        .iter()
-        .map(|s| Label {
-            key: s.key.clone(),
-            name: s.name.clone(),
-            tone: s.tone,
-        })
-        .collect();
+    let labels = crate::snapshot::labels(&a.definition);
     let colors = palette(&labels);
     let color_of: HashMap<&str, &str> = labels
         .iter()

@@ -41,6 +41,19 @@ impl Label {
     }
 }
 
+/// The segments of a definition as labels.
+pub fn labels(definition: &crate::definition::Definition) -> Vec<Label> {
+    definition
+        .segments
+        .iter()
+        .map(|s| Label {
+            key: s.key.clone(),
+            name: s.name.clone(),
+            tone: s.tone,
+        })
+        .collect()
+}
+
 /// One customer of a run. The metrics are optional because an older or
 /// hand-made file may lack their columns; only the id and the segment are
 /// needed for a migration.
@@ -80,15 +93,7 @@ impl Snapshot {
         let dashed = definition.levels > 9;
         Snapshot {
             source,
-            segments: definition
-                .segments
-                .iter()
-                .map(|s| Label {
-                    key: s.key.clone(),
-                    name: s.name.clone(),
-                    tone: s.tone,
-                })
-                .collect(),
+            segments: labels(definition),
             customers: analysis
                 .customers
                 .iter()
