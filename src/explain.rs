@@ -103,13 +103,10 @@ pub fn print(analysis: &Analysis, decimals: u8) -> io::Result<()> {
     table.render(&tabulate(analysis, decimals), &mut err)
 }
 
-/// The score levels as a JSON array of row objects, lines after the first
-/// indented by `indent` (to sit inside another document).
-pub fn json(analysis: &Analysis, decimals: u8, indent: &str) -> String {
+/// The score levels as a JSON array of row objects.
+pub fn json(analysis: &Analysis, decimals: u8) -> String {
     let mut out = Vec::new();
     // Writing to memory cannot fail.
     let _ = JsonRenderer.render(&tabulate(analysis, decimals), &mut out);
-    String::from_utf8_lossy(&out)
-        .trim_end()
-        .replace('\n', &format!("\n{indent}"))
+    String::from_utf8_lossy(&out).into_owned()
 }

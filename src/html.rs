@@ -182,11 +182,9 @@ pub fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
         ("revenue per customer", avg),
     ];
     if let Some(m) = page.migration {
-        kpis.push((
-            "new since previous",
-            thousands(m.new_customers.iter().sum()),
-        ));
-        kpis.push(("changed segment", thousands(m.changed())));
+        let counts = m.counts();
+        kpis.push(("new since previous", thousands(counts.new_customers)));
+        kpis.push(("changed segment", thousands(counts.changed_segment)));
     }
     writeln!(out, "<div class=\"kpis\">")?;
     for (label, value) in kpis {
@@ -445,7 +443,6 @@ fn migration_section(
     page: &Page<'_>,
     color_of: &HashMap<&str, &str>,
 ) -> io::Result<()> {
-    let n = m.segments.len();
     writeln!(
         out,
         "<section id=\"migration\">\n<h2>Since the previous report</h2>\n<p>Compared with <b>{}</b> ({} customers): {}.</p>\n<p class=\"muted\">Rows: the segment before; columns: the segment now. (new) are customers not in the previous report, (gone) those no longer in the data.</p>\n<div class=\"scroll\"><table class=\"matrix\">",
@@ -485,31 +482,20 @@ fn migration_section(
         }
         writeln!(out, "<td class=\"num\">{}</td></tr>", thousands(total))
     };
-    for from in 0..n {
-        let mut values = m.matrix[from].clone();
-        values.push(m.gone_customers[from]);
-        let label = swatched(&m.segments[from].name, color_of);
-        row(out, label, &values, Some(from))?;
+    let rows = m.rows();
+    for (from, values) in rows.iter().enumerate() {
+        match m.segments.get(from) {
+            Some(s) => row(out, swatched(&s.name, color_of), values, Some(from))?,
+            None => row(out, compare::NEW.to_owned(), values, None)?,
+        }
     }
-    let mut values = m.new_customers.clone();
-    values.push(0);
-    row(out, compare::NEW.to_owned(), &values, None)?;
     // Column totals: the customers of each segment now, and all gone.
     write!(out, "<tr class=\"total\"><th>total</th>")?;
-    let mut all = 0;
-    for to in 0..=n {
-        let column: u64 = (0..n)
-            .map(|from| {
-                m.matrix[from]
-                    .get(to)
-                    .copied()
-                    .unwrap_or(m.gone_customers[from])
-            })
-            .sum::<u64>()
-            + m.new_customers.get(to).copied().unwrap_or(0);
-        all += column;
-        write!(out, "<td class=\"num\">{}</td>", thousands(column))?;
+    let totals = compare::column_totals(&rows);
+    for column in &totals {
+        write!(out, "<td class=\"num\">{}</td>", thousands(*column))?;
     }
+    let all: u64 = totals.iter().sum();
     writeln!(out, "<td class=\"num\">{}</td></tr>", thousands(all))?;
     writeln!(out, "</table></div>")?;
 

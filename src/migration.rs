@@ -34,6 +34,19 @@ pub struct Migration<'a> {
     pairs: Vec<(usize, usize)>,
 }
 
+/// How many customers are new, gone, changed or kept their segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    /// Only in the new run.
+    pub new_customers: u64,
+    /// Only in the old run.
+    pub gone_customers: u64,
+    /// In both, in another segment.
+    pub changed_segment: u64,
+    /// In both, in the same segment.
+    pub kept_segment: u64,
+}
+
 /// A customer in both runs.
 #[derive(Debug, Clone, Copy)]
 pub struct Move<'a> {
@@ -101,15 +114,29 @@ impl<'a> Migration<'a> {
         }
     }
 
-    /// Customers in both runs.
-    pub fn stayed_in_data(&self) -> u64 {
-        self.pairs.len() as u64
+    /// New, gone, changed and kept customers.
+    pub fn counts(&self) -> Counts {
+        let kept: u64 = (0..self.segments.len()).map(|i| self.matrix[i][i]).sum();
+        Counts {
+            new_customers: self.new_customers.iter().sum(),
+            gone_customers: self.gone_customers.iter().sum(),
+            changed_segment: self.pairs.len() as u64 - kept,
+            kept_segment: kept,
+        }
     }
 
-    /// Customers in both runs whose segment changed.
-    pub fn changed(&self) -> u64 {
-        let diagonal: u64 = (0..self.segments.len()).map(|i| self.matrix[i][i]).sum();
-        self.stayed_in_data() - diagonal
+    /// The matrix as it is shown: one row per old segment (its counts per
+    /// new segment, then its gone customers), then the row of new
+    /// customers (per new segment, then 0).
+    pub fn rows(&self) -> Vec<Vec<u64>> {
+        let mut rows: Vec<Vec<u64>> = self
+            .matrix
+            .iter()
+            .zip(&self.gone_customers)
+            .map(|(row, gone)| row.iter().chain([gone]).copied().collect())
+            .collect();
+        rows.push(self.new_customers.iter().chain(&[0]).copied().collect());
+        rows
     }
 
     /// Every customer in both runs.
@@ -282,8 +309,24 @@ mod tests {
         assert_eq!(m.matrix, vec![vec![1, 1, 0], vec![1, 0, 0], vec![0, 0, 0]]);
         assert_eq!(m.new_customers, vec![0, 0, 1]);
         assert_eq!(m.gone_customers, vec![0, 0, 1]);
-        assert_eq!(m.stayed_in_data(), 3);
-        assert_eq!(m.changed(), 2);
+        assert_eq!(
+            m.counts(),
+            Counts {
+                new_customers: 1,
+                gone_customers: 1,
+                changed_segment: 2,
+                kept_segment: 1
+            }
+        );
+        assert_eq!(
+            m.rows(),
+            vec![
+                vec![1, 1, 0, 0],
+                vec![1, 0, 0, 0],
+                vec![0, 0, 0, 1],
+                vec![0, 0, 1, 0]
+            ]
+        );
         let ids = |v: Vec<Move>| v.iter().map(|m| m.new.id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(m.movers(&[0], &[1])), ["b"]);
         // Into champions: c moved; a stayed, listed only when named twice.
@@ -303,7 +346,7 @@ mod tests {
         // a: lost -> at risk; b: champions -> champions.
         assert_eq!(m.matrix[2][1], 1);
         assert_eq!(m.matrix[0][0], 1);
-        assert_eq!(m.changed(), 1);
+        assert_eq!(m.counts().changed_segment, 1);
     }
 
     #[test]

@@ -87,25 +87,32 @@ pub fn run(args: &CompareArgs, env: &Environment) -> anyhow::Result<()> {
     }
 }
 
-/// "37 new, 2 gone, 812 changed segment, 3,489 stayed".
+/// "37 new, 2 gone, 812 changed segment, 3,489 kept it".
 pub fn summary_line(m: &Migration) -> String {
-    let new: u64 = m.new_customers.iter().sum();
-    let gone: u64 = m.gone_customers.iter().sum();
-    let changed = m.changed();
+    let c = m.counts();
     format!(
         "{} new, {} gone, {} changed segment, {} kept it",
-        thousands(new),
-        thousands(gone),
-        thousands(changed),
-        thousands(m.stayed_in_data() - changed)
+        thousands(c.new_customers),
+        thousands(c.gone_customers),
+        thousands(c.changed_segment),
+        thousands(c.kept_segment)
     )
+}
+
+/// Sums of the columns of [`Migration::rows`].
+pub fn column_totals(rows: &[Vec<u64>]) -> Vec<u64> {
+    let width = rows.first().map_or(0, Vec::len);
+    (0..width)
+        .map(|j| rows.iter().map(|r| r[j]).sum())
+        .collect()
 }
 
 /// Every (from, to) pair: segments x segments, then new customers per
 /// segment (from `(new)`), then gone ones (to `(gone)`).
 pub fn pairs<'a>(m: &'a Migration) -> Tabular<'a> {
     let n = m.segments.len();
-    let row_total = |from: usize| m.matrix[from].iter().sum::<u64>() + m.gone_customers[from];
+    let table = m.rows();
+    let row_total = |from: usize| table[from].iter().sum::<u64>();
     let label = |i: Option<usize>, none: &'static str| -> [Value<'a>; 2] {
         match i {
             Some(i) => {
@@ -133,26 +140,14 @@ pub fn pairs<'a>(m: &'a Migration) -> Tabular<'a> {
             to_key,
         ]
     };
+    // The (new) row's last cell would be (new) -> (gone): not a pair.
     let mut rows = Vec::with_capacity(n * n + 2 * n);
-    for from in 0..n {
-        for to in 0..n {
-            rows.push(row(
-                Some(from),
-                Some(to),
-                m.matrix[from][to],
-                row_total(from),
-            ));
+    for (from, counts) in table.iter().enumerate() {
+        let from_segment = (from < n).then_some(from);
+        for (to, &customers) in counts.iter().enumerate().take(n + usize::from(from < n)) {
+            let to_segment = (to < n).then_some(to);
+            rows.push(row(from_segment, to_segment, customers, row_total(from)));
         }
-        rows.push(row(
-            Some(from),
-            None,
-            m.gone_customers[from],
-            row_total(from),
-        ));
-    }
-    let new_total: u64 = m.new_customers.iter().sum();
-    for to in 0..n {
-        rows.push(row(None, Some(to), m.new_customers[to], new_total));
     }
     let mut data = Tabular::new(&COLUMNS, rows);
     data.shown = vec![
@@ -163,91 +158,54 @@ pub fn pairs<'a>(m: &'a Migration) -> Tabular<'a> {
     data
 }
 
-/// The JSON document's fields before the pairs.
-#[derive(Serialize)]
-struct Envelope<'a> {
-    old: &'a str,
-    new: &'a str,
-    customers_old: usize,
-    customers_new: usize,
-    new_customers: u64,
-    gone_customers: u64,
-    changed_segment: u64,
-    kept_segment: u64,
-    segments: Vec<Key<'a>>,
-    /// `matrix[from][to]`, in the order of `segments`.
-    matrix: &'a [Vec<u64>],
-    /// Per segment of `segments`: customers only in the new run.
-    new_by_segment: &'a [u64],
-    /// Per segment of `segments`: customers only in the old run.
-    gone_by_segment: &'a [u64],
-}
-
 #[derive(Serialize)]
 struct Key<'a> {
     segment: &'a str,
     segment_key: &'a str,
 }
 
+/// The JSON document's fields before the pairs: the runs, the counts, the
+/// segments and the matrix (one line per segment and per matrix row).
 fn envelope<'a>(m: &'a Migration) -> Vec<(&'static str, Value<'a>)> {
-    let doc = Envelope {
-        old: &m.old.source,
-        new: &m.new.source,
-        customers_old: m.old.customers.len(),
-        customers_new: m.new.customers.len(),
-        new_customers: m.new_customers.iter().sum(),
-        gone_customers: m.gone_customers.iter().sum(),
-        changed_segment: m.changed(),
-        kept_segment: m.stayed_in_data() - m.changed(),
-        segments: m
-            .segments
-            .iter()
-            .map(|s| Key {
+    let lines = |items: Vec<String>| {
+        Value::Json(Cow::Owned(format!("[\n    {}\n  ]", items.join(",\n    "))))
+    };
+    let c = m.counts();
+    let segments: Vec<String> = m
+        .segments
+        .iter()
+        .map(|s| {
+            json(&Key {
                 segment: &s.name,
                 segment_key: &s.key,
             })
-            .collect(),
-        matrix: &m.matrix,
-        new_by_segment: &m.new_customers,
-        gone_by_segment: &m.gone_customers,
-    };
-    // Fields of one object, flattened into the document's envelope.
-    let value = serde_json::to_value(&doc).unwrap_or_default();
-    let order = [
-        "old",
-        "new",
-        "customers_old",
-        "customers_new",
-        "new_customers",
-        "gone_customers",
-        "changed_segment",
-        "kept_segment",
-        "segments",
-        "matrix",
-        "new_by_segment",
-        "gone_by_segment",
-    ];
-    order
-        .into_iter()
-        .map(|key| {
-            let text = match &value[key] {
-                serde_json::Value::Array(items)
-                    if items.iter().all(|i| !i.is_array() && !i.is_object()) =>
-                {
-                    serde_json::to_string(&value[key]).unwrap_or_default()
-                }
-                serde_json::Value::Array(items) => {
-                    let lines: Vec<String> = items
-                        .iter()
-                        .map(|i| serde_json::to_string(i).unwrap_or_default())
-                        .collect();
-                    format!("[\n    {}\n  ]", lines.join(",\n    "))
-                }
-                other => serde_json::to_string(other).unwrap_or_default(),
-            };
-            (key, Value::Json(Cow::Owned(text)))
         })
-        .collect()
+        .collect();
+    vec![
+        ("old", compact(&m.old.source)),
+        ("new", compact(&m.new.source)),
+        ("customers_old", Value::Int(m.old.customers.len() as i64)),
+        ("customers_new", Value::Int(m.new.customers.len() as i64)),
+        ("new_customers", Value::Int(c.new_customers as i64)),
+        ("gone_customers", Value::Int(c.gone_customers as i64)),
+        ("changed_segment", Value::Int(c.changed_segment as i64)),
+        ("kept_segment", Value::Int(c.kept_segment as i64)),
+        ("segments", lines(segments)),
+        // `matrix[from][to]`, in the order of `segments`.
+        ("matrix", lines(m.matrix.iter().map(json).collect())),
+        ("new_by_segment", compact(&m.new_customers)),
+        ("gone_by_segment", compact(&m.gone_customers)),
+    ]
+}
+
+/// Compact JSON of a value.
+fn json<T: Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// Compact JSON of a value, as an envelope field.
+fn compact<T: Serialize + ?Sized>(value: &T) -> Value<'static> {
+    Value::Json(Cow::Owned(json(value)))
 }
 
 /// The customers who moved, most valuable first.
@@ -308,7 +266,6 @@ impl Rows for MoverRows<'_> {
 /// The matrix for reading: from-segments down, to-segments across, with
 /// the gone column, the new row and the totals.
 fn draw(m: &Migration, fit_terminal: bool, out: &mut dyn Write) -> io::Result<()> {
-    let n = m.segments.len();
     let mut table = Table::new();
     table.load_style(presets::UTF8_FULL_CONDENSED);
     if fit_terminal {
@@ -322,29 +279,18 @@ fn draw(m: &Migration, fit_terminal: bool, out: &mut dyn Write) -> io::Result<()
     header.push(Cell::new("total"));
     table.set_header(header);
     let number = |n: u64| Cell::new(thousands(n)).set_alignment(CellAlignment::Right);
-    let mut column_totals = vec![0u64; n + 2];
-    for from in 0..n {
-        let mut cells = vec![Cell::new(&m.segments[from].name)];
-        let mut values: Vec<u64> = m.matrix[from].clone();
-        values.push(m.gone_customers[from]);
-        values.push(values.iter().sum());
-        for (total, v) in column_totals.iter_mut().zip(&values) {
-            *total += v;
-        }
-        cells.extend(values.into_iter().map(number));
+    let rows = m.rows();
+    let labels = m.segments.iter().map(|s| s.name.as_str()).chain([NEW]);
+    for (label, counts) in labels.zip(&rows) {
+        let mut cells = vec![Cell::new(label)];
+        cells.extend(counts.iter().copied().map(number));
+        cells.push(number(counts.iter().sum()));
         table.add_row(cells);
     }
-    let mut new_row: Vec<u64> = m.new_customers.clone();
-    new_row.push(0);
-    new_row.push(new_row.iter().sum());
-    for (total, v) in column_totals.iter_mut().zip(&new_row) {
-        *total += v;
-    }
-    let mut cells = vec![Cell::new(NEW)];
-    cells.extend(new_row.into_iter().map(number));
-    table.add_row(cells);
+    let totals = column_totals(&rows);
     let mut cells = vec![Cell::new("total")];
-    cells.extend(column_totals.into_iter().map(number));
+    cells.extend(totals.iter().copied().map(number));
+    cells.push(number(totals.iter().sum()));
     table.add_row(cells);
     writeln!(out, "{table}")?;
     writeln!(out, "{}", summary_line(m))

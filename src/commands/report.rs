@@ -26,7 +26,7 @@ use crate::options;
 use crate::options::{Environment, RunOptions};
 use crate::output;
 use crate::pipeline::{self, Analysis};
-use crate::render::{self, Format, RenderOptions, Renderer, Tabular, Value};
+use crate::render::{self, Format, RenderOptions, Renderer, Tabular, Value, nested, nested_value};
 use crate::score::Binning;
 use crate::snapshot::Snapshot;
 use anyhow::Context;
@@ -126,7 +126,7 @@ pub fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
         Ok(())
     })?;
     if !args.quiet {
-        let filled = summary_counts(&analysis);
+        let filled = filled_segments(&analysis);
         let mut line = format!(
             "wrote {}: {}, {}",
             args.out.display(),
@@ -145,7 +145,7 @@ pub fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
 }
 
 /// Segments with at least one customer.
-fn summary_counts(analysis: &Analysis) -> usize {
+fn filled_segments(analysis: &Analysis) -> usize {
     let mut seen = vec![false; analysis.definition.segments.len()];
     for c in &analysis.customers {
         seen[usize::from(c.segment)] = true;
@@ -355,16 +355,8 @@ struct Rows {
 struct Previous<'a> {
     source: &'a str,
     customers: usize,
-    new_customers: u64,
-    gone_customers: u64,
-    changed_segment: u64,
-    kept_segment: u64,
-}
-
-/// A serialized value indented to sit one level inside the document.
-fn nested(value: &impl Serialize) -> Value<'static> {
-    let text = serde_json::to_string_pretty(value).unwrap_or_default();
-    Value::Json(Cow::Owned(text.replace('\n', "\n  ")))
+    #[serde(flatten)]
+    counts: crate::migration::Counts,
 }
 
 /// report.json: the summary document (as `rfm summary -f json`) with the
@@ -396,29 +388,28 @@ fn json_document<'a>(
             sha256: i.sha256.as_deref(),
         })
         .collect();
-    fields.push(("inputs", nested(&inputs)));
+    fields.push(("inputs", nested_value(&inputs)));
     fields.push((
         "rows",
-        nested(&Rows {
+        nested_value(&Rows {
             read: analysis.load.rows(),
             without_customer: analysis.load.missing_customer,
             skipped_bad: analysis.load.rejected_count,
         }),
     ));
     fields.push(("customers", Value::Int(analysis.customers.len() as i64)));
-    fields.push(("method", nested(&method(analysis, opts))));
-    let definition = rules::json_text(&analysis.definition).replace('\n', "\n  ");
-    fields.push(("definition", Value::Json(Cow::Owned(definition))));
+    fields.push(("method", nested_value(&method(analysis, opts))));
+    fields.push((
+        "definition",
+        nested(&rules::json_text(&analysis.definition)),
+    ));
     if let Some(m) = migration {
         fields.push((
             "previous",
-            nested(&Previous {
+            nested_value(&Previous {
                 source: &m.old.source,
                 customers: m.old.customers.len(),
-                new_customers: m.new_customers.iter().sum(),
-                gone_customers: m.gone_customers.iter().sum(),
-                changed_segment: m.changed(),
-                kept_segment: m.stayed_in_data() - m.changed(),
+                counts: m.counts(),
             }),
         ));
     }

@@ -238,10 +238,6 @@ fn document<'a>(definition: &'a Definition, problems: &[String]) -> Tabular<'a> 
         shadowed_rules: checks.shadowed.iter().map(|i| i + 1).collect(),
         problems,
     };
-    // Indented to sit one level inside the document.
-    let json = |text: serde_json::Result<String>| {
-        Value::Json(Cow::Owned(text.unwrap_or_default().replace('\n', "\n  ")))
-    };
     let mut data = cells(definition);
     data.json_envelope = Some((
         vec![
@@ -250,8 +246,8 @@ fn document<'a>(definition: &'a Definition, problems: &[String]) -> Tabular<'a> 
                 Value::Text(Cow::Borrowed(&definition.name)),
             ),
             ("levels", Value::Int(i64::from(definition.levels))),
-            ("segments", json(serde_json::to_string_pretty(&segments))),
-            ("checks", json(serde_json::to_string_pretty(&checks))),
+            ("segments", render::nested_value(&segments)),
+            ("checks", render::nested_value(&checks)),
         ],
         "cells",
     ));

@@ -113,7 +113,7 @@ pub fn tabulate<'a>(analysis: &'a Analysis, decimals: u8) -> Tabular<'a> {
                 ("segments_definition", text(&analysis.definition.name)),
                 (
                     "thresholds",
-                    Value::Json(Cow::Owned(explain::json(analysis, decimals, "  "))),
+                    crate::render::nested(&explain::json(analysis, decimals)),
                 ),
             ],
             "segments",

@@ -14,7 +14,7 @@ mod table;
 
 pub use self::csv::CsvRenderer;
 pub(crate) use self::csv::into_io;
-pub use self::json::{JsonRenderer, NdjsonRenderer};
+pub use self::json::{JsonRenderer, NdjsonRenderer, nested, nested_value};
 pub use self::parquet::ParquetRenderer;
 pub use self::table::{TableRenderer, cell_text};
 
