@@ -11,6 +11,7 @@ use crate::lang::Lang;
 use crate::render::Format;
 use crate::score::Method;
 use crate::sort::SortSpec;
+use crate::sql::Dialect;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -50,6 +51,15 @@ pub enum Command {
     /// customers moved from each segment to each other, which are new and
     /// which are gone; --movers lists who moved.
     Compare(CompareArgs),
+    /// Print one SQL query that runs the same segmentation inside a
+    /// warehouse (DuckDB, PostgreSQL, BigQuery, Snowflake, Spark): the rows
+    /// of `rfm customers`, or with --summary those of `rfm summary`.
+    ///
+    /// The table is not read, so its columns are named with --customer,
+    /// --date and --amount (or --quantity and --price), plus --order when an
+    /// order spans rows. Names are quoted exactly as given: write them as the
+    /// warehouse stores them (Snowflake: CUSTOMER_ID).
+    Sql(SqlArgs),
     /// Print a segment definition as a grid and check it: cells no rule
     /// covers, segments no cell reaches, rules shadowed by earlier ones.
     Rules(RulesArgs),
@@ -70,6 +80,8 @@ pub struct CustomersArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub method: MethodArgs,
+    #[command(flatten)]
+    pub explain: ExplainArgs,
     #[command(flatten)]
     pub output: OutputArgs,
     /// Row order: comma-separated columns, '-' prefix for descending, ties by
@@ -92,6 +104,8 @@ pub struct SummaryArgs {
     #[command(flatten)]
     pub method: MethodArgs,
     #[command(flatten)]
+    pub explain: ExplainArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
 }
 
@@ -102,6 +116,8 @@ pub struct ReportArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub method: MethodArgs,
+    #[command(flatten)]
+    pub explain: ExplainArgs,
     /// The report folder to write (created if missing). It appears whole or
     /// not at all, replacing an earlier report there only when the run
     /// succeeds; a folder that is not an rfm report is never replaced.
@@ -144,6 +160,37 @@ pub struct CompareArgs {
     pub movers: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// `rfm sql`.
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// The SQL dialect to write.
+    #[arg(long, value_enum, value_name = "DIALECT", help_heading = "SQL")]
+    pub dialect: Dialect,
+    /// The orders table or view, optionally qualified (shop.orders,
+    /// project.dataset.orders); every part is quoted exactly as given.
+    #[arg(long, value_name = "NAME", help_heading = "SQL")]
+    pub table: String,
+    /// Write the per-segment summary query (the rows of `rfm summary`)
+    /// instead of the per-customer one.
+    #[arg(long, help_heading = "SQL")]
+    pub summary: bool,
+    /// Wrap the query as CREATE OR REPLACE VIEW NAME AS ... (NAME may be
+    /// qualified like --table).
+    #[arg(long, value_name = "NAME", help_heading = "SQL")]
+    pub create_view: Option<String>,
+    #[command(flatten)]
+    pub columns: ColumnArgs,
+    #[command(flatten)]
+    pub method: MethodArgs,
+    /// Decimals for money values (monetary, revenue, avg_monetary).
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u8).range(0..=10), help_heading = "Output")]
+    pub decimals: u8,
+    /// Write to FILE instead of stdout, atomically (a failed run leaves any
+    /// existing FILE untouched).
+    #[arg(short, long, value_name = "FILE", help_heading = "Output")]
+    pub output: Option<PathBuf>,
 }
 
 /// `rfm rules`.
@@ -220,6 +267,34 @@ pub struct InputArgs {
     #[arg(value_name = "FILES")]
     pub files: Vec<PathBuf>,
 
+    #[command(flatten)]
+    pub columns: ColumnArgs,
+
+    /// Date layout as a chrono strftime pattern, e.g. '%d/%m/%Y %H:%M'
+    /// [default: ISO 8601 dates and date-times].
+    #[arg(long, value_name = "FMT", help_heading = "Input")]
+    pub date_format: Option<String>,
+    /// Field delimiter: a single character, or 'tab' [default: sniffed among
+    /// , ; tab |].
+    #[arg(long, value_name = "CHAR", help_heading = "Input")]
+    pub delimiter: Option<String>,
+    /// Amounts use a decimal comma: 1.234,56 (typical of European exports).
+    #[arg(long, help_heading = "Input")]
+    pub decimal_comma: bool,
+    /// Drop rows with an unreadable date or number, or the wrong number of
+    /// fields, instead of stopping (counted in the notes).
+    #[arg(long, help_heading = "Input")]
+    pub skip_bad_rows: bool,
+    /// Write dropped rows to FILE (CSV: file, line, reason, then the row's
+    /// fields). Implies --skip-bad-rows.
+    #[arg(long, value_name = "FILE", help_heading = "Input")]
+    pub rejects: Option<PathBuf>,
+}
+
+/// Which columns hold the customer, the date, the amount (or quantity and
+/// price) and the order id.
+#[derive(Debug, Args)]
+pub struct ColumnArgs {
     /// Customer id column [default: detected: customer_id, customerid,
     /// "customer id", customer, client_id, user_id, email].
     #[arg(long, value_name = "COL", help_heading = "Columns")]
@@ -249,26 +324,6 @@ pub struct InputArgs {
     /// without one, each row is an order].
     #[arg(long, value_name = "COL", help_heading = "Columns")]
     pub order: Option<String>,
-
-    /// Date layout as a chrono strftime pattern, e.g. '%d/%m/%Y %H:%M'
-    /// [default: ISO 8601 dates and date-times].
-    #[arg(long, value_name = "FMT", help_heading = "Input")]
-    pub date_format: Option<String>,
-    /// Field delimiter: a single character, or 'tab' [default: sniffed among
-    /// , ; tab |].
-    #[arg(long, value_name = "CHAR", help_heading = "Input")]
-    pub delimiter: Option<String>,
-    /// Amounts use a decimal comma: 1.234,56 (typical of European exports).
-    #[arg(long, help_heading = "Input")]
-    pub decimal_comma: bool,
-    /// Drop rows with an unreadable date or number, or the wrong number of
-    /// fields, instead of stopping (counted in the notes).
-    #[arg(long, help_heading = "Input")]
-    pub skip_bad_rows: bool,
-    /// Write dropped rows to FILE (CSV: file, line, reason, then the row's
-    /// fields). Implies --skip-bad-rows.
-    #[arg(long, value_name = "FILE", help_heading = "Input")]
-    pub rejects: Option<PathBuf>,
 }
 
 /// What counts and how it is measured.
@@ -324,12 +379,17 @@ pub struct MethodArgs {
         help_heading = "Scoring"
     )]
     pub m_bins: Option<String>,
+    #[command(flatten)]
+    pub segments: SegmentArgs,
+}
+
+/// `--explain`, for the commands that score data.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
     /// Also print, on stderr, what every score level holds: customers,
     /// value range and break points.
     #[arg(long, help_heading = "Scoring")]
     pub explain: bool,
-    #[command(flatten)]
-    pub segments: SegmentArgs,
 }
 
 /// `--returns` values.

@@ -43,6 +43,7 @@ pub mod score;
 pub mod segment;
 pub mod snapshot;
 pub mod sort;
+pub mod sql;
 pub mod stream;
 pub mod summary;
 
@@ -56,6 +57,7 @@ pub fn run(cli: Cli, env: &Environment) -> anyhow::Result<()> {
         Command::Summary(args) => commands::summary::run(&args, env),
         Command::Report(args) => commands::report::run(&args, env),
         Command::Compare(args) => commands::compare::run(&args, env),
+        Command::Sql(args) => commands::sql::run(&args, env),
         Command::Rules(args) => commands::rules::run(&args, env),
         Command::Completions { shell } => commands::generate::completions(shell),
         Command::Man => commands::generate::man(),

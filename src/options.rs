@@ -9,7 +9,7 @@
 use crate::aggregate::{Counting, Params};
 use crate::analysis::Scoring;
 use crate::blocks;
-use crate::cli::{ColorWhen, InputArgs, MethodArgs, OutputArgs, SegmentArgs};
+use crate::cli::{ColorWhen, ExplainArgs, InputArgs, MethodArgs, OutputArgs, SegmentArgs};
 use crate::columns::ColumnFlags;
 use crate::dates::{DateFormat, parse_ymd, to_day};
 use crate::definition::{Definition, Preset};
@@ -163,6 +163,7 @@ pub struct OutputOptions {
 pub fn resolve(
     input: &InputArgs,
     method: &MethodArgs,
+    explain: &ExplainArgs,
     output: &OutputArgs,
     env: &Environment,
 ) -> Result<RunOptions, UsageError> {
@@ -194,6 +195,57 @@ pub fn resolve(
     if paths.iter().filter(|p| **p == InputPath::Stdin).count() > 1 {
         return Err(UsageError("stdin ('-') can be read only once".into()));
     }
+    let (params, scoring) = resolve_method(method, input.columns.order.as_deref(), env)?;
+    if input.rejects.as_ref().is_some_and(|p| p.as_os_str() == "-") {
+        return Err(UsageError(
+            "--rejects needs a file name: stdout carries the results".into(),
+        ));
+    }
+    let quiet = output.quiet;
+    let output = resolve_output(output, env)?;
+    Ok(RunOptions {
+        load: LoadSettings {
+            paths,
+            columns: ColumnFlags {
+                customer: input.columns.customer.clone(),
+                date: input.columns.date.clone(),
+                amount: input.columns.amount.clone(),
+                quantity: input.columns.quantity.clone(),
+                price: input.columns.price.clone(),
+                order: input.columns.order.clone(),
+                no_order: params.counting == Counting::Rows,
+            },
+            delimiter,
+            decimal: if input.decimal_comma {
+                DecimalSeparator::Comma
+            } else {
+                DecimalSeparator::Point
+            },
+            date_format,
+            skip_bad_rows: input.skip_bad_rows || input.rejects.is_some(),
+            keep_rejected: input.rejects.is_some(),
+            progress: env.stderr_tty && !quiet,
+        },
+        params,
+        scoring,
+        explain: explain.explain,
+        rejects: input.rejects.clone(),
+        quiet,
+        terse: false,
+        engine: env.engine,
+        parallel: env.parallel,
+        output,
+    })
+}
+
+/// Resolves what counts and how it is scored (`--as-of`, `--since`,
+/// `--until`, `--returns`, `--scoring`, `--bins`, the fixed break points);
+/// `order` is the `--order` column, which `--scoring r-quantile` refuses.
+pub fn resolve_method(
+    method: &MethodArgs,
+    order: Option<&str>,
+    env: &Environment,
+) -> Result<(Params, Scoring), UsageError> {
     let date_flag = |flag: &str, value: &Option<String>| -> Result<Option<i32>, UsageError> {
         value
             .as_deref()
@@ -221,7 +273,7 @@ pub fn resolve(
         m: binning("--m-bins", &method.m_bins)?,
     };
     let counting = if method.scoring == Method::RQuantile {
-        if let Some(order) = &input.order {
+        if let Some(order) = order {
             return Err(UsageError(format!(
                 "--order {order}: --scoring r-quantile counts rows, as R's rfm package does, not orders; drop --order, or use --scoring rank or ntile to count orders"
             )));
@@ -242,46 +294,7 @@ pub fn resolve(
             return Err(UsageError("--since is after --until".into()));
         }
     }
-    if input.rejects.as_ref().is_some_and(|p| p.as_os_str() == "-") {
-        return Err(UsageError(
-            "--rejects needs a file name: stdout carries the results".into(),
-        ));
-    }
-    let quiet = output.quiet;
-    let output = resolve_output(output, env)?;
-    Ok(RunOptions {
-        load: LoadSettings {
-            paths,
-            columns: ColumnFlags {
-                customer: input.customer.clone(),
-                date: input.date.clone(),
-                amount: input.amount.clone(),
-                quantity: input.quantity.clone(),
-                price: input.price.clone(),
-                order: input.order.clone(),
-                no_order: counting == Counting::Rows,
-            },
-            delimiter,
-            decimal: if input.decimal_comma {
-                DecimalSeparator::Comma
-            } else {
-                DecimalSeparator::Point
-            },
-            date_format,
-            skip_bad_rows: input.skip_bad_rows || input.rejects.is_some(),
-            keep_rejected: input.rejects.is_some(),
-            progress: env.stderr_tty && !quiet,
-        },
-        params,
-        scoring,
-        explain: method.explain,
-        rejects: input.rejects.clone(),
-        quiet,
-        terse: false,
-        engine: env.engine,
-        parallel: env.parallel,
-        output,
-    })
+    Ok((params, scoring))
 }
 
 /// Resolves where and how results are written: the format (from the flag,
@@ -454,7 +467,7 @@ mod tests {
         let Command::Summary(a) = cli.command else {
             panic!()
         };
-        resolve(&a.input, &a.method, &a.output, env)
+        resolve(&a.input, &a.method, &a.explain, &a.output, env)
     }
 
     #[test]

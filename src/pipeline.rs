@@ -5,7 +5,7 @@
 use crate::aggregate::{self, Counting, Returns, Stats};
 use crate::analysis::{self, CustomerId, ScoredCustomer, Scoring, Thresholds};
 use crate::blocks::{self, Attempt};
-use crate::cli::{InputArgs, MethodArgs, OutputArgs};
+use crate::cli::{ExplainArgs, InputArgs, MethodArgs, OutputArgs};
 use crate::columns::ColumnMap;
 use crate::dates::{Day, from_day};
 use crate::definition::Definition;
@@ -45,10 +45,11 @@ pub struct Analysis {
 pub fn run(
     input: &InputArgs,
     method: &MethodArgs,
+    explain: &ExplainArgs,
     output: &OutputArgs,
     env: &Environment,
 ) -> anyhow::Result<(RunOptions, Analysis)> {
-    let opts = options::resolve(input, method, output, env)?;
+    let opts = options::resolve(input, method, explain, output, env)?;
     run_resolved(opts, method)
 }
 

@@ -27,7 +27,8 @@ pub const COLUMNS: [&str; 13] = [
 
 /// Runs the command.
 pub fn run(args: &CustomersArgs, env: &Environment) -> anyhow::Result<()> {
-    let (opts, mut analysis) = pipeline::run(&args.input, &args.method, &args.output, env)?;
+    let (opts, mut analysis) =
+        pipeline::run(&args.input, &args.method, &args.explain, &args.output, env)?;
     sort::sort_customers(&mut analysis.customers, &args.sort);
     output::emit(&opts.output, tabulate(&analysis, opts.output.decimals))
 }

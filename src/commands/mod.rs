@@ -6,4 +6,5 @@ pub mod customers;
 pub mod generate;
 pub mod report;
 pub mod rules;
+pub mod sql;
 pub mod summary;

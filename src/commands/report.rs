@@ -70,7 +70,7 @@ pub fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
         color: ColorWhen::Never,
         quiet: args.quiet,
     };
-    let mut opts = options::resolve(&args.input, &args.method, &output_args, env)?;
+    let mut opts = options::resolve(&args.input, &args.method, &args.explain, &output_args, env)?;
     opts.terse = true;
     let (opts, analysis) = pipeline::run_resolved(opts, &args.method)?;
     let notes = Notes::warnings_only(args.quiet);

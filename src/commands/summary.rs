@@ -27,7 +27,8 @@ pub const COLUMNS: [&str; 12] = [
 
 /// Runs the command.
 pub fn run(args: &SummaryArgs, env: &Environment) -> anyhow::Result<()> {
-    let (opts, analysis) = pipeline::run(&args.input, &args.method, &args.output, env)?;
+    let (opts, analysis) =
+        pipeline::run(&args.input, &args.method, &args.explain, &args.output, env)?;
     output::emit(&opts.output, tabulate(&analysis, opts.output.decimals))
 }
 

@@ -152,3 +152,5 @@ pub fn cents(thousandths: i64) -> String {
     let sign = if c < 0 { "-" } else { "" };
     format!("{sign}{}.{:02}", c.abs() / 100, c.abs() % 100)
 }
+
+pub mod engines;

@@ -1,0 +1,789 @@
+//! `rfm sql`: docs/method.md as one SQL query, for the orders that live in a
+//! warehouse.
+//!
+//! The query is a chain of common table expressions, one per step of the
+//! method, so a reader can check it against docs/method.md line by line:
+//!
+//! ```text
+//! lines      the mapped columns, customer and order ids trimmed, dates as DATE
+//! kept       rows with a customer, a date and an amount (--returns ignore: >= 0)
+//! orders     rows grouped by (customer, order id); an empty order id, or no
+//!            order column, makes a row an order of its own
+//! counted    orders within --since/--until and before --as-of
+//! customers  purchases (orders totalling > 0), first/last, net monetary
+//! as_of      --as-of, or the day after the latest purchase
+//! measured   recency in days, and N
+//! ranked     the window functions of the scores (RANK, NTILE)
+//! scored     r, f, m
+//! combined   fm
+//! segmented  the segment of the definition's grid
+//! ```
+//!
+//! Everything a score or a share depends on is computed exactly: scores in
+//! integer arithmetic (`1 + floor(L * worse / N)` with each dialect's own
+//! integer division), money in the table's DECIMAL type, rounding half away
+//! from zero by ROUND on decimals. The summary's ratios of money are first
+//! estimated in floating point and then corrected by one unit with exact
+//! comparisons, so they are exact too, without decimal division (DuckDB's
+//! is floating point, and Spark's may lose scale).
+//!
+//! This module only builds text: it reads nothing and runs nothing.
+
+pub mod dialect;
+
+pub use dialect::Dialect;
+
+use crate::aggregate::{Counting, Returns};
+use crate::analysis::Scoring;
+use crate::definition::{Definition, Shape};
+use crate::money::{self, Decimal};
+use crate::score::{Binning, Method};
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// Where a row's amount comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AmountSource {
+    /// One amount column.
+    Column(String),
+    /// Quantity x unit price.
+    Product {
+        /// The quantity column.
+        quantity: String,
+        /// The unit price column.
+        price: String,
+    },
+}
+
+/// The table's columns, named as the warehouse stores them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Columns {
+    /// Customer id.
+    pub customer: String,
+    /// Order date (DATE, TIMESTAMP or an ISO date string).
+    pub date: String,
+    /// Amount, or quantity and price.
+    pub amount: AmountSource,
+    /// Order id, if any.
+    pub order: Option<String>,
+}
+
+/// The as-of date of the query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AsOf {
+    /// The day after the latest purchase (computed by the query).
+    Latest,
+    /// A fixed date.
+    Date(NaiveDate),
+    /// The warehouse's `CURRENT_DATE` when the query runs (`--as-of today`).
+    Today,
+}
+
+/// Everything the query depends on.
+#[derive(Debug, Clone)]
+pub struct Spec<'a> {
+    /// The dialect to write.
+    pub dialect: Dialect,
+    /// The orders table, possibly qualified.
+    pub table: &'a str,
+    /// Its columns.
+    pub columns: &'a Columns,
+    /// `--returns`.
+    pub returns: Returns,
+    /// Orders or rows (`--scoring r-quantile`).
+    pub counting: Counting,
+    /// `--since`.
+    pub since: Option<NaiveDate>,
+    /// `--until`.
+    pub until: Option<NaiveDate>,
+    /// `--as-of`.
+    pub as_of: AsOf,
+    /// How each metric is scored.
+    pub scoring: &'a Scoring,
+    /// The segment definition, in the language of `--lang`.
+    pub definition: &'a Definition,
+    /// Decimals of money values.
+    pub decimals: u8,
+}
+
+/// Which result the query gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// The rows and columns of `rfm customers`.
+    Customers,
+    /// The rows and columns of `rfm summary` (CSV form).
+    Summary,
+}
+
+/// The query, ending with `;` and a newline. Errors (a table name that
+/// cannot be quoted) name what to fix, without the flag.
+pub fn query(spec: &Spec, output: Output) -> Result<String, String> {
+    let mut q = Query::new(spec.dialect);
+    let table = spec.dialect.qualified(spec.table)?;
+    header(&mut q.text, spec, output);
+    steps(&mut q, spec, &table);
+    match output {
+        Output::Customers => customers_select(&mut q, spec),
+        Output::Summary => summary_select(&mut q, spec),
+    }
+    Ok(q.finish())
+}
+
+/// `query` wrapped as `CREATE OR REPLACE VIEW name AS ...;`.
+pub fn create_view(dialect: Dialect, name: &str, query: &str) -> Result<String, String> {
+    let name = dialect.qualified(name)?;
+    // The leading comment lines stay above the statement.
+    let body_at = query
+        .lines()
+        .take_while(|l| l.starts_with("--"))
+        .map(|l| l.len() + 1)
+        .sum::<usize>();
+    let (comments, body) = query.split_at(body_at);
+    Ok(format!(
+        "{comments}CREATE OR REPLACE VIEW {name} AS\n{body}"
+    ))
+}
+
+/// The text being built: common table expressions, then the final SELECT.
+struct Query {
+    dialect: Dialect,
+    text: String,
+    ctes: usize,
+}
+
+impl Query {
+    fn new(dialect: Dialect) -> Query {
+        Query {
+            dialect,
+            text: String::new(),
+            ctes: 0,
+        }
+    }
+
+    /// Adds `name AS (body)`; `body` lines are indented by two spaces.
+    fn cte(&mut self, name: &str, body: &str) {
+        self.text
+            .push_str(if self.ctes == 0 { "WITH\n" } else { ",\n" });
+        self.ctes += 1;
+        let _ = writeln!(self.text, "{name} AS (");
+        for line in body.lines() {
+            let _ = writeln!(self.text, "  {line}");
+        }
+        self.text.push(')');
+    }
+
+    /// Starts the final SELECT.
+    fn select(&mut self, body: &str) {
+        if self.ctes > 0 {
+            self.text.push('\n');
+        }
+        self.text.push_str(body);
+    }
+
+    fn finish(mut self) -> String {
+        while self.text.ends_with('\n') {
+            self.text.pop();
+        }
+        self.text.push_str(";\n");
+        self.text
+    }
+
+    fn id(&self, name: &str) -> String {
+        self.dialect.ident(name)
+    }
+
+    /// A final column: `expr AS "name"`, or the bare name when `expr` is
+    /// that column and the dialect keeps its case (Snowflake would
+    /// upper-case it).
+    fn column(&self, expr: &str, name: &str) -> String {
+        if expr == name && self.dialect != Dialect::Snowflake {
+            name.to_owned()
+        } else {
+            format!("{expr} AS {}", self.id(name))
+        }
+    }
+
+    /// The final SELECT of `columns` (expression, name) from `from`.
+    fn select_columns(&mut self, columns: &[(String, &str)], rest: &str) {
+        let list: Vec<String> = columns
+            .iter()
+            .map(|(expr, name)| self.column(expr, name))
+            .collect();
+        self.select(&format!("SELECT\n  {}\n{rest}", list.join(",\n  ")));
+    }
+}
+
+fn header(text: &mut String, spec: &Spec, output: Output) {
+    let what = match output {
+        Output::Customers => "rfm customers",
+        Output::Summary => "rfm summary",
+    };
+    let _ = writeln!(
+        text,
+        "-- {what} as {} SQL, by rfm {} (docs/method.md).",
+        spec.dialect.name(),
+        env!("CARGO_PKG_VERSION")
+    );
+    let scoring = [
+        ("r", &spec.scoring.r),
+        ("f", &spec.scoring.f),
+        ("m", &spec.scoring.m),
+    ]
+    .iter()
+    .map(|(metric, binning)| format!("{metric} {}", describe(binning)))
+    .collect::<Vec<_>>()
+    .join(", ");
+    let as_of = match spec.as_of {
+        AsOf::Latest => "the day after the latest purchase".to_owned(),
+        AsOf::Date(d) => d.format("%Y-%m-%d").to_string(),
+        AsOf::Today => "CURRENT_DATE".to_owned(),
+    };
+    let returns = match spec.returns {
+        Returns::Net => "net",
+        Returns::Ignore => "ignore",
+    };
+    let _ = writeln!(
+        text,
+        "-- Scores: {scoring}; returns: {returns}; as of: {as_of}; segments: {}.",
+        spec.definition.name
+    );
+}
+
+fn describe(binning: &Binning) -> String {
+    match binning {
+        Binning::Method(method, levels) => format!("{} {levels}", method.name()),
+        Binning::Fixed(points) => format!(
+            "fixed {}",
+            points
+                .iter()
+                .map(|p| decimal_digits(*p))
+                .collect::<Vec<_>>()
+                .join("/")
+        ),
+    }
+}
+
+/// A decimal as plain digits, e.g. `100.50`.
+fn decimal_digits(d: Decimal) -> String {
+    money::format_scaled(i128::from(d.mantissa), d.scale, d.scale, '.')
+}
+
+/// `10^-k` as plain digits: `1`, `0.01`, `0.0001`.
+fn unit(k: u8) -> String {
+    if k == 0 {
+        "1".to_owned()
+    } else {
+        format!("0.{}1", "0".repeat(usize::from(k) - 1))
+    }
+}
+
+/// The common table expressions from the table's rows to each customer's
+/// segment (`segmented`).
+fn steps(q: &mut Query, spec: &Spec, table: &str) {
+    let d = spec.dialect;
+    let text = d.text_type();
+    let cols = spec.columns;
+    let amount = match &cols.amount {
+        AmountSource::Column(a) => q.id(a),
+        AmountSource::Product { quantity, price } => {
+            format!("{} * {}", q.id(quantity), q.id(price))
+        }
+    };
+    let order = match (&cols.order, spec.counting) {
+        (Some(order), Counting::Orders) => Some(order),
+        _ => None,
+    };
+    let mut lines = format!(
+        "SELECT\n  TRIM(CAST({} AS {text})) AS customer_id,\n",
+        q.id(&cols.customer)
+    );
+    if let Some(order) = order {
+        let _ = writeln!(
+            lines,
+            "  TRIM(CAST({} AS {text})) AS order_id,",
+            q.id(order)
+        );
+    }
+    let _ = write!(
+        lines,
+        "  CAST({} AS DATE) AS order_date,\n  {amount} AS amount\nFROM {table}",
+        q.id(&cols.date)
+    );
+    q.cte("lines", &lines);
+
+    let mut kept = "SELECT *\nFROM lines\nWHERE customer_id <> ''\n  AND order_date IS NOT NULL\n  AND amount IS NOT NULL".to_owned();
+    if spec.returns == Returns::Ignore {
+        kept.push_str("\n  AND amount >= 0");
+    }
+    q.cte("kept", &kept);
+
+    let orders = if order.is_some() {
+        "SELECT customer_id, MIN(order_date) AS order_date, SUM(amount) AS total\nFROM kept\nWHERE order_id <> ''\nGROUP BY customer_id, order_id\nUNION ALL\nSELECT customer_id, order_date, amount AS total\nFROM kept\nWHERE order_id IS NULL OR order_id = ''"
+    } else {
+        "SELECT customer_id, order_date, amount AS total\nFROM kept"
+    };
+    q.cte("orders", orders);
+
+    let mut window = Vec::new();
+    if let Some(since) = spec.since {
+        window.push(format!("order_date >= {}", d.date(since)));
+    }
+    if let Some(until) = spec.until {
+        window.push(format!("order_date <= {}", d.date(until)));
+    }
+    match spec.as_of {
+        AsOf::Latest => {}
+        AsOf::Date(day) => window.push(format!("order_date < {}", d.date(day))),
+        AsOf::Today => window.push("order_date < CURRENT_DATE".to_owned()),
+    }
+    let source = if window.is_empty() {
+        "orders"
+    } else {
+        q.cte(
+            "counted",
+            &format!("SELECT *\nFROM orders\nWHERE {}", window.join("\n  AND ")),
+        );
+        "counted"
+    };
+
+    let customers = match spec.counting {
+        Counting::Orders => format!(
+            "SELECT\n  customer_id,\n  MIN(CASE WHEN total > 0 THEN order_date END) AS first_order,\n  MAX(CASE WHEN total > 0 THEN order_date END) AS last_order,\n  COUNT(CASE WHEN total > 0 THEN 1 END) AS frequency,\n  SUM(total) AS monetary\nFROM {source}\nGROUP BY customer_id\nHAVING COUNT(CASE WHEN total > 0 THEN 1 END) > 0"
+        ),
+        Counting::Rows => format!(
+            "SELECT\n  customer_id,\n  MIN(order_date) AS first_order,\n  MAX(order_date) AS last_order,\n  COUNT(*) AS frequency,\n  SUM(total) AS monetary\nFROM {source}\nGROUP BY customer_id"
+        ),
+    };
+    q.cte("customers", &customers);
+
+    let as_of = match spec.as_of {
+        AsOf::Latest => format!(
+            "SELECT {} AS as_of\nFROM customers",
+            d.next_day("MAX(last_order)")
+        ),
+        AsOf::Date(day) => format!("SELECT {} AS as_of", d.date(day)),
+        AsOf::Today => "SELECT CURRENT_DATE AS as_of".to_owned(),
+    };
+    q.cte("as_of", &as_of);
+
+    q.cte(
+        "measured",
+        &format!(
+            "SELECT\n  c.customer_id,\n  c.first_order,\n  c.last_order,\n  {} AS recency_days,\n  c.frequency,\n  c.monetary,\n  COUNT(*) OVER () AS n\nFROM customers c\nCROSS JOIN as_of a",
+            d.days_between("c.last_order", "a.as_of")
+        ),
+    );
+
+    scores(q, spec);
+
+    q.cte(
+        "combined",
+        &format!(
+            "SELECT s.*, {} AS fm\nFROM scored s",
+            d.int_div("s.f + s.m + 1", "2")
+        ),
+    );
+
+    let mut case = "CASE".to_owned();
+    for (segment, condition) in segment_conditions(spec.definition) {
+        let _ = write!(case, "\n    WHEN {condition} THEN {segment}");
+    }
+    case.push_str("\n  END");
+    q.cte(
+        "segmented",
+        &format!("SELECT\n  c.*,\n  {case} AS segment_no\nFROM combined c"),
+    );
+}
+
+/// The metrics, in r, f, m order: column, whether larger is better, binning.
+fn metrics<'a>(spec: &'a Spec) -> [(&'static str, &'static str, bool, &'a Binning); 3] {
+    [
+        ("r", "recency_days", false, &spec.scoring.r),
+        ("f", "frequency", true, &spec.scoring.f),
+        ("m", "monetary", true, &spec.scoring.m),
+    ]
+}
+
+/// `ranked` (window functions), the break points of r-quantile metrics,
+/// and `scored` (r, f, m).
+fn scores(q: &mut Query, spec: &Spec) {
+    let d = spec.dialect;
+    let mut windows = Vec::new();
+    for (name, column, higher, binning) in metrics(spec) {
+        match binning {
+            Binning::Method(Method::Rank, _) => {
+                let dir = if higher { "" } else { " DESC" };
+                windows.push(format!(
+                    "RANK() OVER (ORDER BY {column}{dir}) - 1 AS {name}_worse"
+                ));
+            }
+            Binning::Method(Method::Ntile, levels) => {
+                let dir = if higher { "" } else { " DESC" };
+                windows.push(format!(
+                    "NTILE({levels}) OVER (ORDER BY {column}{dir}, {}) AS {name}_tile",
+                    d.byte_order("customer_id")
+                ));
+            }
+            Binning::Method(Method::RQuantile, _) | Binning::Fixed(_) => {}
+        }
+    }
+    let ranked = if windows.is_empty() {
+        "SELECT *\nFROM measured".to_owned()
+    } else {
+        format!("SELECT\n  *,\n  {}\nFROM measured", windows.join(",\n  "))
+    };
+    q.cte("ranked", &ranked);
+
+    // R's type 7 quantiles (docs/method.md): with values sorted into
+    // x[0..N), h = (N - 1) k / L, lo = floor(h), rem = h - lo (in L-ths);
+    // L * break_k = L * x[lo] + rem * (x[lo + 1] - x[lo]) + L, so a value v
+    // reaches it when L * v >= that: exact, with no division.
+    let quantile_levels = metrics(spec).iter().find_map(|m| match m.3 {
+        Binning::Method(Method::RQuantile, levels) => Some(*levels),
+        _ => None,
+    });
+    let mut joins = Vec::new();
+    if let Some(levels) = quantile_levels {
+        let cuts = (1..levels)
+            .map(|k| {
+                let h = format!("(n - 1) * {k}");
+                let lo = d.int_div(&h, &levels.to_string());
+                format!(
+                    "SELECT {k} AS k, {lo} AS lo, {h} - {levels} * {lo} AS rem\nFROM (SELECT COUNT(*) AS n FROM measured) c"
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\nUNION ALL\n");
+        q.cte("cuts", &cuts);
+        for (name, column, _, binning) in metrics(spec) {
+            let Binning::Method(Method::RQuantile, levels) = binning else {
+                continue;
+            };
+            q.cte(
+                &format!("{name}_sorted"),
+                &format!(
+                    "SELECT {column} AS v, ROW_NUMBER() OVER (ORDER BY {column}) - 1 AS pos\nFROM measured"
+                ),
+            );
+            let points = (1..*levels)
+                .map(|k| {
+                    format!(
+                        "MAX(CASE WHEN c.k = {k} THEN {levels} * lo.v + c.rem * (COALESCE(hi.v, lo.v) - lo.v) + {levels} END) AS b{k}"
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(",\n  ");
+            q.cte(
+                &format!("{name}_breaks"),
+                &format!(
+                    "SELECT\n  {points}\nFROM cuts c\nJOIN {name}_sorted lo ON lo.pos = c.lo\nLEFT JOIN {name}_sorted hi ON hi.pos = c.lo + 1"
+                ),
+            );
+            joins.push(format!("CROSS JOIN {name}_breaks {name}b"));
+        }
+    }
+
+    let mut select = "SELECT\n  x.customer_id,\n  x.first_order,\n  x.last_order,\n  x.recency_days,\n  x.frequency,\n  x.monetary".to_owned();
+    for (name, column, higher, binning) in metrics(spec) {
+        let score = match binning {
+            Binning::Method(Method::Rank, levels) => {
+                format!(
+                    "1 + {}",
+                    d.int_div(&format!("{levels} * x.{name}_worse"), "x.n")
+                )
+            }
+            Binning::Method(Method::Ntile, _) => format!("x.{name}_tile"),
+            Binning::Method(Method::RQuantile, levels) => {
+                let reached = (1..*levels)
+                    .map(|k| {
+                        format!("CASE WHEN {levels} * x.{column} >= {name}b.b{k} THEN 1 ELSE 0 END")
+                    })
+                    .collect::<Vec<_>>();
+                reached_score(higher, *levels, &reached)
+            }
+            Binning::Fixed(points) => {
+                let reached = points
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "CASE WHEN x.{column} >= {} THEN 1 ELSE 0 END",
+                            d.decimal(&decimal_digits(*p))
+                        )
+                    })
+                    .collect::<Vec<_>>();
+                reached_score(higher, binning.levels(), &reached)
+            }
+        };
+        let _ = write!(select, ",\n  {score} AS {name}");
+    }
+    select.push_str("\nFROM ranked x");
+    for join in joins {
+        let _ = write!(select, "\n{join}");
+    }
+    q.cte("scored", &select);
+}
+
+/// A score from the break points a value reaches: `1 + reached` when
+/// larger is better, `levels - reached` otherwise (docs/method.md).
+fn reached_score(higher: bool, levels: u8, reached: &[String]) -> String {
+    let sum = reached.join("\n    + ");
+    if higher {
+        format!("1 + (\n    {sum}\n  )")
+    } else {
+        format!("{levels} - (\n    {sum}\n  )")
+    }
+}
+
+/// Per segment (index into the definition's segments), the condition on
+/// r and fm (or f, or f and m, after the definition's shape) that selects
+/// its cells, in the definition's order. Segments no cell reaches are left
+/// out.
+fn segment_conditions(definition: &Definition) -> Vec<(usize, String)> {
+    let levels = definition.levels;
+    let (second, third) = match definition.shape {
+        Shape::RFm => ("fm", None),
+        Shape::RF => ("f", None),
+        Shape::RFM => ("f", Some("m")),
+    };
+    // segment -> (r, second) -> values of the third variable (or of the
+    // second, when there is no third).
+    let mut cells: BTreeMap<usize, BTreeMap<(u8, u8), Vec<u8>>> = BTreeMap::new();
+    for r in 1..=levels {
+        for a in 1..=levels {
+            match definition.shape {
+                Shape::RFm => {
+                    let s = usize::from(definition.segment_of(r, a, a));
+                    cells
+                        .entry(s)
+                        .or_default()
+                        .entry((r, 0))
+                        .or_default()
+                        .push(a);
+                }
+                Shape::RF => {
+                    let s = usize::from(definition.segment_of(r, a, 1));
+                    cells
+                        .entry(s)
+                        .or_default()
+                        .entry((r, 0))
+                        .or_default()
+                        .push(a);
+                }
+                Shape::RFM => {
+                    for b in 1..=levels {
+                        let s = usize::from(definition.segment_of(r, a, b));
+                        cells
+                            .entry(s)
+                            .or_default()
+                            .entry((r, a))
+                            .or_default()
+                            .push(b);
+                    }
+                }
+            }
+        }
+    }
+    let values = |name: &str, list: &[u8]| -> Option<String> {
+        if list.len() == usize::from(levels) {
+            None
+        } else if list.len() == 1 {
+            Some(format!("{name} = {}", list[0]))
+        } else {
+            let items: Vec<String> = list.iter().map(u8::to_string).collect();
+            Some(format!("{name} IN ({})", items.join(", ")))
+        }
+    };
+    cells
+        .into_iter()
+        .map(|(segment, groups)| {
+            let terms: Vec<String> = groups
+                .iter()
+                .map(|(&(r, a), list)| {
+                    let mut parts = vec![format!("r = {r}")];
+                    match third {
+                        None => parts.extend(values(second, list)),
+                        Some(third) => {
+                            parts.push(format!("{second} = {a}"));
+                            parts.extend(values(third, list));
+                        }
+                    }
+                    parts.join(" AND ")
+                })
+                .collect();
+            let condition = if terms.len() == 1 {
+                terms.into_iter().next().unwrap_or_default()
+            } else {
+                terms
+                    .iter()
+                    .map(|t| format!("({t})"))
+                    .collect::<Vec<_>>()
+                    .join("\n      OR ")
+            };
+            (segment, condition)
+        })
+        .collect()
+}
+
+/// `CASE segment_no WHEN 0 THEN ... END` mapping to the segments' names
+/// (or keys).
+fn segment_names(q: &Query, definition: &Definition, column: &str, key: bool) -> String {
+    let mut case = format!("CASE {column}");
+    for (i, segment) in definition.segments.iter().enumerate() {
+        let text = if key { &segment.key } else { &segment.name };
+        let _ = write!(case, "\n    WHEN {i} THEN {}", q.dialect.string(text));
+    }
+    case.push_str("\n  END");
+    case
+}
+
+fn customers_select(q: &mut Query, spec: &Spec) {
+    let d = spec.dialect;
+    let text = d.text_type();
+    let cast = |c: &str| format!("CAST({c} AS {text})");
+    let rfm = if spec.definition.levels > 9 {
+        format!(
+            "CONCAT({}, '-', {}, '-', {})",
+            cast("r"),
+            cast("f"),
+            cast("m")
+        )
+    } else {
+        format!("CONCAT({}, {}, {})", cast("r"), cast("f"), cast("m"))
+    };
+    let columns = [
+        ("customer_id".to_owned(), "customer_id"),
+        ("first_order".to_owned(), "first_order"),
+        ("last_order".to_owned(), "last_order"),
+        ("recency_days".to_owned(), "recency_days"),
+        ("frequency".to_owned(), "frequency"),
+        (d.round_money("monetary", spec.decimals), "monetary"),
+        ("r".to_owned(), "r"),
+        ("f".to_owned(), "f"),
+        ("m".to_owned(), "m"),
+        ("fm".to_owned(), "fm"),
+        (rfm, "rfm"),
+        (
+            segment_names(q, spec.definition, "segment_no", false),
+            "segment",
+        ),
+        (
+            segment_names(q, spec.definition, "segment_no", true),
+            "segment_key",
+        ),
+    ];
+    q.select_columns(
+        &columns,
+        &format!("FROM segmented\nORDER BY {}", d.byte_order("customer_id")),
+    );
+}
+
+/// `round(num / den, k)` half away from zero, for `den > 0`, as a decimal
+/// with k places; `approx` is a column holding the estimate of
+/// `round(|num| * 10^k / den)`, which is corrected by one unit either way
+/// with exact multiplications.
+fn corrected(d: Dialect, num: &str, den: &str, approx: &str, k: u8) -> String {
+    let twice = 2 * money::pow10(u32::from(k));
+    format!(
+        "CASE WHEN {num} < 0 THEN -1 ELSE 1 END\n    * ({approx} + CASE\n        WHEN (2 * {approx} + 1) * {den} <= {twice} * ABS({num}) THEN 1\n        WHEN (2 * {approx} - 1) * {den} > {twice} * ABS({num}) THEN -1\n        ELSE 0\n      END)\n    * {}",
+        d.decimal(&unit(k))
+    )
+}
+
+/// The estimate of `round(|num| * 10^k / den)` in floating point.
+fn estimate(d: Dialect, num: &str, den: &str, k: u8) -> String {
+    let double = d.double_type();
+    format!(
+        "CAST(ROUND(CAST(ABS({num}) AS {double}) * {} / CAST({den} AS {double})) AS {})",
+        money::pow10(u32::from(k)),
+        d.int_type()
+    )
+}
+
+/// `round(num / den, k)` half up, for integers num >= 0 and den > 0, in
+/// integer arithmetic.
+fn int_ratio(d: Dialect, num: &str, den: &str, k: u8) -> String {
+    let twice = 2 * money::pow10(u32::from(k));
+    format!(
+        "{} * {}",
+        d.int_div(&format!("{twice} * {num} + {den}"), &format!("2 * {den}")),
+        d.decimal(&unit(k))
+    )
+}
+
+fn summary_select(q: &mut Query, spec: &Spec) {
+    let d = spec.dialect;
+    let int = d.int_type();
+    let segments = (0..spec.definition.segments.len())
+        .map(|i| format!("SELECT {i} AS segment_no"))
+        .collect::<Vec<_>>()
+        .join("\nUNION ALL\n");
+    q.cte("segments", &segments);
+    q.cte(
+        "totals",
+        "SELECT COUNT(*) AS all_customers, SUM(monetary) AS all_revenue\nFROM segmented",
+    );
+    q.cte(
+        "per_segment",
+        &format!(
+            "SELECT\n  g.segment_no,\n  COUNT(s.customer_id) AS customers,\n  CAST(COALESCE(SUM(s.frequency), 0) AS {int}) AS orders,\n  COALESCE(SUM(s.monetary), 0) AS revenue,\n  CAST(COALESCE(SUM(s.recency_days), 0) AS {int}) AS recency_sum\nFROM segments g\nLEFT JOIN segmented s ON s.segment_no = g.segment_no\nGROUP BY g.segment_no"
+        ),
+    );
+    q.cte(
+        "estimates",
+        &format!(
+            "SELECT\n  g.*,\n  t.all_customers,\n  t.all_revenue,\n  CASE WHEN t.all_revenue > 0 THEN {} END AS share_estimate,\n  CASE WHEN g.customers > 0 THEN {} END AS average_estimate\nFROM per_segment g\nCROSS JOIN totals t",
+            estimate(d, "g.revenue", "t.all_revenue", 4),
+            estimate(d, "g.revenue", "g.customers", spec.decimals),
+        ),
+    );
+    let columns = [
+        (
+            segment_names(q, spec.definition, "segment_no", false),
+            "segment",
+        ),
+        ("customers".to_owned(), "customers"),
+        (
+            format!(
+                "CASE WHEN all_customers > 0 THEN {} END",
+                int_ratio(d, "customers", "all_customers", 4)
+            ),
+            "customers_share",
+        ),
+        ("orders".to_owned(), "orders"),
+        (d.round_money("revenue", spec.decimals), "revenue"),
+        (
+            format!(
+                "CASE WHEN all_revenue > 0 THEN {} END",
+                corrected(d, "revenue", "all_revenue", "share_estimate", 4)
+            ),
+            "revenue_share",
+        ),
+        (
+            format!(
+                "CASE WHEN customers > 0 THEN {} END",
+                int_ratio(d, "recency_sum", "customers", 2)
+            ),
+            "avg_recency_days",
+        ),
+        (
+            format!(
+                "CASE WHEN customers > 0 THEN {} END",
+                int_ratio(d, "orders", "customers", 2)
+            ),
+            "avg_frequency",
+        ),
+        (
+            format!(
+                "CASE WHEN customers > 0 THEN {} END",
+                corrected(d, "revenue", "customers", "average_estimate", spec.decimals)
+            ),
+            "avg_monetary",
+        ),
+        (
+            segment_names(q, spec.definition, "segment_no", true),
+            "segment_key",
+        ),
+    ];
+    q.select_columns(&columns, "FROM estimates\nORDER BY segment_no");
+}
