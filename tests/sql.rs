@@ -469,3 +469,232 @@ fn postgres_gives_rfms_rows_on_online_retail() {
     };
     online_retail(&engine);
 }
+
+// ---- The command line, and the SQL of the dialects that cannot run here ----
+
+fn sql_of(args: &[&str]) -> String {
+    let out = rfm().arg("sql").args(args).output().expect("runs");
+    assert!(
+        out.status.success(),
+        "rfm sql {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+fn sql_failure(args: &[&str]) -> String {
+    let mut full = vec!["sql"];
+    full.extend_from_slice(args);
+    common::failure_of(&full, 2)
+}
+
+const MINIMAL: [&str; 10] = [
+    "--dialect",
+    "duckdb",
+    "--table",
+    "orders",
+    "--customer",
+    "c",
+    "--date",
+    "d",
+    "--amount",
+    "a",
+];
+
+#[test]
+fn usage_errors_name_the_flag_to_fix() {
+    let err = sql_failure(&[
+        "--dialect",
+        "duckdb",
+        "--table",
+        "t",
+        "--date",
+        "d",
+        "--amount",
+        "a",
+    ]);
+    assert!(err.contains("--customer is required"), "{err}");
+    let err = sql_failure(&[
+        "--dialect",
+        "duckdb",
+        "--table",
+        "t",
+        "--customer",
+        "c",
+        "--date",
+        "d",
+    ]);
+    assert!(
+        err.contains("--amount (or --quantity and --price) is required"),
+        "{err}"
+    );
+    let mut args = MINIMAL.to_vec();
+    args[3] = "shop..orders";
+    let err = sql_failure(&args);
+    assert!(
+        err.contains("--table 'shop..orders' has an empty part"),
+        "{err}"
+    );
+    let mut args = MINIMAL.to_vec();
+    args.extend(["--create-view", "a.b.c.d"]);
+    let err = sql_failure(&args);
+    assert!(err.contains("--create-view 'a.b.c.d' has 4 parts"), "{err}");
+    let mut args = MINIMAL.to_vec();
+    args.extend(["--order", "o", "--scoring", "r-quantile"]);
+    let err = sql_failure(&args);
+    assert!(
+        err.contains("--order o: --scoring r-quantile counts rows"),
+        "{err}"
+    );
+    let mut args = MINIMAL.to_vec();
+    args.extend(["--bins", "4"]);
+    let err = sql_failure(&args);
+    assert!(
+        err.contains("--segments default is defined on scores 1-5"),
+        "{err}"
+    );
+    let err = common::failure_of(&["sql", "--dialect", "oracle", "--table", "t"], 2);
+    assert!(
+        err.contains("possible values: duckdb, postgres, bigquery, snowflake, spark"),
+        "{err}"
+    );
+}
+
+#[test]
+fn output_file_and_as_of_today() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("rfm.sql");
+    let mut args = MINIMAL.to_vec();
+    args.extend(["--as-of", "today"]);
+    let stdout = sql_of(&args);
+    assert!(stdout.contains("SELECT CURRENT_DATE AS as_of"), "{stdout}");
+    assert!(stdout.contains("order_date < CURRENT_DATE"), "{stdout}");
+    let path_text = path.to_str().expect("UTF-8 path");
+    args.extend(["-o", path_text]);
+    assert_eq!(sql_of(&args), "", "-o writes the file, not stdout");
+    assert_eq!(std::fs::read_to_string(&path).expect("written"), stdout);
+}
+
+/// A query with every mapping feature: a three-part table name with a
+/// hyphen and a space, column names with spaces, quantity x price, an order
+/// column, a window and a fixed as-of date.
+const RICH: [&str; 22] = [
+    "--table",
+    "my-project.sales.order lines",
+    "--customer",
+    "Customer ID",
+    "--date",
+    "Order Date",
+    "--quantity",
+    "Qty",
+    "--price",
+    "Unit Price",
+    "--order",
+    "Invoice No",
+    "--since",
+    "2024-01-01",
+    "--as-of",
+    "2025-01-01",
+    "--returns",
+    "ignore",
+    "--segments",
+    "default",
+    "--lang",
+    "en",
+];
+
+const SUMMARY: [&str; 13] = [
+    "--table",
+    "orders",
+    "--customer",
+    "customer_id",
+    "--date",
+    "order_date",
+    "--amount",
+    "amount",
+    "--order",
+    "order_id",
+    "--summary",
+    "--decimals",
+    "3",
+];
+
+/// r-quantile for f and m, fixed recency break points, CURRENT_DATE and a
+/// three-dimensional definition with a catch-all.
+const METHODS_SNAPSHOT: [&str; 16] = [
+    "--table",
+    "analytics.public.orders",
+    "--customer",
+    "CUSTOMER_ID",
+    "--date",
+    "ORDER_DATE",
+    "--amount",
+    "AMOUNT",
+    "--scoring",
+    "r-quantile",
+    "--r-bins",
+    "30,90,180,365",
+    "--as-of",
+    "today",
+    "--segments",
+    "docs/examples/vip.toml",
+];
+
+fn snapshot_sql(dialect: &str, args: &[&str]) -> String {
+    let mut full = vec!["--dialect", dialect];
+    full.extend_from_slice(args);
+    sql_of(&full).replace(env!("CARGO_PKG_VERSION"), "[version]")
+}
+
+#[test]
+fn snapshots_of_every_dialect() {
+    for dialect in ["duckdb", "postgres", "bigquery", "snowflake", "spark"] {
+        insta::assert_snapshot!(format!("{dialect}_customers"), snapshot_sql(dialect, &RICH));
+        insta::assert_snapshot!(
+            format!("{dialect}_summary"),
+            snapshot_sql(dialect, &SUMMARY)
+        );
+    }
+    for dialect in ["bigquery", "snowflake"] {
+        insta::assert_snapshot!(
+            format!("{dialect}_methods"),
+            snapshot_sql(dialect, &METHODS_SNAPSHOT)
+        );
+    }
+}
+
+/// What the BigQuery and Snowflake snapshots must and must not contain,
+/// checked by name so that a careless snapshot update cannot slip in a
+/// function either dialect lacks.
+#[test]
+fn bigquery_and_snowflake_use_their_own_syntax() {
+    let bq = snapshot_sql("bigquery", &RICH);
+    assert!(
+        bq.contains("FROM `my-project`.`sales`.`order lines`"),
+        "{bq}"
+    );
+    assert!(bq.contains("DATE_DIFF(a.as_of, c.last_order, DAY)"), "{bq}");
+    assert!(bq.contains("DIV((5 * x.r_worse), x.n)"), "{bq}");
+    assert!(bq.contains("WHEN 8 THEN 'Can\\'t Lose Them'"), "{bq}");
+    assert!(!bq.contains("//") && !bq.contains("''t"), "{bq}");
+    let sf = snapshot_sql("snowflake", &RICH);
+    assert!(
+        sf.contains("FROM \"my-project\".\"sales\".\"order lines\""),
+        "{sf}"
+    );
+    assert!(sf.contains("DATEDIFF(day, c.last_order, a.as_of)"), "{sf}");
+    assert!(
+        sf.contains("CAST(((5 * x.r_worse) - MOD((5 * x.r_worse), x.n)) / x.n AS BIGINT)"),
+        "{sf}"
+    );
+    assert!(
+        sf.contains("customer_id AS \"customer_id\""),
+        "lower-case output names\n{sf}"
+    );
+    let bq = snapshot_sql("bigquery", &SUMMARY);
+    assert!(
+        bq.contains("BIGNUMERIC '0.001'"),
+        "exact decimal constants\n{bq}"
+    );
+    assert!(!bq.contains(" 0.0"), "no FLOAT64 literals\n{bq}");
+}

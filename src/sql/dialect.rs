@@ -100,6 +100,10 @@ impl Dialect {
 
     /// An exact decimal constant written as plain digits (`0.01`, `100.50`).
     pub fn decimal(self, digits: &str) -> String {
+        if !digits.contains('.') {
+            // An integer is an integer in every dialect.
+            return digits.to_owned();
+        }
         match self {
             // A BigQuery number with a decimal point is a FLOAT64.
             Dialect::Bigquery => format!("BIGNUMERIC '{digits}'"),
@@ -279,6 +283,7 @@ mod tests {
             "CAST(((5 * w) - MOD((5 * w), n)) / n AS BIGINT)"
         );
         assert_eq!(Dialect::Bigquery.decimal("0.01"), "BIGNUMERIC '0.01'");
+        assert_eq!(Dialect::Bigquery.decimal("30"), "30");
         assert_eq!(Dialect::Postgres.decimal("0.01"), "0.01");
     }
 }

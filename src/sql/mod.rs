@@ -539,56 +539,40 @@ fn reached_score(higher: bool, levels: u8, reached: &[String]) -> String {
 /// r and fm (or f, or f and m, after the definition's shape) that selects
 /// its cells, in the definition's order. Segments no cell reaches are left
 /// out.
+///
+/// Conditions are kept short for the reader: per r, the values of the last
+/// variable are grouped by the values of the middle one, and r values with
+/// the same condition on the others are merged (`r IN (3, 4, 5) AND m = 5`).
 fn segment_conditions(definition: &Definition) -> Vec<(usize, String)> {
     let levels = definition.levels;
-    let (second, third) = match definition.shape {
-        Shape::RFm => ("fm", None),
-        Shape::RF => ("f", None),
-        Shape::RFM => ("f", Some("m")),
+    // segment -> r -> the cells' (middle, last) values; the middle one is
+    // 0 for the two-variable shapes.
+    let mut cells: BTreeMap<usize, BTreeMap<u8, Vec<(u8, u8)>>> = BTreeMap::new();
+    let (middle, last) = match definition.shape {
+        Shape::RFm => (None, "fm"),
+        Shape::RF => (None, "f"),
+        Shape::RFM => (Some("f"), "m"),
     };
-    // segment -> (r, second) -> values of the third variable (or of the
-    // second, when there is no third).
-    let mut cells: BTreeMap<usize, BTreeMap<(u8, u8), Vec<u8>>> = BTreeMap::new();
     for r in 1..=levels {
         for a in 1..=levels {
-            match definition.shape {
-                Shape::RFm => {
-                    let s = usize::from(definition.segment_of(r, a, a));
-                    cells
-                        .entry(s)
-                        .or_default()
-                        .entry((r, 0))
-                        .or_default()
-                        .push(a);
-                }
-                Shape::RF => {
-                    let s = usize::from(definition.segment_of(r, a, 1));
-                    cells
-                        .entry(s)
-                        .or_default()
-                        .entry((r, 0))
-                        .or_default()
-                        .push(a);
-                }
-                Shape::RFM => {
-                    for b in 1..=levels {
-                        let s = usize::from(definition.segment_of(r, a, b));
-                        cells
-                            .entry(s)
-                            .or_default()
-                            .entry((r, a))
-                            .or_default()
-                            .push(b);
-                    }
-                }
+            for b in 1..=levels {
+                let (segment, cell) = match definition.shape {
+                    // fm(a, a) = a: any cell with that fm decides it.
+                    Shape::RFm if b == 1 => (definition.segment_of(r, a, a), (0, a)),
+                    Shape::RF if b == 1 => (definition.segment_of(r, a, 1), (0, a)),
+                    Shape::RFM => (definition.segment_of(r, a, b), (a, b)),
+                    _ => continue,
+                };
+                let by_r = cells.entry(usize::from(segment)).or_default();
+                by_r.entry(r).or_default().push(cell);
             }
         }
     }
     let values = |name: &str, list: &[u8]| -> Option<String> {
         if list.len() == usize::from(levels) {
             None
-        } else if list.len() == 1 {
-            Some(format!("{name} = {}", list[0]))
+        } else if let [one] = list {
+            Some(format!("{name} = {one}"))
         } else {
             let items: Vec<String> = list.iter().map(u8::to_string).collect();
             Some(format!("{name} IN ({})", items.join(", ")))
@@ -596,23 +580,56 @@ fn segment_conditions(definition: &Definition) -> Vec<(usize, String)> {
     };
     cells
         .into_iter()
-        .map(|(segment, groups)| {
-            let terms: Vec<String> = groups
-                .iter()
-                .map(|(&(r, a), list)| {
-                    let mut parts = vec![format!("r = {r}")];
-                    match third {
-                        None => parts.extend(values(second, list)),
-                        Some(third) => {
-                            parts.push(format!("{second} = {a}"));
-                            parts.extend(values(third, list));
+        .map(|(segment, by_r)| {
+            // r -> the condition on the other variables, as text.
+            let mut terms: Vec<(Vec<u8>, String)> = Vec::new();
+            for (r, list) in by_r {
+                // last-values -> middle values having exactly those.
+                let mut lasts: BTreeMap<u8, Vec<u8>> = BTreeMap::new();
+                for &(a, b) in &list {
+                    lasts.entry(a).or_default().push(b);
+                }
+                let mut groups: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+                for (a, bs) in lasts {
+                    groups.entry(bs).or_default().push(a);
+                }
+                let parts: Vec<String> = groups
+                    .into_iter()
+                    .map(|(bs, aas)| {
+                        let mut and = Vec::new();
+                        if let Some(middle) = middle {
+                            and.extend(values(middle, &aas));
                         }
+                        and.extend(values(last, &bs));
+                        and.join(" AND ")
+                    })
+                    .collect();
+                let rest = if parts.len() == 1 {
+                    parts.into_iter().next().unwrap_or_default()
+                } else {
+                    format!("({})", parts.join(" OR "))
+                };
+                match terms.iter_mut().find(|(_, t)| *t == rest) {
+                    Some((rs, _)) => rs.push(r),
+                    None => terms.push((vec![r], rest)),
+                }
+            }
+            let terms: Vec<String> = terms
+                .into_iter()
+                .map(|(rs, rest)| {
+                    let mut and: Vec<String> = values("r", &rs).into_iter().collect();
+                    if !rest.is_empty() {
+                        and.push(rest);
                     }
-                    parts.join(" AND ")
+                    if and.is_empty() {
+                        "1 = 1".to_owned()
+                    } else {
+                        and.join(" AND ")
+                    }
                 })
                 .collect();
-            let condition = if terms.len() == 1 {
-                terms.into_iter().next().unwrap_or_default()
+            let condition = if let [one] = terms.as_slice() {
+                one.clone()
             } else {
                 terms
                     .iter()
@@ -786,4 +803,253 @@ fn summary_select(q: &mut Query, spec: &Spec) {
         ),
     ];
     q.select_columns(&columns, "FROM estimates\nORDER BY segment_no");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::definition::Preset;
+    use crate::lang::Lang;
+    use crate::score;
+
+    /// Evaluates one condition of [`segment_conditions`] on a cell: the
+    /// text is ORs of ANDs of `x = v` and `x IN (a, b)`.
+    fn holds(condition: &str, r: u8, f: u8, m: u8) -> bool {
+        let value = |name: &str| match name {
+            "r" => r,
+            "f" => f,
+            "m" => m,
+            "fm" => score::fm(f, m),
+            other => panic!("unknown variable {other}"),
+        };
+        let atom = |part: &str| -> bool {
+            let part = part.trim().trim_start_matches('(').trim_end_matches(')');
+            if part == "1 = 1" {
+                return true;
+            }
+            if let Some((name, v)) = part.split_once(" = ") {
+                value(name) == v.parse::<u8>().unwrap()
+            } else {
+                let (name, list) = part.split_once(" IN (").unwrap();
+                list.trim_end_matches(')')
+                    .split(", ")
+                    .any(|v| value(name) == v.parse::<u8>().unwrap())
+            }
+        };
+        // The grammar: ORs of "(A AND B AND (C AND D OR E))" terms, where
+        // a term's last part may itself be ORs of ANDs in parentheses.
+        split_top(condition, " OR ").iter().any(|term| {
+            let term = term.trim();
+            let term = if term.starts_with('(')
+                && term.ends_with(')')
+                && balanced(&term[1..term.len() - 1])
+            {
+                &term[1..term.len() - 1]
+            } else {
+                term
+            };
+            split_top(term, " AND ").iter().all(|part| {
+                let part = part.trim();
+                if part.starts_with('(') && part.contains(" OR ") {
+                    split_top(&part[1..part.len() - 1], " OR ")
+                        .iter()
+                        .any(|alt| alt.split(" AND ").all(atom))
+                } else {
+                    atom(part)
+                }
+            })
+        })
+    }
+
+    fn balanced(text: &str) -> bool {
+        let mut depth = 0i32;
+        for c in text.chars() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+            if depth < 0 {
+                return false;
+            }
+        }
+        depth == 0
+    }
+
+    /// `text` split on `sep` outside parentheses.
+    fn split_top(text: &str, sep: &str) -> Vec<String> {
+        let mut parts = Vec::new();
+        let (mut depth, mut start) = (0i32, 0);
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'(' => depth += 1,
+                b')' => depth -= 1,
+                _ => {}
+            }
+            if depth == 0 && text[i..].starts_with(sep) {
+                parts.push(text[start..i].to_owned());
+                i += sep.len();
+                start = i;
+                continue;
+            }
+            i += 1;
+        }
+        parts.push(text[start..].to_owned());
+        parts
+    }
+
+    fn file(text: &str) -> Definition {
+        crate::definition_file::parse(text, "test.toml", Lang::En).unwrap()
+    }
+
+    #[test]
+    fn every_cell_meets_exactly_its_segments_condition() {
+        let mut definitions: Vec<Definition> = Preset::ALL
+            .iter()
+            .map(|&p| Definition::preset(p, Lang::En))
+            .collect();
+        definitions.push(file(include_str!("../../docs/examples/vip.toml")));
+        definitions.push(file(include_str!("../../testdata/segments_10.toml")));
+        for definition in &definitions {
+            let conditions = segment_conditions(definition);
+            let l = definition.levels;
+            for (r, f, m) in definition.cells() {
+                let meeting: Vec<usize> = conditions
+                    .iter()
+                    .filter(|(_, c)| holds(&c.replace('\n', " ").replace("  ", " "), r, f, m))
+                    .map(|(s, _)| *s)
+                    .collect();
+                assert_eq!(
+                    meeting,
+                    vec![usize::from(definition.segment_of(r, f, m))],
+                    "{} cell r{r} f{f} m{m} of {l} levels",
+                    definition.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_default_grid_reads_like_docs_method_md() {
+        let definition = Definition::preset(Preset::Default, Lang::En);
+        let conditions: Vec<(usize, String)> = segment_conditions(&definition);
+        // Champions: R=5 with FM 4-5, R=4 with FM 5 (docs/method.md, step 9).
+        assert_eq!(
+            conditions[0],
+            (
+                0,
+                "(r = 4 AND fm = 5)\n      OR (r = 5 AND fm IN (4, 5))".to_owned()
+            )
+        );
+        // Lost: R=1, FM=1 only.
+        assert_eq!(conditions[10], (10, "r = 1 AND fm = 1".to_owned()));
+        assert_eq!(conditions.len(), 11, "all 11 segments are reachable");
+    }
+
+    fn spec<'a>(
+        columns: &'a Columns,
+        scoring: &'a Scoring,
+        definition: &'a Definition,
+    ) -> Spec<'a> {
+        Spec {
+            dialect: Dialect::Postgres,
+            table: "shop.orders",
+            columns,
+            returns: Returns::Net,
+            counting: Counting::Orders,
+            since: None,
+            until: None,
+            as_of: AsOf::Latest,
+            scoring,
+            definition,
+            decimals: 2,
+        }
+    }
+
+    #[test]
+    fn the_query_follows_the_flags() {
+        let columns = Columns {
+            customer: "Customer ID".into(),
+            date: "Date".into(),
+            amount: AmountSource::Product {
+                quantity: "Qty".into(),
+                price: "Price".into(),
+            },
+            order: None,
+        };
+        let rank = Binning::Method(Method::Rank, 5);
+        let scoring = Scoring {
+            r: rank.clone(),
+            f: rank.clone(),
+            m: rank,
+        };
+        let definition = Definition::preset(Preset::Default, Lang::It);
+        let base = spec(&columns, &scoring, &definition);
+        let q = query(&base, Output::Customers).unwrap();
+        assert!(
+            q.contains("TRIM(CAST(\"Customer ID\" AS TEXT)) AS customer_id"),
+            "{q}"
+        );
+        assert!(q.contains("\"Qty\" * \"Price\" AS amount"), "{q}");
+        assert!(q.contains("FROM \"shop\".\"orders\""), "{q}");
+        assert!(
+            !q.contains("order_id"),
+            "no order column: each row an order\n{q}"
+        );
+        assert!(!q.contains("counted"), "no window, no counted step\n{q}");
+        assert!(q.contains("SELECT MAX(last_order) + 1 AS as_of"), "{q}");
+        assert!(q.contains("WHEN 0 THEN 'Campioni'"), "--lang it names\n{q}");
+        assert!(
+            q.contains("WHEN 8 THEN 'cant_lose_them'"),
+            "English keys\n{q}"
+        );
+        assert!(q.ends_with("ORDER BY customer_id COLLATE \"C\";\n"), "{q}");
+
+        let today = Spec {
+            as_of: AsOf::Today,
+            since: NaiveDate::from_ymd_opt(2025, 1, 1),
+            returns: Returns::Ignore,
+            ..base.clone()
+        };
+        let q = query(&today, Output::Customers).unwrap();
+        assert!(
+            q.contains("order_date >= DATE '2025-01-01'\n    AND order_date < CURRENT_DATE"),
+            "{q}"
+        );
+        assert!(q.contains("SELECT CURRENT_DATE AS as_of"), "{q}");
+        assert!(q.contains("AND amount >= 0"), "{q}");
+
+        let bad = Spec {
+            table: "shop..orders",
+            ..base.clone()
+        };
+        assert!(
+            query(&bad, Output::Summary)
+                .unwrap_err()
+                .contains("empty part")
+        );
+    }
+
+    #[test]
+    fn a_view_keeps_the_comments_above_it() {
+        let q = "-- one\n-- two\nWITH\nx AS (\n  SELECT 1\n)\nSELECT * FROM x;\n";
+        assert_eq!(
+            create_view(Dialect::Bigquery, "p.d.rfm", q).unwrap(),
+            "-- one\n-- two\nCREATE OR REPLACE VIEW `p`.`d`.`rfm` AS\nWITH\nx AS (\n  SELECT 1\n)\nSELECT * FROM x;\n"
+        );
+        assert!(create_view(Dialect::Spark, "a.", q).is_err());
+    }
+
+    #[test]
+    fn exact_ratio_helpers() {
+        assert_eq!(unit(0), "1");
+        assert_eq!(unit(2), "0.01");
+        assert_eq!(unit(4), "0.0001");
+        assert_eq!(
+            int_ratio(Dialect::Duckdb, "orders", "customers", 2),
+            "((200 * orders + customers) // (2 * customers)) * 0.01"
+        );
+    }
 }
