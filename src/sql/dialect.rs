@@ -18,7 +18,7 @@ use chrono::NaiveDate;
 pub enum Dialect {
     /// DuckDB (and MotherDuck).
     Duckdb,
-    /// PostgreSQL 12 or later.
+    /// PostgreSQL (tested with 15).
     Postgres,
     /// Google BigQuery (GoogleSQL).
     Bigquery,
