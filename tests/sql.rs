@@ -420,54 +420,46 @@ fn view(engine: &dyn SqlEngine) {
     assert_rows_eq(engine.name(), &case, &rfm_rows(&case), &actual);
 }
 
+/// Runs `check` on the engine, when there is one (see `engines`).
+fn on<E: SqlEngine>(engine: Option<E>, check: impl Fn(&dyn SqlEngine)) {
+    if let Some(engine) = engine {
+        check(&engine);
+    }
+}
+
+fn fixtures_and_view(engine: &dyn SqlEngine) {
+    fixtures(engine);
+    view(engine);
+}
+
 #[test]
 fn duckdb_gives_rfms_rows_on_the_fixtures() {
-    let Some(engine) = engines::duckdb() else {
-        return;
-    };
-    fixtures(&engine);
-    view(&engine);
+    on(engines::duckdb(), fixtures_and_view);
 }
 
 #[test]
 fn duckdb_gives_rfms_rows_on_generated_orders() {
-    let Some(engine) = engines::duckdb() else {
-        return;
-    };
-    generated_sets(&engine);
+    on(engines::duckdb(), generated_sets);
 }
 
 #[test]
 fn duckdb_gives_rfms_rows_on_online_retail() {
-    let Some(engine) = engines::duckdb() else {
-        return;
-    };
-    online_retail(&engine);
+    on(engines::duckdb(), online_retail);
 }
 
 #[test]
 fn postgres_gives_rfms_rows_on_the_fixtures() {
-    let Some(engine) = engines::postgres() else {
-        return;
-    };
-    fixtures(&engine);
-    view(&engine);
+    on(engines::postgres(), fixtures_and_view);
 }
 
 #[test]
 fn postgres_gives_rfms_rows_on_generated_orders() {
-    let Some(engine) = engines::postgres() else {
-        return;
-    };
-    generated_sets(&engine);
+    on(engines::postgres(), generated_sets);
 }
 
 #[test]
 fn postgres_gives_rfms_rows_on_online_retail() {
-    let Some(engine) = engines::postgres() else {
-        return;
-    };
-    online_retail(&engine);
+    on(engines::postgres(), online_retail);
 }
 
 // ---- The command line, and the SQL of the dialects that cannot run here ----
