@@ -430,6 +430,28 @@ fn on<E: SqlEngine>(engine: Option<E>, check: impl Fn(&dyn SqlEngine)) {
 fn fixtures_and_view(engine: &dyn SqlEngine) {
     fixtures(engine);
     view(engine);
+    named_like_a_step(engine);
+}
+
+/// A table called like one of the query's steps (`lines`, `orders`) is
+/// still the table: the steps carry an `rfm_` prefix.
+fn named_like_a_step(engine: &dyn SqlEngine) {
+    for name in ["lines", "orders"] {
+        let mut table = hand_table();
+        table.schema = None;
+        table.name = name.to_owned();
+        check(
+            engine,
+            &Case {
+                file: &fixture("hand_computed.csv"),
+                table: &table,
+                table_flag: name,
+                mapping: &HAND,
+                flags: &[],
+                summary: false,
+            },
+        );
+    }
 }
 
 #[test]
@@ -668,6 +690,10 @@ fn bigquery_and_snowflake_use_their_own_syntax() {
     assert!(bq.contains("DATE_DIFF(a.as_of, c.last_order, DAY)"), "{bq}");
     assert!(bq.contains("DIV((5 * x.r_worse), x.n)"), "{bq}");
     assert!(bq.contains("WHEN 8 THEN 'Can\\'t Lose Them'"), "{bq}");
+    assert!(
+        bq.contains("ROUND(CAST(monetary AS BIGNUMERIC), 2) AS `monetary`"),
+        "ROUND of an INT64 column would be a FLOAT64\n{bq}"
+    );
     assert!(!bq.contains("//") && !bq.contains("''t"), "{bq}");
     let sf = snapshot_sql("snowflake", &RICH);
     assert!(

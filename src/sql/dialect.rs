@@ -124,11 +124,11 @@ impl Dialect {
     /// places and typed with exactly that many, so that 3 decimals of a
     /// 2-decimal column print `1.250`. ROUND on exact decimals rounds half
     /// away from zero in all five. BigQuery's decimals have a fixed scale,
-    /// so there ROUND is all.
+    /// so there the cast comes first: ROUND of an INT64 would be a FLOAT64.
     pub fn round_money(self, expr: &str, decimals: u8) -> String {
         let round = format!("ROUND({expr}, {decimals})");
         match self {
-            Dialect::Bigquery => round,
+            Dialect::Bigquery => format!("ROUND(CAST({expr} AS BIGNUMERIC), {decimals})"),
             Dialect::Postgres => format!("CAST({round} AS NUMERIC(38, {decimals}))"),
             Dialect::Snowflake => format!("CAST({round} AS NUMBER(38, {decimals}))"),
             Dialect::Duckdb | Dialect::Spark => {

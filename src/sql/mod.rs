@@ -2,7 +2,9 @@
 //! warehouse.
 //!
 //! The query is a chain of common table expressions, one per step of the
-//! method, so a reader can check it against docs/method.md line by line:
+//! method, so a reader can check it against docs/method.md line by line
+//! (each name has an `rfm_` prefix, so that none can shadow the user's
+//! table):
 //!
 //! ```text
 //! lines      the mapped columns, customer and order ids trimmed, dates as DATE
@@ -310,20 +312,20 @@ fn steps(q: &mut Query, spec: &Spec, table: &str) {
         "  CAST({} AS DATE) AS order_date,\n  {amount} AS amount\nFROM {table}",
         q.id(&cols.date)
     );
-    q.cte("lines", &lines);
+    q.cte("rfm_lines", &lines);
 
-    let mut kept = "SELECT *\nFROM lines\nWHERE customer_id <> ''\n  AND order_date IS NOT NULL\n  AND amount IS NOT NULL".to_owned();
+    let mut kept = "SELECT *\nFROM rfm_lines\nWHERE customer_id <> ''\n  AND order_date IS NOT NULL\n  AND amount IS NOT NULL".to_owned();
     if spec.returns == Returns::Ignore {
         kept.push_str("\n  AND amount >= 0");
     }
-    q.cte("kept", &kept);
+    q.cte("rfm_kept", &kept);
 
     let orders = if order.is_some() {
-        "SELECT customer_id, MIN(order_date) AS order_date, SUM(amount) AS total\nFROM kept\nWHERE order_id <> ''\nGROUP BY customer_id, order_id\nUNION ALL\nSELECT customer_id, order_date, amount AS total\nFROM kept\nWHERE order_id IS NULL OR order_id = ''"
+        "SELECT customer_id, MIN(order_date) AS order_date, SUM(amount) AS total\nFROM rfm_kept\nWHERE order_id <> ''\nGROUP BY customer_id, order_id\nUNION ALL\nSELECT customer_id, order_date, amount AS total\nFROM rfm_kept\nWHERE order_id IS NULL OR order_id = ''"
     } else {
-        "SELECT customer_id, order_date, amount AS total\nFROM kept"
+        "SELECT customer_id, order_date, amount AS total\nFROM rfm_kept"
     };
-    q.cte("orders", orders);
+    q.cte("rfm_orders", orders);
 
     let mut window = Vec::new();
     if let Some(since) = spec.since {
@@ -338,13 +340,16 @@ fn steps(q: &mut Query, spec: &Spec, table: &str) {
         AsOf::Today => window.push("order_date < CURRENT_DATE".to_owned()),
     }
     let source = if window.is_empty() {
-        "orders"
+        "rfm_orders"
     } else {
         q.cte(
-            "counted",
-            &format!("SELECT *\nFROM orders\nWHERE {}", window.join("\n  AND ")),
+            "rfm_counted",
+            &format!(
+                "SELECT *\nFROM rfm_orders\nWHERE {}",
+                window.join("\n  AND ")
+            ),
         );
-        "counted"
+        "rfm_counted"
     };
 
     let customers = match spec.counting {
@@ -355,22 +360,22 @@ fn steps(q: &mut Query, spec: &Spec, table: &str) {
             "SELECT\n  customer_id,\n  MIN(order_date) AS first_order,\n  MAX(order_date) AS last_order,\n  COUNT(*) AS frequency,\n  SUM(total) AS monetary\nFROM {source}\nGROUP BY customer_id"
         ),
     };
-    q.cte("customers", &customers);
+    q.cte("rfm_customers", &customers);
 
     let as_of = match spec.as_of {
         AsOf::Latest => format!(
-            "SELECT {} AS as_of\nFROM customers",
+            "SELECT {} AS as_of\nFROM rfm_customers",
             d.next_day("MAX(last_order)")
         ),
         AsOf::Date(day) => format!("SELECT {} AS as_of", d.date(day)),
         AsOf::Today => "SELECT CURRENT_DATE AS as_of".to_owned(),
     };
-    q.cte("as_of", &as_of);
+    q.cte("rfm_as_of", &as_of);
 
     q.cte(
-        "measured",
+        "rfm_measured",
         &format!(
-            "SELECT\n  c.customer_id,\n  c.first_order,\n  c.last_order,\n  {} AS recency_days,\n  c.frequency,\n  c.monetary,\n  COUNT(*) OVER () AS n\nFROM customers c\nCROSS JOIN as_of a",
+            "SELECT\n  c.customer_id,\n  c.first_order,\n  c.last_order,\n  {} AS recency_days,\n  c.frequency,\n  c.monetary,\n  COUNT(*) OVER () AS n\nFROM rfm_customers c\nCROSS JOIN rfm_as_of a",
             d.days_between("c.last_order", "a.as_of")
         ),
     );
@@ -378,9 +383,9 @@ fn steps(q: &mut Query, spec: &Spec, table: &str) {
     scores(q, spec);
 
     q.cte(
-        "combined",
+        "rfm_combined",
         &format!(
-            "SELECT s.*, {} AS fm\nFROM scored s",
+            "SELECT s.*, {} AS fm\nFROM rfm_scored s",
             d.int_div("s.f + s.m + 1", "2")
         ),
     );
@@ -391,8 +396,8 @@ fn steps(q: &mut Query, spec: &Spec, table: &str) {
     }
     case.push_str("\n  END");
     q.cte(
-        "segmented",
-        &format!("SELECT\n  c.*,\n  {case} AS segment_no\nFROM combined c"),
+        "rfm_segmented",
+        &format!("SELECT\n  c.*,\n  {case} AS segment_no\nFROM rfm_combined c"),
     );
 }
 
@@ -429,11 +434,14 @@ fn scores(q: &mut Query, spec: &Spec) {
         }
     }
     let ranked = if windows.is_empty() {
-        "SELECT *\nFROM measured".to_owned()
+        "SELECT *\nFROM rfm_measured".to_owned()
     } else {
-        format!("SELECT\n  *,\n  {}\nFROM measured", windows.join(",\n  "))
+        format!(
+            "SELECT\n  *,\n  {}\nFROM rfm_measured",
+            windows.join(",\n  ")
+        )
     };
-    q.cte("ranked", &ranked);
+    q.cte("rfm_ranked", &ranked);
 
     // R's type 7 quantiles (docs/method.md): with values sorted into
     // x[0..N), h = (N - 1) k / L, lo = floor(h), rem = h - lo (in L-ths);
@@ -450,20 +458,20 @@ fn scores(q: &mut Query, spec: &Spec) {
                 let h = format!("(n - 1) * {k}");
                 let lo = d.int_div(&h, &levels.to_string());
                 format!(
-                    "SELECT {k} AS k, {lo} AS lo, {h} - {levels} * {lo} AS rem\nFROM (SELECT COUNT(*) AS n FROM measured) c"
+                    "SELECT {k} AS k, {lo} AS lo, {h} - {levels} * {lo} AS rem\nFROM (SELECT COUNT(*) AS n FROM rfm_measured) c"
                 )
             })
             .collect::<Vec<_>>()
             .join("\nUNION ALL\n");
-        q.cte("cuts", &cuts);
+        q.cte("rfm_cuts", &cuts);
         for (name, column, _, binning) in metrics(spec) {
             let Binning::Method(Method::RQuantile, levels) = binning else {
                 continue;
             };
             q.cte(
-                &format!("{name}_sorted"),
+                &format!("rfm_{name}_sorted"),
                 &format!(
-                    "SELECT {column} AS v, ROW_NUMBER() OVER (ORDER BY {column}) - 1 AS pos\nFROM measured"
+                    "SELECT {column} AS v, ROW_NUMBER() OVER (ORDER BY {column}) - 1 AS pos\nFROM rfm_measured"
                 ),
             );
             let points = (1..*levels)
@@ -475,12 +483,12 @@ fn scores(q: &mut Query, spec: &Spec) {
                 .collect::<Vec<_>>()
                 .join(",\n  ");
             q.cte(
-                &format!("{name}_breaks"),
+                &format!("rfm_{name}_breaks"),
                 &format!(
-                    "SELECT\n  {points}\nFROM cuts c\nJOIN {name}_sorted lo ON lo.pos = c.lo\nLEFT JOIN {name}_sorted hi ON hi.pos = c.lo + 1"
+                    "SELECT\n  {points}\nFROM rfm_cuts c\nJOIN rfm_{name}_sorted lo ON lo.pos = c.lo\nLEFT JOIN rfm_{name}_sorted hi ON hi.pos = c.lo + 1"
                 ),
             );
-            joins.push(format!("CROSS JOIN {name}_breaks {name}b"));
+            joins.push(format!("CROSS JOIN rfm_{name}_breaks {name}b"));
         }
     }
 
@@ -517,11 +525,11 @@ fn scores(q: &mut Query, spec: &Spec) {
         };
         let _ = write!(select, ",\n  {score} AS {name}");
     }
-    select.push_str("\nFROM ranked x");
+    select.push_str("\nFROM rfm_ranked x");
     for join in joins {
         let _ = write!(select, "\n{join}");
     }
-    q.cte("scored", &select);
+    q.cte("rfm_scored", &select);
 }
 
 /// A score from the break points a value reaches: `1 + reached` when
@@ -691,7 +699,10 @@ fn customers_select(q: &mut Query, spec: &Spec) {
     ];
     q.select_columns(
         &columns,
-        &format!("FROM segmented\nORDER BY {}", d.byte_order("customer_id")),
+        &format!(
+            "FROM rfm_segmented\nORDER BY {}",
+            d.byte_order("customer_id")
+        ),
     );
 }
 
@@ -711,7 +722,7 @@ fn corrected(d: Dialect, num: &str, den: &str, approx: &str, k: u8) -> String {
 fn estimate(d: Dialect, num: &str, den: &str, k: u8) -> String {
     let double = d.double_type();
     format!(
-        "CAST(ROUND(CAST(ABS({num}) AS {double}) * {} / CAST({den} AS {double})) AS {})",
+        "CAST(ROUND(CAST(ABS({num}) AS {double}) * {} / CAST(NULLIF({den}, 0) AS {double})) AS {})",
         money::pow10(u32::from(k)),
         d.int_type()
     )
@@ -723,7 +734,10 @@ fn int_ratio(d: Dialect, num: &str, den: &str, k: u8) -> String {
     let twice = 2 * money::pow10(u32::from(k));
     format!(
         "{} * {}",
-        d.int_div(&format!("{twice} * {num} + {den}"), &format!("2 * {den}")),
+        d.int_div(
+            &format!("{twice} * {num} + {den}"),
+            &format!("2 * NULLIF({den}, 0)")
+        ),
         d.decimal(&unit(k))
     )
 }
@@ -735,21 +749,21 @@ fn summary_select(q: &mut Query, spec: &Spec) {
         .map(|i| format!("SELECT {i} AS segment_no"))
         .collect::<Vec<_>>()
         .join("\nUNION ALL\n");
-    q.cte("segments", &segments);
+    q.cte("rfm_segments", &segments);
     q.cte(
-        "totals",
-        "SELECT COUNT(*) AS all_customers, SUM(monetary) AS all_revenue\nFROM segmented",
+        "rfm_totals",
+        "SELECT COUNT(*) AS all_customers, SUM(monetary) AS all_revenue\nFROM rfm_segmented",
     );
     q.cte(
-        "per_segment",
+        "rfm_per_segment",
         &format!(
-            "SELECT\n  g.segment_no,\n  COUNT(s.customer_id) AS customers,\n  CAST(COALESCE(SUM(s.frequency), 0) AS {int}) AS orders,\n  COALESCE(SUM(s.monetary), 0) AS revenue,\n  CAST(COALESCE(SUM(s.recency_days), 0) AS {int}) AS recency_sum\nFROM segments g\nLEFT JOIN segmented s ON s.segment_no = g.segment_no\nGROUP BY g.segment_no"
+            "SELECT\n  g.segment_no,\n  COUNT(s.customer_id) AS customers,\n  CAST(COALESCE(SUM(s.frequency), 0) AS {int}) AS orders,\n  COALESCE(SUM(s.monetary), 0) AS revenue,\n  CAST(COALESCE(SUM(s.recency_days), 0) AS {int}) AS recency_sum\nFROM rfm_segments g\nLEFT JOIN rfm_segmented s ON s.segment_no = g.segment_no\nGROUP BY g.segment_no"
         ),
     );
     q.cte(
-        "estimates",
+        "rfm_estimates",
         &format!(
-            "SELECT\n  g.*,\n  t.all_customers,\n  t.all_revenue,\n  CASE WHEN t.all_revenue > 0 THEN {} END AS share_estimate,\n  CASE WHEN g.customers > 0 THEN {} END AS average_estimate\nFROM per_segment g\nCROSS JOIN totals t",
+            "SELECT\n  g.*,\n  t.all_customers,\n  t.all_revenue,\n  CASE WHEN t.all_revenue > 0 THEN {} END AS share_estimate,\n  CASE WHEN g.customers > 0 THEN {} END AS average_estimate\nFROM rfm_per_segment g\nCROSS JOIN rfm_totals t",
             estimate(d, "g.revenue", "t.all_revenue", 4),
             estimate(d, "g.revenue", "g.customers", spec.decimals),
         ),
@@ -802,7 +816,7 @@ fn summary_select(q: &mut Query, spec: &Spec) {
             "segment_key",
         ),
     ];
-    q.select_columns(&columns, "FROM estimates\nORDER BY segment_no");
+    q.select_columns(&columns, "FROM rfm_estimates\nORDER BY segment_no");
 }
 
 #[cfg(test)]
@@ -1049,7 +1063,7 @@ mod tests {
         assert_eq!(unit(4), "0.0001");
         assert_eq!(
             int_ratio(Dialect::Duckdb, "orders", "customers", 2),
-            "((200 * orders + customers) // (2 * customers)) * 0.01"
+            "((200 * orders + customers) // (2 * NULLIF(customers, 0))) * 0.01"
         );
     }
 }
