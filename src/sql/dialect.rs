@@ -191,6 +191,28 @@ impl Dialect {
         }
     }
 
+    /// A query of one column `name` holding 0, 1, ..., `count` - 1. A
+    /// constant table rather than a UNION ALL of SELECTs: Spark pushes the
+    /// latter's values into the filters below it and its generated code
+    /// outgrows the JVM's 64 KB method limit.
+    pub fn numbers(self, name: &str, count: usize) -> String {
+        let rows = (0..count)
+            .map(|i| format!("({i})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        match self {
+            Dialect::Duckdb | Dialect::Postgres => {
+                format!("SELECT {name}\nFROM (VALUES {rows}) AS v({name})")
+            }
+            Dialect::Spark => format!("SELECT {name}\nFROM VALUES {rows} AS v({name})"),
+            Dialect::Snowflake => format!("SELECT column1 AS {name}\nFROM (VALUES {rows})"),
+            Dialect::Bigquery => format!(
+                "SELECT {name}\nFROM UNNEST(GENERATE_ARRAY(0, {})) AS {name}",
+                count.saturating_sub(1)
+            ),
+        }
+    }
+
     /// A string expression to sort by in byte order (rfm's customer_id
     /// order), whatever the database's default collation.
     pub fn byte_order(self, expr: &str) -> String {
@@ -284,6 +306,18 @@ mod tests {
         );
         assert_eq!(Dialect::Bigquery.decimal("0.01"), "BIGNUMERIC '0.01'");
         assert_eq!(Dialect::Bigquery.decimal("30"), "30");
+    }
+
+    #[test]
+    fn constant_tables() {
+        assert_eq!(
+            Dialect::Postgres.numbers("k", 3),
+            "SELECT k\nFROM (VALUES (0), (1), (2)) AS v(k)"
+        );
+        assert_eq!(
+            Dialect::Bigquery.numbers("k", 3),
+            "SELECT k\nFROM UNNEST(GENERATE_ARRAY(0, 2)) AS k"
+        );
         assert_eq!(Dialect::Postgres.decimal("0.01"), "0.01");
     }
 }

@@ -745,10 +745,7 @@ fn int_ratio(d: Dialect, num: &str, den: &str, k: u8) -> String {
 fn summary_select(q: &mut Query, spec: &Spec) {
     let d = spec.dialect;
     let int = d.int_type();
-    let segments = (0..spec.definition.segments.len())
-        .map(|i| format!("SELECT {i} AS segment_no"))
-        .collect::<Vec<_>>()
-        .join("\nUNION ALL\n");
+    let segments = d.numbers("segment_no", spec.definition.segments.len());
     q.cte("rfm_segments", &segments);
     q.cte(
         "rfm_totals",

@@ -10,16 +10,19 @@
 # Too heavy for CI, run by hand from anywhere in the repository:
 #   tests/engines/spark.sh                 # every case
 #   tests/engines/spark.sh generated_100k  # only the cases with these names
-# Environment: PYSPARK_VERSION (default below), SPARK_CONF="k=v k=v" extra
+# Environment: PYSPARK_VERSION (default below; e.g. 3.5.8 with
+# SPARK_VENV=target/spark-venv-3.5 to keep both), SPARK_CONF="k=v k=v" extra
 # Spark settings (e.g. spark.sql.ansi.enabled=false), RFM_SQL_FROM=DIR to run
 # DIR/NAME.sql instead of `rfm sql` (hand-written queries).
 #
-# Requires: Java 17 on PATH (or JAVA_HOME), python3 with venv, cargo, PyPI.
-# The first run creates target/spark-venv with pinned pyspark (~435 MB
-# download, ~30 s; ~500 MB on disk); later runs reuse it. A run takes about
-# 2-3 minutes on 2 cores (JVM start ~10 s, the 541,909-row Online Retail export
-# the longest case). Outputs (queries, expected and Spark rows) go to
-# target/engines/spark/.
+# Requires: Java 17 or later on PATH (or JAVA_HOME), python3 with venv, cargo,
+# PyPI. The first run creates target/spark-venv with the pinned pyspark (a
+# ~435 MB download, ~30 s; ~500 MB on disk); later runs reuse it. A run of
+# every case takes about 2 minutes on 2 cores (JVM start ~10 s; loading the
+# 541,909-row Online Retail export ~8 s; r-quantile queries ~15 s each; the
+# others 2-7 s), plus cargo's build. Outputs (each case's query, expected and
+# Spark rows as CSV) go to target/engines/spark/. Spark 3.5.x (ANSI off) and
+# 4.0.x (ANSI on by default) both pass.
 set -euo pipefail
 
 # Cases: NAME | FILE | SCALE of DecimalType(18, SCALE) | TABLE | rfm flags
@@ -57,9 +60,14 @@ CASES=(
 
 PYSPARK_VERSION=${PYSPARK_VERSION:-4.0.5}
 START=$(date +%s)
+[ -z "${RFM_SQL_FROM:-}" ] || RFM_SQL_FROM=$(cd "$RFM_SQL_FROM" && pwd)
 cd "$(git -C "$(dirname "$0")" rev-parse --show-toplevel)"
+if ! command -v java >/dev/null && [ -z "${JAVA_HOME:-}" ]; then
+  echo "spark.sh: Spark needs Java 17 or later (java on PATH, or JAVA_HOME)" >&2
+  exit 2
+fi
 
-VENV=target/spark-venv
+VENV=${SPARK_VENV:-target/spark-venv}
 have=$("$VENV/bin/python" -c 'import pyspark; print(pyspark.__version__)' 2>/dev/null || true)
 if [ "$have" != "$PYSPARK_VERSION" ]; then
   echo "installing pyspark $PYSPARK_VERSION into $VENV (was: ${have:-none})"

@@ -24,7 +24,7 @@ as a shell would split them: the column mapping --customer/--date/--amount or
    DecimalType(18, SCALE) ('$' and ',' thousands separators removed, as a
    warehouse load would), quantity as IntegerType. Empty fields are NULL
    (Spark's CSV reader); text fields keep their spaces. A value that does not
-   convert exactly stops the run (the load must not change the data);
+   convert exactly fails the case (the load must not change the data);
 4. the query (its trailing ';' removed) runs with spark.sql(); each value is
    turned into text (NULL -> "", date -> YYYY-MM-DD, Decimal -> plain digits,
    integers -> digits) and the rows are compared with rfm's CSV: same header,
@@ -49,6 +49,19 @@ import time
 # Columns the loader types, by rfm flag.
 TYPED_FLAGS = {"--customer": "text", "--order": "text", "--date": "date",
                "--amount": "money", "--price": "money", "--quantity": "int"}
+LOG4J2 = """\
+rootLogger.level = warn
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %.-400m%ex{4}%n
+logger.window.name = org.apache.spark.sql.execution.window.WindowExec
+logger.window.level = error
+logger.hadoop.name = org.apache.hadoop.util.NativeCodeLoader
+logger.hadoop.level = error
+"""
 DATE_PATTERNS = ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss",
                  "yyyy-MM-dd HH:mm", "yyyy-MM-dd"]
 
@@ -68,6 +81,11 @@ class Case:
             elif "=" in flag and flag.split("=", 1)[0] in TYPED_FLAGS:
                 key, value = flag.split("=", 1)
                 self.mapping[key] = value
+
+
+def sql_string(value):
+    """A Spark SQL string literal: backslash escapes (not '' doubling)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def header_of(path):
@@ -108,7 +126,7 @@ class Loader:
     def __init__(self, spark):
         self.spark = spark
         self.frames = {}
-        self.saved = set()
+        self.saved = {}  # saved table -> the DataFrame it holds
 
     def frame(self, case):
         """(typed DataFrame, seconds to load, rows), cached per file and typing."""
@@ -133,25 +151,28 @@ class Loader:
                 raise RuntimeError(f"{case.file}: no column {col!r} in {header}")
         cols, checks = [], []
         for i, col in enumerate(header):
-            c = F.col(f"`{col}`")
+            # SQL text rather than Column methods: Column.try_cast is PySpark 4 only.
+            c = "`" + col.replace("`", "``") + "`"
             kind = kinds.get(col, "text")
             if kind == "date":
-                typed = F.coalesce(*[F.try_to_timestamp(c, F.lit(p)) for p in DATE_PATTERNS])
-                bad = c.isNotNull() & typed.isNull()
+                typed = "coalesce(" + ", ".join(
+                    f"try_to_timestamp({c}, {sql_string(p)})" for p in DATE_PATTERNS) + ")"
+                bad = f"{c} IS NOT NULL AND {typed} IS NULL"
             elif kind == "money":
-                clean = F.regexp_replace(F.trim(c), r"[$,]", "")
-                typed = clean.try_cast(f"decimal(18,{case.scale})")
-                wide = clean.try_cast("decimal(38,18)")
+                clean = f"regexp_replace(trim({c}), '[$,]', '')"
+                typed = f"try_cast({clean} AS DECIMAL(18, {case.scale}))"
+                wide = f"try_cast({clean} AS DECIMAL(38, 18))"
                 # NULL, or rounded: the scale is too small for the data.
-                bad = c.isNotNull() & (typed.isNull() | wide.isNull() | (typed != wide))
+                bad = (f"{c} IS NOT NULL AND ({typed} IS NULL OR {wide} IS NULL"
+                       f" OR {typed} <> {wide})")
             elif kind == "int":
-                typed = F.trim(c).try_cast("int")
-                bad = c.isNotNull() & typed.isNull()
+                typed = f"try_cast(trim({c}) AS INT)"
+                bad = f"{c} IS NOT NULL AND {typed} IS NULL"
             else:
                 typed, bad = c, None
-            cols.append(typed.alias(col))
+            cols.append(F.expr(typed).alias(col))
             if bad is not None:
-                cols += [bad.alias(f"__bad{i}"), c.alias(f"__raw{i}")]
+                cols += [F.expr(bad).alias(f"__bad{i}"), F.expr(c).alias(f"__raw{i}")]
                 checks.append((i, col))
         df = raw.select(*cols).cache()
         for i, col in checks:
@@ -167,14 +188,15 @@ class Loader:
         return typed_df, time.monotonic() - t, rows
 
     def register(self, case):
+        """Makes case.table hold the case's file; (seconds to load, rows)."""
         df, load_s, rows = self.frame(case)
         if "." in case.table:
             db, _ = case.table.split(".", 1)
-            if (case.table, case.file) not in self.saved:
+            if self.saved.get(case.table) is not df:
                 t = time.monotonic()
                 self.spark.sql(f"CREATE DATABASE IF NOT EXISTS `{db}`")
                 df.write.mode("overwrite").saveAsTable(case.table)
-                self.saved.add((case.table, case.file))
+                self.saved[case.table] = df
                 load_s += time.monotonic() - t
         else:
             df.createOrReplaceTempView(case.table)
@@ -230,11 +252,21 @@ def main():
     warehouse = os.path.abspath(os.path.join(args.out, "warehouse"))
     shutil.rmtree(warehouse, ignore_errors=True)  # saved tables of a previous run
 
+    # Quiet Spark: WARN and above, less the notes every local run gets (no
+    # native Hadoop; a window without PARTITION BY, which the method's ranks
+    # over all customers need, warned about once per partition); messages cut
+    # to 400 characters and stack traces to 4 lines (a failed query's error
+    # is on its case line anyway).
+    log4j = os.path.abspath(os.path.join(args.out, "log4j2.properties"))
+    with open(log4j, "w", encoding="utf-8") as f:
+        f.write(LOG4J2)
+
     started = time.monotonic()
     from pyspark.sql import SparkSession
     import pyspark
     builder = (SparkSession.builder.master("local[2]").appName("rfm-sql-check")
                .config("spark.driver.memory", "4g")
+               .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log4j}")
                .config("spark.ui.enabled", "false")
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.sql.shuffle.partitions", "8")
@@ -244,13 +276,7 @@ def main():
         k, v = kv.split("=", 1)
         builder = builder.config(k, v)
     spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel("WARN")
-    # A window without PARTITION BY (ranks over all customers) is what the
-    # method needs; Spark warns about it once per partition: keep it quiet.
     jvm = spark.sparkContext._jvm
-    jvm.org.apache.logging.log4j.core.config.Configurator.setLevel(
-        "org.apache.spark.sql.execution.window.WindowExec",
-        jvm.org.apache.logging.log4j.Level.ERROR)
     heap = jvm.java.lang.Runtime.getRuntime().maxMemory() / 2**30
     print(f"spark {spark.version} (pyspark {pyspark.__version__}), local[2], "
           f"driver heap {heap:.1f} GiB, "
