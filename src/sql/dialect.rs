@@ -201,11 +201,10 @@ impl Dialect {
             .collect::<Vec<_>>()
             .join(", ");
         match self {
-            Dialect::Duckdb | Dialect::Postgres => {
+            Dialect::Duckdb | Dialect::Postgres | Dialect::Snowflake => {
                 format!("SELECT {name}\nFROM (VALUES {rows}) AS v({name})")
             }
             Dialect::Spark => format!("SELECT {name}\nFROM VALUES {rows} AS v({name})"),
-            Dialect::Snowflake => format!("SELECT column1 AS {name}\nFROM (VALUES {rows})"),
             Dialect::Bigquery => format!(
                 "SELECT {name}\nFROM UNNEST(GENERATE_ARRAY(0, {})) AS {name}",
                 count.saturating_sub(1)
