@@ -281,7 +281,7 @@ fn unit(k: u8) -> String {
 }
 
 /// The common table expressions from the table's rows to each customer's
-/// segment (`segmented`).
+/// segment (`rfm_segmented`).
 fn steps(q: &mut Query, spec: &Spec, table: &str) {
     let d = spec.dialect;
     let text = d.text_type();
@@ -410,8 +410,8 @@ fn metrics<'a>(spec: &'a Spec) -> [(&'static str, &'static str, bool, &'a Binnin
     ]
 }
 
-/// `ranked` (window functions), the break points of r-quantile metrics,
-/// and `scored` (r, f, m).
+/// `rfm_ranked` (window functions), the break points of r-quantile metrics,
+/// and `rfm_scored` (r, f, m).
 fn scores(q: &mut Query, spec: &Spec) {
     let d = spec.dialect;
     let mut windows = Vec::new();
