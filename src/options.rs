@@ -21,7 +21,7 @@ use crate::money::DecimalSeparator;
 use crate::render::{Format, RenderOptions};
 use crate::score::{self, Binning, Method};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Which aggregation runs (`RFM_ENGINE`, a switch for tests and benchmarks;
 /// users never need it).
@@ -250,7 +250,7 @@ pub fn resolve_method(
         value
             .as_deref()
             .map(|v| {
-                if flag == "--as-of" && v.eq_ignore_ascii_case("today") {
+                if flag == "--as-of" && is_today(v) {
                     return Ok(to_day(env.today));
                 }
                 parse_ymd(v)
@@ -297,11 +297,21 @@ pub fn resolve_method(
     Ok((params, scoring))
 }
 
+/// `--as-of today`: the date of the run (or, for `rfm sql`, of the query).
+pub fn is_today(as_of: &str) -> bool {
+    as_of.eq_ignore_ascii_case("today")
+}
+
+/// The file of `-o FILE`; `None` (stdout) without one or for `-o -`.
+pub fn output_path(arg: Option<&Path>) -> Option<&Path> {
+    arg.filter(|p| p.as_os_str() != "-")
+}
+
 /// Resolves where and how results are written: the format (from the flag,
 /// the `-o` extension or the terminal), colour, and the checks that the
 /// output options fit together. Shared by every command that writes rows.
 pub fn resolve_output(output: &OutputArgs, env: &Environment) -> Result<OutputOptions, UsageError> {
-    let out_path = output.output.clone().filter(|p| p.as_os_str() != "-");
+    let out_path = output_path(output.output.as_deref()).map(Path::to_path_buf);
     if let Some(ext) = out_path
         .as_ref()
         .and_then(|p| p.extension())

@@ -36,15 +36,6 @@ struct Case<'a> {
     summary: bool,
 }
 
-fn parse_csv(text: &[u8]) -> Vec<Vec<String>> {
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(text)
-        .records()
-        .map(|r| r.expect("valid CSV").iter().map(str::to_owned).collect())
-        .collect()
-}
-
 fn rfm_rows(case: &Case) -> Vec<Vec<String>> {
     let command = if case.summary { "summary" } else { "customers" };
     let out = rfm()
@@ -61,7 +52,7 @@ fn rfm_rows(case: &Case) -> Vec<Vec<String>> {
         case.flags,
         String::from_utf8_lossy(&out.stderr)
     );
-    parse_csv(&out.stdout)
+    engines::parse_csv(&out.stdout).expect("rfm writes valid CSV")
 }
 
 fn sql_text(dialect: &str, case: &Case, extra: &[&str]) -> String {

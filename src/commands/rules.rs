@@ -18,6 +18,7 @@ use comfy_table::{Table, presets};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::io::{self, Write};
+use std::path::Path;
 
 /// The columns of the cell list, in contract order.
 pub const COLUMNS: [&str; 7] = ["r", "f", "m", "fm", "segment", "segment_key", "rule"];
@@ -25,7 +26,7 @@ pub const COLUMNS: [&str; 7] = ["r", "f", "m", "fm", "segment", "segment_key", "
 /// Runs the command.
 pub fn run(args: &RulesArgs, env: &Environment) -> anyhow::Result<()> {
     let definition = options::definition(&args.segments)?;
-    let path = args.output.clone().filter(|p| p.as_os_str() != "-");
+    let path = options::output_path(args.output.as_deref()).map(Path::to_path_buf);
     let format = match (args.format, &path) {
         (Some(f), _) => f.into(),
         (None, Some(p)) => Format::from_extension(p).unwrap_or(Format::Csv),

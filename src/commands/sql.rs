@@ -20,7 +20,7 @@ pub fn run(args: &SqlArgs, env: &Environment) -> anyhow::Result<()> {
     // `--as-of today` is the warehouse's date when the query runs, so a
     // view stays current.
     let as_of = match (&args.method.as_of, params.as_of) {
-        (Some(text), _) if text.eq_ignore_ascii_case("today") => AsOf::Today,
+        (Some(text), _) if options::is_today(text) => AsOf::Today,
         (_, Some(day)) => AsOf::Date(from_day(day)),
         (_, None) => AsOf::Latest,
     };
@@ -47,8 +47,9 @@ pub fn run(args: &SqlArgs, env: &Environment) -> anyhow::Result<()> {
         text = sql::create_view(args.dialect, view, &text)
             .map_err(|e| UsageError(format!("--create-view {e}")))?;
     }
-    let path = args.output.as_deref().filter(|p| p.as_os_str() != "-");
-    output::write_to(path, |out| out.write_all(text.as_bytes()))
+    output::write_to(options::output_path(args.output.as_deref()), |out| {
+        out.write_all(text.as_bytes())
+    })
 }
 
 /// The column flags as the query needs them: customer, date and an amount

@@ -273,11 +273,7 @@ fn decimal_digits(d: Decimal) -> String {
 
 /// `10^-k` as plain digits: `1`, `0.01`, `0.0001`.
 fn unit(k: u8) -> String {
-    if k == 0 {
-        "1".to_owned()
-    } else {
-        format!("0.{}1", "0".repeat(usize::from(k) - 1))
-    }
+    money::format_scaled(1, k, k, '.')
 }
 
 /// The common table expressions from the table's rows to each customer's
@@ -652,11 +648,11 @@ fn segment_conditions(definition: &Definition) -> Vec<(usize, String)> {
 
 /// `CASE segment_no WHEN 0 THEN ... END` mapping to the segments' names
 /// (or keys).
-fn segment_names(q: &Query, definition: &Definition, column: &str, key: bool) -> String {
-    let mut case = format!("CASE {column}");
+fn segment_names(d: Dialect, definition: &Definition, key: bool) -> String {
+    let mut case = "CASE segment_no".to_owned();
     for (i, segment) in definition.segments.iter().enumerate() {
         let text = if key { &segment.key } else { &segment.name };
-        let _ = write!(case, "\n    WHEN {i} THEN {}", q.dialect.string(text));
+        let _ = write!(case, "\n    WHEN {i} THEN {}", d.string(text));
     }
     case.push_str("\n  END");
     case
@@ -688,14 +684,8 @@ fn customers_select(q: &mut Query, spec: &Spec) {
         ("m".to_owned(), "m"),
         ("fm".to_owned(), "fm"),
         (rfm, "rfm"),
-        (
-            segment_names(q, spec.definition, "segment_no", false),
-            "segment",
-        ),
-        (
-            segment_names(q, spec.definition, "segment_no", true),
-            "segment_key",
-        ),
+        (segment_names(d, spec.definition, false), "segment"),
+        (segment_names(d, spec.definition, true), "segment_key"),
     ];
     q.select_columns(
         &columns,
@@ -766,10 +756,7 @@ fn summary_select(q: &mut Query, spec: &Spec) {
         ),
     );
     let columns = [
-        (
-            segment_names(q, spec.definition, "segment_no", false),
-            "segment",
-        ),
+        (segment_names(d, spec.definition, false), "segment"),
         ("customers".to_owned(), "customers"),
         (
             format!(
@@ -808,10 +795,7 @@ fn summary_select(q: &mut Query, spec: &Spec) {
             ),
             "avg_monetary",
         ),
-        (
-            segment_names(q, spec.definition, "segment_no", true),
-            "segment_key",
-        ),
+        (segment_names(d, spec.definition, true), "segment_key"),
     ];
     q.select_columns(&columns, "FROM rfm_estimates\nORDER BY segment_no");
 }

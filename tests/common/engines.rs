@@ -150,7 +150,8 @@ fn manifest_dir() -> &'static Path {
 }
 
 /// Parses CSV text (header first) into rows of text.
-fn parse_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
+/// CSV text as rows of fields (the header is the first row).
+pub fn parse_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
     csv::ReaderBuilder::new()
         .has_headers(false)
         .from_reader(bytes)
