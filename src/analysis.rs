@@ -4,9 +4,9 @@
 //! customers. Independent of input order: scores depend only on the multiset
 //! of values, and the result is sorted by customer id.
 
-use crate::aggregate::CustomerMetrics;
 use crate::dates::Day;
 use crate::definition::Definition;
+use crate::engine::CustomerMetrics;
 use crate::score::{self, Better, Binning, Level};
 use std::borrow::Cow;
 

@@ -6,7 +6,7 @@
 //! every data command, so they are spelled and documented identically
 //! everywhere.
 
-use crate::aggregate::Returns;
+use crate::engine::Returns;
 use crate::lang::Lang;
 use crate::render::Format;
 use crate::score::Method;

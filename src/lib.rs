@@ -15,28 +15,24 @@
 //! `segment`, `summary`, `money` and `dates` are pure: no I/O, unit-tested beside the code. docs/method.md is
 //! the specification they implement.
 
-pub mod aggregate;
 pub mod analysis;
-pub mod blocks;
 pub mod charts;
 pub mod cli;
-pub mod columns;
 pub mod commands;
 pub mod dates;
 pub mod definition;
 pub mod definition_file;
+pub mod engine;
 pub mod error;
 pub mod explain;
 pub mod html;
 pub mod input;
 pub mod lang;
-pub mod load;
 pub mod migration;
 pub mod money;
 pub mod notes;
 pub mod options;
 pub mod output;
-pub mod parquet;
 pub mod pipeline;
 pub mod render;
 pub mod score;
@@ -44,7 +40,6 @@ pub mod segment;
 pub mod snapshot;
 pub mod sort;
 pub mod sql;
-pub mod stream;
 pub mod summary;
 
 use cli::{Cli, Command};

@@ -6,37 +6,67 @@
 //! settings and never looks at the environment itself, which keeps it
 //! testable.
 
-use crate::aggregate::{Counting, Params};
 use crate::analysis::Scoring;
-use crate::blocks;
 use crate::cli::{ColorWhen, ExplainArgs, InputArgs, MethodArgs, OutputArgs, SegmentArgs};
-use crate::columns::ColumnFlags;
 use crate::dates::{DateFormat, parse_ymd, to_day};
 use crate::definition::{Definition, Preset};
 use crate::definition_file;
+use crate::engine::{Counting, Grouping, Params};
 use crate::error::UsageError;
-use crate::input::InputPath;
-use crate::load::LoadSettings;
+use crate::input::{self, ColumnFlags, InputPath, LoadSettings};
 use crate::money::DecimalSeparator;
 use crate::render::{Format, RenderOptions};
 use crate::score::{self, Binning, Method};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-/// Which aggregation runs (`RFM_ENGINE`, a switch for tests and benchmarks;
-/// users never need it).
+/// Switches for the tests, read from the environment in debug builds only
+/// (a release binary has none): `RFM_GROUPING=runs|hash` forces how orders
+/// are grouped, `RFM_WORKERS` and `RFM_BLOCK_BYTES` set the reading's
+/// threads and block size (so small inputs are cut into many blocks on
+/// several workers), and `RFM_FAIL_AT=FILE` makes `rfm report` fail half
+/// way through writing FILE (for the atomicity tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Engine {
-    /// For files: read in parallel blocks when they are plain CSV, else
-    /// stream on one thread; polars when orders are scattered or the input
-    /// cannot be read twice (stdin).
-    #[default]
-    Auto,
-    /// Always stream on one thread (falling back to polars only for
-    /// scattered orders): no parallel reading in blocks.
-    Stream,
-    /// Always load all rows and aggregate with polars.
-    Polars,
+pub struct TestSwitches {
+    /// `RFM_GROUPING`.
+    pub grouping: Option<Grouping>,
+    /// `RFM_WORKERS`.
+    pub workers: Option<usize>,
+    /// `RFM_BLOCK_BYTES`.
+    pub block_bytes: Option<usize>,
+    /// `RFM_FAIL_AT`: a report file (e.g. `report.html`).
+    pub fail_at: Option<&'static str>,
+}
+
+impl TestSwitches {
+    #[cfg(debug_assertions)]
+    fn detect() -> TestSwitches {
+        let number = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.parse::<usize>().ok())
+                .filter(|&n| n > 0)
+        };
+        TestSwitches {
+            grouping: match std::env::var("RFM_GROUPING").as_deref() {
+                Ok("runs") => Some(Grouping::Runs),
+                Ok("hash") => Some(Grouping::Hash),
+                _ => None,
+            },
+            workers: number("RFM_WORKERS"),
+            block_bytes: number("RFM_BLOCK_BYTES"),
+            fail_at: std::env::var("RFM_FAIL_AT").ok().and_then(|name| {
+                crate::output::REPORT_FILES
+                    .into_iter()
+                    .find(|file| *file == name)
+            }),
+        }
+    }
+
+    #[cfg(not(debug_assertions))]
+    fn detect() -> TestSwitches {
+        TestSwitches::default()
+    }
 }
 
 /// The facts about the process environment rfm acts on.
@@ -52,49 +82,8 @@ pub struct Environment {
     pub no_color: bool,
     /// Today's date in local time (for `--as-of today`).
     pub today: chrono::NaiveDate,
-    /// `RFM_ENGINE`: auto, stream or polars.
-    pub engine: Engine,
-    /// How the parallel reading splits the work.
-    pub parallel: Parallel,
-    /// `RFM_FAIL_AT`: a report file (e.g. `report.html`) whose writing
-    /// fails half way on purpose, for the tests of the atomic report folder.
-    pub fail_at: Option<&'static str>,
-}
-
-/// Workers and block size of the parallel reading (`blocks`). The defaults
-/// are one worker per core and [`blocks::BLOCK_BYTES`]; `RFM_WORKERS` and
-/// `RFM_BLOCK_BYTES` override them, which tests use to cut small inputs
-/// into many blocks on several workers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Parallel {
-    /// Worker threads.
-    pub workers: usize,
-    /// Bytes per block (blocks end at a line end after this many).
-    pub block_bytes: usize,
-}
-
-impl Parallel {
-    fn detect() -> Parallel {
-        let number = |name: &str| {
-            std::env::var(name)
-                .ok()
-                .and_then(|v| v.parse::<usize>().ok())
-                .filter(|&n| n > 0)
-        };
-        Parallel {
-            workers: number("RFM_WORKERS").unwrap_or_else(blocks::workers),
-            block_bytes: number("RFM_BLOCK_BYTES").unwrap_or(blocks::BLOCK_BYTES),
-        }
-    }
-}
-
-impl Default for Parallel {
-    fn default() -> Parallel {
-        Parallel {
-            workers: blocks::workers(),
-            block_bytes: blocks::BLOCK_BYTES,
-        }
-    }
+    /// Test switches (debug builds only).
+    pub switches: TestSwitches,
 }
 
 impl Environment {
@@ -106,17 +95,7 @@ impl Environment {
             stderr_tty: std::io::stderr().is_terminal(),
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             today: chrono::Local::now().date_naive(),
-            engine: match std::env::var("RFM_ENGINE").as_deref() {
-                Ok("stream") => Engine::Stream,
-                Ok("polars") => Engine::Polars,
-                _ => Engine::Auto,
-            },
-            parallel: Parallel::detect(),
-            fail_at: std::env::var("RFM_FAIL_AT").ok().and_then(|name| {
-                crate::output::REPORT_FILES
-                    .into_iter()
-                    .find(|file| *file == name)
-            }),
+            switches: TestSwitches::detect(),
         }
     }
 }
@@ -138,10 +117,8 @@ pub struct RunOptions {
     pub quiet: bool,
     /// Warnings but no notes on stderr (`rfm report`).
     pub terse: bool,
-    /// Which aggregation runs.
-    pub engine: Engine,
-    /// How the parallel reading splits the work.
-    pub parallel: Parallel,
+    /// How orders are grouped, when a test forces it.
+    pub grouping: Option<Grouping>,
     /// How to write.
     pub output: OutputOptions,
 }
@@ -225,6 +202,9 @@ pub fn resolve(
             skip_bad_rows: input.skip_bad_rows || input.rejects.is_some(),
             keep_rejected: input.rejects.is_some(),
             progress: env.stderr_tty && !quiet,
+            digest: false,
+            workers: env.switches.workers.unwrap_or_else(input::workers),
+            block_bytes: env.switches.block_bytes.unwrap_or(input::BLOCK_BYTES),
         },
         params,
         scoring,
@@ -232,8 +212,7 @@ pub fn resolve(
         rejects: input.rejects.clone(),
         quiet,
         terse: false,
-        engine: env.engine,
-        parallel: env.parallel,
+        grouping: env.switches.grouping,
         output,
     })
 }
@@ -446,6 +425,9 @@ fn format_name(format: Format) -> &'static str {
 fn parse_delimiter(s: &str) -> Result<u8, UsageError> {
     match s {
         "tab" | "\\t" | "\t" => Ok(b'\t'),
+        "\"" | "\n" | "\r" => Err(UsageError(format!(
+            "--delimiter: {s:?} cannot separate fields (it quotes them or ends lines)"
+        ))),
         _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
         _ => Err(UsageError(format!(
             "--delimiter: '{s}' is not a single ASCII character (or 'tab')"
@@ -466,9 +448,7 @@ mod tests {
             stderr_tty: stdout_tty,
             no_color,
             today: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
-            engine: Engine::Auto,
-            parallel: Parallel::default(),
-            fail_at: None,
+            switches: TestSwitches::default(),
         }
     }
 

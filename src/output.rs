@@ -7,7 +7,7 @@
 //! week's report needs. A name ending in `.gz` or `.zst` is compressed.
 
 use crate::error::UsageError;
-use crate::load::Rejected;
+use crate::input::Rejected;
 use crate::options::OutputOptions;
 use crate::render::{self, Tabular, into_io};
 use anyhow::Context;

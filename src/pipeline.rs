@@ -1,22 +1,18 @@
 //! The run shared by every data command: load, aggregate, score, and note
 //! what happened. This is the one place that sequences I/O (loading) and the
-//! pure core (aggregate -> analysis), so commands stay short.
+//! pure core (engine -> analysis), so commands stay short.
 
-use crate::aggregate::{self, Counting, Returns, Stats};
-use crate::analysis::{self, CustomerId, ScoredCustomer, Scoring, Thresholds};
-use crate::blocks::{self, Attempt};
+use crate::analysis::{self, ScoredCustomer, Scoring, Thresholds};
 use crate::cli::{ExplainArgs, InputArgs, MethodArgs, OutputArgs};
-use crate::columns::ColumnMap;
 use crate::dates::{Day, from_day};
 use crate::definition::Definition;
+use crate::engine::{self, Counting, Fold, Grouping, Outcome, Returns, Stats};
 use crate::error::InputError;
 use crate::explain;
-use crate::input::InputPath;
-use crate::load::{self, LoadReport, Source};
+use crate::input::{self, ColumnMap, LoadReport, Source};
 use crate::notes::{Notes, count};
-use crate::options::{self, Engine, Environment, RunOptions};
+use crate::options::{self, Environment, RunOptions};
 use crate::output;
-use crate::stream::{self, Outcome};
 
 /// The scored customers and what it took to get them.
 #[derive(Debug, Clone)]
@@ -72,19 +68,19 @@ pub fn run_resolved(
     Ok((opts, analysis))
 }
 
-/// Loads, aggregates and scores, printing notes as it goes.
+/// Reads, aggregates and scores, printing notes as it goes.
 ///
-/// Plain CSV files are read in parallel blocks (`blocks`), other files
-/// streamed on one thread (`stream`), both into per-customer state; when an order's
-/// rows turn out to be scattered, or the input cannot be read twice (stdin)
-/// and `RFM_ENGINE` does not insist, the rows are loaded and grouped with
-/// polars (`load` + `aggregate`). Both give the same result.
+/// The inputs are read once into the engine's fold. Regular files are
+/// grouped as runs (their orders' lines arrive together, as exports are
+/// written); if some order turns out to be scattered, the files are read
+/// again with the exact hash grouping, which stdin and pipes, which cannot
+/// be read twice, always get (docs/decisions.md, "One engine").
 pub fn analyze(
     opts: &RunOptions,
     definition: Definition,
     notes: &Notes,
 ) -> anyhow::Result<Analysis> {
-    // Said once, however many paths read the inputs.
+    // Said once, however many times the inputs are read.
     let mut announced = false;
     let mut announce = |map: &ColumnMap, source: Source| {
         if std::mem::replace(&mut announced, true) {
@@ -97,56 +93,27 @@ pub fn analyze(
         };
         notes.note(format_args!("columns: {} ({shown})", map.describe()));
     };
-    let rereadable = opts
-        .load
-        .paths
-        .iter()
-        .all(|p| matches!(p, InputPath::File(_)));
-    let streamed = match opts.engine {
-        Engine::Polars => None,
-        Engine::Auto if !rereadable => None,
-        Engine::Auto => {
-            let p = opts.parallel;
-            match blocks::stream(
-                &opts.load,
-                &opts.params,
-                &mut announce,
-                p.workers,
-                p.block_bytes,
-            )? {
-                Attempt::Done(done) => Some(*done),
-                Attempt::Declined => Some(stream::stream(&opts.load, &opts.params, &mut announce)?),
-            }
-        }
-        Engine::Stream => Some(stream::stream(&opts.load, &opts.params, &mut announce)?),
+    let grouping = match opts.grouping {
+        Some(forced) => forced,
+        None if opts.load.rereadable() => Grouping::Runs,
+        None => Grouping::Hash,
     };
-    let (agg, ids, report) = match streamed {
-        Some((Outcome::Done(result), report)) => {
-            after_load(&report, opts, notes)?;
-            let (agg, ids) = result?;
-            (agg, ids, report)
+    let (mut outcome, mut report) = fold(opts, grouping, &mut announce)?;
+    if let Outcome::NotContiguous = outcome {
+        if !opts.load.rereadable() {
+            anyhow::bail!(
+                "the rows of some orders are not next to each other, and stdin cannot be read twice: \
+                 save the input to a file, or run without RFM_GROUPING=runs"
+            );
         }
-        other => {
-            if other.is_some() {
-                if !rereadable {
-                    anyhow::bail!(
-                        "the rows of some orders are not next to each other, and stdin cannot be read twice: \
-                         save the input to a file, or run without RFM_ENGINE=stream"
-                    );
-                }
-                notes.note("the rows of some orders are not next to each other: grouping all order lines in memory");
-            }
-            let (lines, report) = load::load(&opts.load, &mut announce)?;
-            after_load(&report, opts, notes)?;
-            let agg = aggregate::aggregate(lines.columns, &opts.params)?;
-            let ids = lines
-                .customer_ids
-                .into_iter()
-                .map(CustomerId::from)
-                .collect();
-            (agg, ids, report)
-        }
+        notes.note("the rows of some orders are not next to each other: grouping all order lines by order id");
+        (outcome, report) = fold(opts, Grouping::Hash, &mut announce)?;
+    }
+    after_load(&report, opts, notes)?;
+    let Outcome::Done(result) = outcome else {
+        anyhow::bail!("orders still scattered after grouping them by id");
     };
+    let (agg, ids) = result?;
     let scale = report.scale;
     let (customers, thresholds) = analysis::score_customers(
         agg.customers,
@@ -175,6 +142,25 @@ pub fn analyze(
         load: report,
         stats: agg.stats,
     })
+}
+
+/// One pass over the inputs: the input layer feeds one fold per worker,
+/// and the folds are merged.
+fn fold(
+    opts: &RunOptions,
+    grouping: Grouping,
+    announce: &mut dyn FnMut(&ColumnMap, Source),
+) -> Result<(Outcome, LoadReport), InputError> {
+    let workers = opts.load.workers.max(1);
+    let folds: Vec<Fold> = engine::fold::mailboxes(workers)
+        .into_iter()
+        .enumerate()
+        .map(|(me, mailbox)| Fold::worker(opts.params, grouping, me, mailbox))
+        .collect();
+    let (report, folds) = input::read(&opts.load, folds, announce)?;
+    let outcome = Fold::merge(opts.params, grouping, folds, report.scale)
+        .map_err(|_| InputError::TooMany { what: "customers" })?;
+    Ok((outcome, report))
 }
 
 /// Once every input has been read: `--rejects`, the reading notes, and the

@@ -158,6 +158,7 @@ fn open_table(path: &Path) -> Result<Table, SnapshotError> {
     let opened = input::open(
         &InputPath::File(path.to_owned()),
         &indicatif::ProgressBar::hidden(),
+        false,
     )
     .map_err(|e| open_error(std::io::Error::other(format!("{e:#}"))))?;
     let mut bytes = Vec::new();

@@ -1,8 +1,9 @@
-//! The three paths must produce identical output (issue 3): the parallel
-//! reading in blocks (`RFM_ENGINE` unset, here with tiny blocks on three
-//! workers so that orders are cut by block boundaries), streaming on one
-//! thread, and polars. Every fixture, every method option, the real data,
-//! and random exports with orders both contiguous and scattered.
+//! Every way of reading must produce identical output (issues 3 and 14):
+//! orders grouped as runs on one worker ("stream"), as runs in tiny blocks
+//! on three workers so that orders are cut by block boundaries ("blocks"),
+//! and by the exact hash group-by ("polars", the reference, named after
+//! the path it replaced). Every fixture, every method option, the real
+//! data, and random exports with orders both contiguous and scattered.
 
 mod common;
 
@@ -10,16 +11,18 @@ use common::{EUROPEAN_FLAGS, fixture, rfm};
 use proptest::prelude::*;
 use std::path::Path;
 
-/// Runs rfm with a forced engine ("blocks": the default engine, with
-/// 100-byte blocks on 3 workers); returns (exit code, stdout, stderr).
+/// Runs rfm on a forced path ("blocks": runs, with 100-byte blocks on 3
+/// workers; "stream": runs on one worker; "polars": the hash group-by);
+/// returns (exit code, stdout, stderr).
 fn run(engine: &str, args: &[&str]) -> (Option<i32>, String, String) {
     let mut cmd = rfm();
     match engine {
         "blocks" => cmd
             .env("RFM_BLOCK_BYTES", "100")
             .env("RFM_WORKERS", "3")
-            .env_remove("RFM_ENGINE"),
-        engine => cmd.env("RFM_ENGINE", engine),
+            .env("RFM_GROUPING", "runs"),
+        "stream" => cmd.env("RFM_WORKERS", "1").env("RFM_GROUPING", "runs"),
+        _ => cmd.env("RFM_GROUPING", "hash"),
     };
     let out = cmd.args(args).output().unwrap();
     (

@@ -21,11 +21,11 @@ fn csv_fixture(name: &str) -> String {
     fixture(name).display().to_string()
 }
 
-/// The stdout of `rfm ARGS` under each engine, asserting they agree.
+/// The stdout of `rfm ARGS` under each grouping of orders, asserting they agree.
 fn both_engines(args: &[&str]) -> String {
     let run = |engine: &str| {
         let out = rfm()
-            .env("RFM_ENGINE", engine)
+            .env("RFM_GROUPING", engine)
             .args(args)
             .output()
             .expect("runs");
@@ -36,8 +36,8 @@ fn both_engines(args: &[&str]) -> String {
         );
         String::from_utf8(out.stdout).expect("utf-8")
     };
-    let streamed = run("stream");
-    assert_text_eq(&streamed, &run("polars"));
+    let streamed = run("runs");
+    assert_text_eq(&streamed, &run("hash"));
     streamed
 }
 

@@ -17,7 +17,6 @@ use crate::commands::{compare, customers, rules, summary};
 use crate::dates::from_day;
 use crate::error::UsageError;
 use crate::html::{self, InputFile};
-use crate::input::InputPath;
 use crate::migration::Migration;
 use crate::money;
 use crate::notes::Notes;
@@ -31,9 +30,8 @@ use crate::score::Binning;
 use crate::snapshot::Snapshot;
 use anyhow::Context;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::borrow::Cow;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 
 /// How many of the biggest fallers report.html lists.
 const MOVERS_SHOWN: usize = 20;
@@ -61,7 +59,6 @@ pub fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
         Some(path) => Some(Snapshot::read(path).context("--previous")?),
         None => None,
     };
-    let hashed = hash_inputs(&args.input.files)?;
     let output_args = OutputArgs {
         format: Some(Format::Csv),
         output: None,
@@ -72,9 +69,10 @@ pub fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
     };
     let mut opts = options::resolve(&args.input, &args.method, &args.explain, &output_args, env)?;
     opts.terse = true;
+    opts.load.digest = true;
     let (opts, analysis) = pipeline::run_resolved(opts, &args.method)?;
     let notes = Notes::warnings_only(args.quiet);
-    let inputs = fingerprint(hashed, &analysis, &notes);
+    let inputs = fingerprint(&analysis, &notes);
     let current = previous
         .as_ref()
         .map(|_| Snapshot::from_analysis(&analysis, args.out.display().to_string()));
@@ -96,7 +94,7 @@ pub fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
         };
         render::renderer(Format::Csv, options).render(&data.for_format(Format::Csv), out)
     };
-    output::write_folder(&target, env.fail_at, |folder| {
+    output::write_folder(&target, env.switches.fail_at, |folder| {
         folder.write("customers.csv", |out| {
             csv(customers::tabulate(&analysis, decimals), out)
         })?;
@@ -153,90 +151,33 @@ fn filled_segments(analysis: &Analysis) -> usize {
     seen.into_iter().filter(|s| *s).count()
 }
 
-/// An input file's size, time and SHA-256, taken before the analysis.
-struct Hashed {
-    name: String,
-    path: std::path::PathBuf,
-    bytes: u64,
-    modified: Option<std::time::SystemTime>,
-    sha256: String,
-}
-
-/// Hashes the regular files among the inputs (stdin, pipes and devices
-/// cannot be read twice, so they get no hash).
-fn hash_inputs(files: &[std::path::PathBuf]) -> anyhow::Result<Vec<Hashed>> {
-    let mut hashed = Vec::new();
-    for arg in files {
-        for path in InputPath::expand(arg).map_err(UsageError)? {
-            let InputPath::File(path) = path else {
-                continue;
-            };
-            let Ok(meta) = std::fs::metadata(&path) else {
-                continue;
-            };
-            if !meta.is_file() {
-                continue;
-            }
-            let (bytes, sha256) =
-                sha256(&path).with_context(|| format!("cannot read {}", path.display()))?;
-            hashed.push(Hashed {
-                name: InputPath::File(path.clone()).display_name(),
-                path,
-                bytes,
-                modified: meta.modified().ok(),
-                sha256,
-            });
-        }
-    }
-    Ok(hashed)
-}
-
-/// The inputs as read, with their row counts, and sizes and hashes for
-/// the files that did not change while they were read.
-fn fingerprint(hashed: Vec<Hashed>, analysis: &Analysis, notes: &Notes) -> Vec<InputFile> {
-    analysis
-        .load
-        .files
+/// The inputs as read, with their row counts, and the sizes and hashes
+/// taken as they were read, for the regular files that did not change
+/// meanwhile.
+fn fingerprint(analysis: &Analysis, notes: &Notes) -> Vec<InputFile> {
+    let load = &analysis.load;
+    load.files
         .iter()
-        .map(|(name, rows)| {
-            let hash = hashed.iter().find(|h| h.name == *name).filter(|h| {
-                let now = std::fs::metadata(&h.path).ok();
-                let same =
-                    now.is_some_and(|m| m.len() == h.bytes && m.modified().ok() == h.modified);
-                if !same {
+        .enumerate()
+        .map(|(i, (name, rows))| {
+            let digest = match load.digests.get(i) {
+                Some(Some(Ok(digest))) => Some(digest),
+                Some(Some(Err(()))) => {
                     notes.warn(format_args!(
                         "{name} changed while it was read: report.json records no hash for it"
                     ));
+                    None
                 }
-                same
-            });
+                _ => None,
+            };
             InputFile {
                 name: name.clone(),
                 rows: *rows,
-                bytes: hash.map(|h| h.bytes),
-                sha256: hash.map(|h| h.sha256.clone()),
+                bytes: digest.map(|d| d.bytes),
+                sha256: digest.map(|d| d.sha256.clone()),
             }
         })
         .collect()
-}
-
-/// The size and SHA-256 (lowercase hex, as `sha256sum` prints it) of a file.
-pub fn sha256(path: &std::path::Path) -> io::Result<(u64, String)> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 20];
-    let mut total = 0u64;
-    loop {
-        let n = file.read(&mut buffer)?;
-        if n == 0 {
-            break;
-        }
-        total += n as u64;
-        hasher.update(&buffer[..n]);
-    }
-    let digest = hasher.finalize();
-    let hex = digest.iter().map(|b| format!("{b:02x}")).collect();
-    Ok((total, hex))
 }
 
 /// How one metric was scored, in words.
@@ -318,16 +259,12 @@ fn method<'a>(analysis: &'a Analysis, opts: &RunOptions) -> Method<'a> {
         since: opts.params.since.map(day),
         until: opts.params.until.map(day),
         returns: match opts.params.returns {
-            crate::aggregate::Returns::Net => "net: negative amounts are subtracted",
-            crate::aggregate::Returns::Ignore => "ignore: rows with a negative amount are dropped",
+            crate::engine::Returns::Net => "net: negative amounts are subtracted",
+            crate::engine::Returns::Ignore => "ignore: rows with a negative amount are dropped",
         },
         counting: match opts.params.counting {
-            crate::aggregate::Counting::Orders => {
-                "an order (rows grouped by customer and order id)"
-            }
-            crate::aggregate::Counting::Rows => {
-                "a row (r-quantile counts rows, as R's rfm package)"
-            }
+            crate::engine::Counting::Orders => "an order (rows grouped by customer and order id)",
+            crate::engine::Counting::Rows => "a row (r-quantile counts rows, as R's rfm package)",
         },
         scoring: Scores { r, f, m },
         segments: &analysis.definition.name,

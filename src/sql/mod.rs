@@ -35,9 +35,9 @@ pub mod dialect;
 
 pub use dialect::Dialect;
 
-use crate::aggregate::{Counting, Returns};
 use crate::analysis::Scoring;
 use crate::definition::{Definition, Shape};
+use crate::engine::{Counting, Returns};
 use crate::money::{self, Decimal};
 use crate::score::{Binning, Method};
 use chrono::NaiveDate;

@@ -5,10 +5,16 @@ use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
 /// The `rfm` binary, with an environment that does not depend on the
-/// developer's terminal.
+/// developer's terminal or shell: no `NO_COLOR`, and none of the `RFM_*`
+/// test switches (a test sets the ones it means).
 pub fn rfm() -> Command {
     let mut cmd = Command::cargo_bin("rfm").expect("binary built");
     cmd.env_remove("NO_COLOR");
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("RFM_") {
+            cmd.env_remove(name);
+        }
+    }
     cmd
 }
 

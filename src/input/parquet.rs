@@ -15,13 +15,15 @@
 //! from 1 (`orders.parquet:row 12`), as there are no lines.
 //!
 //! A file is read one row group at a time, only the columns rfm needs, so
-//! memory stays bounded by a row group, not the file.
+//! memory stays bounded by a row group per worker, not the file; the row
+//! groups are shared out over the workers like the blocks of a CSV file.
 
-use crate::columns::{AmountColumns, ColumnMap};
+use super::LoadSettings;
+use super::columns::{AmountColumns, ColumnMap};
+use super::open::ParquetSource;
+use super::row::Values;
 use crate::dates::{self, Day};
 use crate::error::{InputError, Position, RowProblem};
-use crate::input::ParquetSource;
-use crate::load::{LoadSettings, Values};
 use crate::money::{Decimal, DecimalSeparator};
 use polars::prelude::*;
 use polars_io::parquet::read::ParquetReader;
@@ -29,6 +31,14 @@ use polars_io::prelude::SerReader;
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::Cursor;
+
+/// A row group: its first row's index, its rows and its compressed size.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Group {
+    offset: usize,
+    height: usize,
+    pub(crate) compressed: u64,
+}
 
 /// An open Parquet file: its footer is read, its rows are not yet.
 pub struct ParquetFile {
@@ -70,37 +80,50 @@ impl ParquetFile {
         &self.columns
     }
 
-    /// Calls `each` for every row, in file order, with its row number; a
-    /// row group is read at a time. Returns the number of rows.
-    pub fn for_each_row(
-        &self,
-        map: &ColumnMap,
-        settings: &LoadSettings,
-        on_group: &mut dyn FnMut(u64),
-        each: &mut dyn FnMut(&ParquetRow<'_>, Position) -> Result<(), InputError>,
-    ) -> Result<u64, InputError> {
-        let mut projection = needed(map);
-        projection.sort_unstable();
-        projection.dedup();
+    /// The row groups with rows: where each starts, how many rows it has,
+    /// and its compressed size (for the progress bar).
+    pub(crate) fn groups(&self) -> Vec<Group> {
+        let mut groups = Vec::new();
         let mut offset = 0usize;
         for group in &self.metadata.row_groups {
             let height = group.num_rows();
-            if height == 0 {
-                continue;
-            }
-            let frame = self.read_group(&projection, offset, height)?;
-            let group_columns = GroupColumns::new(&frame, map, &self.name, settings)?;
-            for i in 0..frame.height() {
-                let row = ParquetRow {
-                    columns: &group_columns,
-                    index: i,
-                };
-                each(&row, Position::Row((offset + i) as u64 + 1))?;
+            if height > 0 {
+                groups.push(Group {
+                    offset,
+                    height,
+                    compressed: group.compressed_size() as u64,
+                });
             }
             offset += height;
-            on_group(group.compressed_size() as u64);
         }
-        Ok(offset as u64)
+        groups
+    }
+
+    /// Reads one row group (only the columns `map` reads) and calls `each`
+    /// for its rows, in order, with their row numbers, until it returns
+    /// false.
+    pub(crate) fn for_each_row(
+        &self,
+        group: &Group,
+        map: &ColumnMap,
+        settings: &LoadSettings,
+        each: &mut dyn FnMut(&ParquetRow<'_>, Position) -> bool,
+    ) -> Result<(), InputError> {
+        let mut projection = needed(map);
+        projection.sort_unstable();
+        projection.dedup();
+        let frame = self.read_group(&projection, group.offset, group.height)?;
+        let group_columns = GroupColumns::new(&frame, map, &self.name, settings)?;
+        for i in 0..frame.height() {
+            let row = ParquetRow {
+                columns: &group_columns,
+                index: i,
+            };
+            if !each(&row, Position::Row((group.offset + i) as u64 + 1)) {
+                break;
+            }
+        }
+        Ok(())
     }
 
     fn read_group(

@@ -1,4 +1,5 @@
-//! Opening inputs: files or stdin, plain or compressed, with progress.
+//! Opening inputs: files or stdin, plain or compressed, with progress and
+//! a SHA-256 of the bytes as they are read.
 //!
 //! Compression is recognised by the magic bytes, not the file name, so
 //! `zcat`-style pipes and misnamed files work: gzip (`1f 8b`, including
@@ -73,6 +74,107 @@ pub struct Input {
     pub name: String,
     /// The content.
     pub content: Content,
+    /// The SHA-256 of a regular file, when asked for.
+    pub digester: Option<Digester>,
+}
+
+/// A file's size and SHA-256 (lowercase hex, as `sha256sum` prints it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileDigest {
+    /// Bytes.
+    pub bytes: u64,
+    /// SHA-256.
+    pub sha256: String,
+}
+
+/// Hashes a regular file's bytes as the reader reads them, and vouches for
+/// the result only if the file has the size and time it had when opened
+/// (a file that changed while it was read gets no hash).
+pub struct Digester {
+    path: PathBuf,
+    before: (u64, Option<std::time::SystemTime>),
+    state: std::sync::Arc<std::sync::Mutex<(sha2::Sha256, u64)>>,
+    /// Hash the file separately at the end (Parquet).
+    separately: bool,
+}
+
+impl Digester {
+    fn new(path: &Path) -> Option<Digester> {
+        let meta = std::fs::metadata(path).ok().filter(|m| m.is_file())?;
+        Some(Digester {
+            path: path.to_owned(),
+            before: (meta.len(), meta.modified().ok()),
+            state: Default::default(),
+            separately: false,
+        })
+    }
+
+    fn tee(&self, inner: Box<dyn Read + Send>) -> Tee {
+        Tee {
+            inner,
+            state: std::sync::Arc::clone(&self.state),
+        }
+    }
+
+    fn rehash(mut self) -> Digester {
+        self.separately = true;
+        self
+    }
+
+    /// The digest, once the input has been read to its end; `Err` when the
+    /// file changed meanwhile.
+    pub fn finish(self) -> io::Result<Result<FileDigest, ()>> {
+        use sha2::Digest;
+        let (hasher, bytes) = if self.separately {
+            let mut file = File::open(&self.path)?;
+            let mut hasher = sha2::Sha256::new();
+            let mut buffer = vec![0u8; 1 << 20];
+            let mut bytes = 0u64;
+            loop {
+                let n = file.read(&mut buffer)?;
+                if n == 0 {
+                    break;
+                }
+                hasher.update(&buffer[..n]);
+                bytes += n as u64;
+            }
+            (hasher, bytes)
+        } else {
+            let mut state = self
+                .state
+                .lock()
+                .map_err(|_| io::Error::other("poisoned"))?;
+            std::mem::take(&mut *state)
+        };
+        let now = std::fs::metadata(&self.path)?;
+        if bytes != self.before.0 || now.len() != bytes || now.modified().ok() != self.before.1 {
+            return Ok(Err(()));
+        }
+        let sha256 = hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok(Ok(FileDigest { bytes, sha256 }))
+    }
+}
+
+/// The reader side of a [`Digester`].
+struct Tee {
+    inner: Box<dyn Read + Send>,
+    state: std::sync::Arc<std::sync::Mutex<(sha2::Sha256, u64)>>,
+}
+
+impl Read for Tee {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use sha2::Digest;
+        let n = self.inner.read(buf)?;
+        if let Ok(mut state) = self.state.lock() {
+            state.0.update(&buf[..n]);
+            state.1 += n as u64;
+        }
+        Ok(n)
+    }
 }
 
 /// What an input holds.
@@ -124,7 +226,11 @@ pub fn progress_bar(paths: &[InputPath], enabled: bool) -> ProgressBar {
 }
 
 /// Opens one input, decompressing if needed, and counts its raw bytes on `bar`.
-pub fn open(path: &InputPath, bar: &ProgressBar) -> Result<Input, InputError> {
+///
+/// With `digest`, the raw bytes of a regular file are hashed as they are
+/// read (see [`Digester`]), so `rfm report` hashes its inputs in the same
+/// pass that reads them.
+pub fn open(path: &InputPath, bar: &ProgressBar, digest: bool) -> Result<Input, InputError> {
     let name = path.display_name();
     let raw: Box<dyn Read + Send> = match path {
         InputPath::Stdin => Box::new(io::stdin()),
@@ -143,6 +249,14 @@ pub fn open(path: &InputPath, bar: &ProgressBar) -> Result<Input, InputError> {
                 source,
             })?)
         }
+    };
+    let digester = match path {
+        InputPath::File(p) if digest => Digester::new(p),
+        _ => None,
+    };
+    let raw: Box<dyn Read + Send> = match &digester {
+        Some(d) => Box::new(d.tee(raw)),
+        None => raw,
     };
     let mut raw = BufReader::with_capacity(256 * 1024, bar.wrap_read(raw));
     let magic = peek(&mut raw, 4).map_err(|source| InputError::Read {
@@ -165,6 +279,8 @@ pub fn open(path: &InputPath, bar: &ProgressBar) -> Result<Input, InputError> {
         return Ok(Input {
             name,
             content: Content::Parquet(source),
+            // Parquet is read by column chunks, not through this reader.
+            digester: digester.map(Digester::rehash),
         });
     }
     let reader: Box<dyn Read + Send> = if magic.starts_with(&[0x1f, 0x8b]) {
@@ -185,6 +301,7 @@ pub fn open(path: &InputPath, bar: &ProgressBar) -> Result<Input, InputError> {
     Ok(Input {
         name,
         content: Content::Text(reader),
+        digester,
     })
 }
 
@@ -221,76 +338,6 @@ pub fn head_and_rest(
     }
     let rest = io::Cursor::new(head.clone()).chain(reader);
     Ok((head, Box::new(rest)))
-}
-
-/// Normalises line endings to `\n` (`\r\n` and a lone `\r` alike) and makes
-/// sure the stream ends with a newline.
-///
-/// Why: the CSV reader counts `\n` bytes, but it takes a record's position
-/// *before* skipping a CRLF's `\n` or blank lines, so its record line numbers
-/// drift on Windows files. With every record ending in exactly one `\n`, the
-/// reader's line counter *after* a record pins down where the record started
-/// (see `load::record_line`), which is what error messages must name.
-pub struct NormalizedLines<R> {
-    inner: R,
-    skip_lf: bool,
-    last: Option<u8>,
-    done: bool,
-}
-
-impl<R: Read> NormalizedLines<R> {
-    /// Wraps a reader.
-    pub fn new(inner: R) -> Self {
-        NormalizedLines {
-            inner,
-            skip_lf: false,
-            last: None,
-            done: false,
-        }
-    }
-}
-
-impl<R: Read> Read for NormalizedLines<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.done || buf.is_empty() {
-            return Ok(0);
-        }
-        loop {
-            let n = self.inner.read(buf)?;
-            if n == 0 {
-                self.done = true;
-                if self.last.is_some_and(|b| b != b'\n') {
-                    buf[0] = b'\n';
-                    self.last = Some(b'\n');
-                    return Ok(1);
-                }
-                return Ok(0);
-            }
-            if !self.skip_lf && !buf[..n].contains(&b'\r') {
-                self.last = Some(buf[n - 1]);
-                return Ok(n);
-            }
-            let mut w = 0;
-            for r in 0..n {
-                let b = buf[r];
-                if std::mem::take(&mut self.skip_lf) && b == b'\n' {
-                    continue;
-                }
-                if b == b'\r' {
-                    self.skip_lf = true;
-                    buf[w] = b'\n';
-                } else {
-                    buf[w] = b;
-                }
-                w += 1;
-            }
-            if w > 0 {
-                self.last = Some(buf[w - 1]);
-                return Ok(w);
-            }
-            // Only the `\n` of a `\r\n` split across reads: read on.
-        }
-    }
 }
 
 /// Picks the delimiter among `,` `;` tab and `|`: the one that occurs most
@@ -369,35 +416,6 @@ mod tests {
             sniff_delimiter(b"c;d;a\n1;2025-01-01;1,5\n2;2025-01-02;2,25\n"),
             b';'
         );
-    }
-
-    fn normalized(input: &[u8], chunk: usize) -> Vec<u8> {
-        /// Hands out at most `chunk` bytes per read, to cross every boundary.
-        struct Chunks<'a>(&'a [u8], usize);
-        impl Read for Chunks<'_> {
-            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-                let n = self.0.len().min(self.1).min(buf.len());
-                buf[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Ok(n)
-            }
-        }
-        let mut out = Vec::new();
-        NormalizedLines::new(Chunks(input, chunk))
-            .read_to_end(&mut out)
-            .unwrap();
-        out
-    }
-
-    #[test]
-    fn line_endings_are_normalised_across_read_boundaries() {
-        for chunk in [1, 2, 3, 7, 4096] {
-            assert_eq!(normalized(b"a\r\nb\r\n", chunk), b"a\nb\n");
-            assert_eq!(normalized(b"a\rb\rc", chunk), b"a\nb\nc\n");
-            assert_eq!(normalized(b"a\nb", chunk), b"a\nb\n");
-            assert_eq!(normalized(b"a\r\n\r\nb\n", chunk), b"a\n\nb\n");
-            assert_eq!(normalized(b"", chunk), b"");
-        }
     }
 
     #[test]

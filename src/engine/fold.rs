@@ -1,0 +1,1183 @@
+//! One worker's share of the method: rows -> orders -> customer state.
+//!
+//! Each valid row is folded into the state of its customer (64 bytes a
+//! customer), so memory grows with the customers, plus 8 bytes an order for
+//! the run check ([`Grouping::Runs`]) or one table entry an order
+//! ([`Grouping::Hash`]).
+//!
+//! Orders are formed from *runs*: rows with the same customer and order id
+//! that arrive close together, kept in a window of the [`OPEN_ORDERS`] most
+//! recently seen orders. With [`Grouping::Runs`] a closed run is an order:
+//! it is closed at once and leaves a 64-bit fingerprint of (customer, order
+//! id); if any fingerprint occurs twice (an order whose rows are scattered,
+//! or a hash collision) the result is [`Outcome::NotContiguous`]. With
+//! [`Grouping::Hash`] a closed run is merged into a table of orders by
+//! (customer, order id), and orders are closed once every row is read.
+//!
+//! Customers are spread over [`PARTITIONS`] tables by hash. In the parallel
+//! reading each worker owns a range of partitions ([`owned`]) and mails the
+//! orders of the others to their owners, so no two threads touch one table,
+//! and closed orders reach a table through buffers, a partition at a time:
+//! with a million customers the tables are far larger than the CPU caches,
+//! and applying orders partition by partition turns a cache miss per order
+//! into mostly hits. Orders that a block boundary may have cut are kept as
+//! [`Fragment`]s and put together when the workers are merged.
+//!
+//! Amounts are `i128` at [`SCALE`] and brought to the input's scale at the
+//! end (exactly: no amount had more decimals than that scale).
+
+use super::{Aggregate, CustomerMetrics, Grouping, Params, Returns, SCALE, Stats, no_purchases};
+use crate::analysis::CustomerId;
+use crate::dates::Day;
+use crate::error::InputError;
+use foldhash::fast::FixedState;
+use hashbrown::HashTable;
+use std::hash::BuildHasher;
+use std::ops::Range;
+use std::sync::mpsc::Sender;
+
+/// What the fold came to.
+pub(crate) enum Outcome {
+    /// The metrics (or the error of the result, e.g. no purchase), with
+    /// customer ids by customer code.
+    Done(Result<(Aggregate, Vec<CustomerId>), InputError>),
+    /// Some order's rows are not contiguous: group with [`Grouping::Hash`].
+    NotContiguous,
+}
+
+/// The customer table is full (more than `u32::MAX` customers).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Full;
+
+/// Per-customer state.
+#[derive(Debug, Clone, Copy)]
+struct Customer {
+    monetary: i128,
+    first: Day,
+    last: Day,
+    frequency: u32,
+    /// Has at least one order inside the window / before the as-of date.
+    in_scope: bool,
+}
+
+impl Customer {
+    const NEW: Customer = Customer {
+        monetary: 0,
+        first: Day::MAX,
+        last: Day::MIN,
+        frequency: 0,
+        in_scope: false,
+    };
+}
+
+/// How many orders stay open at once. An order whose rows are further apart
+/// than this many other orders is read as two runs.
+pub(crate) const OPEN_ORDERS: usize = 16;
+
+/// Ids up to this length are stored inside the hash-table entry, so a lookup
+/// touches one cache line; longer ones live in an arena.
+const INLINE: usize = 22;
+
+/// A customer id: inline when short.
+#[derive(Clone, Copy)]
+struct Key {
+    len: u8,
+    /// The id (`len <= INLINE`), or its arena offset in the first 8 bytes.
+    bytes: [u8; INLINE],
+    /// Arena length for long ids.
+    long_len: u32,
+}
+
+/// A hash-table entry: the customer's id and state together.
+#[derive(Clone, Copy)]
+struct Entry {
+    key: Key,
+    state: Customer,
+}
+
+/// An order being read: customer and order id as written, date, total.
+#[derive(Debug, Default)]
+struct Open {
+    /// Hash of (customer, order id): compared before the bytes, and left as
+    /// the order's fingerprint when it closes.
+    hash: u64,
+    customer: Vec<u8>,
+    id: Vec<u8>,
+    date: Day,
+    total: i128,
+    /// When it was last used (for closing the least recently used).
+    used: u64,
+    /// Opened among the first [`OPEN_ORDERS`] orders of a block: it may
+    /// continue an order of the block before (see [`Fold::begin_block`]).
+    head: bool,
+}
+
+/// Closed orders wait in one of [`PARTITIONS`] buffers, chosen by the
+/// customer hash, and are applied a buffer at a time to that partition's
+/// table.
+const PARTITIONS: usize = 256;
+/// Orders buffered per partition before they are applied.
+const BUFFERED: usize = 256;
+
+/// A closed, in-scope order waiting for its partition.
+#[derive(Clone, Copy)]
+pub(crate) struct Pending {
+    hash: u64,
+    total: i128,
+    date: Day,
+    len: u8,
+    id: [u8; INLINE],
+}
+
+/// A closed, in-scope order of a customer with a long id (more than
+/// [`INLINE`] bytes), on its way to the worker that owns its partition.
+pub(crate) struct LongOrder {
+    hash: u64,
+    id: Box<[u8]>,
+    date: Day,
+    total: i128,
+}
+
+/// Closed orders for the partitions another worker owns.
+#[derive(Default)]
+pub(crate) struct Mail {
+    orders: Vec<Pending>,
+    long: Vec<LongOrder>,
+}
+
+/// Part of an order cut by a block boundary: its rows in one block. Parts
+/// are put together by (customer, order id) once every block is read.
+struct Fragment {
+    hash: u64,
+    customer: Box<[u8]>,
+    id: Box<[u8]>,
+    date: Day,
+    total: i128,
+}
+
+/// An order of [`Grouping::Hash`]: (customer, order id) in the worker's
+/// order arena, and the order's date and total so far.
+#[derive(Clone, Copy)]
+struct Slot {
+    /// Hash of (customer, order id).
+    hash: u64,
+    /// Which worker's arena holds the bytes (when tables are combined).
+    arena: u32,
+    customer_len: u32,
+    id_len: u32,
+    offset: usize,
+    date: Day,
+    total: i128,
+}
+
+/// The orders of [`Grouping::Hash`], by customer partition.
+struct Orders {
+    tables: Vec<HashTable<Slot>>,
+    /// Customer and order id bytes, back to back.
+    arena: Vec<u8>,
+}
+
+impl Orders {
+    fn new() -> Orders {
+        Orders {
+            tables: (0..PARTITIONS).map(|_| HashTable::new()).collect(),
+            arena: Vec::new(),
+        }
+    }
+}
+
+/// The (customer, order id) bytes of a slot.
+fn slot_bytes<'a>(arenas: &[&'a [u8]], slot: &Slot) -> (&'a [u8], &'a [u8]) {
+    let arena = arenas[slot.arena as usize];
+    let customer = &arena[slot.offset..slot.offset + slot.customer_len as usize];
+    let id_start = slot.offset + slot.customer_len as usize;
+    (customer, &arena[id_start..id_start + slot.id_len as usize])
+}
+
+/// Where a worker sends the orders of partitions it does not own.
+struct Postbox {
+    /// One sender per worker (`None` for this one), dropped when done.
+    senders: Vec<Option<Sender<Mail>>>,
+    /// Long-id orders waiting per worker.
+    long: Vec<Vec<LongOrder>>,
+}
+
+impl Postbox {
+    fn send(&mut self, to: usize, mail: Mail) {
+        if let Some(Some(tx)) = self.senders.get(to) {
+            // A closed mailbox means that worker failed: the run is
+            // discarded then, so the orders are not needed.
+            let _ = tx.send(mail);
+        }
+    }
+}
+
+/// The worker that owns `partition` when `workers` share the partitions.
+fn owner(partition: usize, workers: usize) -> usize {
+    partition * workers / PARTITIONS
+}
+
+/// The partitions worker `me` of `workers` owns.
+fn owned(me: usize, workers: usize) -> Range<usize> {
+    let first = (0..PARTITIONS)
+        .find(|&p| owner(p, workers) == me)
+        .unwrap_or(PARTITIONS);
+    let end = (first..PARTITIONS)
+        .find(|&p| owner(p, workers) != me)
+        .unwrap_or(PARTITIONS);
+    first..end
+}
+
+/// The mailboxes of `workers` workers: for each, its inbox and the senders
+/// it holds to the others.
+pub(crate) type Mailboxes = Vec<(std::sync::mpsc::Receiver<Mail>, Vec<Option<Sender<Mail>>>)>;
+
+/// Creates the mailboxes of `workers` workers.
+pub(crate) fn mailboxes(workers: usize) -> Mailboxes {
+    let (senders, inboxes): (Vec<Sender<Mail>>, Vec<_>) =
+        (0..workers).map(|_| std::sync::mpsc::channel()).unzip();
+    inboxes
+        .into_iter()
+        .enumerate()
+        .map(|(me, inbox)| {
+            let to = (0..workers)
+                .map(|to| (to != me).then(|| senders[to].clone()))
+                .collect();
+            (inbox, to)
+        })
+        .collect()
+}
+
+/// The state of one pass: all of it ([`Fold::new`]), or one worker's share
+/// ([`Fold::worker`]), which owns a range of partitions, mails the orders
+/// of the others' partitions to them and keeps the orders cut by block
+/// boundaries as [`Fragment`]s.
+pub(crate) struct Fold {
+    params: Params,
+    /// The partitions this fold applies orders to.
+    owned: Range<usize>,
+    postbox: Option<Postbox>,
+    inbox: Option<std::sync::mpsc::Receiver<Mail>>,
+    /// Inside a block of the parallel reading, and how many orders it opened.
+    in_block: bool,
+    opened: usize,
+    fragments: Vec<Fragment>,
+    hasher: FixedState,
+    tables: Vec<HashTable<Entry>>,
+    pending: Vec<Vec<Pending>>,
+    /// Long customer ids, back to back.
+    arena: Vec<u8>,
+    customers: u32,
+    /// Open orders (at most OPEN_ORDERS) and the one used last.
+    open: Vec<Open>,
+    last: usize,
+    clock: u64,
+    /// Fingerprints of closed orders (customer, order id).
+    runs: Vec<u64>,
+    /// The orders of [`Grouping::Hash`].
+    orders: Option<Orders>,
+    /// The customer table overflowed.
+    full: bool,
+    stats: Stats,
+}
+
+impl Fold {
+    /// A fold for a whole pass on one thread.
+    pub(crate) fn new(params: Params, grouping: Grouping) -> Fold {
+        Fold {
+            params,
+            owned: 0..PARTITIONS,
+            postbox: None,
+            inbox: None,
+            in_block: false,
+            opened: 0,
+            fragments: Vec::new(),
+            hasher: FixedState::with_seed(0x0005_eed0_f2f3),
+            tables: (0..PARTITIONS).map(|_| HashTable::new()).collect(),
+            pending: (0..PARTITIONS)
+                .map(|_| Vec::with_capacity(BUFFERED))
+                .collect(),
+            arena: Vec::new(),
+            customers: 0,
+            open: Vec::with_capacity(OPEN_ORDERS),
+            last: 0,
+            clock: 0,
+            runs: Vec::new(),
+            orders: (grouping == Grouping::Hash).then(Orders::new),
+            full: false,
+            stats: Stats::default(),
+        }
+    }
+
+    /// Worker `me`'s fold in the parallel reading, with its mailbox from
+    /// [`mailboxes`].
+    pub(crate) fn worker(
+        params: Params,
+        grouping: Grouping,
+        me: usize,
+        mailbox: (std::sync::mpsc::Receiver<Mail>, Vec<Option<Sender<Mail>>>),
+    ) -> Fold {
+        let (inbox, senders) = mailbox;
+        let workers = senders.len();
+        let mut fold = Fold::new(params, grouping);
+        fold.owned = owned(me, workers);
+        fold.inbox = Some(inbox);
+        fold.postbox = Some(Postbox {
+            long: (0..workers).map(|_| Vec::new()).collect(),
+            senders,
+        });
+        fold
+    }
+
+    fn key_bytes<'a>(arena: &'a [u8], key: &'a Key) -> &'a [u8] {
+        if usize::from(key.len) <= INLINE {
+            &key.bytes[..usize::from(key.len)]
+        } else {
+            let mut offset = [0u8; 8];
+            offset.copy_from_slice(&key.bytes[..8]);
+            let start = u64::from_le_bytes(offset) as usize;
+            &arena[start..start + key.long_len as usize]
+        }
+    }
+
+    /// Bits 32..40 of the hash. Not the top bits: hashbrown tags entries with
+    /// the top 7, and a partition sharing them makes every probe a full key
+    /// compare. Not the low bits either: they pick the bucket.
+    fn partition(hash: u64) -> usize {
+        ((hash >> 32) as usize) % PARTITIONS
+    }
+
+    /// The state of a customer, added on first sight (one probe either way).
+    fn customer(&mut self, hash: u64, id: &[u8]) -> Result<&mut Customer, Full> {
+        let (arena, hasher) = (&mut self.arena, &self.hasher);
+        let entry = self.tables[Self::partition(hash)].entry(
+            hash,
+            |e| Self::key_bytes(arena, &e.key) == id,
+            |e| hasher.hash_one(Self::key_bytes(arena, &e.key)),
+        );
+        let entry = match entry {
+            hashbrown::hash_table::Entry::Occupied(o) => o.into_mut(),
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                self.customers = self.customers.checked_add(1).ok_or(Full)?;
+                let mut key = Key {
+                    len: u8::MAX,
+                    bytes: [0; INLINE],
+                    long_len: 0,
+                };
+                if id.len() <= INLINE {
+                    key.len = id.len() as u8;
+                    key.bytes[..id.len()].copy_from_slice(id);
+                } else {
+                    key.bytes[..8].copy_from_slice(&(arena.len() as u64).to_le_bytes());
+                    // Ids are fields of one record; 4 GiB ids are not ids.
+                    key.long_len = u32::try_from(id.len()).map_err(|_| Full)?;
+                    arena.extend_from_slice(id);
+                }
+                v.insert(Entry {
+                    key,
+                    state: Customer::NEW,
+                })
+                .into_mut()
+            }
+        };
+        Ok(&mut entry.state)
+    }
+
+    /// Takes a complete order (docs/method.md, step 3): the window and the
+    /// as-of cut are counted now; an order that counts waits in its
+    /// partition's buffer (long ids, rare, go straight to the table, or to
+    /// the owner's mail).
+    fn close(&mut self, customer: &[u8], date: Day, total: i128) -> Result<(), Full> {
+        self.stats.orders += 1;
+        let p = self.params;
+        if p.since.is_some_and(|s| date < s) || p.until.is_some_and(|u| date > u) {
+            self.stats.outside_window += 1;
+            return Ok(());
+        }
+        if p.as_of.is_some_and(|a| date >= a) {
+            self.stats.after_as_of += 1;
+            return Ok(());
+        }
+        let hash = self.hasher.hash_one(customer);
+        let partition = Self::partition(hash);
+        if customer.len() > INLINE {
+            if self.owned.contains(&partition) {
+                return self.apply(hash, customer, date, total);
+            }
+            self.mail_long(partition, hash, customer, date, total);
+            return Ok(());
+        }
+        let mut id = [0u8; INLINE];
+        id[..customer.len()].copy_from_slice(customer);
+        self.pending[partition].push(Pending {
+            hash,
+            total,
+            date,
+            len: customer.len() as u8,
+            id,
+        });
+        if self.pending[partition].len() == BUFFERED {
+            self.flush(partition)?;
+        }
+        Ok(())
+    }
+
+    /// Applies one counted order to its customer (step 4): a purchase is an
+    /// order totalling more than zero; monetary sums every order.
+    fn apply(&mut self, hash: u64, customer: &[u8], date: Day, total: i128) -> Result<(), Full> {
+        let counting = self.params.counting;
+        let c = self.customer(hash, customer)?;
+        c.in_scope = true;
+        // The input layer bounds the sum of absolute amounts, so this cannot
+        // overflow; wrapping only avoids a debug panic on the way to that error.
+        c.monetary = c.monetary.wrapping_add(total);
+        if counting.is_purchase(total) {
+            c.frequency += 1;
+            c.first = c.first.min(date);
+            c.last = c.last.max(date);
+        }
+        Ok(())
+    }
+
+    /// A long-id order for another worker's partition.
+    fn mail_long(&mut self, partition: usize, hash: u64, customer: &[u8], date: Day, total: i128) {
+        let Some(postbox) = &mut self.postbox else {
+            return;
+        };
+        let to = owner(partition, postbox.senders.len());
+        postbox.long[to].push(LongOrder {
+            hash,
+            id: customer.into(),
+            date,
+            total,
+        });
+        if postbox.long[to].len() == BUFFERED {
+            let long = std::mem::take(&mut postbox.long[to]);
+            postbox.send(
+                to,
+                Mail {
+                    orders: Vec::new(),
+                    long,
+                },
+            );
+        }
+    }
+
+    /// Applies a partition's buffered orders to its table, or mails them to
+    /// the worker that owns the partition.
+    fn flush(&mut self, partition: usize) -> Result<(), Full> {
+        if !self.owned.contains(&partition) {
+            if let Some(postbox) = &mut self.postbox {
+                let orders =
+                    std::mem::replace(&mut self.pending[partition], Vec::with_capacity(BUFFERED));
+                let to = owner(partition, postbox.senders.len());
+                postbox.send(
+                    to,
+                    Mail {
+                        orders,
+                        long: Vec::new(),
+                    },
+                );
+            }
+            return Ok(());
+        }
+        let mut pending = std::mem::take(&mut self.pending[partition]);
+        for o in pending.drain(..) {
+            self.apply(o.hash, &o.id[..usize::from(o.len)], o.date, o.total)?;
+        }
+        self.pending[partition] = pending;
+        Ok(())
+    }
+
+    /// Applies orders another worker mailed (for partitions this one owns).
+    fn receive(&mut self, mail: Mail) {
+        let mut result = Ok(());
+        for o in mail.orders {
+            result = result.and(self.apply(o.hash, &o.id[..usize::from(o.len)], o.date, o.total));
+        }
+        for o in mail.long {
+            result = result.and(self.apply(o.hash, &o.id, o.date, o.total));
+        }
+        self.full |= result.is_err();
+    }
+
+    /// Closes an open order: a [`Grouping::Runs`] order is complete (and
+    /// leaves its fingerprint) unless it may continue the previous block's,
+    /// which makes it a fragment; a [`Grouping::Hash`] run joins its order.
+    fn close_open(&mut self, order: &Open) -> Result<(), Full> {
+        if let Some(orders) = &mut self.orders {
+            let customer_hash = self.hasher.hash_one(order.customer.as_slice());
+            let table = &mut orders.tables[Self::partition(customer_hash)];
+            let arena = &mut orders.arena;
+            let found = table.find_mut(order.hash, |s| {
+                slot_bytes(&[arena.as_slice()], s)
+                    == (order.customer.as_slice(), order.id.as_slice())
+            });
+            match found {
+                Some(slot) => {
+                    slot.date = slot.date.min(order.date);
+                    slot.total = slot.total.wrapping_add(order.total);
+                }
+                None => {
+                    let offset = arena.len();
+                    arena.extend_from_slice(&order.customer);
+                    arena.extend_from_slice(&order.id);
+                    let slot = Slot {
+                        hash: order.hash,
+                        arena: 0,
+                        customer_len: u32::try_from(order.customer.len()).map_err(|_| Full)?,
+                        id_len: u32::try_from(order.id.len()).map_err(|_| Full)?,
+                        offset,
+                        date: order.date,
+                        total: order.total,
+                    };
+                    table.insert_unique(order.hash, slot, |s| s.hash);
+                }
+            }
+            return Ok(());
+        }
+        if order.head {
+            self.fragments.push(Fragment {
+                hash: order.hash,
+                customer: order.customer.as_slice().into(),
+                id: order.id.as_slice().into(),
+                date: order.date,
+                total: order.total,
+            });
+            return Ok(());
+        }
+        self.runs.push(order.hash);
+        self.close(&order.customer, order.date, order.total)
+    }
+
+    /// Starts a block of the parallel reading. Its first [`OPEN_ORDERS`]
+    /// orders may continue orders of the block before (which another worker
+    /// may have read), so they are kept as fragments, as are the orders still
+    /// open at the block's end ([`Fold::end_block`]). A lone worker reads
+    /// the blocks in order, so its orders simply continue.
+    pub(crate) fn begin_block(&mut self) {
+        if self.postbox.as_ref().is_some_and(|p| p.senders.len() > 1) {
+            self.in_block = true;
+            self.opened = 0;
+        }
+    }
+
+    /// Ends a block: its open orders become fragments, and the orders other
+    /// workers mailed meanwhile are applied.
+    pub(crate) fn end_block(&mut self) {
+        if !self.in_block {
+            // On one worker the blocks come in order: its orders stay open.
+            return;
+        }
+        for mut order in std::mem::take(&mut self.open) {
+            order.head = true;
+            self.full |= self.close_open(&order).is_err();
+        }
+        self.in_block = false;
+        if let Some(inbox) = self.inbox.take() {
+            for mail in inbox.try_iter() {
+                self.receive(mail);
+            }
+            self.inbox = Some(inbox);
+        }
+    }
+
+    /// One valid order line (steps 2 and 3): `--returns ignore` drops
+    /// negative rows; a row without an order id is an order of its own; the
+    /// others join the open order they belong to.
+    pub(crate) fn row(&mut self, customer: &str, order: Option<&str>, date: Day, amount: i128) {
+        if self.params.returns == Returns::Ignore && amount < 0 {
+            self.stats.negative_rows_dropped += 1;
+            return;
+        }
+        let customer = customer.as_bytes();
+        let result = match order {
+            None | Some("") => self.close(customer, date, amount),
+            Some(order) => self.add_to_order(customer, order.as_bytes(), date, amount),
+        };
+        self.full |= result.is_err();
+    }
+
+    /// Adds a row to its open order, or opens it (closing the least recently
+    /// used one when the window is full).
+    fn add_to_order(
+        &mut self,
+        customer: &[u8],
+        id: &[u8],
+        date: Day,
+        amount: i128,
+    ) -> Result<(), Full> {
+        self.clock += 1;
+        let hash = self.hasher.hash_one((customer, id));
+        let matches = |o: &Open| o.hash == hash && o.id == id && o.customer == customer;
+        let found = match self.open.get(self.last) {
+            Some(o) if matches(o) => Some(self.last),
+            _ => self.open.iter().position(matches),
+        };
+        let slot = match found {
+            Some(i) => {
+                let o = &mut self.open[i];
+                o.date = o.date.min(date);
+                o.total = o.total.wrapping_add(amount);
+                i
+            }
+            None => {
+                let slot = if self.open.len() < OPEN_ORDERS {
+                    self.open.push(Open::default());
+                    self.open.len() - 1
+                } else {
+                    let lru = (0..self.open.len())
+                        .min_by_key(|&i| self.open[i].used)
+                        .unwrap_or(0);
+                    let evicted = std::mem::take(&mut self.open[lru]);
+                    self.close_open(&evicted)?;
+                    // Reuse the evicted buffers.
+                    self.open[lru] = evicted;
+                    lru
+                };
+                let o = &mut self.open[slot];
+                o.hash = hash;
+                o.customer.clear();
+                o.customer.extend_from_slice(customer);
+                o.id.clear();
+                o.id.extend_from_slice(id);
+                o.date = date;
+                o.total = amount;
+                o.head = self.in_block && self.opened < OPEN_ORDERS;
+                self.opened += 1;
+                slot
+            }
+        };
+        self.open[slot].used = self.clock;
+        self.last = slot;
+        Ok(())
+    }
+
+    /// Ends a worker's reading: buffered orders are applied or mailed, the
+    /// senders dropped (so that the other workers' mailboxes close once every
+    /// worker is done), and the rest of the mail applied. Then the
+    /// fingerprints are sorted, on the worker's thread.
+    pub(crate) fn finish(&mut self) {
+        for order in std::mem::take(&mut self.open) {
+            self.full |= self.close_open(&order).is_err();
+        }
+        for partition in 0..PARTITIONS {
+            self.full |= self.flush(partition).is_err();
+        }
+        // Dropped on every path: a kept sender would keep a mailbox open.
+        if let Some(mut postbox) = self.postbox.take() {
+            for to in 0..postbox.senders.len() {
+                let long = std::mem::take(&mut postbox.long[to]);
+                if !long.is_empty() {
+                    postbox.send(
+                        to,
+                        Mail {
+                            orders: Vec::new(),
+                            long,
+                        },
+                    );
+                }
+            }
+        }
+        // Every worker's senders are gone once all are done: the inbox closes.
+        if let Some(inbox) = self.inbox.take() {
+            for mail in inbox {
+                self.receive(mail);
+            }
+        }
+        self.runs.sort_unstable();
+    }
+
+    /// Joins the workers' folds (each after [`Fold::finish`]): closes the
+    /// orders of [`Grouping::Hash`] or puts the fragments of cut orders
+    /// together, checks that every order was read as one run, and gives the
+    /// metrics with monetary at `scale` decimals.
+    pub(crate) fn merge(
+        params: Params,
+        grouping: Grouping,
+        workers: Vec<Fold>,
+        scale: u8,
+    ) -> Result<Outcome, Full> {
+        let workers = match grouping {
+            Grouping::Runs => workers,
+            Grouping::Hash => Self::close_orders(workers)?,
+        };
+        let mut merged = Fold::new(params, Grouping::Runs);
+        let mut fragments = Vec::new();
+        for mut w in workers {
+            if w.full {
+                return Err(Full);
+            }
+            // Long ids point into the worker's arena: move them along.
+            let base = merged.arena.len() as u64;
+            merged.arena.append(&mut w.arena);
+            for p in w.owned.clone() {
+                let mut table = std::mem::take(&mut w.tables[p]);
+                if base > 0 {
+                    for e in table.iter_mut().filter(|e| usize::from(e.key.len) > INLINE) {
+                        let mut offset = [0u8; 8];
+                        offset.copy_from_slice(&e.key.bytes[..8]);
+                        let moved = u64::from_le_bytes(offset) + base;
+                        e.key.bytes[..8].copy_from_slice(&moved.to_le_bytes());
+                    }
+                }
+                merged.tables[p] = table;
+            }
+            merged.customers = merged.customers.checked_add(w.customers).ok_or(Full)?;
+            merged.runs.append(&mut w.runs);
+            merged.stats += w.stats;
+            fragments.append(&mut w.fragments);
+        }
+        merged.close_fragments(fragments)?;
+        merged.finish_merged(scale)
+    }
+
+    /// [`Grouping::Hash`]: every worker's orders, put together by
+    /// (customer, order id) and closed, each worker closing the orders of
+    /// the partitions it owns, on its own thread.
+    fn close_orders(mut workers: Vec<Fold>) -> Result<Vec<Fold>, Full> {
+        let threads = workers.len();
+        let mut order_sets: Vec<Orders> =
+            workers.iter_mut().filter_map(|w| w.orders.take()).collect();
+        let mut by_partition: Vec<Vec<HashTable<Slot>>> =
+            (0..PARTITIONS).map(|_| Vec::new()).collect();
+        for (arena, set) in order_sets.iter_mut().enumerate() {
+            for (p, mut table) in std::mem::take(&mut set.tables).into_iter().enumerate() {
+                for slot in table.iter_mut() {
+                    slot.arena = arena as u32;
+                }
+                by_partition[p].push(table);
+            }
+        }
+        let arenas: Vec<&[u8]> = order_sets.iter().map(|o| o.arena.as_slice()).collect();
+        let mut shares: Vec<Vec<Vec<HashTable<Slot>>>> = (0..threads).map(|_| Vec::new()).collect();
+        for (p, tables) in by_partition.into_iter().enumerate() {
+            shares[owner(p, threads)].push(tables);
+        }
+        let arenas = &arenas;
+        let folds = std::thread::scope(|scope| {
+            let handles: Vec<_> = workers
+                .into_iter()
+                .zip(shares)
+                .map(|(mut fold, share)| {
+                    scope.spawn(move || {
+                        for tables in share {
+                            fold.full |= fold.close_partition(tables, arenas).is_err();
+                        }
+                        for partition in fold.owned.clone() {
+                            fold.full |= fold.flush(partition).is_err();
+                        }
+                        fold
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        });
+        Ok(folds)
+    }
+
+    /// Puts one partition's orders from every worker together and closes
+    /// them, in a deterministic order (the output does not depend on it, but
+    /// reruns are easier to compare).
+    fn close_partition(
+        &mut self,
+        tables: Vec<HashTable<Slot>>,
+        arenas: &[&[u8]],
+    ) -> Result<(), Full> {
+        let mut tables = tables.into_iter();
+        let Some(mut combined) = tables.next() else {
+            return Ok(());
+        };
+        for table in tables {
+            for slot in table {
+                let bytes = slot_bytes(arenas, &slot);
+                match combined.find_mut(slot.hash, |s| slot_bytes(arenas, s) == bytes) {
+                    Some(found) => {
+                        found.date = found.date.min(slot.date);
+                        found.total = found.total.wrapping_add(slot.total);
+                    }
+                    None => {
+                        combined.insert_unique(slot.hash, slot, |s| s.hash);
+                    }
+                }
+            }
+        }
+        for slot in combined {
+            let (customer, _) = slot_bytes(arenas, &slot);
+            self.close(customer, slot.date, slot.total)?;
+        }
+        Ok(())
+    }
+
+    /// Closes the orders cut by block boundaries: the fragments of one
+    /// (customer, order id) form one order.
+    fn close_fragments(&mut self, mut fragments: Vec<Fragment>) -> Result<(), Full> {
+        let key = |f: &Fragment| (f.hash, f.customer.clone(), f.id.clone());
+        fragments.sort_unstable_by_key(key);
+        let mut start = 0;
+        while start < fragments.len() {
+            let first = &fragments[start];
+            let same = |f: &Fragment| {
+                f.hash == first.hash && f.customer == first.customer && f.id == first.id
+            };
+            let end = start + fragments[start..].iter().take_while(|f| same(f)).count();
+            let parts = &fragments[start..end];
+            let date = parts.iter().map(|f| f.date).min().unwrap_or(first.date);
+            let total = parts.iter().fold(0i128, |t, f| t.wrapping_add(f.total));
+            self.runs.push(first.hash);
+            self.close(&first.customer, date, total)?;
+            start = end;
+        }
+        Ok(())
+    }
+
+    fn finish_merged(mut self, scale: u8) -> Result<Outcome, Full> {
+        for partition in 0..PARTITIONS {
+            self.flush(partition)?;
+        }
+        // Stable sort: it merges the workers' presorted runs in linear time.
+        self.runs.sort();
+        if self.runs.windows(2).any(|w| w[0] == w[1]) {
+            return Ok(Outcome::NotContiguous);
+        }
+        // 8 bytes an order: free them before the per-customer results grow.
+        self.runs = Vec::new();
+        Ok(Outcome::Done(self.metrics(scale)))
+    }
+
+    /// The metrics of the customers with a purchase (step 5's as-of
+    /// default: the day after the latest purchase).
+    fn metrics(mut self, scale: u8) -> Result<(Aggregate, Vec<CustomerId>), InputError> {
+        let mut stats = self.stats;
+        let divisor = 10i128.pow(u32::from(SCALE.saturating_sub(scale)));
+        // Two halves of the partitions at once; customer codes follow the
+        // partition order, which is deterministic (the output is sorted by id).
+        let mut front = std::mem::take(&mut self.tables);
+        let back = front.split_off(front.len() / 2);
+        let arena = &self.arena;
+        let capacity = self.customers as usize;
+        let (front, back) = std::thread::scope(|scope| {
+            let back = scope.spawn(move || Self::extract(back, arena, 0, divisor));
+            let front = Self::extract(front, arena, capacity, divisor);
+            let back = back
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (front, back)
+        });
+        let (mut metrics, mut customer_ids, without) = front?;
+        let back = back?;
+        let offset = metrics.len() as u32;
+        metrics.extend(back.0.into_iter().map(|mut m| {
+            m.customer += offset;
+            m
+        }));
+        customer_ids.extend(back.1);
+        stats.without_purchase += without + back.2;
+        let as_of = match self.params.as_of {
+            Some(a) => a,
+            None => match metrics.iter().map(|m| m.last).max() {
+                Some(latest) => latest + 1,
+                None => return Err(no_purchases(&self.params, &stats)),
+            },
+        };
+        if metrics.is_empty() {
+            return Err(no_purchases(&self.params, &stats));
+        }
+        let aggregate = Aggregate {
+            customers: metrics,
+            as_of,
+            stats,
+        };
+        Ok((aggregate, customer_ids))
+    }
+
+    /// The metrics and ids of the customers with a purchase in `tables`
+    /// (customer codes from 0), and how many had none. Each table is freed
+    /// once read, so the results do not grow on top of all the tables.
+    fn extract(
+        tables: Vec<HashTable<Entry>>,
+        arena: &[u8],
+        capacity: usize,
+        divisor: i128,
+    ) -> Result<(Vec<CustomerMetrics>, Vec<CustomerId>, u64), InputError> {
+        let mut metrics = Vec::with_capacity(capacity);
+        let mut customer_ids = Vec::with_capacity(capacity);
+        let mut without_purchase = 0;
+        for table in tables {
+            for e in table {
+                let c = e.state;
+                if c.frequency > 0 {
+                    // Exact: no amount had more decimals than `scale`, and
+                    // the input layer bounds the sums to an i64 at it.
+                    let monetary = i64::try_from(c.monetary / divisor)
+                        .map_err(|_| InputError::TooMany { what: "cents" })?;
+                    metrics.push(CustomerMetrics {
+                        customer: customer_ids.len() as u32,
+                        first: c.first,
+                        last: c.last,
+                        frequency: c.frequency,
+                        monetary,
+                    });
+                    customer_ids.push(CustomerId::from_utf8_lossy(Self::key_bytes(arena, &e.key)));
+                } else if c.in_scope {
+                    without_purchase += 1;
+                }
+            }
+        }
+        Ok((metrics, customer_ids, without_purchase))
+    }
+}
+
+impl crate::input::Sink for Fold {
+    fn begin_block(&mut self) {
+        Fold::begin_block(self);
+    }
+
+    fn row(&mut self, customer: &str, order: Option<&str>, date: Day, amount: i128) {
+        Fold::row(self, customer, order, date, amount);
+    }
+
+    fn end_block(&mut self) {
+        Fold::end_block(self);
+    }
+
+    fn finish(&mut self) {
+        Fold::finish(self);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs the fold over `rows` (customer, order, date, amount in cents;
+    /// order `None` without an order column) on `workers` workers, one
+    /// block per row so orders are cut, and returns the metrics by
+    /// customer id.
+    fn aggregate(
+        rows: &[(&str, Option<&str>, Day, i64)],
+        params: Params,
+        grouping: Grouping,
+        workers: usize,
+    ) -> Result<(Aggregate, Vec<CustomerId>), InputError> {
+        let mut folds: Vec<Fold> = mailboxes(workers)
+            .into_iter()
+            .enumerate()
+            .map(|(me, mailbox)| Fold::worker(params, grouping, me, mailbox))
+            .collect();
+        for (i, &(customer, order, date, cents)) in rows.iter().enumerate() {
+            let fold = &mut folds[i % workers];
+            fold.begin_block();
+            fold.row(customer, order, date, i128::from(cents) * 10i128.pow(16));
+            fold.end_block();
+        }
+        // Every worker must finish before any can see its inbox closed.
+        std::thread::scope(|s| {
+            for f in folds.iter_mut() {
+                s.spawn(move || f.finish());
+            }
+        });
+        match Fold::merge(params, grouping, folds, 2) {
+            Ok(Outcome::Done(result)) => result.map(|(mut a, ids)| {
+                a.customers
+                    .sort_by_key(|c| ids[c.customer as usize].clone());
+                (a, ids)
+            }),
+            Ok(Outcome::NotContiguous) => panic!("not contiguous"),
+            Err(Full) => panic!("full"),
+        }
+    }
+
+    /// Metrics by customer id, the as-of date and the counts.
+    type View = (Vec<(String, CustomerMetrics)>, Day, Stats);
+
+    /// The same result on every grouping, number of workers and row order
+    /// (reversed rows are scattered for the runs: only hash groups them).
+    fn check(rows: &[(&str, Option<&str>, Day, i64)], params: Params) -> Result<View, String> {
+        let view = |r: Result<(Aggregate, Vec<CustomerId>), InputError>| {
+            r.map(|(a, ids)| {
+                let rows = a
+                    .customers
+                    .iter()
+                    .map(|c| {
+                        let mut c = *c;
+                        let id = ids[c.customer as usize].to_string();
+                        c.customer = 0;
+                        (id, c)
+                    })
+                    .collect::<Vec<_>>();
+                (rows, a.as_of, a.stats)
+            })
+            .map_err(|e| e.to_string())
+        };
+        let expected = view(aggregate(rows, params, Grouping::Runs, 1));
+        for workers in [1, 2, 3] {
+            assert_eq!(
+                view(aggregate(rows, params, Grouping::Runs, workers)),
+                expected
+            );
+            assert_eq!(
+                view(aggregate(rows, params, Grouping::Hash, workers)),
+                expected
+            );
+            let reversed: Vec<_> = rows.iter().rev().copied().collect();
+            assert_eq!(
+                view(aggregate(&reversed, params, Grouping::Hash, workers)),
+                expected
+            );
+        }
+        expected
+    }
+
+    fn metrics(first: Day, last: Day, frequency: u32, monetary: i64) -> CustomerMetrics {
+        CustomerMetrics {
+            customer: 0,
+            first,
+            last,
+            frequency,
+            monetary,
+        }
+    }
+
+    #[test]
+    fn order_lines_group_into_orders() {
+        // a: order 10 on days 5 and 7 (date = 5), 30.00 + 20.00; order 11 on
+        //    day 9, 10.00.
+        // b: order 12 on day 3, 5.00; order 13 (a return) on day 8, -5.00.
+        let rows = [
+            ("a", Some("10"), 7, 2000),
+            ("a", Some("10"), 5, 3000),
+            ("a", Some("11"), 9, 1000),
+            ("b", Some("12"), 3, 500),
+            ("b", Some("13"), 8, -500),
+        ];
+        let (customers, as_of, stats) = check(&rows, Params::default()).unwrap();
+        assert_eq!(as_of, 10, "day after the latest purchase (day 9)");
+        assert_eq!(
+            customers,
+            [
+                ("a".to_owned(), metrics(5, 9, 2, 6000)),
+                ("b".to_owned(), metrics(3, 3, 1, 0)),
+            ]
+        );
+        assert_eq!(stats.orders, 4);
+    }
+
+    #[test]
+    fn an_order_id_of_another_customer_is_another_order() {
+        let rows = [("a", Some("1"), 1, 1000), ("b", Some("1"), 2, -300)];
+        let (customers, _, stats) = check(&rows, Params::default()).unwrap();
+        assert_eq!(customers, [("a".to_owned(), metrics(1, 1, 1, 1000))]);
+        assert_eq!((stats.orders, stats.without_purchase), (2, 1));
+    }
+
+    #[test]
+    fn without_order_column_each_row_is_an_order() {
+        let rows = [
+            ("a", None, 1, 100),
+            ("a", None, 1, 100),
+            ("a", Some(""), 2, -300),
+        ];
+        let (customers, as_of, _) = check(&rows, Params::default()).unwrap();
+        assert_eq!(customers, [("a".to_owned(), metrics(1, 1, 2, -100))]);
+        assert_eq!(as_of, 2, "the return on day 2 is not a purchase");
+    }
+
+    #[test]
+    fn returns_ignore_drops_negative_rows_first() {
+        // One order with a +10.00 line and a -4.00 line, plus a pure return.
+        let rows = [
+            ("a", Some("1"), 1, 1000),
+            ("a", Some("1"), 1, -400),
+            ("a", Some("2"), 3, -700),
+        ];
+        let (net, _, _) = check(&rows, Params::default()).unwrap();
+        assert_eq!(net[0].1.monetary, -100);
+        let ignore = Params {
+            returns: Returns::Ignore,
+            ..Params::default()
+        };
+        let (gross, _, stats) = check(&rows, ignore).unwrap();
+        assert_eq!(gross[0].1.monetary, 1000);
+        assert_eq!(stats.negative_rows_dropped, 2);
+    }
+
+    #[test]
+    fn customers_without_a_purchase_are_counted_not_scored() {
+        // c: order 3 = -0.50, order 4 = +0.50 -> one purchase, monetary 0.
+        let rows = [
+            ("a", Some("1"), 1, 1000),
+            ("b", Some("2"), 1, 0),
+            ("c", Some("3"), 1, -50),
+            ("c", Some("4"), 2, 50),
+        ];
+        let (customers, _, stats) = check(&rows, Params::default()).unwrap();
+        let ids: Vec<&str> = customers.iter().map(|c| c.0.as_str()).collect();
+        assert_eq!(ids, ["a", "c"]);
+        assert_eq!(stats.without_purchase, 1);
+    }
+
+    #[test]
+    fn window_and_as_of_cut_orders() {
+        let rows = [
+            ("a", Some("1"), 1, 100),
+            ("a", Some("2"), 5, 100),
+            ("a", Some("3"), 9, 100),
+            ("b", Some("4"), 9, 100),
+        ];
+        let params = Params {
+            since: Some(2),
+            until: Some(9),
+            as_of: Some(9),
+            ..Params::default()
+        };
+        let (customers, as_of, stats) = check(&rows, params).unwrap();
+        assert_eq!(as_of, 9);
+        assert_eq!(stats.outside_window, 1);
+        assert_eq!(stats.after_as_of, 2);
+        assert_eq!(customers, [("a".to_owned(), metrics(5, 5, 1, 100))]);
+    }
+
+    #[test]
+    fn no_purchase_at_all_is_an_error() {
+        let rows = [("a", Some("1"), 1, -100)];
+        let err = check(&rows, Params::default()).unwrap_err();
+        assert!(err.contains("no customer has a purchase"), "{err}");
+    }
+
+    #[test]
+    fn long_ids_cross_workers() {
+        let long = "a.very.long.customer.id@example.com";
+        let rows = [
+            (long, Some("1"), 1, 100),
+            ("b", Some("2"), 2, 100),
+            (long, Some("1"), 3, 100),
+            (long, Some("3"), 4, 100),
+        ];
+        let (customers, _, _) = check(&rows, Params::default()).unwrap();
+        assert_eq!(customers[0], (long.to_owned(), metrics(1, 4, 2, 300)));
+    }
+
+    #[test]
+    fn scattered_runs_are_detected() {
+        // Order 1's rows are 17 other orders apart: beyond the window.
+        let mut rows = vec![("a", Some("1".to_owned()), 1, 100)];
+        for i in 0..17 {
+            rows.push(("c", Some(format!("x{i}")), 2, 100));
+        }
+        rows.push(("a", Some("1".to_owned()), 3, -100));
+        let params = Params::default();
+        let mut fold = Fold::new(params, Grouping::Runs);
+        for (c, o, d, a) in &rows {
+            fold.row(c, o.as_deref(), *d, *a);
+        }
+        fold.finish();
+        assert!(matches!(
+            Fold::merge(params, Grouping::Runs, vec![fold], 2),
+            Ok(Outcome::NotContiguous)
+        ));
+    }
+}

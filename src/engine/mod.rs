@@ -1,0 +1,161 @@
+//! The method: validated order lines -> orders -> per-customer metrics
+//! (steps 2-5 of docs/method.md), written once, as a fold.
+//!
+//! Why a fold and not a group-by: each row is folded straight into the state
+//! of its customer, so memory grows with the customers, not the rows, and
+//! the work splits over threads by customer partition (see [`fold`]). The
+//! input layer (`crate::input`) hands every worker its blocks of rows; the
+//! workers' folds are merged at the end. Nothing here does I/O.
+//!
+//! Orders are formed one of two ways, chosen by [`Grouping`] and nothing
+//! else:
+//! - [`Grouping::Runs`]: the lines of an order arrive together (how
+//!   order-line exports are written), so a window of the few orders being
+//!   read replaces a table of all orders. Verified, not assumed: a
+//!   fingerprint per order proves that no order was read as two runs, and
+//!   the result is [`Outcome::NotContiguous`] when one was.
+//! - [`Grouping::Hash`]: an exact group-by on (customer, order id), for
+//!   scattered orders and inputs that cannot be read twice (stdin). Memory
+//!   grows with the orders.
+//!
+//! Either way an order is closed by the same code ([`fold`]'s `close` and
+//! `apply`): the window, the as-of cut, purchases and the metrics.
+
+pub(crate) mod fold;
+
+pub(crate) use fold::{Fold, Outcome};
+
+use crate::dates::Day;
+use crate::error::InputError;
+
+/// The decimal scale amounts are folded at (the input layer's): every
+/// amount rfm reads has at most that many decimals, so all fit exactly, and
+/// an `i128` at this scale holds any sum whose absolute amounts fit an `i64`
+/// at the input's own scale (the limit the input layer checks).
+pub(crate) const SCALE: u8 = crate::input::SCALE;
+
+/// How the lines of an order are brought together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grouping {
+    /// Lines of an order arrive together (verified).
+    Runs,
+    /// Exact group-by on (customer, order id).
+    Hash,
+}
+
+/// What to do with rows whose amount is negative.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Returns {
+    /// Keep them: monetary is net of returns and cancellations.
+    #[default]
+    Net,
+    /// Drop them before grouping orders: gross revenue.
+    Ignore,
+}
+
+/// What counts as a purchase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Counting {
+    /// An order totalling more than zero (docs/method.md, step 4).
+    #[default]
+    Orders,
+    /// Every row, whatever its amount, with no order grouping: what the R
+    /// package rfm counts (`--scoring r-quantile`). The loader then maps no
+    /// order column, so every row is an order of its own.
+    Rows,
+}
+
+impl Counting {
+    /// Whether an order with this total is a purchase.
+    pub(crate) fn is_purchase(self, total: i128) -> bool {
+        match self {
+            Counting::Orders => total > 0,
+            Counting::Rows => true,
+        }
+    }
+}
+
+/// The window and cut-off that select the orders that count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Params {
+    /// `--returns`.
+    pub returns: Returns,
+    /// What a purchase is.
+    pub counting: Counting,
+    /// `--since`: orders dated on or after.
+    pub since: Option<Day>,
+    /// `--until`: orders dated on or before.
+    pub until: Option<Day>,
+    /// `--as-of`: orders dated before it count; default: the day after the
+    /// latest purchase.
+    pub as_of: Option<Day>,
+}
+
+/// One customer's metrics, before scoring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CustomerMetrics {
+    /// Customer code (an index into the customer ids).
+    pub customer: u32,
+    /// Earliest purchase date.
+    pub first: Day,
+    /// Latest purchase date.
+    pub last: Day,
+    /// Number of purchases (orders totalling more than zero).
+    pub frequency: u32,
+    /// Sum of all the customer's order totals, at the input scale.
+    pub monetary: i64,
+}
+
+/// Counts for the notes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stats {
+    /// Rows dropped by `--returns ignore`.
+    pub negative_rows_dropped: u64,
+    /// Orders formed from the rows.
+    pub orders: u64,
+    /// Orders outside `--since`/`--until`.
+    pub outside_window: u64,
+    /// Orders dated on or after an explicit `--as-of`.
+    pub after_as_of: u64,
+    /// Customers whose orders in scope include no purchase.
+    pub without_purchase: u64,
+}
+
+impl std::ops::AddAssign for Stats {
+    fn add_assign(&mut self, other: Stats) {
+        self.negative_rows_dropped += other.negative_rows_dropped;
+        self.orders += other.orders;
+        self.outside_window += other.outside_window;
+        self.after_as_of += other.after_as_of;
+        self.without_purchase += other.without_purchase;
+    }
+}
+
+/// The metrics of every customer with a purchase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Aggregate {
+    /// One entry per customer with a purchase, in no particular order.
+    pub customers: Vec<CustomerMetrics>,
+    /// The as-of date used.
+    pub as_of: Day,
+    /// Counts for the notes.
+    pub stats: Stats,
+}
+
+/// The error for a run in which no customer has a purchase.
+pub(crate) fn no_purchases(params: &Params, stats: &Stats) -> InputError {
+    let mut detail = String::new();
+    if stats.outside_window > 0 {
+        detail.push_str(&format!(
+            "; {} outside --since/--until",
+            crate::notes::count(stats.outside_window, "order")
+        ));
+    }
+    if params.as_of.is_some() && stats.after_as_of > 0 {
+        detail.push_str(&format!(
+            "; {} on or after --as-of",
+            crate::notes::count(stats.after_as_of, "order")
+        ));
+    }
+    InputError::NoPurchases { detail }
+}

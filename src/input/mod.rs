@@ -1,0 +1,1121 @@
+//! The input layer: every export (CSV plain or compressed, Parquet; files
+//! or stdin) read once, on every core, into validated rows for a [`Sink`].
+//!
+//! Why one reader for everything: the method (`crate::engine`) is a fold
+//! that runs on every worker, so the way rows arrive must not decide which
+//! code computes the result. The calling thread opens each input
+//! (decompressing on the way, hashing the raw bytes for `rfm report`),
+//! resolves its header and cuts it into blocks of whole records: a CSV body
+//! into chunks that end at a record boundary found with quotes in mind
+//! ([`records::record_end`]), a Parquet file into its row groups. Workers
+//! take the blocks in turn, split and validate their rows and hand the valid
+//! ones to their sink. Nothing is read twice and nothing is declined: quoted
+//! fields, line breaks inside them, CRLF, bad rows with `--skip-bad-rows`,
+//! stdin and pipes all go through the same blocks.
+//!
+//! What a block cannot know is settled when every block is read, from what
+//! each worker kept per block:
+//! - line numbers: a worker counts the line breaks of its block; a row's
+//!   line is the block's first line (the sum of the blocks before it) plus
+//!   the breaks before the row, so errors and `--rejects` name the physical
+//!   line the row starts on;
+//! - the first error: without `--skip-bad-rows` a bad row stops the run;
+//!   blocks after it are skipped, the ones before it are read to the end,
+//!   and the error that comes first in the input wins, as when reading on
+//!   one thread;
+//! - the decimal scale: amounts go to the sink as `i128` at [`SCALE`]; the
+//!   input's scale (the most decimals of any amount) and whether the sums
+//!   fit 64 bits at that scale are known at the end.
+
+mod columns;
+mod open;
+mod parquet;
+mod records;
+mod row;
+
+pub use columns::{AmountColumns, ColumnFlags, ColumnMap};
+pub(crate) use open::{Content, open, sniff_delimiter};
+pub use open::{FileDigest, InputPath};
+
+use crate::dates::{DateFormat, Day};
+use crate::error::{InputError, Position, RowProblem};
+use crate::money::{DecimalSeparator, MAX_SCALE};
+use open::{Digester, ParquetSource};
+use parquet::{Group, ParquetFile};
+use records::{Record, Records};
+use row::Values;
+use std::io::Read;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::{Arc, Mutex};
+
+/// The decimal scale of the amounts handed to a [`Sink`].
+pub(crate) const SCALE: u8 = MAX_SCALE;
+
+/// The block size unless the settings say otherwise.
+pub(crate) const BLOCK_BYTES: usize = 4 << 20;
+
+/// How many workers read by default: one per core.
+pub(crate) fn workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// What takes the valid rows: one sink per worker, each seeing its blocks
+/// in the order it takes them.
+pub(crate) trait Sink: Send {
+    /// A block starts.
+    fn begin_block(&mut self);
+    /// A valid row: trimmed customer id (never empty), order id when an
+    /// order column is mapped, date, amount at [`SCALE`].
+    fn row(&mut self, customer: &str, order: Option<&str>, date: Day, amount: i128);
+    /// The block ended.
+    fn end_block(&mut self);
+    /// The worker took its last block.
+    fn finish(&mut self);
+}
+
+/// How to read the inputs.
+#[derive(Debug, Clone)]
+pub struct LoadSettings {
+    /// The inputs, read as one data set.
+    pub paths: Vec<InputPath>,
+    /// Column names from the command line.
+    pub columns: ColumnFlags,
+    /// `--delimiter`; sniffed per file when `None`.
+    pub delimiter: Option<u8>,
+    /// `--decimal-comma`.
+    pub decimal: DecimalSeparator,
+    /// `--date-format`.
+    pub date_format: DateFormat,
+    /// `--skip-bad-rows` (or `--rejects`).
+    pub skip_bad_rows: bool,
+    /// Keep every rejected row for `--rejects` (otherwise only the first).
+    pub keep_rejected: bool,
+    /// Show a progress bar on stderr.
+    pub progress: bool,
+    /// Hash regular files as they are read (`rfm report`).
+    pub digest: bool,
+    /// Worker threads.
+    pub workers: usize,
+    /// Bytes per CSV block (blocks end at the first record end after this many).
+    pub block_bytes: usize,
+}
+
+impl Default for LoadSettings {
+    fn default() -> LoadSettings {
+        LoadSettings {
+            paths: Vec::new(),
+            columns: ColumnFlags::default(),
+            delimiter: None,
+            decimal: DecimalSeparator::default(),
+            date_format: DateFormat::default(),
+            skip_bad_rows: false,
+            keep_rejected: false,
+            progress: false,
+            digest: false,
+            workers: workers(),
+            block_bytes: BLOCK_BYTES,
+        }
+    }
+}
+
+impl LoadSettings {
+    /// Every input is a regular file, so it can be read again.
+    pub(crate) fn rereadable(&self) -> bool {
+        self.paths.iter().all(|p| match p {
+            InputPath::File(f) => std::fs::metadata(f).is_ok_and(|m| m.is_file()),
+            InputPath::Stdin => false,
+        })
+    }
+}
+
+/// A row that could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// The file.
+    pub file: String,
+    /// Where the row is (the line it starts on, or its Parquet row number).
+    pub line: Position,
+    /// What is wrong.
+    pub reason: String,
+    /// The row's fields (lossily decoded).
+    pub fields: Vec<String>,
+}
+
+/// What the reading saw, for the notes.
+#[derive(Debug, Clone, Default)]
+pub struct LoadReport {
+    /// The resolved column roles.
+    pub columns: String,
+    /// The header of the first file.
+    pub header: Vec<String>,
+    /// Data rows per input: (name, rows).
+    pub files: Vec<(String, u64)>,
+    /// Per input, when asked for ([`LoadSettings::digest`]): its digest, or
+    /// `Err` when the file changed while it was read; `None` for what is
+    /// not a regular file.
+    pub digests: Vec<Option<Result<FileDigest, ()>>>,
+    /// Rows without a customer id (dropped).
+    pub missing_customer: u64,
+    /// Rows skipped with `--skip-bad-rows`.
+    pub rejected_count: u64,
+    /// The first skipped row, for the note.
+    pub first_rejected: Option<Rejected>,
+    /// Every skipped row, when [`LoadSettings::keep_rejected`] is set.
+    pub rejected: Vec<Rejected>,
+    /// The common decimal scale of the amounts.
+    pub scale: u8,
+}
+
+impl LoadReport {
+    /// Data rows read over all inputs.
+    pub fn rows(&self) -> u64 {
+        self.files.iter().map(|(_, n)| n).sum()
+    }
+
+    /// The error for inputs without data rows.
+    fn check_rows(&self) -> Result<(), InputError> {
+        if self.rows() > 0 {
+            return Ok(());
+        }
+        let file = match self.files.as_slice() {
+            [(only, _)] => only.clone(),
+            _ => "the inputs".to_owned(),
+        };
+        Err(InputError::NoRows { file })
+    }
+}
+
+/// What kind of input the columns were found in (for the columns note).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Delimited text.
+    Csv {
+        /// The delimiter.
+        delimiter: u8,
+    },
+    /// A Parquet file.
+    Parquet,
+}
+
+/// Reads every input once with one worker per sink, feeding each valid row
+/// to the sink of the worker that read it. `on_columns` is called once the
+/// columns are resolved (before the bulk of the reading). Returns what was
+/// seen and the sinks, each after [`Sink::finish`].
+pub(crate) fn read<S: Sink>(
+    settings: &LoadSettings,
+    sinks: Vec<S>,
+    on_columns: &mut dyn FnMut(&ColumnMap, Source),
+) -> Result<(LoadReport, Vec<S>), InputError> {
+    let (report, sinks, overflow) = read_with(settings, sinks, on_columns, None)?;
+    let Some(overflow) = overflow else {
+        return Ok((report, sinks));
+    };
+    // The sums do not fit: name the row where they stop fitting. Found in
+    // order on one worker, so a file is read again (only on this error
+    // path); an input that cannot be read twice names the block instead.
+    if settings.rereadable() {
+        let one = LoadSettings {
+            workers: 1,
+            progress: false,
+            digest: false,
+            ..settings.clone()
+        };
+        read_with(&one, vec![Ignore], &mut |_, _| {}, Some(overflow.limit))?;
+    }
+    Err(overflow.error)
+}
+
+/// A sink that keeps nothing (for finding where sums overflow).
+struct Ignore;
+
+impl Sink for Ignore {
+    fn begin_block(&mut self) {}
+    fn row(&mut self, _: &str, _: Option<&str>, _: Day, _: i128) {}
+    fn end_block(&mut self) {}
+    fn finish(&mut self) {}
+}
+
+/// Sums that do not fit 64 bits at the input's scale.
+struct Overflow {
+    /// The largest sum of absolute amounts (at [`SCALE`]) that fits.
+    limit: u128,
+    /// The error naming the block where the limit was passed.
+    error: InputError,
+}
+
+/// A block of work: whole CSV records of one input, or a Parquet row group.
+enum Work {
+    Csv {
+        seq: u64,
+        file: usize,
+        bytes: Vec<u8>,
+        delimiter: u8,
+        map: Arc<ColumnMap>,
+    },
+    Parquet {
+        seq: u64,
+        file: usize,
+        parquet: Arc<ParquetFile>,
+        group: Group,
+        map: Arc<ColumnMap>,
+    },
+}
+
+impl Work {
+    fn seq(&self) -> u64 {
+        match self {
+            Work::Csv { seq, .. } | Work::Parquet { seq, .. } => *seq,
+        }
+    }
+}
+
+/// Where a row is, as a worker knows it: its block and, for CSV, the line
+/// breaks before it in the block, or its Parquet row number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Where {
+    seq: u64,
+    /// Line breaks before the row in its block, or the row number.
+    at: u64,
+    parquet: bool,
+}
+
+/// A problem that stops the run, where it happened.
+enum Fatal {
+    Row(RowProblem),
+    Overflow,
+    Input(InputError),
+}
+
+/// A rejected row before its line is known.
+struct Reject {
+    at: Where,
+    file: usize,
+    reason: String,
+    fields: Vec<String>,
+}
+
+/// What a worker saw besides what it gave its sink.
+struct Tally {
+    /// Data rows per input.
+    rows: Vec<u64>,
+    missing_customer: u64,
+    rejected_count: u64,
+    rejected: Vec<Reject>,
+    first_rejected: Option<Reject>,
+    /// Sum of |amount| at [`SCALE`] (saturating).
+    abs_sum: u128,
+    /// The most decimals an amount had, and the first row that had them.
+    scale: u8,
+    scale_source: Option<(Where, usize, String)>,
+    /// Per block: (seq, input, line breaks, sum of |amount|).
+    blocks: Vec<(u64, usize, u64, u128)>,
+    /// The first problem that stops the run.
+    fatal: Option<(Where, usize, Fatal)>,
+    /// When finding the row where sums overflow: the limit.
+    limit: Option<u128>,
+}
+
+impl Tally {
+    fn new(limit: Option<u128>) -> Tally {
+        Tally {
+            rows: Vec::new(),
+            missing_customer: 0,
+            rejected_count: 0,
+            rejected: Vec::new(),
+            first_rejected: None,
+            abs_sum: 0,
+            scale: 0,
+            scale_source: None,
+            blocks: Vec::new(),
+            fatal: None,
+            limit,
+        }
+    }
+
+    fn count_row(&mut self, file: usize) {
+        if self.rows.len() <= file {
+            self.rows.resize(file + 1, 0);
+        }
+        self.rows[file] += 1;
+    }
+
+    /// Takes a row's outcome: a valid row goes to the sink, a bad one is
+    /// counted (or stops the run). False when the run stops.
+    #[allow(clippy::too_many_arguments)]
+    fn take(
+        &mut self,
+        result: Result<Option<Values<'_>>, RowProblem>,
+        at: Where,
+        file: usize,
+        shown: impl FnOnce() -> String,
+        fields: impl FnOnce() -> Vec<String>,
+        sink: &mut dyn Sink,
+        shared: &Shared<'_>,
+    ) -> bool {
+        match result {
+            Ok(Some(values)) => {
+                let amount = values.amount;
+                // Decimals never exceed MAX_SCALE (money::Decimal).
+                let factor = 10i128.pow(u32::from(SCALE.saturating_sub(amount.scale)));
+                let value = i128::from(amount.mantissa) * factor;
+                if amount.scale > self.scale {
+                    self.scale = amount.scale;
+                    self.scale_source = Some((at, file, shown()));
+                }
+                self.abs_sum = self.abs_sum.saturating_add(value.unsigned_abs());
+                if self.limit.is_some_and(|limit| self.abs_sum > limit) {
+                    self.stop(at, file, Fatal::Overflow, shared);
+                    return false;
+                }
+                sink.row(
+                    &values.customer,
+                    values.order.as_deref(),
+                    values.date,
+                    value,
+                );
+                true
+            }
+            Ok(None) => {
+                self.missing_customer += 1;
+                true
+            }
+            Err(problem) => {
+                if !shared.settings.skip_bad_rows {
+                    self.stop(at, file, Fatal::Row(problem), shared);
+                    return false;
+                }
+                self.rejected_count += 1;
+                let keep = shared.settings.keep_rejected;
+                if keep || self.first_rejected.is_none() {
+                    let reject = Reject {
+                        at,
+                        file,
+                        reason: problem.to_string(),
+                        fields: fields(),
+                    };
+                    if self.first_rejected.is_none() {
+                        self.first_rejected = Some(Reject {
+                            reason: reject.reason.clone(),
+                            fields: reject.fields.clone(),
+                            ..reject
+                        });
+                    }
+                    if keep {
+                        self.rejected.push(reject);
+                    }
+                }
+                true
+            }
+        }
+    }
+
+    fn stop(&mut self, at: Where, file: usize, fatal: Fatal, shared: &Shared<'_>) {
+        shared.stop.fetch_min(at.seq, Ordering::Relaxed);
+        if self.fatal.as_ref().is_none_or(|(w, _, _)| at < *w) {
+            self.fatal = Some((at, file, fatal));
+        }
+    }
+}
+
+/// What every worker shares.
+struct Shared<'a> {
+    settings: &'a LoadSettings,
+    bar: &'a indicatif::ProgressBar,
+    /// The first block with a problem that stops the run (blocks after it
+    /// are skipped); `u64::MAX` while there is none.
+    stop: AtomicU64,
+}
+
+fn read_with<S: Sink>(
+    settings: &LoadSettings,
+    sinks: Vec<S>,
+    on_columns: &mut dyn FnMut(&ColumnMap, Source),
+    limit: Option<u128>,
+) -> Result<(LoadReport, Vec<S>, Option<Overflow>), InputError> {
+    let bar = open::progress_bar(&settings.paths, settings.progress);
+    let shared = Shared {
+        settings,
+        bar: &bar,
+        stop: AtomicU64::new(u64::MAX),
+    };
+    let workers = sinks.len().max(1);
+    let (work_tx, work_rx) = mpsc::sync_channel::<Work>(2 * workers);
+    // Owned by the workers only: if they all stop (a panic), sending fails
+    // instead of waiting forever, and the panic is raised at the join.
+    let work_rx = Arc::new(Mutex::new(work_rx));
+    let (reader, results) = std::thread::scope(|scope| {
+        let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
+        let handles: Vec<_> = sinks
+            .into_iter()
+            .map(|sink| {
+                let (queue, free, shared) = (Arc::clone(&work_rx), free_tx.clone(), &shared);
+                scope.spawn(move || work(sink, &queue, free, shared, limit))
+            })
+            .collect();
+        drop((free_tx, work_rx));
+        let mut reader = Reader {
+            settings,
+            on_columns,
+            tx: work_tx,
+            free: free_rx,
+            shared: &shared,
+            seq: 0,
+            first: None,
+            files: Vec::new(),
+            first_lines: Vec::new(),
+            digesters: Vec::new(),
+        };
+        let result = reader.all();
+        let Reader {
+            files,
+            first_lines,
+            digesters,
+            first,
+            seq,
+            tx,
+            ..
+        } = reader;
+        drop(tx);
+        let results: Vec<(S, Tally)> = handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect();
+        let read = ReadEnd {
+            result: result.map_err(|e| (seq, e)),
+            files,
+            first_lines,
+            digesters,
+            first,
+        };
+        (read, results)
+    });
+    // Cleared on errors too, so no stale bar stays above the message.
+    bar.finish_and_clear();
+    settle(settings, reader, results)
+}
+
+/// What the reading thread ended with.
+struct ReadEnd {
+    /// Its error, with the block number it would have sent next.
+    result: Result<(), (u64, InputError)>,
+    files: Vec<String>,
+    /// The line each input's data starts on.
+    first_lines: Vec<u64>,
+    digesters: Vec<Option<Digester>>,
+    first: Option<(String, Vec<String>, Arc<ColumnMap>)>,
+}
+
+/// Puts the workers' tallies together: line numbers, the first error, the
+/// rejects in input order, the scale and the overflow check.
+fn settle<S>(
+    settings: &LoadSettings,
+    read: ReadEnd,
+    results: Vec<(S, Tally)>,
+) -> Result<(LoadReport, Vec<S>, Option<Overflow>), InputError> {
+    let (sinks, tallies): (Vec<S>, Vec<Tally>) = results.into_iter().unzip();
+    let mut blocks: Vec<(u64, usize, u64, u128)> = tallies
+        .iter()
+        .flat_map(|t| t.blocks.iter().copied())
+        .collect();
+    blocks.sort_unstable();
+    // The line each block starts on.
+    let mut next_line = read.first_lines.clone();
+    let mut first_line = std::collections::HashMap::with_capacity(blocks.len());
+    for &(seq, file, lines, _) in &blocks {
+        if let Some(line) = next_line.get_mut(file) {
+            first_line.insert(seq, *line);
+            *line += lines;
+        }
+    }
+    let position = |w: Where| {
+        if w.parquet {
+            Position::Row(w.at)
+        } else {
+            Position::Line(first_line.get(&w.seq).copied().unwrap_or(1) + w.at)
+        }
+    };
+    let name = |file: usize| read.files.get(file).cloned().unwrap_or_default();
+
+    // The first problem in input order stops the run.
+    let mut tallies = tallies;
+    let fatal = tallies
+        .iter_mut()
+        .filter_map(|t| t.fatal.take())
+        .min_by_key(|(at, _, _)| *at);
+    let reader_error = read.result.err();
+    let fatal = match (fatal, reader_error) {
+        (Some(f), Some((seq, _))) if f.0.seq < seq => Some(f),
+        (Some(f), None) => Some(f),
+        (_, Some((seq, e))) => Some((
+            Where {
+                seq,
+                at: 0,
+                parquet: false,
+            },
+            0,
+            Fatal::Input(e),
+        )),
+        (None, None) => None,
+    };
+    let scale_source = tallies
+        .iter()
+        .filter(|t| t.scale_source.is_some())
+        .max_by_key(|t| {
+            (
+                t.scale,
+                std::cmp::Reverse(t.scale_source.as_ref().map(|s| s.0)),
+            )
+        })
+        .and_then(|t| t.scale_source.as_ref())
+        .map(|(at, file, shown)| format!("{}:{}: '{shown}'", name(*file), position(*at)));
+    let scale = tallies.iter().map(|t| t.scale).max().unwrap_or(0);
+    if let Some((at, file, fatal)) = fatal {
+        return Err(match fatal {
+            Fatal::Input(e) => e,
+            Fatal::Row(problem) => InputError::BadRow {
+                file: name(file),
+                line: position(at),
+                problem,
+            },
+            Fatal::Overflow => InputError::Overflow {
+                file: name(file),
+                line: position(at),
+                scale,
+                scale_source: scale_source.unwrap_or_default(),
+            },
+        });
+    }
+
+    let mut report = LoadReport {
+        scale,
+        ..LoadReport::default()
+    };
+    if let Some((file, header, map)) = &read.first {
+        let _ = file;
+        report.columns = map.describe();
+        report.header = header.clone();
+    }
+    for (i, file) in read.files.iter().enumerate() {
+        let rows = tallies
+            .iter()
+            .map(|t| t.rows.get(i).copied().unwrap_or(0))
+            .sum();
+        report.files.push((file.clone(), rows));
+    }
+    let to_rejected = |r: Reject| Rejected {
+        file: name(r.file),
+        line: position(r.at),
+        reason: r.reason,
+        fields: r.fields,
+    };
+    let mut rejected = Vec::new();
+    let mut first_rejected: Option<Reject> = None;
+    let mut abs_sum = 0u128;
+    for t in tallies {
+        report.missing_customer += t.missing_customer;
+        report.rejected_count += t.rejected_count;
+        abs_sum = abs_sum.saturating_add(t.abs_sum);
+        rejected.extend(t.rejected);
+        if let Some(r) = t.first_rejected {
+            if first_rejected.as_ref().is_none_or(|f| r.at < f.at) {
+                first_rejected = Some(r);
+            }
+        }
+    }
+    rejected.sort_by_key(|r| r.at);
+    report.rejected = rejected.into_iter().map(to_rejected).collect();
+    report.first_rejected = first_rejected.map(to_rejected);
+    report.check_rows()?;
+    if settings.digest {
+        for digester in read.digesters {
+            let digest = match digester {
+                Some(d) => Some(d.finish().map_err(|source| {
+                    InputError::Read {
+                        file: report
+                            .files
+                            .get(report.digests.len())
+                            .map(|f| f.0.clone())
+                            .unwrap_or_default(),
+                        source,
+                    }
+                })?),
+                None => None,
+            };
+            report.digests.push(digest);
+        }
+    }
+
+    // Every sum of amounts fits an i64 at the input's scale while the sum of
+    // their absolute values does.
+    let limit = (i64::MAX as u128).saturating_mul(10u128.pow(u32::from(SCALE - scale)));
+    let mut overflow = None;
+    if abs_sum > limit {
+        let mut sum = 0u128;
+        let crossing = blocks.iter().find(|b| {
+            sum = sum.saturating_add(b.3);
+            sum > limit
+        });
+        let (seq, file) = crossing.map_or((0, 0), |b| (b.0, b.1));
+        let at = Where {
+            seq,
+            at: 0,
+            parquet: false,
+        };
+        overflow = Some(Overflow {
+            limit,
+            error: InputError::Overflow {
+                file: name(file),
+                line: position(at),
+                scale,
+                scale_source: scale_source.unwrap_or_default(),
+            },
+        });
+    }
+    Ok((report, sinks, overflow))
+}
+
+/// A worker: validates the rows of the blocks it takes and feeds its sink.
+fn work<S: Sink>(
+    mut sink: S,
+    queue: &Mutex<Receiver<Work>>,
+    free: Sender<Vec<u8>>,
+    shared: &Shared<'_>,
+    limit: Option<u128>,
+) -> (S, Tally) {
+    let mut tally = Tally::new(limit);
+    let mut records = Records::new(b',');
+    loop {
+        // The lock is held only while waiting for the next block.
+        let next = match queue.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => break,
+        };
+        let Ok(block) = next else { break };
+        if block.seq() > shared.stop.load(Ordering::Relaxed) {
+            if let Work::Csv { bytes, .. } = block {
+                let _ = free.send(bytes);
+            }
+            continue;
+        }
+        sink.begin_block();
+        let before = tally.abs_sum;
+        let (seq, file, lines) = match &block {
+            Work::Csv {
+                seq,
+                file,
+                bytes,
+                delimiter,
+                map,
+            } => {
+                if records.delimiter() != *delimiter {
+                    records = Records::new(*delimiter);
+                }
+                let lines = csv_block(
+                    *seq,
+                    *file,
+                    bytes,
+                    map,
+                    &mut records,
+                    &mut sink,
+                    &mut tally,
+                    shared,
+                );
+                (*seq, *file, lines)
+            }
+            Work::Parquet {
+                seq,
+                file,
+                parquet,
+                group,
+                map,
+            } => {
+                parquet_block(
+                    *seq, *file, parquet, group, map, &mut sink, &mut tally, shared,
+                );
+                (*seq, *file, 0)
+            }
+        };
+        sink.end_block();
+        tally
+            .blocks
+            .push((seq, file, lines, tally.abs_sum.saturating_sub(before)));
+        if let Work::Csv { bytes, .. } = block {
+            let _ = free.send(bytes);
+        }
+    }
+    sink.finish();
+    (sink, tally)
+}
+
+/// Validates a CSV block's records. Returns its line breaks.
+///
+/// A block that is valid UTF-8 as a whole (the usual case) is checked once,
+/// not field by field; otherwise only the fields rfm reads are checked.
+#[allow(clippy::too_many_arguments)]
+fn csv_block(
+    seq: u64,
+    file: usize,
+    bytes: &[u8],
+    map: &ColumnMap,
+    records: &mut Records,
+    sink: &mut dyn Sink,
+    tally: &mut Tally,
+    shared: &Shared<'_>,
+) -> u64 {
+    let valid = std::str::from_utf8(bytes).ok();
+    records.each(bytes, |record: &Record<'_>, line| {
+        tally.count_row(file);
+        let text = |i: usize| -> Option<&str> {
+            match (record.in_block, valid) {
+                // Cutting valid UTF-8 at ASCII bytes leaves valid UTF-8.
+                (true, Some(all)) => {
+                    let (start, end) = record.fields[i];
+                    all.get(start..end)
+                }
+                _ => std::str::from_utf8(record.field(i)).ok(),
+            }
+        };
+        let result = row::row_values(text, record.fields.len(), map, shared.settings);
+        let at = Where {
+            seq,
+            at: line,
+            parquet: false,
+        };
+        tally.take(
+            result.map(|v| v.map(Values::from)),
+            at,
+            file,
+            || row::amount_text(&|i| record.field(i), map),
+            || record.texts(),
+            sink,
+            shared,
+        )
+    })
+}
+
+/// Validates a Parquet row group's rows.
+#[allow(clippy::too_many_arguments)]
+fn parquet_block(
+    seq: u64,
+    file: usize,
+    parquet: &ParquetFile,
+    group: &Group,
+    map: &ColumnMap,
+    sink: &mut dyn Sink,
+    tally: &mut Tally,
+    shared: &Shared<'_>,
+) {
+    let width = map.header.len();
+    let result = parquet.for_each_row(group, map, shared.settings, &mut |row, at| {
+        tally.count_row(file);
+        let Position::Row(number) = at else {
+            return false;
+        };
+        let at = Where {
+            seq,
+            at: number,
+            parquet: true,
+        };
+        tally.take(
+            row.values(),
+            at,
+            file,
+            || row.amount_text(),
+            || row.fields(width),
+            sink,
+            shared,
+        )
+    });
+    shared.bar.inc(group.compressed);
+    if let Err(e) = result {
+        let at = Where {
+            seq,
+            at: 0,
+            parquet: true,
+        };
+        tally.stop(at, file, Fatal::Input(e), shared);
+    }
+}
+
+/// The reading thread: opens each input, resolves its header and sends its
+/// blocks.
+struct Reader<'a, 's> {
+    settings: &'a LoadSettings,
+    on_columns: &'a mut dyn FnMut(&ColumnMap, Source),
+    tx: SyncSender<Work>,
+    /// Buffers the workers are done with.
+    free: Receiver<Vec<u8>>,
+    shared: &'a Shared<'s>,
+    /// The next block's number.
+    seq: u64,
+    /// The first file, its header and the columns resolved from it.
+    first: Option<(String, Vec<String>, Arc<ColumnMap>)>,
+    files: Vec<String>,
+    first_lines: Vec<u64>,
+    digesters: Vec<Option<Digester>>,
+}
+
+impl Reader<'_, '_> {
+    fn all(&mut self) -> Result<(), InputError> {
+        for path in &self.settings.paths {
+            let opened = open::open(path, self.shared.bar, self.settings.digest)?;
+            let file = opened.name;
+            let index = self.files.len();
+            self.files.push(file.clone());
+            self.first_lines.push(1);
+            match opened.content {
+                Content::Text(reader) => self.csv(index, &file, reader)?,
+                Content::Parquet(source) => self.parquet(index, &file, source)?,
+            }
+            self.digesters.push(opened.digester);
+            if self.stopped() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn stopped(&self) -> bool {
+        self.shared.stop.load(Ordering::Relaxed) != u64::MAX
+    }
+
+    /// Sends a block; false when the workers are gone.
+    fn send(&mut self, work: impl FnOnce(u64) -> Work) -> bool {
+        let seq = self.seq;
+        self.seq += 1;
+        self.tx.send(work(seq)).is_ok()
+    }
+
+    /// Resolves the columns from the first input's header; later inputs
+    /// must have the same header.
+    fn columns(
+        &mut self,
+        file: &str,
+        header: Vec<String>,
+        source: Source,
+    ) -> Result<Arc<ColumnMap>, InputError> {
+        match &self.first {
+            None => {
+                let map = ColumnMap::resolve(&header, &self.settings.columns, file)?;
+                // Printed with the bar hidden, so no stale bar line stays above it.
+                let on_columns = &mut self.on_columns;
+                self.shared.bar.suspend(|| on_columns(&map, source));
+                let map = Arc::new(map);
+                self.first = Some((file.to_owned(), header, Arc::clone(&map)));
+                Ok(map)
+            }
+            Some((first_file, first_header, map)) => {
+                if &header != first_header {
+                    return Err(InputError::HeaderMismatch {
+                        file: file.to_owned(),
+                        first_file: first_file.clone(),
+                        found: header.join(","),
+                        expected: first_header.join(","),
+                    });
+                }
+                Ok(Arc::clone(map))
+            }
+        }
+    }
+
+    fn csv(
+        &mut self,
+        index: usize,
+        file: &str,
+        reader: Box<dyn Read + Send>,
+    ) -> Result<(), InputError> {
+        let read_err = |source| InputError::Read {
+            file: file.to_owned(),
+            source,
+        };
+        let (head, mut reader) = open::head_and_rest(reader, 64 * 1024).map_err(read_err)?;
+        let empty = || InputError::Empty {
+            file: file.to_owned(),
+        };
+        if head.iter().all(|b| b.is_ascii_whitespace()) || head == b"\xef\xbb\xbf" {
+            return Err(empty());
+        }
+        if head.starts_with(b"\xff\xfe") || head.starts_with(b"\xfe\xff") {
+            return Err(InputError::Utf16 {
+                file: file.to_owned(),
+            });
+        }
+        let delimiter = self
+            .settings
+            .delimiter
+            .unwrap_or_else(|| open::sniff_delimiter(&head));
+        let Some((record, end)) = header_record(&head, delimiter) else {
+            return Err(empty());
+        };
+        let header = decode_header(&record, file)?;
+        let map = self.columns(file, header, Source::Csv { delimiter })?;
+        self.first_lines[index] = 1 + line_breaks(&head[..end]);
+        std::io::copy(&mut (&mut reader).take(end as u64), &mut std::io::sink())
+            .map_err(read_err)?;
+        self.blocks(index, reader, delimiter, &map)
+            .map_err(read_err)
+    }
+
+    /// Cuts a CSV body into blocks of whole records and sends them.
+    fn blocks(
+        &mut self,
+        index: usize,
+        mut reader: Box<dyn Read + Send>,
+        delimiter: u8,
+        map: &Arc<ColumnMap>,
+    ) -> std::io::Result<()> {
+        let block_bytes = self.settings.block_bytes.max(1);
+        let mut carry: Vec<u8> = Vec::new();
+        loop {
+            if self.stopped() {
+                return Ok(());
+            }
+            let mut bytes = self
+                .free
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(block_bytes + 64 * 1024));
+            bytes.clear();
+            bytes.append(&mut carry);
+            let mut eof = false;
+            let cut = loop {
+                if bytes.len() >= block_bytes || eof {
+                    if let Some(end) = records::record_end(&bytes, delimiter, eof) {
+                        break end;
+                    }
+                    if eof {
+                        break 0;
+                    }
+                }
+                // Up to the block size; past it (a record longer than what
+                // was read), as much again, so long records cost linear time.
+                let want = match block_bytes.checked_sub(bytes.len()) {
+                    Some(rest) if rest > 0 => rest,
+                    _ => bytes.len().max(64 * 1024),
+                };
+                let n = (&mut reader).take(want as u64).read_to_end(&mut bytes)?;
+                eof = n == 0;
+            };
+            carry.extend_from_slice(&bytes[cut..]);
+            bytes.truncate(cut);
+            if !bytes.is_empty() {
+                let map = Arc::clone(map);
+                let sent = self.send(|seq| Work::Csv {
+                    seq,
+                    file: index,
+                    bytes,
+                    delimiter,
+                    map,
+                });
+                if !sent {
+                    return Ok(());
+                }
+            }
+            if eof {
+                return Ok(());
+            }
+        }
+    }
+
+    fn parquet(
+        &mut self,
+        index: usize,
+        file: &str,
+        source: ParquetSource,
+    ) -> Result<(), InputError> {
+        let parquet = ParquetFile::open(file, source)?;
+        let header = parquet.columns().to_vec();
+        let map = self.columns(file, header, Source::Parquet)?;
+        let parquet = Arc::new(parquet);
+        for group in parquet.groups() {
+            if self.stopped() {
+                break;
+            }
+            let (parquet, map) = (Arc::clone(&parquet), Arc::clone(&map));
+            let sent = self.send(|seq| Work::Parquet {
+                seq,
+                file: index,
+                parquet,
+                group,
+                map,
+            });
+            if !sent {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Line breaks in `bytes`: `\n`, `\r\n` and lone `\r` count one each.
+fn line_breaks(bytes: &[u8]) -> u64 {
+    let lf = memchr::memchr_iter(b'\n', bytes).count();
+    let lone_cr = memchr::memchr_iter(b'\r', bytes)
+        .filter(|&i| bytes.get(i + 1) != Some(&b'\n'))
+        .count();
+    (lf + lone_cr) as u64
+}
+
+/// The header record at the start of `head` and where the data after it
+/// starts; `None` when `head` holds no record.
+fn header_record(head: &[u8], delimiter: u8) -> Option<(csv::ByteRecord, usize)> {
+    let mut csv = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(head);
+    let mut record = csv::ByteRecord::new();
+    if !csv.read_byte_record(&mut record).ok()? {
+        return None;
+    }
+    // The reader stops after the record's terminator: `\n`, or the `\r` of
+    // a `\r\n`.
+    let end = usize::try_from(csv.position().byte()).ok()?.min(head.len());
+    match (end.checked_sub(1).map(|i| head[i]), head.get(end)) {
+        (Some(b'\r'), Some(b'\n')) => Some((record, end + 1)),
+        _ => Some((record, end)),
+    }
+}
+
+fn decode_header(record: &csv::ByteRecord, file: &str) -> Result<Vec<String>, InputError> {
+    record
+        .iter()
+        .enumerate()
+        .map(|(i, field)| {
+            std::str::from_utf8(field)
+                .map(|s| s.trim().to_owned())
+                .map_err(|_| InputError::HeaderNotUtf8 {
+                    file: file.to_owned(),
+                    column: i + 1,
+                })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_record_ends_after_its_line() {
+        let cases: [(&[u8], usize, u64); 7] = [
+            (b"a,b\n1,2\n", 4, 1),
+            (b"a,b\r\n1,2\r\n", 5, 1),
+            (b"\xef\xbb\xbfa,b\n1,2\n", 7, 1),
+            (b"\"a\",\"b,c\"\n1,2\n", 10, 1),
+            (b"a,b\n", 4, 1),
+            (b"\"a\nb\",c\n1,2\n", 8, 2),
+            (b"\na,b\n1,2\n", 5, 2),
+        ];
+        for (head, end, breaks) in cases {
+            let Some((record, got)) = header_record(head, b',') else {
+                panic!("{:?}", String::from_utf8_lossy(head))
+            };
+            assert_eq!(got, end, "{:?}", String::from_utf8_lossy(head));
+            assert_eq!(line_breaks(&head[..got]), breaks);
+            assert!(record.len() == 2, "{record:?}");
+        }
+        // A header without a line end is the whole input.
+        assert_eq!(header_record(b"a,b", b',').map(|r| r.1), Some(3));
+    }
+}

@@ -1,0 +1,406 @@
+//! Delimited text: where records end, and their fields.
+//!
+//! Two halves of one grammar, the one the `csv` crate reads (RFC 4180 as
+//! spreadsheets write it):
+//! - [`record_end`] runs on the reading thread: it finds the last record
+//!   boundary in a chunk, so the chunk can be handed to a worker as a block
+//!   of whole records. It only follows quotes (with `memchr`), not fields.
+//! - [`Records`] runs on the workers: it splits a block into records and
+//!   fields, counting physical lines so that every row knows the line it
+//!   starts on.
+//!
+//! The grammar: a field that starts with `"` is quoted up to the next lone
+//! `"` (`""` is a quote inside it) and may hold delimiters and line breaks;
+//! after the closing quote, and in unquoted fields, a `"` is an ordinary
+//! character. Records end at `\n`, `\r\n` or a lone `\r` (each one physical
+//! line); empty lines are no records. Line breaks inside a quoted field read
+//! as `\n`, whichever they were. An unclosed quote runs to the end of the
+//! input.
+
+/// The end (exclusive) of the last complete record in `bytes`, which start
+/// at a record boundary; `None` when there is none. Unless `eof`, a `\r` as
+/// the last byte may be the first half of a `\r\n` and does not count.
+pub(crate) fn record_end(bytes: &[u8], delimiter: u8, eof: bool) -> Option<usize> {
+    if eof {
+        return (!bytes.is_empty()).then_some(bytes.len());
+    }
+    let mut best = None;
+    // The unquoted stretch [from, ...) is searched for line ends once its
+    // end (the next opening quote, or the end) is known.
+    let mut from = 0;
+    let mut pos = 0;
+    let last_break = |stretch: &[u8], base: usize| -> Option<usize> {
+        let mut end = stretch.len();
+        loop {
+            let i = memchr::memrchr2(b'\n', b'\r', &stretch[..end])?;
+            // A `\r` last in the chunk may be half of a `\r\n`.
+            if stretch[i] == b'\r' && base + i + 1 == bytes.len() {
+                end = i;
+                continue;
+            }
+            return Some(base + i + 1);
+        }
+    };
+    while let Some(q) = memchr::memchr(b'"', &bytes[pos..]).map(|i| pos + i) {
+        let opens = q == 0 || matches!(bytes[q - 1], b'\n' | b'\r') || bytes[q - 1] == delimiter;
+        if !opens {
+            pos = q + 1;
+            continue;
+        }
+        if let Some(end) = last_break(&bytes[from..q], from) {
+            best = Some(end);
+        }
+        // Find the closing quote.
+        let mut i = q + 1;
+        loop {
+            let Some(c) = memchr::memchr(b'"', &bytes[i..]).map(|k| i + k) else {
+                return best;
+            };
+            match bytes.get(c + 1) {
+                Some(b'"') => i = c + 2,
+                // The next byte decides whether it closes.
+                None => return best,
+                Some(_) => {
+                    pos = c + 1;
+                    break;
+                }
+            }
+        }
+        from = pos;
+    }
+    last_break(&bytes[from..], from).or(best)
+}
+
+/// One record of a block: its fields as byte ranges of `buf`.
+pub(crate) struct Record<'a> {
+    /// The block, or the scratch buffer of a record with quoted fields.
+    pub(crate) buf: &'a [u8],
+    /// Field ranges in `buf`.
+    pub(crate) fields: &'a [(usize, usize)],
+    /// `buf` is the block itself (its UTF-8 check covers the fields).
+    pub(crate) in_block: bool,
+}
+
+impl Record<'_> {
+    /// Field `i`'s bytes.
+    pub(crate) fn field(&self, i: usize) -> &[u8] {
+        let (start, end) = self.fields[i];
+        &self.buf[start..end]
+    }
+
+    /// The fields, lossily decoded (for `--rejects`).
+    pub(crate) fn texts(&self) -> Vec<String> {
+        (0..self.fields.len())
+            .map(|i| String::from_utf8_lossy(self.field(i)).into_owned())
+            .collect()
+    }
+}
+
+/// Splits a block of whole records.
+pub(crate) struct Records {
+    delimiter: u8,
+    fields: Vec<(usize, usize)>,
+    scratch: Vec<u8>,
+}
+
+impl Records {
+    pub(crate) fn new(delimiter: u8) -> Records {
+        Records {
+            delimiter,
+            fields: Vec::with_capacity(32),
+            scratch: Vec::new(),
+        }
+    }
+
+    pub(crate) fn delimiter(&self) -> u8 {
+        self.delimiter
+    }
+
+    /// Calls `each` with every record of `bytes` and the number of line
+    /// breaks before it in the block (0 for a record on the block's first
+    /// line); stops early when `each` returns false. Returns the line breaks
+    /// in the block.
+    pub(crate) fn each(
+        &mut self,
+        bytes: &[u8],
+        mut each: impl FnMut(&Record<'_>, u64) -> bool,
+    ) -> u64 {
+        let has_cr = memchr::memchr(b'\r', bytes).is_some();
+        let mut line = 0u64;
+        let mut pos = 0;
+        while pos < bytes.len() {
+            // Empty lines are no records.
+            match bytes[pos] {
+                b'\n' => {
+                    line += 1;
+                    pos += 1;
+                    continue;
+                }
+                b'\r' => {
+                    line += 1;
+                    pos += if bytes.get(pos + 1) == Some(&b'\n') {
+                        2
+                    } else {
+                        1
+                    };
+                    continue;
+                }
+                _ => {}
+            }
+            let (next, breaks, in_block) = match self.plain(bytes, pos, has_cr) {
+                Some((next, breaks)) => (next, breaks, true),
+                None => {
+                    let (next, breaks) = self.quoted(bytes, pos);
+                    (next, breaks, false)
+                }
+            };
+            let record = Record {
+                buf: if in_block { bytes } else { &self.scratch },
+                fields: &self.fields,
+                in_block,
+            };
+            if !each(&record, line) {
+                return line;
+            }
+            line += breaks;
+            pos = next;
+        }
+        line
+    }
+
+    /// The record at `pos` when it has no quoted field and no lone `\r`
+    /// (the common case): fields are ranges of the block. `None` otherwise.
+    fn plain(&mut self, bytes: &[u8], pos: usize, has_cr: bool) -> Option<(usize, u64)> {
+        self.fields.clear();
+        let mut start = pos;
+        let mut i = pos;
+        loop {
+            let Some(j) = memchr::memchr3(self.delimiter, b'\n', b'"', &bytes[i..]).map(|k| i + k)
+            else {
+                // The last record of the input, without a line end.
+                if has_cr && memchr::memchr(b'\r', &bytes[pos..]).is_some() {
+                    return None;
+                }
+                self.fields.push((start, bytes.len()));
+                return Some((bytes.len(), 0));
+            };
+            match bytes[j] {
+                b'\n' => {
+                    let mut end = j;
+                    if has_cr {
+                        if end > start && bytes[end - 1] == b'\r' {
+                            end -= 1;
+                        }
+                        if memchr::memchr(b'\r', &bytes[pos..end]).is_some() {
+                            return None;
+                        }
+                    }
+                    self.fields.push((start, end));
+                    return Some((j + 1, 1));
+                }
+                b'"' if j == start => return None,
+                b'"' => i = j + 1,
+                _ => {
+                    self.fields.push((start, j));
+                    start = j + 1;
+                    i = j + 1;
+                }
+            }
+        }
+    }
+
+    /// The record at `pos`, any case: fields are copied to the scratch
+    /// buffer, quotes removed. Returns where the next record starts and the
+    /// line breaks consumed (the record's own and its end).
+    fn quoted(&mut self, bytes: &[u8], pos: usize) -> (usize, u64) {
+        self.fields.clear();
+        self.scratch.clear();
+        let out = &mut self.scratch;
+        let mut breaks = 0u64;
+        let mut i = pos;
+        loop {
+            let start = out.len();
+            if bytes.get(i) == Some(&b'"') {
+                i += 1;
+                loop {
+                    let Some(j) = memchr::memchr3(b'"', b'\n', b'\r', &bytes[i..]).map(|k| i + k)
+                    else {
+                        // Unclosed: the field runs to the end.
+                        out.extend_from_slice(&bytes[i..]);
+                        self.fields.push((start, out.len()));
+                        return (bytes.len(), breaks);
+                    };
+                    out.extend_from_slice(&bytes[i..j]);
+                    match bytes[j] {
+                        b'"' if bytes.get(j + 1) == Some(&b'"') => {
+                            out.push(b'"');
+                            i = j + 2;
+                        }
+                        b'"' => {
+                            i = j + 1;
+                            break;
+                        }
+                        b'\r' => {
+                            out.push(b'\n');
+                            breaks += 1;
+                            i = j + if bytes.get(j + 1) == Some(&b'\n') {
+                                2
+                            } else {
+                                1
+                            };
+                        }
+                        _ => {
+                            out.push(b'\n');
+                            breaks += 1;
+                            i = j + 1;
+                        }
+                    }
+                }
+            }
+            // Unquoted, or the rest of a field after its closing quote.
+            let Some(j) = memchr::memchr3(self.delimiter, b'\n', b'\r', &bytes[i..]).map(|k| i + k)
+            else {
+                out.extend_from_slice(&bytes[i..]);
+                self.fields.push((start, out.len()));
+                return (bytes.len(), breaks);
+            };
+            out.extend_from_slice(&bytes[i..j]);
+            self.fields.push((start, out.len()));
+            match bytes[j] {
+                b'\n' => return (j + 1, breaks + 1),
+                b'\r' => {
+                    let next = j + if bytes.get(j + 1) == Some(&b'\n') {
+                        2
+                    } else {
+                        1
+                    };
+                    return (next, breaks + 1);
+                }
+                _ => i = j + 1,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every record as (line breaks before it, fields).
+    fn split(text: &str) -> Vec<(u64, Vec<String>)> {
+        let mut out = Vec::new();
+        Records::new(b',').each(text.as_bytes(), |r, line| {
+            out.push((line, r.texts()));
+            true
+        });
+        out
+    }
+
+    /// The same records as the `csv` crate reads, by a second parser.
+    fn by_csv_crate(text: &str) -> Vec<Vec<String>> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        reader
+            .byte_records()
+            .map(|r| {
+                r.unwrap()
+                    .iter()
+                    .map(|f| {
+                        String::from_utf8_lossy(f)
+                            .replace("\r\n", "\n")
+                            .replace('\r', "\n")
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn fields_and_lines() {
+        let text = "a,b,c\n\"x, y\",\"say \"\"hi\"\"\",3\r\n\n\"multi\nline\",5\"\",6\nlast,,";
+        let records = split(text);
+        assert_eq!(
+            records,
+            [
+                (0, vec!["a".into(), "b".into(), "c".into()]),
+                (1, vec!["x, y".into(), "say \"hi\"".into(), "3".into()]),
+                (3, vec!["multi\nline".into(), "5\"\"".into(), "6".into()]),
+                (5, vec!["last".into(), "".into(), "".into()]),
+            ]
+        );
+    }
+
+    #[test]
+    fn agrees_with_the_csv_crate() {
+        let cases = [
+            "a,b\n1,2\n",
+            "a,b\r\n1,2\r\n",
+            "a,b\r1,2\r3,4",
+            "\"a\"b,c\n",
+            "\"a\"\"\"\n\"\"\n",
+            "x,\"unclosed\n1,2\n3,4\n",
+            "1,\"a\r\nb\",2\n",
+            "q\"uote,\"x\" \"y\",z\n",
+            ",,\n,\n",
+            "\n\r\n\r\na\n",
+            " \" a\",b\n",
+        ];
+        for text in cases {
+            let ours: Vec<Vec<String>> = split(text).into_iter().map(|r| r.1).collect();
+            assert_eq!(ours, by_csv_crate(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_records_and_lines() {
+        let records = split("a,b\r1,2\r\r3,4\n");
+        let lines: Vec<u64> = records.iter().map(|r| r.0).collect();
+        assert_eq!(lines, [0, 1, 3]);
+    }
+
+    /// Cutting anywhere with `record_end` and splitting the pieces gives the
+    /// records and lines of the whole.
+    #[test]
+    fn record_end_cuts_between_records() {
+        let text = "id,note,amount\r\n1,\"a, \"\"quoted\"\"\r\nnote\",2.00\r\n2,plain,3.00\r\n\"3\",\"x\ny\nz\",4\n4,q\"uote,5\r6,\"\",7\n";
+        let whole = split(text);
+        let bytes = text.as_bytes();
+        for chunk in 1..bytes.len() {
+            let mut got = Vec::new();
+            let mut start = 0;
+            let mut lines = 0;
+            while start < bytes.len() {
+                let mut len = chunk;
+                let end = loop {
+                    let piece = &bytes[start..bytes.len().min(start + len)];
+                    let eof = start + len >= bytes.len();
+                    if let Some(end) = record_end(piece, b',', eof) {
+                        break start + end;
+                    }
+                    len *= 2;
+                };
+                lines += Records::new(b',').each(&bytes[start..end], |r, line| {
+                    got.push((lines + line, r.texts()));
+                    true
+                });
+                start = end;
+            }
+            assert_eq!(got, whole, "chunks of {chunk}");
+        }
+    }
+
+    #[test]
+    fn record_end_never_cuts_inside_quotes_or_crlf() {
+        assert_eq!(record_end(b"a,\"x\ny", b',', false), None);
+        assert_eq!(record_end(b"a\nb,\"x\ny", b',', false), Some(2));
+        assert_eq!(record_end(b"a\r", b',', false), None);
+        assert_eq!(record_end(b"a\r\n", b',', false), Some(3));
+        assert_eq!(record_end(b"a\rb", b',', false), Some(2));
+        // A closing quote last: it may be the first of `""`.
+        assert_eq!(record_end(b"a\n\"x\"", b',', false), Some(2));
+        // A quote inside an unquoted field opens nothing.
+        assert_eq!(record_end(b"5\" disk\nb", b',', false), Some(8));
+    }
+}
