@@ -34,8 +34,8 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
         if let Some(io) = cause.downcast_ref::<io::Error>() {
             return io.kind() == io::ErrorKind::BrokenPipe;
         }
-        if let Some(polars::prelude::PolarsError::IO { error, .. }) =
-            cause.downcast_ref::<polars::prelude::PolarsError>()
+        if let Some(polars_core::prelude::PolarsError::IO { error, .. }) =
+            cause.downcast_ref::<polars_core::prelude::PolarsError>()
         {
             return error.kind() == io::ErrorKind::BrokenPipe;
         }

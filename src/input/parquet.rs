@@ -25,7 +25,7 @@ use super::row::Values;
 use crate::dates::{self, Day};
 use crate::error::{InputError, Position, RowProblem};
 use crate::money::{Decimal, DecimalSeparator};
-use polars::prelude::*;
+use polars_core::prelude::*;
 use polars_io::parquet::read::ParquetReader;
 use polars_io::prelude::SerReader;
 use std::borrow::Cow;

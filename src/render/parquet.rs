@@ -10,7 +10,7 @@
 
 use super::{Renderer, Tabular, Value};
 use crate::money;
-use polars::prelude::*;
+use polars_core::prelude::*;
 use polars_io::parquet::write::{ParquetCompression, ParquetWriter};
 use std::io::{self, Write};
 

@@ -1,0 +1,306 @@
+//! The input layer (issue 14): CSV cut into blocks with quotes in mind and
+//! read on several workers gives the rows, the results and the line numbers
+//! of a reading in order, whatever the block size: blocks cut inside a
+//! quoted field, between the `\r` and `\n` of a CRLF, next to bad rows; and
+//! stdin and gzip input go the same way.
+//!
+//! Expected values come from the generator below, which knows every row it
+//! writes (its customer, order, amount, and the physical line it starts
+//! on), not from rfm.
+
+mod common;
+
+use common::{gzip, rfm};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// An order line as the generator writes it.
+struct Line {
+    customer: String,
+    order: String,
+    day: u32,
+    cents: i64,
+    /// The physical line the row starts on.
+    line: u64,
+    /// Written with a bad amount.
+    bad: bool,
+}
+
+/// A shop export with what real ones have: a quoted description on most
+/// rows (commas, `""`, line breaks LF and CRLF inside quotes), CRLF line
+/// ends, orders of several lines, returns, rows without a customer, and a
+/// bad row every `bad_every` rows (0: none). Returns the text and the rows.
+fn export(rows: usize, bad_every: usize) -> (String, Vec<Line>) {
+    let mut text = String::from("order_id,customer_id,description,order_date,amount\r\n");
+    let mut line = 2u64;
+    let mut lines = Vec::new();
+    for i in 0..rows {
+        let customer = match i % 11 {
+            0 => String::new(),
+            5 => format!("long.customer.name.{}@example.com", i % 17),
+            _ => format!("C{:03}", (i * 7) % 53),
+        };
+        let order = format!("SO{}", i / 3);
+        let day = 1 + (i as u32 * 5) % 28;
+        let cents = if i % 9 == 4 {
+            -((i as i64 * 13) % 900)
+        } else {
+            100 + (i as i64 * 37) % 9000
+        };
+        let description = match i % 5 {
+            0 => "\"Mug, blue 350ml\"".to_owned(),
+            1 => "\"say \"\"cheese\"\"\"".to_owned(),
+            2 => "\"two\nlines\"".to_owned(),
+            3 => "\"three\r\nwindows\r\nlines\"".to_owned(),
+            _ => "plain".to_owned(),
+        };
+        // (A row without a customer is dropped before it is checked.)
+        let bad = bad_every > 0 && i % bad_every == bad_every - 1 && !customer.is_empty();
+        let amount = if bad {
+            "n/a".to_owned()
+        } else {
+            format!(
+                "{}{}.{:02}",
+                if cents < 0 { "-" } else { "" },
+                cents.abs() / 100,
+                cents.abs() % 100
+            )
+        };
+        text.push_str(&format!(
+            "{order},{customer},{description},2025-03-{day:02},{amount}\r\n"
+        ));
+        lines.push(Line {
+            customer,
+            order,
+            day,
+            cents,
+            line,
+            bad,
+        });
+        line += 1 + description.matches('\n').count() as u64;
+    }
+    (text, lines)
+}
+
+/// Frequency and monetary (cents) per customer, by a plain group-by of the
+/// generated rows: orders by (customer, order id), a purchase is an order
+/// totalling more than zero.
+fn expected(lines: &[Line]) -> BTreeMap<String, (u32, i64)> {
+    let mut orders: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+    for l in lines.iter().filter(|l| !l.customer.is_empty() && !l.bad) {
+        *orders.entry((&l.customer, &l.order)).or_default() += l.cents;
+    }
+    let mut customers: BTreeMap<String, (u32, i64)> = BTreeMap::new();
+    for ((customer, _), total) in orders {
+        let c = customers.entry(customer.to_owned()).or_default();
+        c.0 += u32::from(total > 0);
+        c.1 += total;
+    }
+    customers.retain(|_, c| c.0 > 0);
+    customers
+}
+
+/// (customer_id, frequency, monetary in cents) from `rfm customers` CSV.
+fn parsed(csv_text: &str) -> BTreeMap<String, (u32, i64)> {
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (id, f, m) = (at("customer_id"), at("frequency"), at("monetary"));
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            let cents = (r[m].parse::<f64>().unwrap() * 100.0).round() as i64;
+            (r[id].to_owned(), (r[f].parse().unwrap(), cents))
+        })
+        .collect()
+}
+
+/// Runs rfm with `block` bytes per block on `workers` workers, with `stdin`
+/// piped in when given; returns (exit code, stdout, stderr).
+fn run(
+    args: &[&str],
+    block: usize,
+    workers: usize,
+    stdin: Option<&[u8]>,
+) -> (Option<i32>, String, String) {
+    let mut cmd = rfm();
+    cmd.env("RFM_BLOCK_BYTES", block.to_string())
+        .env("RFM_WORKERS", workers.to_string())
+        .args(args);
+    if let Some(bytes) = stdin {
+        cmd.write_stdin(bytes.to_vec());
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn issue_14_quoted_blocks_cut_anywhere_give_the_rows_of_one_reading() {
+    let (text, lines) = export(600, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.csv");
+    std::fs::write(&path, &text).unwrap();
+    let path = path.to_str().unwrap();
+    let want = expected(&lines);
+    assert!(want.len() > 40, "{}", want.len());
+    let (code, reference, _) = run(&["customers", path, "-q"], 1 << 20, 1, None);
+    assert_eq!(code, Some(0));
+    assert_eq!(parsed(&reference), want);
+    // Sizes that cut inside quoted fields, inside `""`, between `\r` and
+    // `\n`, and (1 byte) after every single byte.
+    for block in [1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 4096] {
+        for workers in [2, 3] {
+            let (code, out, err) = run(&["customers", path, "-q"], block, workers, None);
+            assert_eq!(code, Some(0), "{err}");
+            assert!(
+                out == reference,
+                "{block}-byte blocks on {workers} workers differ"
+            );
+        }
+    }
+}
+
+#[test]
+fn issue_14_bad_rows_in_a_parallel_read_name_their_physical_lines() {
+    let (text, lines) = export(500, 37);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.csv");
+    std::fs::write(&path, &text).unwrap();
+    let path = path.to_str().unwrap();
+    let bad: Vec<u64> = lines.iter().filter(|l| l.bad).map(|l| l.line).collect();
+    assert!(bad.len() > 10);
+    let want = expected(&lines);
+    for (block, workers) in [(1 << 20, 1), (64, 3), (257, 2), (1000, 3)] {
+        let rejects = dir.path().join(format!("rejects-{block}.csv"));
+        let (code, out, err) = run(
+            &["customers", path, "--rejects", rejects.to_str().unwrap()],
+            block,
+            workers,
+            None,
+        );
+        assert_eq!(code, Some(0), "{err}");
+        assert_eq!(parsed(&out), want, "{block}/{workers}");
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_path(&rejects)
+            .unwrap();
+        let got: Vec<u64> = reader
+            .records()
+            .map(|r| r.unwrap()[1].parse().unwrap())
+            .collect();
+        assert_eq!(got, bad, "rejected lines, {block}-byte blocks on {workers}");
+        assert!(
+            err.contains(&format!(
+                "skipped {} bad rows; first: {path}:{}: column 'amount': cannot read number 'n/a'",
+                bad.len(),
+                bad[0]
+            )),
+            "{err}"
+        );
+        // Without --skip-bad-rows the first bad row stops the run, wherever
+        // the workers were.
+        let (code, out, err) = run(&["customers", path], block, workers, None);
+        assert_eq!(code, Some(1));
+        assert!(out.is_empty());
+        assert_eq!(
+            err.lines().last().unwrap(),
+            format!(
+                "rfm: {path}:{}: column 'amount': cannot read number 'n/a': not a number \
+                 (use --skip-bad-rows to drop such rows, --rejects FILE to keep them)",
+                bad[0]
+            ),
+        );
+    }
+}
+
+#[test]
+fn issue_14_stdin_and_gzip_read_like_the_file() {
+    let (text, lines) = export(400, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("shop.csv");
+    std::fs::write(&plain, &text).unwrap();
+    let gz = dir.path().join("shop.csv.gz");
+    std::fs::write(&gz, gzip(text.as_bytes())).unwrap();
+    let (code, reference, _) = run(&["customers", plain.to_str().unwrap(), "-q"], 100, 3, None);
+    assert_eq!(code, Some(0));
+    assert_eq!(parsed(&reference), expected(&lines));
+    let cases: [(&[&str], Option<Vec<u8>>); 4] = [
+        (&["customers", gz.to_str().unwrap(), "-q"], None),
+        (&["customers", "-", "-q"], Some(text.as_bytes().to_vec())),
+        (&["customers", "-q"], Some(gzip(text.as_bytes()))),
+        (&["customers", "-q", "-"], Some(text.as_bytes().to_vec())),
+    ];
+    for (args, stdin) in cases {
+        for (block, workers) in [(100, 3), (1 << 20, 2)] {
+            let (code, out, err) = run(args, block, workers, stdin.as_deref());
+            assert_eq!(code, Some(0), "{args:?}: {err}");
+            assert!(out == reference, "{args:?} {block}/{workers} differ");
+        }
+    }
+}
+
+#[test]
+fn issue_14_scattered_orders_on_stdin_are_grouped_in_one_reading() {
+    // Order O1's lines are 20 orders apart: beyond the window of open
+    // orders, so only the hash grouping gets them right, and stdin cannot
+    // be read a second time.
+    let mut text = String::from("order_id,customer_id,order_date,amount\n");
+    text.push_str("O1,a,2025-01-01,5.00\n");
+    for i in 0..20 {
+        text.push_str(&format!("X{i},c{i},2025-01-02,2.00\n"));
+    }
+    text.push_str("O1,a,2025-01-03,-5.00\n");
+    let (code, out, err) = run(&["customers", "-"], 64, 2, Some(text.as_bytes()));
+    assert_eq!(code, Some(0), "{err}");
+    let got = parsed(&out);
+    assert!(!got.contains_key("a"), "O1 totals 0.00: no purchase\n{out}");
+    assert_eq!(got.len(), 20);
+    assert!(err.contains("1 customer not scored"), "{err}");
+}
+
+#[test]
+fn issue_14_a_report_hashes_what_it_read() {
+    let (text, _) = export(200, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let gz = dir.path().join("shop.csv.gz");
+    let bytes = gzip(text.as_bytes());
+    std::fs::write(&gz, &bytes).unwrap();
+    let out = dir.path().join("report");
+    let (code, _, err) = run(
+        &[
+            "report",
+            gz.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        64,
+        3,
+        None,
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let input = &json["inputs"][0];
+    assert_eq!(input["bytes"], bytes.len() as u64);
+    // The SHA-256 of the compressed file, by a second implementation.
+    let sha = sha256_hex(&bytes);
+    assert_eq!(input["sha256"], sha.as_str());
+    assert!(Path::new(&out).join("customers.csv").exists());
+}
+
+/// SHA-256 by `sha256sum`, the tool users check report.json with.
+fn sha256_hex(bytes: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("x");
+    std::fs::write(&p, bytes).unwrap();
+    let out = std::process::Command::new("sha256sum")
+        .arg(&p)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()[..64].to_owned()
+}
