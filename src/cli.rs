@@ -7,10 +7,10 @@
 //! everywhere.
 
 use crate::engine::Returns;
-use crate::lang::Lang;
-use crate::render::Format;
+use crate::output::render::Format;
+use crate::output::sort::SortSpec;
 use crate::score::Method;
-use crate::sort::SortSpec;
+use crate::score::lang::Lang;
 use crate::sql::Dialect;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -29,12 +29,12 @@ use std::path::PathBuf;
 pub struct Cli {
     /// The command to run.
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// One row per scored customer: metrics, r/f/m scores and segment.
     ///
     /// Columns: customer_id, first_order, last_order, recency_days,
@@ -75,15 +75,15 @@ pub enum Command {
 
 /// `rfm customers`.
 #[derive(Debug, Args)]
-pub struct CustomersArgs {
+pub(crate) struct CustomersArgs {
     #[command(flatten)]
-    pub input: InputArgs,
+    pub(crate) input: InputArgs,
     #[command(flatten)]
-    pub method: MethodArgs,
+    pub(crate) method: MethodArgs,
     #[command(flatten)]
-    pub explain: ExplainArgs,
+    pub(crate) explain: ExplainArgs,
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub(crate) output: OutputArgs,
     /// Row order: comma-separated columns, '-' prefix for descending, ties by
     /// customer_id (e.g. --sort=-monetary, --sort segment,-monetary).
     #[arg(
@@ -93,128 +93,128 @@ pub struct CustomersArgs {
         allow_hyphen_values = true,
         help_heading = "Output"
     )]
-    pub sort: SortSpec,
+    pub(crate) sort: SortSpec,
 }
 
 /// `rfm summary`.
 #[derive(Debug, Args)]
-pub struct SummaryArgs {
+pub(crate) struct SummaryArgs {
     #[command(flatten)]
-    pub input: InputArgs,
+    pub(crate) input: InputArgs,
     #[command(flatten)]
-    pub method: MethodArgs,
+    pub(crate) method: MethodArgs,
     #[command(flatten)]
-    pub explain: ExplainArgs,
+    pub(crate) explain: ExplainArgs,
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub(crate) output: OutputArgs,
 }
 
 /// `rfm report`.
 #[derive(Debug, Args)]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     #[command(flatten)]
-    pub input: InputArgs,
+    pub(crate) input: InputArgs,
     #[command(flatten)]
-    pub method: MethodArgs,
+    pub(crate) method: MethodArgs,
     #[command(flatten)]
-    pub explain: ExplainArgs,
+    pub(crate) explain: ExplainArgs,
     /// The report folder to write (created if missing). It appears whole or
     /// not at all, replacing an earlier report there only when the run
     /// succeeds; a folder that is not an rfm report is never replaced.
     #[arg(short, long, value_name = "DIR", help_heading = "Report")]
-    pub out: PathBuf,
+    pub(crate) out: PathBuf,
     /// An earlier report folder, or its customers.csv (or any CSV written by
     /// `rfm customers`): adds migration.csv and the migration to the report.
     #[arg(long, value_name = "PREV", help_heading = "Report")]
-    pub previous: Option<PathBuf>,
+    pub(crate) previous: Option<PathBuf>,
     /// Record when the report was made (in report.json and report.html);
     /// without it, the same input gives byte-identical files.
     #[arg(long, help_heading = "Report")]
-    pub stamp: bool,
+    pub(crate) stamp: bool,
     /// Write the CSV files for European spreadsheets: ';' separator, decimal
     /// comma, UTF-8 BOM.
     #[arg(long, help_heading = "Output")]
-    pub excel: bool,
+    pub(crate) excel: bool,
     /// Decimals for money values (monetary, revenue, avg_monetary).
     #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u8).range(0..=10), help_heading = "Output")]
-    pub decimals: u8,
+    pub(crate) decimals: u8,
     /// No notes, progress or result line on stderr (errors are still printed).
     #[arg(short, long, help_heading = "Output")]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 }
 
 /// `rfm compare`.
 #[derive(Debug, Args)]
-pub struct CompareArgs {
+pub(crate) struct CompareArgs {
     /// The earlier run: a report folder, or a customers CSV (`rfm customers
     /// -f csv`, plain, --excel, .gz or .zst).
     #[arg(value_name = "OLD")]
-    pub old: PathBuf,
+    pub(crate) old: PathBuf,
     /// The later run, likewise.
     #[arg(value_name = "NEW")]
-    pub new: PathBuf,
+    pub(crate) new: PathBuf,
     /// List the customers who moved from FROM to TO instead of the counts:
     /// segment keys or names, comma-separated, either side empty for any
     /// (e.g. champions..at-risk, champions,loyal_customers..).
     #[arg(long, value_name = "FROM..TO")]
-    pub movers: Option<String>,
+    pub(crate) movers: Option<String>,
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub(crate) output: OutputArgs,
 }
 
 /// `rfm sql`.
 #[derive(Debug, Args)]
-pub struct SqlArgs {
+pub(crate) struct SqlArgs {
     /// The SQL dialect to write.
     #[arg(long, value_enum, value_name = "DIALECT", help_heading = "SQL")]
-    pub dialect: Dialect,
+    pub(crate) dialect: Dialect,
     /// The orders table or view, optionally qualified (shop.orders,
     /// project.dataset.orders); every part is quoted exactly as given.
     #[arg(long, value_name = "NAME", help_heading = "SQL")]
-    pub table: String,
+    pub(crate) table: String,
     /// Write the per-segment summary query (the rows of `rfm summary`)
     /// instead of the per-customer one.
     #[arg(long, help_heading = "SQL")]
-    pub summary: bool,
+    pub(crate) summary: bool,
     /// Wrap the query as CREATE OR REPLACE VIEW NAME AS ... (NAME may be
     /// qualified like --table).
     #[arg(long, value_name = "NAME", help_heading = "SQL")]
-    pub create_view: Option<String>,
+    pub(crate) create_view: Option<String>,
     #[command(flatten)]
-    pub columns: ColumnArgs,
+    pub(crate) columns: ColumnArgs,
     #[command(flatten)]
-    pub method: MethodArgs,
+    pub(crate) method: MethodArgs,
     /// Decimals for money values (monetary, revenue, avg_monetary).
     #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u8).range(0..=10), help_heading = "Output")]
-    pub decimals: u8,
+    pub(crate) decimals: u8,
     /// Write to FILE instead of stdout, atomically (a failed run leaves any
     /// existing FILE untouched).
     #[arg(short, long, value_name = "FILE", help_heading = "Output")]
-    pub output: Option<PathBuf>,
+    pub(crate) output: Option<PathBuf>,
 }
 
 /// `rfm rules`.
 #[derive(Debug, Args)]
-pub struct RulesArgs {
+pub(crate) struct RulesArgs {
     #[command(flatten)]
-    pub segments: SegmentArgs,
+    pub(crate) segments: SegmentArgs,
     /// Exit with an error (code 1) when the definition has uncovered cells,
     /// unreachable segments or shadowed rules, instead of warning.
     #[arg(long)]
-    pub strict: bool,
+    pub(crate) strict: bool,
     /// Output format: table (the grid, segments and checks), csv/tsv/ndjson
     /// (one row per score cell) or json (all of it) [default: from the -o
     /// extension; else table on a terminal, csv otherwise].
     #[arg(short, long, value_enum, value_name = "FORMAT")]
-    pub format: Option<RulesFormat>,
+    pub(crate) format: Option<RulesFormat>,
     /// Write to FILE instead of stdout, atomically.
     #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    pub(crate) output: Option<PathBuf>,
 }
 
 /// `rfm rules --format` values: the formats of [`Format`] but Parquet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum RulesFormat {
+pub(crate) enum RulesFormat {
     /// The grid, the segments and the checks, for reading.
     Table,
     /// One row per score cell, comma-separated.
@@ -241,7 +241,7 @@ impl From<RulesFormat> for Format {
 
 /// Which segments customers are mapped to, and in which language.
 #[derive(Debug, Args)]
-pub struct SegmentArgs {
+pub(crate) struct SegmentArgs {
     /// Segment definition: a preset (default: the R x FM grid; r-rfm: the R
     /// package rfm's rules, unmatched customers become Others; rf-grid: the
     /// R x F map of pandas notebooks) or a TOML file (docs/segments.md).
@@ -251,66 +251,66 @@ pub struct SegmentArgs {
         default_value = "default",
         help_heading = "Segments"
     )]
-    pub segments: String,
+    pub(crate) segments: String,
     /// Language of segment names, descriptions and actions; segment_key and
     /// column names stay English.
     #[arg(long, value_enum, value_name = "LANG", default_value_t = Lang::En, help_heading = "Segments")]
-    pub lang: Lang,
+    pub(crate) lang: Lang,
 }
 
 /// Where the orders come from and how to read them.
 #[derive(Debug, Args)]
-pub struct InputArgs {
+pub(crate) struct InputArgs {
     /// Order exports: CSV (.gz/.zst decompressed) or Parquet. '-' or none
     /// reads stdin. Several files are read as one data set and must share a
     /// header; a quoted pattern ('exports/*.parquet') is expanded by rfm.
     #[arg(value_name = "FILES")]
-    pub files: Vec<PathBuf>,
+    pub(crate) files: Vec<PathBuf>,
 
     #[command(flatten)]
-    pub columns: ColumnArgs,
+    pub(crate) columns: ColumnArgs,
 
     /// Date layout as a chrono strftime pattern, e.g. '%d/%m/%Y %H:%M'
     /// [default: ISO 8601 dates and date-times].
     #[arg(long, value_name = "FMT", help_heading = "Input")]
-    pub date_format: Option<String>,
+    pub(crate) date_format: Option<String>,
     /// Field delimiter: a single character, or 'tab' [default: sniffed among
     /// , ; tab |].
     #[arg(long, value_name = "CHAR", help_heading = "Input")]
-    pub delimiter: Option<String>,
+    pub(crate) delimiter: Option<String>,
     /// Amounts use a decimal comma: 1.234,56 (typical of European exports).
     #[arg(long, help_heading = "Input")]
-    pub decimal_comma: bool,
+    pub(crate) decimal_comma: bool,
     /// Drop rows with an unreadable date or number, or the wrong number of
     /// fields, instead of stopping (counted in the notes).
     #[arg(long, help_heading = "Input")]
-    pub skip_bad_rows: bool,
+    pub(crate) skip_bad_rows: bool,
     /// Write dropped rows to FILE (CSV: file, line, reason, then the row's
     /// fields). Implies --skip-bad-rows.
     #[arg(long, value_name = "FILE", help_heading = "Input")]
-    pub rejects: Option<PathBuf>,
+    pub(crate) rejects: Option<PathBuf>,
 }
 
 /// Which columns hold the customer, the date, the amount (or quantity and
 /// price) and the order id.
 #[derive(Debug, Args)]
-pub struct ColumnArgs {
+pub(crate) struct ColumnArgs {
     /// Customer id column [default: detected: customer_id, customerid,
     /// "customer id", customer, client_id, user_id, email].
     #[arg(long, value_name = "COL", help_heading = "Columns")]
-    pub customer: Option<String>,
+    pub(crate) customer: Option<String>,
     /// Order date column [default: detected: order_date, invoicedate, date,
     /// created_at, purchase_date].
     #[arg(long, value_name = "COL", help_heading = "Columns")]
-    pub date: Option<String>,
+    pub(crate) date: Option<String>,
     /// Amount column [default: detected: amount, total, revenue, sales,
     /// order_total, value].
     #[arg(long, value_name = "COL", help_heading = "Columns", conflicts_with_all = ["quantity", "price"])]
-    pub amount: Option<String>,
+    pub(crate) amount: Option<String>,
     /// Quantity column; amount = quantity x price [default: detected:
     /// quantity, qty, when there is no amount column].
     #[arg(long, value_name = "COL", help_heading = "Columns", requires = "price")]
-    pub quantity: Option<String>,
+    pub(crate) quantity: Option<String>,
     /// Unit price column [default: detected: price, unitprice, unit_price].
     #[arg(
         long,
@@ -318,38 +318,38 @@ pub struct ColumnArgs {
         help_heading = "Columns",
         requires = "quantity"
     )]
-    pub price: Option<String>,
+    pub(crate) price: Option<String>,
     /// Order id column: rows with the same customer and order id form one
     /// order [default: detected: order_id, invoice, invoiceno, order_number;
     /// without one, each row is an order].
     #[arg(long, value_name = "COL", help_heading = "Columns")]
-    pub order: Option<String>,
+    pub(crate) order: Option<String>,
 }
 
 /// What counts and how it is measured.
 #[derive(Debug, Args)]
-pub struct MethodArgs {
+pub(crate) struct MethodArgs {
     /// Date recency is measured to, YYYY-MM-DD or 'today'; only orders before
     /// it count [default: the day after the latest purchase].
     #[arg(long, value_name = "DATE", help_heading = "Method")]
-    pub as_of: Option<String>,
+    pub(crate) as_of: Option<String>,
     /// Only orders dated on or after DATE (YYYY-MM-DD) count.
     #[arg(long, value_name = "DATE", help_heading = "Method")]
-    pub since: Option<String>,
+    pub(crate) since: Option<String>,
     /// Only orders dated on or before DATE (YYYY-MM-DD) count.
     #[arg(long, value_name = "DATE", help_heading = "Method")]
-    pub until: Option<String>,
+    pub(crate) until: Option<String>,
     /// Negative amounts (returns, cancellations): 'net' subtracts them from
     /// monetary, 'ignore' drops those rows (gross revenue).
     #[arg(long, value_enum, value_name = "HOW", default_value_t = ReturnsArg::Net, help_heading = "Method")]
-    pub returns: ReturnsArg,
+    pub(crate) returns: ReturnsArg,
     /// How scores are computed from the customers' values (docs/method.md).
     #[arg(long, value_enum, value_name = "METHOD", default_value_t = Method::Rank, help_heading = "Scoring")]
-    pub scoring: Method,
+    pub(crate) scoring: Method,
     /// Score levels of --scoring (2-10); the preset segment definitions
     /// need 5.
     #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u8).range(2..=10), help_heading = "Scoring")]
-    pub bins: u8,
+    pub(crate) bins: u8,
     /// Fixed recency break points in days, ascending (e.g. 30,90,180,365):
     /// k points give k + 1 scores; fewer days score higher; a value equal
     /// to a break point goes to the lower score.
@@ -359,7 +359,7 @@ pub struct MethodArgs {
         allow_hyphen_values = true,
         help_heading = "Scoring"
     )]
-    pub r_bins: Option<String>,
+    pub(crate) r_bins: Option<String>,
     /// Fixed frequency break points, ascending (e.g. 2,3,5,8): a value
     /// equal to a break point goes to the higher score.
     #[arg(
@@ -368,7 +368,7 @@ pub struct MethodArgs {
         allow_hyphen_values = true,
         help_heading = "Scoring"
     )]
-    pub f_bins: Option<String>,
+    pub(crate) f_bins: Option<String>,
     /// Fixed monetary break points, ascending, decimal point (e.g.
     /// 100,250,500,1000): a value equal to a break point goes to the higher
     /// score.
@@ -378,23 +378,23 @@ pub struct MethodArgs {
         allow_hyphen_values = true,
         help_heading = "Scoring"
     )]
-    pub m_bins: Option<String>,
+    pub(crate) m_bins: Option<String>,
     #[command(flatten)]
-    pub segments: SegmentArgs,
+    pub(crate) segments: SegmentArgs,
 }
 
 /// `--explain`, for the commands that score data.
 #[derive(Debug, Args)]
-pub struct ExplainArgs {
+pub(crate) struct ExplainArgs {
     /// Also print, on stderr, what every score level holds: customers,
     /// value range and break points.
     #[arg(long, help_heading = "Scoring")]
-    pub explain: bool,
+    pub(crate) explain: bool,
 }
 
 /// `--returns` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReturnsArg {
+pub(crate) enum ReturnsArg {
     /// Monetary is net of returns and cancellations.
     Net,
     /// Rows with a negative amount are dropped.
@@ -412,7 +412,7 @@ impl From<ReturnsArg> for Returns {
 
 /// Where and how results are written.
 #[derive(Debug, Args)]
-pub struct OutputArgs {
+pub(crate) struct OutputArgs {
     /// Output format [default: from the -o extension; else table on a
     /// terminal, csv otherwise].
     #[arg(
@@ -422,28 +422,28 @@ pub struct OutputArgs {
         value_name = "FORMAT",
         help_heading = "Output"
     )]
-    pub format: Option<Format>,
+    pub(crate) format: Option<Format>,
     /// Write to FILE instead of stdout, atomically (a failed run leaves any
     /// existing FILE untouched).
     #[arg(short, long, value_name = "FILE", help_heading = "Output")]
-    pub output: Option<PathBuf>,
+    pub(crate) output: Option<PathBuf>,
     /// CSV for European spreadsheets: ';' separator, decimal comma, UTF-8 BOM.
     #[arg(long, help_heading = "Output")]
-    pub excel: bool,
+    pub(crate) excel: bool,
     /// Decimals for money values (monetary, revenue, avg_monetary).
     #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u8).range(0..=10), help_heading = "Output")]
-    pub decimals: u8,
+    pub(crate) decimals: u8,
     /// Colour in the table format: auto (terminal and NO_COLOR unset), always, never.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto, help_heading = "Output")]
-    pub color: ColorWhen,
+    pub(crate) color: ColorWhen,
     /// No notes or progress on stderr (errors are still printed).
     #[arg(short, long, help_heading = "Output")]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 }
 
 /// `--color` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorWhen {
+pub(crate) enum ColorWhen {
     /// Colour when writing to a terminal and NO_COLOR is not set.
     Auto,
     /// Always colour the table format.

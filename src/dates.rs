@@ -12,13 +12,13 @@ use std::fmt::Write;
 use thiserror::Error;
 
 /// Days since 1970-01-01 of the proleptic Gregorian calendar.
-pub type Day = i32;
+pub(crate) type Day = i32;
 
 const UNIX_EPOCH_DAYS_FROM_CE: i32 = 719_163;
 
 /// How the date column is written.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum DateFormat {
+pub(crate) enum DateFormat {
     /// ISO 8601: `2025-12-31`, `2025-12-31 14:05`, `2025-12-31T14:05:09.5+01:00`.
     #[default]
     Iso,
@@ -28,7 +28,7 @@ pub enum DateFormat {
 
 /// Why a text is not a date.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum DateError {
+pub(crate) enum DateError {
     /// Not ISO 8601.
     #[error(
         "not an ISO 8601 date (YYYY-MM-DD); use --date-format for other layouts, e.g. --date-format '%d/%m/%Y'"
@@ -44,7 +44,7 @@ impl DateFormat {
     /// an error on every row: the pattern must format a known date-time and
     /// read the same calendar date back (this rejects patterns without a year,
     /// month or day, `%s`, and literal `%%Y`).
-    pub fn strftime(pattern: &str) -> Result<DateFormat, String> {
+    pub(crate) fn strftime(pattern: &str) -> Result<DateFormat, String> {
         if StrftimeItems::new(pattern).any(|item| matches!(item, Item::Error)) {
             return Err(format!("'{pattern}' is not a valid strftime pattern"));
         }
@@ -64,7 +64,7 @@ impl DateFormat {
     }
 
     /// Parses one field into a day number.
-    pub fn parse(&self, text: &str) -> Result<Day, DateError> {
+    pub(crate) fn parse(&self, text: &str) -> Result<Day, DateError> {
         let text = crate::money::trim(text);
         let date = match self {
             DateFormat::Iso => return parse_iso(text).ok_or(DateError::NotIso),
@@ -78,12 +78,12 @@ impl DateFormat {
 }
 
 /// Converts a calendar date to a day number.
-pub fn to_day(date: NaiveDate) -> Day {
+pub(crate) fn to_day(date: NaiveDate) -> Day {
     chrono::Datelike::num_days_from_ce(&date) - UNIX_EPOCH_DAYS_FROM_CE
 }
 
 /// Converts a day number back to a calendar date.
-pub fn from_day(day: Day) -> NaiveDate {
+pub(crate) fn from_day(day: Day) -> NaiveDate {
     // Day numbers only ever come from valid dates, and adding a day to the
     // latest purchase stays far inside chrono's range (year 262143).
     NaiveDate::from_num_days_from_ce_opt(day + UNIX_EPOCH_DAYS_FROM_CE).unwrap_or(NaiveDate::MAX)
@@ -92,7 +92,7 @@ pub fn from_day(day: Day) -> NaiveDate {
 /// The day number of a calendar date, `None` if there is no such date.
 /// Without chrono, for the same reason as [`ymd`] (every row has a date);
 /// the days-from-civil algorithm of Howard Hinnant, tested against chrono.
-pub fn day_of(year: i32, month: u32, day: u32) -> Option<Day> {
+pub(crate) fn day_of(year: i32, month: u32, day: u32) -> Option<Day> {
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
     let days_in_month = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -117,7 +117,7 @@ pub fn day_of(year: i32, month: u32, day: u32) -> Option<Day> {
 /// writes two dates per customer, and this is several times faster than
 /// going through `NaiveDate`. The civil-from-days algorithm of Howard
 /// Hinnant (proleptic Gregorian, like chrono); tested against `from_day`.
-pub fn ymd(day: Day) -> (i32, u32, u32) {
+pub(crate) fn ymd(day: Day) -> (i32, u32, u32) {
     let z = i64::from(day) + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097); // [0, 146096]
@@ -131,7 +131,7 @@ pub fn ymd(day: Day) -> (i32, u32, u32) {
 }
 
 /// Parses `YYYY-MM-DD` (a command-line date).
-pub fn parse_ymd(text: &str) -> Result<NaiveDate, String> {
+pub(crate) fn parse_ymd(text: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
         .map_err(|_| format!("'{text}' is not a date like 2025-12-31"))
 }

@@ -11,7 +11,7 @@ use thiserror::Error;
 
 /// A problem with the input data or files.
 #[derive(Debug, Error)]
-pub enum InputError {
+pub(crate) enum InputError {
     /// The file could not be opened.
     #[error("cannot open {}", path.display())]
     Open {
@@ -106,16 +106,6 @@ pub enum InputError {
         /// What is wrong.
         problem: RowProblem,
     },
-    /// Malformed CSV (e.g. an unterminated quote) that the reader cannot recover from.
-    #[error("{file}:{line}: malformed CSV: {message}")]
-    Csv {
-        /// The file.
-        file: String,
-        /// The line.
-        line: u64,
-        /// The CSV reader's message.
-        message: String,
-    },
     /// Amounts whose sum would not fit the exact 64-bit representation.
     #[error(
         "{file}:{line}: amounts too large to add up exactly at {scale} decimals (the {scale} decimals come from {scale_source}; round that column to fewer decimals)"
@@ -195,7 +185,7 @@ pub enum InputError {
 /// Where a row is: CSV rows by the line they start on (what an editor
 /// shows), Parquet rows by their 1-based row number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Position {
+pub(crate) enum Position {
     /// A CSV line.
     Line(u64),
     /// A Parquet row.
@@ -213,7 +203,7 @@ impl std::fmt::Display for Position {
 
 /// What is wrong with one row. Also the `reason` column of `--rejects`.
 #[derive(Debug, Clone, Error, PartialEq, Eq)]
-pub enum RowProblem {
+pub(crate) enum RowProblem {
     /// The row has a different number of fields than the header.
     #[error("expected {expected} fields as in the header, found {found}")]
     Ragged {
@@ -268,7 +258,7 @@ pub struct UsageError(pub String);
 
 /// A problem with an earlier run's results (`--previous`, `rfm compare`).
 #[derive(Debug, Error)]
-pub enum SnapshotError {
+pub(crate) enum SnapshotError {
     /// The file or folder cannot be read.
     #[error("cannot read {}", path.display())]
     Open {

@@ -1,49 +1,48 @@
 //! rfm: RFM customer segmentation for order exports.
 //!
-//! The flow of a run, one module per step:
+//! A run, one folder per stage of the pipeline:
 //!
 //! ```text
-//! cli (clap) -> options (+ environment) -> load (input, columns, money, dates)
-//!   -> blocks (one parallel pass into per-customer state, plain CSV files)
-//!      or stream (the same on one thread, any input)
-//!      or aggregate (polars, when order lines are not contiguous)
-//!   -> analysis (score, segment) -> summary / sort
-//!   -> render (table, csv, json) -> output (stdout or atomic file)
+//! cli (clap) -> options (+ environment, decided once)
+//!   -> input/   files or stdin, gzip/zstd, CSV in quote-aware blocks or
+//!               Parquet row groups, columns, row validation (one reader)
+//!   -> engine/  the method: rows -> orders -> customer metrics, as a fold
+//!               on every worker (pure)
+//!   -> score/   scores, segment definitions and languages, summaries (pure)
+//!   -> output/  renderers (table, csv, json, parquet), sorting, atomic files
+//!   -> report/  report folders and comparisons: snapshot, migration,
+//!               tables, charts, html
+//! sql/          the same method as one SQL query (pure)
+//! commands/     one file per subcommand; pipeline.rs sequences the stages
 //! ```
 //!
-//! `aggregate`, `stream` (but for its reading), `analysis`, `score`,
-//! `segment`, `summary`, `money` and `dates` are pure: no I/O, unit-tested beside the code. docs/method.md is
-//! the specification they implement.
+//! `money` and `dates` are the values every stage reads or writes; `error`
+//! holds the errors a user can act on, `notes` what goes to stderr. The
+//! dependencies point down this list: no module imports one that imports it
+//! back. Only what `main.rs` needs is public, so the compiler finds dead
+//! code. docs/method.md is the specification the engine and `sql/`
+//! implement.
 
-pub mod analysis;
-pub mod charts;
-pub mod cli;
-pub mod commands;
-pub mod dates;
-pub mod definition;
-pub mod definition_file;
-pub mod engine;
-pub mod error;
-pub mod explain;
-pub mod html;
-pub mod input;
-pub mod lang;
-pub mod migration;
-pub mod money;
-pub mod notes;
-pub mod options;
-pub mod output;
-pub mod pipeline;
-pub mod render;
-pub mod score;
-pub mod segment;
-pub mod snapshot;
-pub mod sort;
-pub mod sql;
-pub mod summary;
+mod cli;
+mod commands;
+mod dates;
+mod engine;
+mod error;
+mod input;
+mod money;
+mod notes;
+mod options;
+mod output;
+mod pipeline;
+mod report;
+mod score;
+mod sql;
 
-use cli::{Cli, Command};
-use options::Environment;
+pub use cli::Cli;
+pub use error::UsageError;
+pub use options::Environment;
+
+use cli::Command;
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli, env: &Environment) -> anyhow::Result<()> {

@@ -4,9 +4,7 @@
 //! 1 runtime or input error, 2 usage error.
 
 use clap::Parser;
-use rfm::cli::Cli;
-use rfm::error::UsageError;
-use rfm::options::Environment;
+use rfm::{Cli, Environment, UsageError};
 use std::io::{self, Write};
 use std::process::ExitCode;
 

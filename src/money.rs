@@ -20,15 +20,15 @@
 use thiserror::Error;
 
 /// The largest number of decimals an amount may carry.
-pub const MAX_SCALE: u8 = 18;
+pub(crate) const MAX_SCALE: u8 = 18;
 
 /// The largest number of significant digits an amount may carry (so that
 /// its mantissa always fits an `i64`).
-pub const MAX_DIGITS: usize = 18;
+pub(crate) const MAX_DIGITS: usize = 18;
 
 /// Which character separates the integer part from the decimals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DecimalSeparator {
+pub(crate) enum DecimalSeparator {
     /// `1,234.56` (the default).
     #[default]
     Point,
@@ -38,7 +38,7 @@ pub enum DecimalSeparator {
 
 impl DecimalSeparator {
     /// The separator character.
-    pub fn char(self) -> char {
+    pub(crate) fn char(self) -> char {
         match self {
             DecimalSeparator::Point => '.',
             DecimalSeparator::Comma => ',',
@@ -48,16 +48,16 @@ impl DecimalSeparator {
 
 /// An exact decimal number: `mantissa / 10^scale`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Decimal {
+pub(crate) struct Decimal {
     /// The digits as an integer.
-    pub mantissa: i64,
+    pub(crate) mantissa: i64,
     /// The number of decimals.
-    pub scale: u8,
+    pub(crate) scale: u8,
 }
 
 /// Why a text is not an amount.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum AmountError {
+pub(crate) enum AmountError {
     /// Not a number at all (or an empty field).
     #[error("not a number")]
     NotANumber,
@@ -73,14 +73,8 @@ pub enum AmountError {
 }
 
 impl Decimal {
-    /// Zero at scale 0.
-    pub const ZERO: Decimal = Decimal {
-        mantissa: 0,
-        scale: 0,
-    };
-
     /// Parses an amount as written in an export (see the module docs).
-    pub fn parse(text: &str, separator: DecimalSeparator) -> Result<Decimal, AmountError> {
+    pub(crate) fn parse(text: &str, separator: DecimalSeparator) -> Result<Decimal, AmountError> {
         if let Some(d) = parse_plain(text.as_bytes(), separator.char() as u8) {
             return Ok(d);
         }
@@ -105,7 +99,7 @@ impl Decimal {
     }
 
     /// The exact product, or `None` when it does not fit.
-    pub fn checked_mul(self, other: Decimal) -> Option<Decimal> {
+    pub(crate) fn checked_mul(self, other: Decimal) -> Option<Decimal> {
         let mantissa = self.mantissa.checked_mul(other.mantissa)?;
         let scale = self.scale + other.scale;
         normalize(mantissa, scale)
@@ -164,7 +158,7 @@ fn normalize(mut mantissa: i64, mut scale: u8) -> Option<Decimal> {
 /// `str::trim`, with a shortcut for the usual field that starts and ends
 /// with a visible ASCII character (Unicode white space is either ASCII at or
 /// below `' '` or not ASCII, so the shortcut never changes the result).
-pub fn trim(text: &str) -> &str {
+pub(crate) fn trim(text: &str) -> &str {
     let visible = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x80);
     let bytes = text.as_bytes();
     if visible(bytes.first()) && visible(bytes.last()) {
@@ -350,20 +344,20 @@ fn strip_grouping(int_part: &str, separator: DecimalSeparator) -> Result<String,
 }
 
 /// `10^exp` as an `i128` (`exp` <= 38).
-pub fn pow10(exp: u32) -> i128 {
+pub(crate) fn pow10(exp: u32) -> i128 {
     10i128.pow(exp)
 }
 
 /// Brings a mantissa from scale `from` to the larger scale `to`, or `None`
 /// when the result does not fit in an `i64`.
-pub fn rescale(mantissa: i64, from: u8, to: u8) -> Option<i64> {
+pub(crate) fn rescale(mantissa: i64, from: u8, to: u8) -> Option<i64> {
     debug_assert!(from <= to);
     let factor = 10i64.checked_pow(u32::from(to - from))?;
     mantissa.checked_mul(factor)
 }
 
 /// Divides, rounding half away from zero. `den` must be positive.
-pub fn round_div(num: i128, den: i128) -> i128 {
+pub(crate) fn round_div(num: i128, den: i128) -> i128 {
     debug_assert!(den > 0);
     let q = num / den;
     let r = num % den;
@@ -376,7 +370,7 @@ pub fn round_div(num: i128, den: i128) -> i128 {
 
 /// Formats `value / 10^scale` with exactly `decimals` decimals, rounding half
 /// away from zero: `format_scaled(12345, 3, 2, '.') == "12.35"`.
-pub fn format_scaled(value: i128, scale: u8, decimals: u8, separator: char) -> String {
+pub(crate) fn format_scaled(value: i128, scale: u8, decimals: u8, separator: char) -> String {
     let mut out = String::new();
     write_scaled(value, scale, decimals, separator, &mut out);
     out
@@ -384,7 +378,13 @@ pub fn format_scaled(value: i128, scale: u8, decimals: u8, separator: char) -> S
 
 /// Formats the quotient `num / den` (of values at `scale`) with `decimals`
 /// decimals, rounding half away from zero. `den` must be positive.
-pub fn format_quotient(num: i128, den: i128, scale: u8, decimals: u8, separator: char) -> String {
+pub(crate) fn format_quotient(
+    num: i128,
+    den: i128,
+    scale: u8,
+    decimals: u8,
+    separator: char,
+) -> String {
     format_fixed(
         quotient_units(num, den, scale, decimals),
         decimals,
@@ -394,7 +394,7 @@ pub fn format_quotient(num: i128, den: i128, scale: u8, decimals: u8, separator:
 
 /// The quotient `num / den` (of values at `scale`) as an integer count of
 /// `10^-decimals`, rounded half away from zero. `den` must be positive.
-pub fn quotient_units(num: i128, den: i128, scale: u8, decimals: u8) -> i128 {
+pub(crate) fn quotient_units(num: i128, den: i128, scale: u8, decimals: u8) -> i128 {
     round_div(
         num * pow10(u32::from(decimals)),
         den * pow10(u32::from(scale)),
@@ -403,7 +403,7 @@ pub fn quotient_units(num: i128, den: i128, scale: u8, decimals: u8) -> i128 {
 
 /// `value / 10^scale` as an integer count of `10^-decimals`, rounded half
 /// away from zero: `scaled_units(12345, 3, 2) == 1235`.
-pub fn scaled_units(value: i128, scale: u8, decimals: u8) -> i128 {
+pub(crate) fn scaled_units(value: i128, scale: u8, decimals: u8) -> i128 {
     if decimals >= scale {
         value * pow10(u32::from(decimals - scale))
     } else {
@@ -414,7 +414,13 @@ pub fn scaled_units(value: i128, scale: u8, decimals: u8) -> i128 {
 /// Appends `value / 10^scale` with exactly `decimals` decimals, rounded half
 /// away from zero, to `out` (without allocating; [`format_scaled`] returns it
 /// as a `String`).
-pub fn write_scaled(value: i128, scale: u8, decimals: u8, separator: char, out: &mut String) {
+pub(crate) fn write_scaled(
+    value: i128,
+    scale: u8,
+    decimals: u8,
+    separator: char,
+    out: &mut String,
+) {
     let shown = scaled_units(value, scale, decimals);
     // Digits of |shown|, least significant first; an i128 has at most 39.
     let mut digits = [0u8; 40];
@@ -445,7 +451,7 @@ pub fn write_scaled(value: i128, scale: u8, decimals: u8, separator: char, out: 
 }
 
 /// Formats an integer count of `10^-decimals` units: `format_fixed(-5, 2, '.') == "-0.05"`.
-pub fn format_fixed(units: i128, decimals: u8, separator: char) -> String {
+pub(crate) fn format_fixed(units: i128, decimals: u8, separator: char) -> String {
     let digits = units.unsigned_abs().to_string();
     let decimals = usize::from(decimals);
     let padded = if digits.len() <= decimals {

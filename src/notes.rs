@@ -8,14 +8,14 @@ use std::io::Write;
 
 /// Prints notes to stderr unless quiet.
 #[derive(Debug, Clone, Copy)]
-pub struct Notes {
+pub(crate) struct Notes {
     quiet: bool,
     warnings_only: bool,
 }
 
 impl Notes {
     /// A printer; `quiet` drops every note.
-    pub fn new(quiet: bool) -> Notes {
+    pub(crate) fn new(quiet: bool) -> Notes {
         Notes {
             quiet,
             warnings_only: false,
@@ -24,7 +24,7 @@ impl Notes {
 
     /// A printer of warnings only (`rfm report`, whose result is one line
     /// and whose notes are in the report itself), or of nothing if `quiet`.
-    pub fn warnings_only(quiet: bool) -> Notes {
+    pub(crate) fn warnings_only(quiet: bool) -> Notes {
         Notes {
             quiet,
             warnings_only: true,
@@ -32,7 +32,7 @@ impl Notes {
     }
 
     /// Prints `note: {message}`.
-    pub fn note(&self, message: impl Display) {
+    pub(crate) fn note(&self, message: impl Display) {
         if !self.quiet && !self.warnings_only {
             // A closed stderr is no reason to fail the run.
             let _ = writeln!(std::io::stderr(), "note: {message}");
@@ -41,7 +41,7 @@ impl Notes {
 
     /// Prints `warning: {message}`: something the user should look at
     /// (an empty score level, a segment no customer can reach).
-    pub fn warn(&self, message: impl Display) {
+    pub(crate) fn warn(&self, message: impl Display) {
         if !self.quiet {
             let _ = writeln!(std::io::stderr(), "warning: {message}");
         }
@@ -49,7 +49,7 @@ impl Notes {
 }
 
 /// `1234567` -> `1,234,567`.
-pub fn thousands(n: u64) -> String {
+pub(crate) fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -62,7 +62,7 @@ pub fn thousands(n: u64) -> String {
 }
 
 /// `3 rows`, `1 row`, `1,234 customers`.
-pub fn count(n: u64, noun: &str) -> String {
+pub(crate) fn count(n: u64, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
     } else {

@@ -6,16 +6,17 @@
 //! settings and never looks at the environment itself, which keeps it
 //! testable.
 
-use crate::analysis::Scoring;
 use crate::cli::{ColorWhen, ExplainArgs, InputArgs, MethodArgs, OutputArgs, SegmentArgs};
 use crate::dates::{DateFormat, parse_ymd, to_day};
-use crate::definition::{Definition, Preset};
-use crate::definition_file;
 use crate::engine::{Counting, Grouping, Params};
 use crate::error::UsageError;
 use crate::input::{self, ColumnFlags, InputPath, LoadSettings};
 use crate::money::DecimalSeparator;
-use crate::render::{Format, RenderOptions};
+use crate::output::OutputOptions;
+use crate::output::render::{Format, RenderOptions};
+use crate::score::analysis::Scoring;
+use crate::score::definition::{Definition, Preset};
+use crate::score::definition_file;
 use crate::score::{self, Binning, Method};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -27,15 +28,15 @@ use std::path::{Path, PathBuf};
 /// several workers), and `RFM_FAIL_AT=FILE` makes `rfm report` fail half
 /// way through writing FILE (for the atomicity tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct TestSwitches {
+pub(crate) struct TestSwitches {
     /// `RFM_GROUPING`.
-    pub grouping: Option<Grouping>,
+    pub(crate) grouping: Option<Grouping>,
     /// `RFM_WORKERS`.
-    pub workers: Option<usize>,
+    pub(crate) workers: Option<usize>,
     /// `RFM_BLOCK_BYTES`.
-    pub block_bytes: Option<usize>,
+    pub(crate) block_bytes: Option<usize>,
     /// `RFM_FAIL_AT`: a report file (e.g. `report.html`).
-    pub fail_at: Option<&'static str>,
+    pub(crate) fail_at: Option<&'static str>,
 }
 
 impl TestSwitches {
@@ -73,17 +74,17 @@ impl TestSwitches {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Environment {
     /// stdin is a terminal (nothing is piped in).
-    pub stdin_tty: bool,
+    pub(crate) stdin_tty: bool,
     /// stdout is a terminal.
-    pub stdout_tty: bool,
+    pub(crate) stdout_tty: bool,
     /// stderr is a terminal.
-    pub stderr_tty: bool,
+    pub(crate) stderr_tty: bool,
     /// `NO_COLOR` is set to a non-empty value (<https://no-color.org>).
-    pub no_color: bool,
+    pub(crate) no_color: bool,
     /// Today's date in local time (for `--as-of today`).
-    pub today: chrono::NaiveDate,
+    pub(crate) today: chrono::NaiveDate,
     /// Test switches (debug builds only).
-    pub switches: TestSwitches,
+    pub(crate) switches: TestSwitches,
 }
 
 impl Environment {
@@ -102,42 +103,29 @@ impl Environment {
 
 /// Everything a data command needs to run.
 #[derive(Debug, Clone)]
-pub struct RunOptions {
+pub(crate) struct RunOptions {
     /// How to read.
-    pub load: LoadSettings,
+    pub(crate) load: LoadSettings,
     /// What counts.
-    pub params: Params,
+    pub(crate) params: Params,
     /// How each metric is scored.
-    pub scoring: Scoring,
+    pub(crate) scoring: Scoring,
     /// `--explain`: print the score levels on stderr.
-    pub explain: bool,
+    pub(crate) explain: bool,
     /// `--rejects`.
-    pub rejects: Option<PathBuf>,
+    pub(crate) rejects: Option<PathBuf>,
     /// No notes on stderr.
-    pub quiet: bool,
+    pub(crate) quiet: bool,
     /// Warnings but no notes on stderr (`rfm report`).
-    pub terse: bool,
+    pub(crate) terse: bool,
     /// How orders are grouped, when a test forces it.
-    pub grouping: Option<Grouping>,
+    pub(crate) grouping: Option<Grouping>,
     /// How to write.
-    pub output: OutputOptions,
-}
-
-/// How to write the result.
-#[derive(Debug, Clone)]
-pub struct OutputOptions {
-    /// The format.
-    pub format: Format,
-    /// `-o`, or stdout.
-    pub path: Option<PathBuf>,
-    /// Renderer settings.
-    pub render: RenderOptions,
-    /// Money decimals.
-    pub decimals: u8,
+    pub(crate) output: OutputOptions,
 }
 
 /// Resolves the shared options of the data commands.
-pub fn resolve(
+pub(crate) fn resolve(
     input: &InputArgs,
     method: &MethodArgs,
     explain: &ExplainArgs,
@@ -220,7 +208,7 @@ pub fn resolve(
 /// Resolves what counts and how it is scored (`--as-of`, `--since`,
 /// `--until`, `--returns`, `--scoring`, `--bins`, the fixed break points);
 /// `order` is the `--order` column, which `--scoring r-quantile` refuses.
-pub fn resolve_method(
+pub(crate) fn resolve_method(
     method: &MethodArgs,
     order: Option<&str>,
     env: &Environment,
@@ -277,19 +265,22 @@ pub fn resolve_method(
 }
 
 /// `--as-of today`: the date of the run (or, for `rfm sql`, of the query).
-pub fn is_today(as_of: &str) -> bool {
+pub(crate) fn is_today(as_of: &str) -> bool {
     as_of.eq_ignore_ascii_case("today")
 }
 
 /// The file of `-o FILE`; `None` (stdout) without one or for `-o -`.
-pub fn output_path(arg: Option<&Path>) -> Option<&Path> {
+pub(crate) fn output_path(arg: Option<&Path>) -> Option<&Path> {
     arg.filter(|p| p.as_os_str() != "-")
 }
 
 /// Resolves where and how results are written: the format (from the flag,
 /// the `-o` extension or the terminal), colour, and the checks that the
 /// output options fit together. Shared by every command that writes rows.
-pub fn resolve_output(output: &OutputArgs, env: &Environment) -> Result<OutputOptions, UsageError> {
+pub(crate) fn resolve_output(
+    output: &OutputArgs,
+    env: &Environment,
+) -> Result<OutputOptions, UsageError> {
     let out_path = output_path(output.output.as_deref()).map(Path::to_path_buf);
     if let Some(ext) = out_path
         .as_ref()
@@ -365,7 +356,7 @@ pub fn resolve_output(output: &OutputArgs, env: &Environment) -> Result<OutputOp
 
 /// The segment definition of `--segments` (a preset, or a TOML file read
 /// here), in the language of `--lang`.
-pub fn definition(args: &SegmentArgs) -> anyhow::Result<Definition> {
+pub(crate) fn definition(args: &SegmentArgs) -> anyhow::Result<Definition> {
     if let Some(preset) = Preset::find(&args.segments) {
         return Ok(Definition::preset(preset, args.lang));
     }
@@ -383,7 +374,7 @@ pub fn definition(args: &SegmentArgs) -> anyhow::Result<Definition> {
 
 /// Checks that every metric has as many score levels as the definition's
 /// rules are written for.
-pub fn check_levels(scoring: &Scoring, definition: &Definition) -> Result<(), UsageError> {
+pub(crate) fn check_levels(scoring: &Scoring, definition: &Definition) -> Result<(), UsageError> {
     for (metric, flag, rule) in [
         ("r", "--r-bins", &scoring.r),
         ("f", "--f-bins", &scoring.f),

@@ -2,43 +2,22 @@
 //! what happened. This is the one place that sequences I/O (loading) and the
 //! pure core (engine -> analysis), so commands stay short.
 
-use crate::analysis::{self, ScoredCustomer, Scoring, Thresholds};
 use crate::cli::{ExplainArgs, InputArgs, MethodArgs, OutputArgs};
 use crate::dates::{Day, from_day};
-use crate::definition::Definition;
 use crate::engine::{self, Counting, Fold, Grouping, Outcome, Returns, Stats};
 use crate::error::InputError;
-use crate::explain;
 use crate::input::{self, ColumnMap, LoadReport, Source};
 use crate::notes::{Notes, count};
 use crate::options::{self, Environment, RunOptions};
 use crate::output;
-
-/// The scored customers and what it took to get them.
-#[derive(Debug, Clone)]
-pub struct Analysis {
-    /// Scored customers, sorted by customer id.
-    pub customers: Vec<ScoredCustomer>,
-    /// The as-of date.
-    pub as_of: Day,
-    /// The decimal scale of money values.
-    pub scale: u8,
-    /// What every score level holds.
-    pub thresholds: Thresholds,
-    /// How the metrics were scored.
-    pub scoring: Scoring,
-    /// The segment definition customers were mapped with.
-    pub definition: Definition,
-    /// What the loader saw.
-    pub load: LoadReport,
-    /// What the aggregation filtered.
-    pub stats: Stats,
-}
+use crate::score::analysis::{self, Analysis, ScoredCustomer, Thresholds};
+use crate::score::definition::Definition;
+use crate::score::explain;
 
 /// What every data command does first: resolves the options and the segment
 /// definition, checks that they fit, runs [`analyze`] and prints
 /// `--explain`.
-pub fn run(
+pub(crate) fn run(
     input: &InputArgs,
     method: &MethodArgs,
     explain: &ExplainArgs,
@@ -50,7 +29,7 @@ pub fn run(
 }
 
 /// [`run`] with options already resolved (and adjusted by the command).
-pub fn run_resolved(
+pub(crate) fn run_resolved(
     opts: RunOptions,
     method: &MethodArgs,
 ) -> anyhow::Result<(RunOptions, Analysis)> {
@@ -75,7 +54,7 @@ pub fn run_resolved(
 /// written); if some order turns out to be scattered, the files are read
 /// again with the exact hash grouping, which stdin and pipes, which cannot
 /// be read twice, always get (docs/decisions.md, "One engine").
-pub fn analyze(
+pub(crate) fn analyze(
     opts: &RunOptions,
     definition: Definition,
     notes: &Notes,
@@ -140,7 +119,6 @@ pub fn analyze(
         scoring: opts.scoring.clone(),
         definition,
         load: report,
-        stats: agg.stats,
     })
 }
 
@@ -152,7 +130,7 @@ fn fold(
     announce: &mut dyn FnMut(&ColumnMap, Source),
 ) -> Result<(Outcome, LoadReport), InputError> {
     let workers = opts.load.workers.max(1);
-    let folds: Vec<Fold> = engine::fold::mailboxes(workers)
+    let folds: Vec<Fold> = engine::mailboxes(workers)
         .into_iter()
         .enumerate()
         .map(|(me, mailbox)| Fold::worker(opts.params, grouping, me, mailbox))

@@ -18,7 +18,6 @@ use std::path::Path;
 struct Line {
     customer: String,
     order: String,
-    day: u32,
     cents: i64,
     /// The physical line the row starts on.
     line: u64,
@@ -72,7 +71,6 @@ fn export(rows: usize, bad_every: usize) -> (String, Vec<Line>) {
         lines.push(Line {
             customer,
             order,
-            day,
             cents,
             line,
             bad,

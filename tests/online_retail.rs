@@ -239,7 +239,7 @@ fn shuffled_rows_give_identical_output() {
 /// groups. rfm must read it to the same bytes as the CSV.
 #[test]
 fn parquet_export_gives_identical_output() {
-    use polars::prelude::*;
+    use polars_core::prelude::*;
     let text = online_retail_text();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let mut strings: [Vec<String>; 4] = Default::default();

@@ -9,7 +9,7 @@
 mod common;
 
 use common::{assert_text_eq, failure_of, fixture, rfm, stdout_of};
-use polars::prelude::*;
+use polars_core::prelude::*;
 use polars_io::SerReader;
 use polars_io::parquet::read::ParquetReader;
 

@@ -2,14 +2,15 @@
 
 use crate::cli::CustomersArgs;
 use crate::options::Environment;
-use crate::pipeline::{self, Analysis};
-use crate::render::{Rows, Shown, Tabular, Value};
-use crate::{output, sort};
+use crate::output::render::{Rows, Shown, Tabular, Value};
+use crate::pipeline;
+use crate::score::analysis::Analysis;
+use crate::{output, output::sort};
 use std::borrow::Cow;
 
 /// The columns, in contract order (`segment_key` is left out of the
 /// terminal table).
-pub const COLUMNS: [&str; 13] = [
+pub(crate) const COLUMNS: [&str; 13] = [
     "customer_id",
     "first_order",
     "last_order",
@@ -26,7 +27,7 @@ pub const COLUMNS: [&str; 13] = [
 ];
 
 /// Runs the command.
-pub fn run(args: &CustomersArgs, env: &Environment) -> anyhow::Result<()> {
+pub(crate) fn run(args: &CustomersArgs, env: &Environment) -> anyhow::Result<()> {
     let (opts, mut analysis) =
         pipeline::run(&args.input, &args.method, &args.explain, &args.output, env)?;
     sort::sort_customers(&mut analysis.customers, &args.sort);
@@ -34,7 +35,7 @@ pub fn run(args: &CustomersArgs, env: &Environment) -> anyhow::Result<()> {
 }
 
 /// The customers as a table, rows produced on demand.
-pub fn tabulate(analysis: &Analysis, decimals: u8) -> Tabular<'_> {
+pub(crate) fn tabulate(analysis: &Analysis, decimals: u8) -> Tabular<'_> {
     Tabular {
         columns: COLUMNS.to_vec(),
         shown: vec![("segment_key", Shown::Files)],

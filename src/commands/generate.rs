@@ -5,14 +5,14 @@ use crate::cli::Cli;
 use clap::CommandFactory;
 
 /// Prints a completion script for `shell`.
-pub fn completions(shell: clap_complete::Shell) -> anyhow::Result<()> {
+pub(crate) fn completions(shell: clap_complete::Shell) -> anyhow::Result<()> {
     let mut buf = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "rfm", &mut buf);
     crate::output::write_to(None, |out| out.write_all(&buf))
 }
 
 /// Prints the man page (roff).
-pub fn man() -> anyhow::Result<()> {
+pub(crate) fn man() -> anyhow::Result<()> {
     let mut buf = Vec::new();
     clap_mangen::Man::new(Cli::command()).render(&mut buf)?;
     crate::output::write_to(None, |out| out.write_all(&buf))

@@ -13,21 +13,25 @@
 //! gives byte-identical files.
 
 use crate::cli::{ColorWhen, OutputArgs, ReportArgs};
-use crate::commands::{compare, customers, rules, summary};
+use crate::commands::{customers, rules, summary};
 use crate::dates::from_day;
 use crate::error::UsageError;
-use crate::html::{self, InputFile};
-use crate::migration::Migration;
 use crate::money;
 use crate::notes::Notes;
 use crate::notes::{count, thousands};
 use crate::options;
 use crate::options::{Environment, RunOptions};
 use crate::output;
-use crate::pipeline::{self, Analysis};
-use crate::render::{self, Format, RenderOptions, Renderer, Tabular, Value, nested, nested_value};
+use crate::output::render::{
+    self, Format, RenderOptions, Renderer, Tabular, Value, nested, nested_value,
+};
+use crate::pipeline;
+use crate::report::html::{self, InputFile};
+use crate::report::migration::Migration;
+use crate::report::snapshot::Snapshot;
+use crate::report::tables;
 use crate::score::Binning;
-use crate::snapshot::Snapshot;
+use crate::score::analysis::Analysis;
 use anyhow::Context;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -37,7 +41,7 @@ use std::io::{self, Write};
 const MOVERS_SHOWN: usize = 20;
 
 /// Runs the command.
-pub fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
+pub(crate) fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
     // Problems with the folder or the previous report are found before the
     // (possibly long) analysis.
     let target = output::report_folder(&args.out)?;
@@ -102,7 +106,7 @@ pub fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
             csv(summary::tabulate(&analysis, decimals), out)
         })?;
         if let Some(m) = &migration {
-            folder.write("migration.csv", |out| csv(compare::pairs(m), out))?;
+            folder.write("migration.csv", |out| csv(tables::pairs(m), out))?;
         }
         folder.write("report.json", |out| {
             let document = json_document(&analysis, &opts, &inputs, migration.as_ref(), &stamp);
@@ -113,6 +117,7 @@ pub fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
             let page = html::Page {
                 analysis: &analysis,
                 decimals,
+                summary: summary::tabulate(&analysis, decimals).for_format(Format::Table),
                 inputs: &inputs,
                 method: &method,
                 migration: migration.as_ref(),
@@ -134,7 +139,7 @@ pub fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
         if let Some(m) = &migration {
             line.push_str(&format!(
                 "; since the previous: {}",
-                compare::summary_line(m)
+                tables::summary_line(m)
             ));
         }
         let _ = writeln!(io::stderr(), "{line}");
@@ -293,7 +298,7 @@ struct Previous<'a> {
     source: &'a str,
     customers: usize,
     #[serde(flatten)]
-    counts: crate::migration::Counts,
+    counts: crate::report::migration::Counts,
 }
 
 /// report.json: the summary document (as `rfm summary -f json`) with the

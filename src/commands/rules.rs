@@ -9,11 +9,11 @@
 //! any of them an error.
 
 use crate::cli::RulesArgs;
-use crate::definition::{Definition, Shape};
 use crate::notes::Notes;
 use crate::options::{self, Environment};
 use crate::output;
-use crate::render::{self, Format, RenderOptions, Renderer, Tabular, Value};
+use crate::output::render::{self, Format, RenderOptions, Renderer, Tabular, Value};
+use crate::score::definition::{Definition, Shape};
 use comfy_table::{Table, presets};
 use serde::Serialize;
 use std::borrow::Cow;
@@ -21,10 +21,10 @@ use std::io::{self, Write};
 use std::path::Path;
 
 /// The columns of the cell list, in contract order.
-pub const COLUMNS: [&str; 7] = ["r", "f", "m", "fm", "segment", "segment_key", "rule"];
+pub(crate) const COLUMNS: [&str; 7] = ["r", "f", "m", "fm", "segment", "segment_key", "rule"];
 
 /// Runs the command.
-pub fn run(args: &RulesArgs, env: &Environment) -> anyhow::Result<()> {
+pub(crate) fn run(args: &RulesArgs, env: &Environment) -> anyhow::Result<()> {
     let definition = options::definition(&args.segments)?;
     let path = options::output_path(args.output.as_deref()).map(Path::to_path_buf);
     let format = match (args.format, &path) {
@@ -85,7 +85,7 @@ pub fn run(args: &RulesArgs, env: &Environment) -> anyhow::Result<()> {
 }
 
 /// One row per (r, f, m) cell: its segment and the rule that decides it.
-pub fn cells(definition: &Definition) -> Tabular<'_> {
+pub(crate) fn cells(definition: &Definition) -> Tabular<'_> {
     let rows: Vec<Vec<Value<'_>>> = definition
         .cells()
         .map(|(r, f, m)| {
@@ -257,7 +257,7 @@ fn document<'a>(definition: &'a Definition, problems: &[String]) -> Tabular<'a> 
 
 /// The JSON document of `rfm rules -f json` as text (report.json embeds
 /// it as the definition used).
-pub fn json_text(definition: &Definition) -> String {
+pub(crate) fn json_text(definition: &Definition) -> String {
     let mut out = Vec::new();
     // Writing to memory cannot fail.
     let _ = render::JsonRenderer.render(&document(definition, &definition.problems()), &mut out);

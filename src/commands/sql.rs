@@ -12,7 +12,7 @@ use crate::output;
 use crate::sql::{self, AmountSource, AsOf, Columns, Output, Spec};
 
 /// Runs the command.
-pub fn run(args: &SqlArgs, env: &Environment) -> anyhow::Result<()> {
+pub(crate) fn run(args: &SqlArgs, env: &Environment) -> anyhow::Result<()> {
     let columns = columns(&args.columns)?;
     let (params, scoring) = options::resolve_method(&args.method, columns.order.as_deref(), env)?;
     let definition = options::definition(&args.method.segments)?;

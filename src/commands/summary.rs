@@ -2,15 +2,16 @@
 
 use crate::cli::SummaryArgs;
 use crate::options::Environment;
-use crate::pipeline::{self, Analysis};
-use crate::render::{Shown, Tabular, Value};
-use crate::summary::{self, Totals};
-use crate::{explain, output};
+use crate::output::render::{Shown, Tabular, Value};
+use crate::pipeline;
+use crate::score::analysis::Analysis;
+use crate::score::summary::{self, Totals};
+use crate::{output, score::explain};
 use std::borrow::Cow;
 
 /// The columns, in contract order. `segment_key` is left out of the
 /// terminal table; `description` and `action` appear in JSON only.
-pub const COLUMNS: [&str; 12] = [
+pub(crate) const COLUMNS: [&str; 12] = [
     "segment",
     "customers",
     "customers_share",
@@ -26,7 +27,7 @@ pub const COLUMNS: [&str; 12] = [
 ];
 
 /// Runs the command.
-pub fn run(args: &SummaryArgs, env: &Environment) -> anyhow::Result<()> {
+pub(crate) fn run(args: &SummaryArgs, env: &Environment) -> anyhow::Result<()> {
     let (opts, analysis) =
         pipeline::run(&args.input, &args.method, &args.explain, &args.output, env)?;
     output::emit(&opts.output, tabulate(&analysis, opts.output.decimals))
@@ -34,7 +35,7 @@ pub fn run(args: &SummaryArgs, env: &Environment) -> anyhow::Result<()> {
 
 /// The per-segment summary as a table, with a total row. The JSON document
 /// also carries the as-of date, the definition and the score thresholds.
-pub fn tabulate<'a>(analysis: &'a Analysis, decimals: u8) -> Tabular<'a> {
+pub(crate) fn tabulate<'a>(analysis: &'a Analysis, decimals: u8) -> Tabular<'a> {
     let summary = summary::summarize(&analysis.customers, analysis.definition.segments.len());
     let total = summary.total;
     let row = |label: [Value<'a>; 2], t: &Totals, texts: [Value<'a>; 2]| -> Vec<Value<'a>> {
@@ -114,7 +115,7 @@ pub fn tabulate<'a>(analysis: &'a Analysis, decimals: u8) -> Tabular<'a> {
                 ("segments_definition", text(&analysis.definition.name)),
                 (
                     "thresholds",
-                    crate::render::nested(&explain::json(analysis, decimals)),
+                    crate::output::render::nested(&explain::json(analysis, decimals)),
                 ),
             ],
             "segments",

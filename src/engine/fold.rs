@@ -26,8 +26,9 @@
 //! Amounts are `i128` at [`SCALE`] and brought to the input's scale at the
 //! end (exactly: no amount had more decimals than that scale).
 
-use super::{Aggregate, CustomerMetrics, Grouping, Params, Returns, SCALE, Stats, no_purchases};
-use crate::analysis::CustomerId;
+use super::method::{
+    Aggregate, CustomerId, CustomerMetrics, Grouping, Params, Returns, SCALE, Stats, no_purchases,
+};
 use crate::dates::Day;
 use crate::error::InputError;
 use foldhash::fast::FixedState;

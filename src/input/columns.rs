@@ -13,28 +13,28 @@ use crate::money::Decimal;
 
 /// The column names given on the command line (`--customer` etc.).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ColumnFlags {
+pub(crate) struct ColumnFlags {
     /// `--customer`
-    pub customer: Option<String>,
+    pub(crate) customer: Option<String>,
     /// `--date`
-    pub date: Option<String>,
+    pub(crate) date: Option<String>,
     /// `--amount`
-    pub amount: Option<String>,
+    pub(crate) amount: Option<String>,
     /// `--quantity`
-    pub quantity: Option<String>,
+    pub(crate) quantity: Option<String>,
     /// `--price`
-    pub price: Option<String>,
+    pub(crate) price: Option<String>,
     /// `--order`
-    pub order: Option<String>,
+    pub(crate) order: Option<String>,
     /// Map no order column, whatever the header (`--scoring r-quantile`
     /// counts rows, not orders).
-    pub no_order: bool,
+    pub(crate) no_order: bool,
 }
 
 /// How a row's amount is obtained: from column indexes (`T = usize`), or
 /// from whatever a reader holds per column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AmountColumns<T = usize> {
+pub(crate) enum AmountColumns<T = usize> {
     /// One amount column.
     Amount(T),
     /// Quantity x unit price.
@@ -50,7 +50,7 @@ impl<T> AmountColumns<T> {
     /// The row's amount: the amount column, or quantity x price (an error
     /// naming both values, as `text` gives them, when the product does not
     /// fit). One rule for every reader.
-    pub fn value(
+    pub(crate) fn value(
         &self,
         number: impl Fn(&T) -> Result<Decimal, RowProblem>,
         text: impl Fn(&T) -> String,
@@ -71,17 +71,17 @@ impl<T> AmountColumns<T> {
 
 /// Field indexes of the columns rfm reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ColumnMap {
+pub(crate) struct ColumnMap {
     /// Customer id.
-    pub customer: usize,
+    pub(crate) customer: usize,
     /// Order date.
-    pub date: usize,
+    pub(crate) date: usize,
     /// Amount, or quantity and price.
-    pub amount: AmountColumns,
+    pub(crate) amount: AmountColumns,
     /// Order id, when rows are order lines.
-    pub order: Option<usize>,
+    pub(crate) order: Option<usize>,
     /// The header, for messages.
-    pub header: Vec<String>,
+    pub(crate) header: Vec<String>,
 }
 
 const CUSTOMER: &[&str] = &[
@@ -113,7 +113,7 @@ const PRICE: &[&str] = &["price", "unitprice", "unit_price"];
 const ORDER: &[&str] = &["order_id", "invoice", "invoiceno", "order_number"];
 
 /// Folds a header name for comparison: lower case, without spaces, `_` or `-`.
-pub fn fold(name: &str) -> String {
+pub(crate) fn fold(name: &str) -> String {
     name.chars()
         .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
         .flat_map(char::to_lowercase)
@@ -122,7 +122,7 @@ pub fn fold(name: &str) -> String {
 
 impl ColumnMap {
     /// Resolves the roles against a header.
-    pub fn resolve(
+    pub(crate) fn resolve(
         header: &[String],
         flags: &ColumnFlags,
         file: &str,
@@ -182,7 +182,7 @@ impl ColumnMap {
 
     /// A one-line description for the stderr note, e.g.
     /// `customer=CustomerID, date=InvoiceDate, amount=Quantity x UnitPrice, order=InvoiceNo`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let name = |i: usize| self.header[i].as_str();
         let amount = match self.amount {
             AmountColumns::Amount(a) => name(a).to_owned(),

@@ -32,14 +32,17 @@ mod open;
 mod parquet;
 mod records;
 mod row;
+mod settings;
 
-pub use columns::{AmountColumns, ColumnFlags, ColumnMap};
+pub(crate) use columns::{ColumnFlags, ColumnMap};
 pub(crate) use open::{Content, open, sniff_delimiter};
-pub use open::{FileDigest, InputPath};
+pub(crate) use open::{FileDigest, InputPath};
+pub(crate) use settings::LoadSettings;
+pub(crate) use settings::{BLOCK_BYTES, workers};
 
-use crate::dates::{DateFormat, Day};
+use crate::dates::Day;
 use crate::error::{InputError, Position, RowProblem};
-use crate::money::{DecimalSeparator, MAX_SCALE};
+use crate::money::MAX_SCALE;
 use open::{Digester, ParquetSource};
 use parquet::{Group, ParquetFile};
 use records::{Record, Records};
@@ -51,14 +54,6 @@ use std::sync::{Arc, Mutex};
 
 /// The decimal scale of the amounts handed to a [`Sink`].
 pub(crate) const SCALE: u8 = MAX_SCALE;
-
-/// The block size unless the settings say otherwise.
-pub(crate) const BLOCK_BYTES: usize = 4 << 20;
-
-/// How many workers read by default: one per core.
-pub(crate) fn workers() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
 
 /// What takes the valid rows: one sink per worker, each seeing its blocks
 /// in the order it takes them.
@@ -74,102 +69,47 @@ pub(crate) trait Sink: Send {
     fn finish(&mut self);
 }
 
-/// How to read the inputs.
-#[derive(Debug, Clone)]
-pub struct LoadSettings {
-    /// The inputs, read as one data set.
-    pub paths: Vec<InputPath>,
-    /// Column names from the command line.
-    pub columns: ColumnFlags,
-    /// `--delimiter`; sniffed per file when `None`.
-    pub delimiter: Option<u8>,
-    /// `--decimal-comma`.
-    pub decimal: DecimalSeparator,
-    /// `--date-format`.
-    pub date_format: DateFormat,
-    /// `--skip-bad-rows` (or `--rejects`).
-    pub skip_bad_rows: bool,
-    /// Keep every rejected row for `--rejects` (otherwise only the first).
-    pub keep_rejected: bool,
-    /// Show a progress bar on stderr.
-    pub progress: bool,
-    /// Hash regular files as they are read (`rfm report`).
-    pub digest: bool,
-    /// Worker threads.
-    pub workers: usize,
-    /// Bytes per CSV block (blocks end at the first record end after this many).
-    pub block_bytes: usize,
-}
-
-impl Default for LoadSettings {
-    fn default() -> LoadSettings {
-        LoadSettings {
-            paths: Vec::new(),
-            columns: ColumnFlags::default(),
-            delimiter: None,
-            decimal: DecimalSeparator::default(),
-            date_format: DateFormat::default(),
-            skip_bad_rows: false,
-            keep_rejected: false,
-            progress: false,
-            digest: false,
-            workers: workers(),
-            block_bytes: BLOCK_BYTES,
-        }
-    }
-}
-
-impl LoadSettings {
-    /// Every input is a regular file, so it can be read again.
-    pub(crate) fn rereadable(&self) -> bool {
-        self.paths.iter().all(|p| match p {
-            InputPath::File(f) => std::fs::metadata(f).is_ok_and(|m| m.is_file()),
-            InputPath::Stdin => false,
-        })
-    }
-}
-
 /// A row that could not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejected {
+pub(crate) struct Rejected {
     /// The file.
-    pub file: String,
+    pub(crate) file: String,
     /// Where the row is (the line it starts on, or its Parquet row number).
-    pub line: Position,
+    pub(crate) line: Position,
     /// What is wrong.
-    pub reason: String,
+    pub(crate) reason: String,
     /// The row's fields (lossily decoded).
-    pub fields: Vec<String>,
+    pub(crate) fields: Vec<String>,
 }
 
 /// What the reading saw, for the notes.
 #[derive(Debug, Clone, Default)]
-pub struct LoadReport {
+pub(crate) struct LoadReport {
     /// The resolved column roles.
-    pub columns: String,
+    pub(crate) columns: String,
     /// The header of the first file.
-    pub header: Vec<String>,
+    pub(crate) header: Vec<String>,
     /// Data rows per input: (name, rows).
-    pub files: Vec<(String, u64)>,
+    pub(crate) files: Vec<(String, u64)>,
     /// Per input, when asked for ([`LoadSettings::digest`]): its digest, or
     /// `Err` when the file changed while it was read; `None` for what is
     /// not a regular file.
-    pub digests: Vec<Option<Result<FileDigest, ()>>>,
+    pub(crate) digests: Vec<Option<Result<FileDigest, ()>>>,
     /// Rows without a customer id (dropped).
-    pub missing_customer: u64,
+    pub(crate) missing_customer: u64,
     /// Rows skipped with `--skip-bad-rows`.
-    pub rejected_count: u64,
+    pub(crate) rejected_count: u64,
     /// The first skipped row, for the note.
-    pub first_rejected: Option<Rejected>,
+    pub(crate) first_rejected: Option<Rejected>,
     /// Every skipped row, when [`LoadSettings::keep_rejected`] is set.
-    pub rejected: Vec<Rejected>,
+    pub(crate) rejected: Vec<Rejected>,
     /// The common decimal scale of the amounts.
-    pub scale: u8,
+    pub(crate) scale: u8,
 }
 
 impl LoadReport {
     /// Data rows read over all inputs.
-    pub fn rows(&self) -> u64 {
+    pub(crate) fn rows(&self) -> u64 {
         self.files.iter().map(|(_, n)| n).sum()
     }
 
@@ -188,7 +128,7 @@ impl LoadReport {
 
 /// What kind of input the columns were found in (for the columns note).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
+pub(crate) enum Source {
     /// Delimited text.
     Csv {
         /// The delimiter.

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 /// Where rows come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum InputPath {
+pub(crate) enum InputPath {
     /// Standard input (`-` or no file).
     Stdin,
     /// A file.
@@ -26,7 +26,7 @@ pub enum InputPath {
 
 impl InputPath {
     /// `-` means stdin.
-    pub fn from_arg(path: &Path) -> InputPath {
+    pub(crate) fn from_arg(path: &Path) -> InputPath {
         if path.as_os_str() == "-" {
             InputPath::Stdin
         } else {
@@ -38,7 +38,7 @@ impl InputPath {
     /// itself, and a path with glob characters (`*`, `?`, `[`) that is not a
     /// file is expanded, sorted, to the files it matches (so quoted patterns
     /// work where the shell does not expand them, and on any shell).
-    pub fn expand(arg: &Path) -> Result<Vec<InputPath>, String> {
+    pub(crate) fn expand(arg: &Path) -> Result<Vec<InputPath>, String> {
         let text = arg.to_string_lossy();
         let pattern_like = text.contains(['*', '?', '[']);
         if arg.as_os_str() == "-" || !pattern_like || arg.exists() {
@@ -60,7 +60,7 @@ impl InputPath {
     }
 
     /// The name used in messages.
-    pub fn display_name(&self) -> String {
+    pub(crate) fn display_name(&self) -> String {
         match self {
             InputPath::Stdin => "<stdin>".to_owned(),
             InputPath::File(p) => p.display().to_string(),
@@ -69,28 +69,28 @@ impl InputPath {
 }
 
 /// An opened input: decompressed bytes plus the name for messages.
-pub struct Input {
+pub(crate) struct Input {
     /// `<stdin>` or the path.
-    pub name: String,
+    pub(crate) name: String,
     /// The content.
-    pub content: Content,
+    pub(crate) content: Content,
     /// The SHA-256 of a regular file, when asked for.
-    pub digester: Option<Digester>,
+    pub(crate) digester: Option<Digester>,
 }
 
 /// A file's size and SHA-256 (lowercase hex, as `sha256sum` prints it).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileDigest {
+pub(crate) struct FileDigest {
     /// Bytes.
-    pub bytes: u64,
+    pub(crate) bytes: u64,
     /// SHA-256.
-    pub sha256: String,
+    pub(crate) sha256: String,
 }
 
 /// Hashes a regular file's bytes as the reader reads them, and vouches for
 /// the result only if the file has the size and time it had when opened
 /// (a file that changed while it was read gets no hash).
-pub struct Digester {
+pub(crate) struct Digester {
     path: PathBuf,
     before: (u64, Option<std::time::SystemTime>),
     state: std::sync::Arc<std::sync::Mutex<(sha2::Sha256, u64)>>,
@@ -123,7 +123,7 @@ impl Digester {
 
     /// The digest, once the input has been read to its end; `Err` when the
     /// file changed meanwhile.
-    pub fn finish(self) -> io::Result<Result<FileDigest, ()>> {
+    pub(crate) fn finish(self) -> io::Result<Result<FileDigest, ()>> {
         use sha2::Digest;
         let (hasher, bytes) = if self.separately {
             let mut file = File::open(&self.path)?;
@@ -178,7 +178,7 @@ impl Read for Tee {
 }
 
 /// What an input holds.
-pub enum Content {
+pub(crate) enum Content {
     /// Delimited text, decompressed.
     Text(Box<dyn Read + Send>),
     /// A Parquet file.
@@ -187,7 +187,7 @@ pub enum Content {
 
 /// Where a Parquet file's bytes are: Parquet is read from its footer
 /// backwards, so a file is read in place and stdin is first read whole.
-pub enum ParquetSource {
+pub(crate) enum ParquetSource {
     /// A file on disk.
     File(PathBuf),
     /// Standard input's bytes.
@@ -198,7 +198,7 @@ pub enum ParquetSource {
 const PARQUET_MAGIC: &[u8; 4] = b"PAR1";
 
 /// A progress bar over all inputs (or a hidden one).
-pub fn progress_bar(paths: &[InputPath], enabled: bool) -> ProgressBar {
+pub(crate) fn progress_bar(paths: &[InputPath], enabled: bool) -> ProgressBar {
     if !enabled {
         return ProgressBar::hidden();
     }
@@ -230,7 +230,7 @@ pub fn progress_bar(paths: &[InputPath], enabled: bool) -> ProgressBar {
 /// With `digest`, the raw bytes of a regular file are hashed as they are
 /// read (see [`Digester`]), so `rfm report` hashes its inputs in the same
 /// pass that reads them.
-pub fn open(path: &InputPath, bar: &ProgressBar, digest: bool) -> Result<Input, InputError> {
+pub(crate) fn open(path: &InputPath, bar: &ProgressBar, digest: bool) -> Result<Input, InputError> {
     let name = path.display_name();
     let raw: Box<dyn Read + Send> = match path {
         InputPath::Stdin => Box::new(io::stdin()),
@@ -316,7 +316,7 @@ fn peek<R: io::BufRead>(reader: &mut R, n: usize) -> io::Result<Vec<u8>> {
 /// Reads the first chunk of `reader` (up to the first newline past `min`
 /// bytes, or EOF) so the delimiter can be sniffed, and returns it together
 /// with a reader that yields the whole stream again.
-pub fn head_and_rest(
+pub(crate) fn head_and_rest(
     mut reader: Box<dyn Read + Send>,
     min: usize,
 ) -> io::Result<(Vec<u8>, Box<dyn Read + Send>)> {
@@ -343,7 +343,7 @@ pub fn head_and_rest(
 /// Picks the delimiter among `,` `;` tab and `|`: the one that occurs most
 /// often, outside quotes, on the header line, and the same number of times on
 /// the following complete lines of the sample. Falls back to `,`.
-pub fn sniff_delimiter(head: &[u8]) -> u8 {
+pub(crate) fn sniff_delimiter(head: &[u8]) -> u8 {
     let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
     const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
     let lines: Vec<&[u8]> = head.split(|&b| b == b'\n').collect();

@@ -18,10 +18,10 @@
 //! memory stays bounded by a row group per worker, not the file; the row
 //! groups are shared out over the workers like the blocks of a CSV file.
 
-use super::LoadSettings;
 use super::columns::{AmountColumns, ColumnMap};
 use super::open::ParquetSource;
 use super::row::Values;
+use super::settings::LoadSettings;
 use crate::dates::{self, Day};
 use crate::error::{InputError, Position, RowProblem};
 use crate::money::{Decimal, DecimalSeparator};
@@ -41,7 +41,7 @@ pub(crate) struct Group {
 }
 
 /// An open Parquet file: its footer is read, its rows are not yet.
-pub struct ParquetFile {
+pub(crate) struct ParquetFile {
     name: String,
     source: ParquetSource,
     metadata: polars_io::parquet::metadata::FileMetadataRef,
@@ -50,7 +50,7 @@ pub struct ParquetFile {
 
 impl ParquetFile {
     /// Reads the file's footer (schema and row groups).
-    pub fn open(name: &str, source: ParquetSource) -> Result<ParquetFile, InputError> {
+    pub(crate) fn open(name: &str, source: ParquetSource) -> Result<ParquetFile, InputError> {
         let error = |e: PolarsError| InputError::Parquet {
             file: name.to_owned(),
             message: e.to_string(),
@@ -76,7 +76,7 @@ impl ParquetFile {
     }
 
     /// The column names, in file order.
-    pub fn columns(&self) -> &[String] {
+    pub(crate) fn columns(&self) -> &[String] {
         &self.columns
     }
 
@@ -192,14 +192,14 @@ fn needed(map: &ColumnMap) -> Vec<usize> {
 }
 
 /// One row of a row group.
-pub struct ParquetRow<'a> {
+pub(crate) struct ParquetRow<'a> {
     columns: &'a GroupColumns,
     index: usize,
 }
 
 impl ParquetRow<'_> {
     /// The row's values (`None`: no customer id), or what is wrong with it.
-    pub fn values(&self) -> Result<Option<Values<'_>>, RowProblem> {
+    pub(crate) fn values(&self) -> Result<Option<Values<'_>>, RowProblem> {
         let c = self.columns;
         let i = self.index;
         let Some(customer) = c.customer.get(i).filter(|s| !s.is_empty()) else {
@@ -224,7 +224,7 @@ impl ParquetRow<'_> {
     }
 
     /// The amount as it was stored (for messages).
-    pub fn amount_text(&self) -> String {
+    pub(crate) fn amount_text(&self) -> String {
         match &self.columns.amount {
             AmountColumns::Amount((a, _)) => a.text(self.index),
             AmountColumns::QuantityPrice { quantity, price } => format!(
@@ -237,7 +237,7 @@ impl ParquetRow<'_> {
 
     /// The row as text, `width` fields in file order, for `--rejects`: the
     /// columns rfm reads are filled in, the others are left empty.
-    pub fn fields(&self, width: usize) -> Vec<String> {
+    pub(crate) fn fields(&self, width: usize) -> Vec<String> {
         let c = self.columns;
         let i = self.index;
         let mut fields = vec![String::new(); width];

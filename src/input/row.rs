@@ -3,8 +3,8 @@
 //! the line). The same rules for every reader: a delimited record's text
 //! fields, or a Parquet row's typed values (`super::parquet`).
 
-use super::LoadSettings;
 use super::columns::{AmountColumns, ColumnMap};
+use super::settings::LoadSettings;
 use crate::dates::Day;
 use crate::error::RowProblem;
 use crate::money::{self, Decimal};

@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 
 /// A SQL dialect `rfm sql` can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Dialect {
+pub(crate) enum Dialect {
     /// DuckDB (and MotherDuck).
     Duckdb,
     /// PostgreSQL (tested with 15).
@@ -29,17 +29,8 @@ pub enum Dialect {
 }
 
 impl Dialect {
-    /// Every dialect, in `--dialect` order.
-    pub const ALL: [Dialect; 5] = [
-        Dialect::Duckdb,
-        Dialect::Postgres,
-        Dialect::Bigquery,
-        Dialect::Snowflake,
-        Dialect::Spark,
-    ];
-
     /// The name as `--dialect` spells it.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Dialect::Duckdb => "duckdb",
             Dialect::Postgres => "postgres",
@@ -51,7 +42,7 @@ impl Dialect {
 
     /// One identifier, quoted so that it is read exactly as given (case,
     /// spaces and all).
-    pub fn ident(self, name: &str) -> String {
+    pub(crate) fn ident(self, name: &str) -> String {
         match self {
             Dialect::Duckdb | Dialect::Postgres | Dialect::Snowflake => {
                 format!("\"{}\"", name.replace('"', "\"\""))
@@ -63,7 +54,7 @@ impl Dialect {
 
     /// A possibly qualified name (`orders`, `shop.orders`,
     /// `project.dataset.orders`): every dot-separated part quoted.
-    pub fn qualified(self, name: &str) -> Result<String, String> {
+    pub(crate) fn qualified(self, name: &str) -> Result<String, String> {
         let parts: Vec<&str> = name.split('.').collect();
         if parts.iter().any(|p| p.trim().is_empty()) {
             return Err(format!(
@@ -84,7 +75,7 @@ impl Dialect {
     }
 
     /// A string literal.
-    pub fn string(self, text: &str) -> String {
+    pub(crate) fn string(self, text: &str) -> String {
         match self {
             Dialect::Duckdb | Dialect::Postgres => format!("'{}'", text.replace('\'', "''")),
             Dialect::Snowflake | Dialect::Bigquery | Dialect::Spark => {
@@ -94,12 +85,12 @@ impl Dialect {
     }
 
     /// A date literal.
-    pub fn date(self, date: NaiveDate) -> String {
+    pub(crate) fn date(self, date: NaiveDate) -> String {
         format!("DATE '{}'", date.format("%Y-%m-%d"))
     }
 
     /// An exact decimal constant written as plain digits (`0.01`, `100.50`).
-    pub fn decimal(self, digits: &str) -> String {
+    pub(crate) fn decimal(self, digits: &str) -> String {
         if !digits.contains('.') {
             // An integer is an integer in every dialect.
             return digits.to_owned();
@@ -112,7 +103,7 @@ impl Dialect {
     }
 
     /// The string type of `CAST(x AS ...)`.
-    pub fn text_type(self) -> &'static str {
+    pub(crate) fn text_type(self) -> &'static str {
         match self {
             Dialect::Duckdb | Dialect::Snowflake => "VARCHAR",
             Dialect::Postgres => "TEXT",
@@ -125,7 +116,7 @@ impl Dialect {
     /// 2-decimal column print `1.250`. ROUND on exact decimals rounds half
     /// away from zero in all five. BigQuery's decimals have a fixed scale,
     /// so there the cast comes first: ROUND of an INT64 would be a FLOAT64.
-    pub fn round_money(self, expr: &str, decimals: u8) -> String {
+    pub(crate) fn round_money(self, expr: &str, decimals: u8) -> String {
         let round = format!("ROUND({expr}, {decimals})");
         match self {
             Dialect::Bigquery => format!("ROUND(CAST({expr} AS BIGNUMERIC), {decimals})"),
@@ -138,7 +129,7 @@ impl Dialect {
     }
 
     /// The 64-bit integer type.
-    pub fn int_type(self) -> &'static str {
+    pub(crate) fn int_type(self) -> &'static str {
         match self {
             Dialect::Bigquery => "INT64",
             _ => "BIGINT",
@@ -146,7 +137,7 @@ impl Dialect {
     }
 
     /// The double precision type.
-    pub fn double_type(self) -> &'static str {
+    pub(crate) fn double_type(self) -> &'static str {
         match self {
             Dialect::Postgres => "DOUBLE PRECISION",
             Dialect::Bigquery => "FLOAT64",
@@ -157,7 +148,7 @@ impl Dialect {
     /// `floor(a / b)` for integers a >= 0 and b > 0, in integer arithmetic,
     /// as one term (parenthesised where the operator is infix, so that it
     /// can stand inside any expression). `a` and `b` must be integer-typed.
-    pub fn int_div(self, a: &str, b: &str) -> String {
+    pub(crate) fn int_div(self, a: &str, b: &str) -> String {
         let (a, b) = (&paren(a), &paren(b));
         match self {
             Dialect::Duckdb => format!("({a} // {b})"),
@@ -171,7 +162,7 @@ impl Dialect {
     }
 
     /// The date one day after `date`.
-    pub fn next_day(self, date: &str) -> String {
+    pub(crate) fn next_day(self, date: &str) -> String {
         match self {
             Dialect::Duckdb | Dialect::Postgres => format!("{date} + 1"),
             Dialect::Bigquery => format!("DATE_ADD({date}, INTERVAL 1 DAY)"),
@@ -181,7 +172,7 @@ impl Dialect {
     }
 
     /// Whole days from date `from` to date `to`.
-    pub fn days_between(self, from: &str, to: &str) -> String {
+    pub(crate) fn days_between(self, from: &str, to: &str) -> String {
         match self {
             Dialect::Duckdb => format!("DATE_DIFF('day', {from}, {to})"),
             Dialect::Postgres => format!("({to} - {from})"),
@@ -195,7 +186,7 @@ impl Dialect {
     /// constant table rather than a UNION ALL of SELECTs: Spark pushes the
     /// latter's values into the filters below it and its generated code
     /// outgrows the JVM's 64 KB method limit.
-    pub fn numbers(self, name: &str, count: usize) -> String {
+    pub(crate) fn numbers(self, name: &str, count: usize) -> String {
         let rows = (0..count)
             .map(|i| format!("({i})"))
             .collect::<Vec<_>>()
@@ -214,7 +205,7 @@ impl Dialect {
 
     /// A string expression to sort by in byte order (rfm's customer_id
     /// order), whatever the database's default collation.
-    pub fn byte_order(self, expr: &str) -> String {
+    pub(crate) fn byte_order(self, expr: &str) -> String {
         match self {
             Dialect::Postgres => format!("{expr} COLLATE \"C\""),
             _ => expr.to_owned(),

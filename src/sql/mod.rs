@@ -31,14 +31,14 @@
 //!
 //! This module only builds text: it reads nothing and runs nothing.
 
-pub mod dialect;
+pub(crate) mod dialect;
 
-pub use dialect::Dialect;
+pub(crate) use dialect::Dialect;
 
-use crate::analysis::Scoring;
-use crate::definition::{Definition, Shape};
 use crate::engine::{Counting, Returns};
 use crate::money::{self, Decimal};
+use crate::score::analysis::Scoring;
+use crate::score::definition::{Definition, Shape};
 use crate::score::{Binning, Method};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
@@ -46,7 +46,7 @@ use std::fmt::Write as _;
 
 /// Where a row's amount comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AmountSource {
+pub(crate) enum AmountSource {
     /// One amount column.
     Column(String),
     /// Quantity x unit price.
@@ -60,20 +60,20 @@ pub enum AmountSource {
 
 /// The table's columns, named as the warehouse stores them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Columns {
+pub(crate) struct Columns {
     /// Customer id.
-    pub customer: String,
+    pub(crate) customer: String,
     /// Order date (DATE, TIMESTAMP or an ISO date string).
-    pub date: String,
+    pub(crate) date: String,
     /// Amount, or quantity and price.
-    pub amount: AmountSource,
+    pub(crate) amount: AmountSource,
     /// Order id, if any.
-    pub order: Option<String>,
+    pub(crate) order: Option<String>,
 }
 
 /// The as-of date of the query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AsOf {
+pub(crate) enum AsOf {
     /// The day after the latest purchase (computed by the query).
     Latest,
     /// A fixed date.
@@ -84,34 +84,34 @@ pub enum AsOf {
 
 /// Everything the query depends on.
 #[derive(Debug, Clone)]
-pub struct Spec<'a> {
+pub(crate) struct Spec<'a> {
     /// The dialect to write.
-    pub dialect: Dialect,
+    pub(crate) dialect: Dialect,
     /// The orders table, possibly qualified.
-    pub table: &'a str,
+    pub(crate) table: &'a str,
     /// Its columns.
-    pub columns: &'a Columns,
+    pub(crate) columns: &'a Columns,
     /// `--returns`.
-    pub returns: Returns,
+    pub(crate) returns: Returns,
     /// Orders or rows (`--scoring r-quantile`).
-    pub counting: Counting,
+    pub(crate) counting: Counting,
     /// `--since`.
-    pub since: Option<NaiveDate>,
+    pub(crate) since: Option<NaiveDate>,
     /// `--until`.
-    pub until: Option<NaiveDate>,
+    pub(crate) until: Option<NaiveDate>,
     /// `--as-of`.
-    pub as_of: AsOf,
+    pub(crate) as_of: AsOf,
     /// How each metric is scored.
-    pub scoring: &'a Scoring,
+    pub(crate) scoring: &'a Scoring,
     /// The segment definition, in the language of `--lang`.
-    pub definition: &'a Definition,
+    pub(crate) definition: &'a Definition,
     /// Decimals of money values.
-    pub decimals: u8,
+    pub(crate) decimals: u8,
 }
 
 /// Which result the query gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Output {
+pub(crate) enum Output {
     /// The rows and columns of `rfm customers`.
     Customers,
     /// The rows and columns of `rfm summary` (CSV form).
@@ -120,7 +120,7 @@ pub enum Output {
 
 /// The query, ending with `;` and a newline. Errors (a table name that
 /// cannot be quoted) name what to fix, without the flag.
-pub fn query(spec: &Spec, output: Output) -> Result<String, String> {
+pub(crate) fn query(spec: &Spec, output: Output) -> Result<String, String> {
     let mut q = Query::new(spec.dialect);
     let table = spec.dialect.qualified(spec.table)?;
     header(&mut q.text, spec, output);
@@ -133,7 +133,7 @@ pub fn query(spec: &Spec, output: Output) -> Result<String, String> {
 }
 
 /// `query` wrapped as `CREATE OR REPLACE VIEW name AS ...;`.
-pub fn create_view(dialect: Dialect, name: &str, query: &str) -> Result<String, String> {
+pub(crate) fn create_view(dialect: Dialect, name: &str, query: &str) -> Result<String, String> {
     let name = dialect.qualified(name)?;
     // The leading comment lines stay above the statement.
     let body_at = query
@@ -803,9 +803,9 @@ fn summary_select(q: &mut Query, spec: &Spec) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::definition::Preset;
-    use crate::lang::Lang;
     use crate::score;
+    use crate::score::definition::Preset;
+    use crate::score::lang::Lang;
 
     /// Evaluates one condition of [`segment_conditions`] on a cell: the
     /// text is ORs of ANDs of `x = v` and `x IN (a, b)`.
@@ -896,7 +896,7 @@ mod tests {
     }
 
     fn file(text: &str) -> Definition {
-        crate::definition_file::parse(text, "test.toml", Lang::En).unwrap()
+        crate::score::definition_file::parse(text, "test.toml", Lang::En).unwrap()
     }
 
     #[test]

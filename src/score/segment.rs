@@ -7,7 +7,7 @@ use std::fmt;
 /// A named customer segment. The declaration order is the canonical order
 /// used by summaries: best customers first, lost ones last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Segment {
+pub(crate) enum Segment {
     /// Bought recently, buy often and spend the most.
     Champions,
     /// Buy regularly and spend well.
@@ -34,7 +34,7 @@ pub enum Segment {
 
 impl Segment {
     /// All segments in canonical order.
-    pub const ALL: [Segment; 11] = [
+    pub(crate) const ALL: [Segment; 11] = [
         Segment::Champions,
         Segment::LoyalCustomers,
         Segment::PotentialLoyalist,
@@ -49,7 +49,7 @@ impl Segment {
     ];
 
     /// The display name, e.g. `Can't Lose Them`.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Segment::Champions => "Champions",
             Segment::LoyalCustomers => "Loyal Customers",
@@ -66,7 +66,7 @@ impl Segment {
     }
 
     /// A stable machine key, e.g. `cant_lose_them`.
-    pub fn key(self) -> &'static str {
+    pub(crate) fn key(self) -> &'static str {
         match self {
             Segment::Champions => "champions",
             Segment::LoyalCustomers => "loyal_customers",
@@ -83,12 +83,12 @@ impl Segment {
     }
 
     /// The position in the canonical order (0 = Champions).
-    pub fn rank(self) -> usize {
+    pub(crate) fn rank(self) -> usize {
         self as usize
     }
 
     /// How healthy the segment is, for colour.
-    pub fn tone(self) -> Tone {
+    pub(crate) fn tone(self) -> Tone {
         match self {
             Segment::Champions | Segment::LoyalCustomers => Tone::Good,
             Segment::PotentialLoyalist | Segment::NewCustomers | Segment::Promising => {
@@ -101,7 +101,7 @@ impl Segment {
     }
 
     /// The built-in segment with this English name or key, ignoring case.
-    pub fn find(name: &str) -> Option<Segment> {
+    pub(crate) fn find(name: &str) -> Option<Segment> {
         Segment::ALL
             .into_iter()
             .find(|s| s.name().eq_ignore_ascii_case(name.trim()) || s.key() == name.trim())
@@ -110,7 +110,7 @@ impl Segment {
 
 /// How healthy a segment is: the table format colours names by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tone {
+pub(crate) enum Tone {
     /// The best customers.
     Good,
     /// Recent customers who could become the best.

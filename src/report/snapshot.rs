@@ -10,23 +10,23 @@
 
 use crate::error::SnapshotError;
 use crate::input::{self, Content, InputPath};
-use crate::lang::Lang;
 use crate::money::{self, Decimal, DecimalSeparator};
-use crate::pipeline::Analysis;
-use crate::segment::{Segment, Tone};
+use crate::score::analysis::Analysis;
+use crate::score::lang::Lang;
+use crate::score::segment::{Segment, Tone};
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
 /// A segment as a run names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Label {
+pub(crate) struct Label {
     /// The stable key (`segment_key`).
-    pub key: String,
+    pub(crate) key: String,
     /// The display name.
-    pub name: String,
+    pub(crate) name: String,
     /// Colour class.
-    pub tone: Tone,
+    pub(crate) tone: Tone,
 }
 
 impl Label {
@@ -42,7 +42,7 @@ impl Label {
 }
 
 /// The segments of a definition as labels.
-pub fn labels(definition: &crate::definition::Definition) -> Vec<Label> {
+pub(crate) fn labels(definition: &crate::score::definition::Definition) -> Vec<Label> {
     definition
         .segments
         .iter()
@@ -58,37 +58,37 @@ pub fn labels(definition: &crate::definition::Definition) -> Vec<Label> {
 /// hand-made file may lack their columns; only the id and the segment are
 /// needed for a migration.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Member {
+pub(crate) struct Member {
     /// The customer id.
-    pub id: String,
+    pub(crate) id: String,
     /// Index into [`Snapshot::segments`].
-    pub segment: usize,
+    pub(crate) segment: usize,
     /// The rfm code, e.g. `545`.
-    pub rfm: Option<String>,
+    pub(crate) rfm: Option<String>,
     /// Days since the last purchase.
-    pub recency_days: Option<i64>,
+    pub(crate) recency_days: Option<i64>,
     /// Purchases.
-    pub frequency: Option<i64>,
+    pub(crate) frequency: Option<i64>,
     /// Net revenue, in units of `10^-scale` of the snapshot.
-    pub monetary: Option<i64>,
+    pub(crate) monetary: Option<i64>,
 }
 
 /// A run's customers, in the order they were read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     /// Where it came from, for messages and reports.
-    pub source: String,
+    pub(crate) source: String,
     /// The segments, in display order.
-    pub segments: Vec<Label>,
+    pub(crate) segments: Vec<Label>,
     /// The customers.
-    pub customers: Vec<Member>,
+    pub(crate) customers: Vec<Member>,
     /// The decimal scale of `monetary`.
-    pub scale: u8,
+    pub(crate) scale: u8,
 }
 
 impl Snapshot {
     /// The customers of a fresh analysis.
-    pub fn from_analysis(analysis: &Analysis, source: String) -> Snapshot {
+    pub(crate) fn from_analysis(analysis: &Analysis, source: String) -> Snapshot {
         let definition = &analysis.definition;
         let dashed = definition.levels > 9;
         Snapshot {
@@ -111,7 +111,7 @@ impl Snapshot {
     }
 
     /// Reads an earlier run: a report folder or a customers CSV.
-    pub fn read(path: &Path) -> Result<Snapshot, SnapshotError> {
+    pub(crate) fn read(path: &Path) -> Result<Snapshot, SnapshotError> {
         if path.is_dir() {
             let customers = path.join("customers.csv");
             if !customers.is_file() {
@@ -130,11 +130,6 @@ impl Snapshot {
             return Ok(snapshot);
         }
         read_customers(path, Vec::new())
-    }
-
-    /// The index of the segment with `key`.
-    pub fn segment_index(&self, key: &str) -> Option<usize> {
-        self.segments.iter().position(|s| s.key == key)
     }
 }
 

@@ -1,19 +1,19 @@
 //! Per-segment totals (`rfm summary`). Pure.
 
-use crate::analysis::ScoredCustomer;
+use crate::score::analysis::ScoredCustomer;
 
 /// Totals over a group of customers. Averages are derived from these sums
 /// at print time, so they are exact until the final rounding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Totals {
+pub(crate) struct Totals {
     /// Customers.
-    pub customers: u64,
+    pub(crate) customers: u64,
     /// Sum of frequency (purchases).
-    pub orders: u64,
+    pub(crate) orders: u64,
     /// Sum of monetary, at the input scale.
-    pub revenue: i128,
+    pub(crate) revenue: i128,
     /// Sum of recency_days.
-    pub recency_days: i64,
+    pub(crate) recency_days: i64,
 }
 
 impl Totals {
@@ -27,15 +27,15 @@ impl Totals {
 
 /// One row per segment of the definition, in its order, plus the total.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Summary {
+pub(crate) struct Summary {
     /// Totals per segment index; empty segments included.
-    pub segments: Vec<Totals>,
+    pub(crate) segments: Vec<Totals>,
     /// All customers.
-    pub total: Totals,
+    pub(crate) total: Totals,
 }
 
 /// Sums customers per segment, for a definition of `segments` segments.
-pub fn summarize(customers: &[ScoredCustomer], segments: usize) -> Summary {
+pub(crate) fn summarize(customers: &[ScoredCustomer], segments: usize) -> Summary {
     let mut per = vec![Totals::default(); segments];
     let mut total = Totals::default();
     for c in customers {

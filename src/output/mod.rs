@@ -1,4 +1,6 @@
-//! Writing results: to stdout, or to a file atomically.
+//! The output stage: writing results, to stdout or to a file atomically.
+//! Beside this file: `render` (one renderer per format, writing to any
+//! `Write`) and `sort` (`--sort`).
 //!
 //! A file is written to a temporary sibling, flushed, synced and renamed over
 //! the target only when everything succeeded. A run that fails half way (bad
@@ -6,25 +8,40 @@
 //! clobbers the previous good one, which is what a cron job overwriting last
 //! week's report needs. A name ending in `.gz` or `.zst` is compressed.
 
+pub(crate) mod render;
+pub(crate) mod sort;
+
 use crate::error::UsageError;
 use crate::input::Rejected;
-use crate::options::OutputOptions;
-use crate::render::{self, Tabular, into_io};
 use anyhow::Context;
+use render::{Format, RenderOptions, Tabular, into_io};
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+/// How to write the result.
+#[derive(Debug, Clone)]
+pub(crate) struct OutputOptions {
+    /// The format.
+    pub(crate) format: Format,
+    /// `-o`, or stdout.
+    pub(crate) path: Option<PathBuf>,
+    /// Renderer settings.
+    pub(crate) render: RenderOptions,
+    /// Money decimals.
+    pub(crate) decimals: u8,
+}
+
 /// Renders `data` as the options say (with the columns the format shows),
 /// to stdout or `-o`.
-pub fn emit(options: &OutputOptions, data: Tabular) -> anyhow::Result<()> {
+pub(crate) fn emit(options: &OutputOptions, data: Tabular) -> anyhow::Result<()> {
     let data = data.for_format(options.format);
     let renderer = render::renderer(options.format, options.render);
     write_to(options.path.as_deref(), |out| renderer.render(&data, out))
 }
 
 /// Runs `write` against stdout (`path` = `None`) or an atomically replaced file.
-pub fn write_to(
+pub(crate) fn write_to(
     path: Option<&Path>,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> anyhow::Result<()> {
@@ -117,7 +134,11 @@ fn write_atomically(
 }
 
 /// Writes `--rejects`: `file,line,reason`, then the row's own fields.
-pub fn write_rejects(path: &Path, header: &[String], rejected: &[Rejected]) -> anyhow::Result<()> {
+pub(crate) fn write_rejects(
+    path: &Path,
+    header: &[String],
+    rejected: &[Rejected],
+) -> anyhow::Result<()> {
     write_to(Some(path), |out| {
         let mut w = csv::WriterBuilder::new().flexible(true).from_writer(out);
         let mut head = vec!["file", "line", "reason"];
@@ -135,7 +156,7 @@ pub fn write_rejects(path: &Path, header: &[String], rejected: &[Rejected]) -> a
 
 /// The files an rfm report folder may hold: a folder holding only these
 /// (and `report.json`) is an earlier report that `--out` may replace.
-pub const REPORT_FILES: [&str; 5] = [
+pub(crate) const REPORT_FILES: [&str; 5] = [
     "customers.csv",
     "summary.csv",
     "migration.csv",
@@ -148,7 +169,7 @@ pub const REPORT_FILES: [&str; 5] = [
 /// (a `report.json` written by rfm and nothing rfm did not write). Anything
 /// else is refused before any work is done, since the whole folder is
 /// replaced.
-pub fn report_folder(dir: &Path) -> Result<PathBuf, UsageError> {
+pub(crate) fn report_folder(dir: &Path) -> Result<PathBuf, UsageError> {
     let shown = dir.display();
     let usage = |why: String| UsageError(format!("--out {shown}: {why}"));
     let dir = match fs::symlink_metadata(dir) {
@@ -219,7 +240,7 @@ fn not_a_report(dir: &Path, names: &[String]) -> Option<String> {
 }
 
 /// The folder being written, for [`Folder::write`].
-pub struct Folder<'a> {
+pub(crate) struct Folder<'a> {
     /// The temporary folder.
     path: &'a Path,
     /// The report it replaces, whose files' permissions carry over.
@@ -233,7 +254,7 @@ impl Folder<'_> {
     /// the replaced report had keeps its permissions (a private 0600
     /// customers.csv stays private). With `RFM_FAIL_AT=name` the writing
     /// fails half way, on purpose (for the tests of atomicity).
-    pub fn write(
+    pub(crate) fn write(
         &self,
         name: &str,
         write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
@@ -268,7 +289,7 @@ impl Folder<'_> {
 /// If `fill` fails, the temporary folder is removed and `target` is
 /// untouched. If the old folder gained files rfm did not write while the
 /// report was being made, it is put back and the run fails.
-pub fn write_folder(
+pub(crate) fn write_folder(
     target: &Path,
     fail_at: Option<&str>,
     fill: impl FnOnce(&Folder) -> anyhow::Result<()>,

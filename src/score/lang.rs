@@ -10,7 +10,7 @@
 
 /// A language of `--lang`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash, clap::ValueEnum)]
-pub enum Lang {
+pub(crate) enum Lang {
     /// English.
     #[default]
     En,
@@ -30,22 +30,23 @@ pub enum Lang {
 
 /// One segment's texts in one language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Text {
+pub(crate) struct Text {
     /// The display name, e.g. `Campioni`.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// Who the customers are, one sentence.
-    pub description: &'static str,
+    pub(crate) description: &'static str,
     /// What to do with them, one sentence.
-    pub action: &'static str,
+    pub(crate) action: &'static str,
 }
 
 /// The number of built-in texts per language: the 11 segments in canonical
 /// order, then Others.
-pub const TEXTS_PER_LANG: usize = 12;
+pub(crate) const TEXTS_PER_LANG: usize = 12;
 
 impl Lang {
     /// All languages, in `--lang` order.
-    pub const ALL: [Lang; 7] = [
+    #[cfg(test)]
+    pub(crate) const ALL: [Lang; 7] = [
         Lang::En,
         Lang::It,
         Lang::Es,
@@ -56,7 +57,8 @@ impl Lang {
     ];
 
     /// The ISO 639-1 code, e.g. `it`.
-    pub fn code(self) -> &'static str {
+    #[cfg(test)]
+    pub(crate) fn code(self) -> &'static str {
         match self {
             Lang::En => "en",
             Lang::It => "it",
@@ -74,7 +76,7 @@ impl Lang {
     /// # Panics
     ///
     /// If `index` is not below [`TEXTS_PER_LANG`].
-    pub fn text(self, index: usize) -> &'static Text {
+    pub(crate) fn text(self, index: usize) -> &'static Text {
         &TEXTS[self as usize][index]
     }
 }
@@ -536,7 +538,7 @@ const TEXTS: [[Text; TEXTS_PER_LANG]; 7] = [
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::segment::Segment;
+    use crate::score::segment::Segment;
     use clap::ValueEnum;
     use std::collections::HashSet;
 

@@ -4,19 +4,19 @@
 
 use super::{Renderer, Tabular, Value};
 use crate::money;
-use crate::segment::Tone;
+use crate::score::segment::Tone;
 use comfy_table::{
     Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, Table, Width, presets,
 };
 use std::io::{self, Write};
 
 /// comfy-table output.
-pub struct TableRenderer {
+pub(crate) struct TableRenderer {
     /// Colour segment names and bold the header.
-    pub color: bool,
+    pub(crate) color: bool,
     /// Wrap cells to fit the terminal; otherwise rows are never wrapped, so
     /// the layout in files and pipes does not depend on a window size.
-    pub fit_terminal: bool,
+    pub(crate) fit_terminal: bool,
 }
 
 fn tone_color(tone: Tone) -> Option<Color> {
@@ -32,7 +32,7 @@ fn tone_color(tone: Tone) -> Option<Color> {
 
 /// A value as the table formats show it: shares as percentages, empty
 /// values as `-`.
-pub fn cell_text(v: &Value) -> String {
+pub(crate) fn cell_text(v: &Value) -> String {
     match v {
         Value::Share { num, den } if *den > 0 => {
             format!("{}%", money::format_quotient(num * 100, *den, 0, 1, '.'))

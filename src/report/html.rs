@@ -7,37 +7,22 @@
 //! `charts`. Nothing on the page depends on the clock unless `--stamp`
 //! asks for it, so a re-run on the same input gives the same bytes.
 
-use crate::charts::{self, Axes, Bar, HeatCell};
-use crate::commands::{compare, summary as summary_command};
 use crate::dates::from_day;
-use crate::definition::Shape;
-use crate::explain;
-use crate::migration::Migration;
 use crate::money;
 use crate::notes::thousands;
-use crate::pipeline::Analysis;
-use crate::render::{Tabular, Value};
-use crate::segment::Segment;
-use crate::snapshot::Label;
-use crate::summary;
+use crate::output::render::{Tabular, Value};
+use crate::report::charts::{self, Axes, Bar, HeatCell};
+use crate::report::escape::escape;
+use crate::report::migration::Migration;
+use crate::report::snapshot::Label;
+use crate::report::tables;
+use crate::score::analysis::Analysis;
+use crate::score::definition::Shape;
+use crate::score::explain;
+use crate::score::segment::Segment;
+use crate::score::summary;
 use std::collections::HashMap;
 use std::io::{self, Write};
-
-/// Escapes text for HTML and SVG content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Colours of the built-in segments, in their canonical order: greens for
 /// the best, blues for the hopeful, ambers for the slipping, reds for those
@@ -54,7 +39,7 @@ const OTHER_COLORS: [&str; 8] = [
 
 /// One colour per segment: built-in segments always get the same one
 /// (whatever the language or definition), Others grey, the rest in turn.
-pub fn palette(segments: &[Label]) -> Vec<&'static str> {
+pub(crate) fn palette(segments: &[Label]) -> Vec<&'static str> {
     let mut next = 0;
     segments
         .iter()
@@ -71,34 +56,37 @@ pub fn palette(segments: &[Label]) -> Vec<&'static str> {
 
 /// An input as the report lists it.
 #[derive(Debug, Clone)]
-pub struct InputFile {
+pub(crate) struct InputFile {
     /// The path as given (`<stdin>` for stdin).
-    pub name: String,
+    pub(crate) name: String,
     /// Data rows read.
-    pub rows: u64,
+    pub(crate) rows: u64,
     /// Size in bytes, for files.
-    pub bytes: Option<u64>,
+    pub(crate) bytes: Option<u64>,
     /// SHA-256 of the bytes as stored (compressed files as compressed), for
     /// files.
-    pub sha256: Option<String>,
+    pub(crate) sha256: Option<String>,
 }
 
 /// Everything the page shows.
-pub struct Page<'a> {
+pub(crate) struct Page<'a> {
     /// The run.
-    pub analysis: &'a Analysis,
+    pub(crate) analysis: &'a Analysis,
     /// Money decimals.
-    pub decimals: u8,
+    pub(crate) decimals: u8,
+    /// The per-segment summary table (`rfm summary`'s, as the terminal
+    /// table shows it).
+    pub(crate) summary: Tabular<'a>,
     /// The inputs.
-    pub inputs: &'a [InputFile],
+    pub(crate) inputs: &'a [InputFile],
     /// The method, as label and value lines.
-    pub method: &'a [(&'static str, String)],
+    pub(crate) method: &'a [(&'static str, String)],
     /// The migration since `--previous`.
-    pub migration: Option<&'a Migration<'a>>,
+    pub(crate) migration: Option<&'a Migration<'a>>,
     /// How many of the biggest fallers to list.
-    pub movers_shown: usize,
+    pub(crate) movers_shown: usize,
     /// `--stamp`: when the report was made.
-    pub stamp: Option<String>,
+    pub(crate) stamp: Option<String>,
 }
 
 const STYLE: &str = r#"
@@ -138,9 +126,9 @@ th{background:#eee !important}*{-webkit-print-color-adjust:exact;print-color-adj
 "#;
 
 /// Writes the page.
-pub fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
+pub(crate) fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
     let a = page.analysis;
-    let labels = crate::snapshot::labels(&a.definition);
+    let labels = crate::report::snapshot::labels(&a.definition);
     let colors = palette(&labels);
     let color_of: HashMap<&str, &str> = labels
         .iter()
@@ -198,11 +186,7 @@ pub fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
 
     // The summary table.
     writeln!(out, "<section id=\"segments\">\n<h2>Segments</h2>")?;
-    table(
-        out,
-        &summary_command::tabulate(a, page.decimals).for_format(crate::render::Format::Table),
-        &color_of,
-    )?;
+    table(out, &page.summary, &color_of)?;
     writeln!(out, "</section>")?;
 
     // Bars.
@@ -360,7 +344,7 @@ fn heat_section(
     let l = a.definition.levels;
     let n = usize::from(l);
     let by_f = a.definition.shape == Shape::RF;
-    let x_of = |c: &crate::analysis::ScoredCustomer| if by_f { c.f } else { c.fm };
+    let x_of = |c: &crate::score::analysis::ScoredCustomer| if by_f { c.f } else { c.fm };
     let mut customers = vec![0u64; n * n];
     let mut revenue = vec![0i128; n * n];
     // Per cell and segment, for definitions that split a cell.
@@ -448,7 +432,7 @@ fn migration_section(
         "<section id=\"migration\">\n<h2>Since the previous report</h2>\n<p>Compared with <b>{}</b> ({} customers): {}.</p>\n<p class=\"muted\">Rows: the segment before; columns: the segment now. (new) are customers not in the previous report, (gone) those no longer in the data.</p>\n<div class=\"scroll\"><table class=\"matrix\">",
         escape(&m.old.source),
         thousands(m.old.customers.len() as u64),
-        escape(&compare::summary_line(m))
+        escape(&tables::summary_line(m))
     )?;
     write!(out, "<tr><th>before \\ now</th>")?;
     for s in &m.segments {
@@ -457,7 +441,7 @@ fn migration_section(
     writeln!(
         out,
         "<th class=\"num\">{}</th><th class=\"num\">total</th></tr>",
-        compare::GONE
+        tables::GONE
     )?;
     let row = |out: &mut dyn Write, label: String, values: &[u64], diagonal: Option<usize>| {
         let total: u64 = values.iter().sum();
@@ -486,12 +470,12 @@ fn migration_section(
     for (from, values) in rows.iter().enumerate() {
         match m.segments.get(from) {
             Some(s) => row(out, swatched(&s.name, color_of), values, Some(from))?,
-            None => row(out, compare::NEW.to_owned(), values, None)?,
+            None => row(out, tables::NEW.to_owned(), values, None)?,
         }
     }
     // Column totals: the customers of each segment now, and all gone.
     write!(out, "<tr class=\"total\"><th>total</th>")?;
-    let totals = compare::column_totals(&rows);
+    let totals = tables::column_totals(&rows);
     for column in &totals {
         write!(out, "<td class=\"num\">{}</td>", thousands(*column))?;
     }
@@ -502,7 +486,7 @@ fn migration_section(
     let fallers = m.fallers();
     if m.segments
         .iter()
-        .all(|s| s.tone == crate::segment::Tone::Neutral)
+        .all(|s| s.tone == crate::score::segment::Tone::Neutral)
     {
         writeln!(
             out,
@@ -524,8 +508,8 @@ fn migration_section(
         let shown = &fallers[..fallers.len().min(page.movers_shown)];
         table(
             out,
-            &compare::movers_table(m, shown, page.decimals)
-                .for_format(crate::render::Format::Table),
+            &tables::movers_table(m, shown, page.decimals)
+                .for_format(crate::output::render::Format::Table),
             color_of,
         )?;
     }
@@ -569,7 +553,7 @@ fn table(
     let cell = |v: &Value, num: bool| -> String {
         let text = match v {
             Value::Segment(name, _) => swatched(name, color_of),
-            other => escape(&crate::render::cell_text(other)),
+            other => escape(&crate::output::render::cell_text(other)),
         };
         if num {
             format!("<td class=\"num\">{text}</td>")
@@ -609,7 +593,7 @@ mod tests {
         let label = |key: &str| Label {
             key: key.into(),
             name: key.into(),
-            tone: crate::segment::Tone::Neutral,
+            tone: crate::score::segment::Tone::Neutral,
         };
         let a = palette(&[
             label("lost"),

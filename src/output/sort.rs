@@ -5,13 +5,13 @@
 //! sort in the definition's order. Ties always fall back to customer id ascending, so
 //! the order is total and the output deterministic.
 
-use crate::analysis::ScoredCustomer;
+use crate::score::analysis::ScoredCustomer;
 use std::cmp::Ordering;
 use std::str::FromStr;
 
 /// A sortable column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortColumn {
+pub(crate) enum SortColumn {
     /// customer_id
     CustomerId,
     /// first_order
@@ -40,19 +40,19 @@ pub enum SortColumn {
 
 /// One sort key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SortKey {
+pub(crate) struct SortKey {
     /// The column.
-    pub column: SortColumn,
+    pub(crate) column: SortColumn,
     /// Largest first.
-    pub descending: bool,
+    pub(crate) descending: bool,
 }
 
 /// The `--sort` value: keys in priority order.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SortSpec(pub Vec<SortKey>);
+pub(crate) struct SortSpec(pub Vec<SortKey>);
 
 /// The names `--sort` accepts.
-pub const SORT_COLUMNS: &str = "customer_id, first_order, last_order, recency_days, frequency, monetary, r, f, m, fm, rfm, segment";
+pub(crate) const SORT_COLUMNS: &str = "customer_id, first_order, last_order, recency_days, frequency, monetary, r, f, m, fm, rfm, segment";
 
 impl FromStr for SortSpec {
     type Err = String;
@@ -108,7 +108,7 @@ fn compare(a: &ScoredCustomer, b: &ScoredCustomer, column: SortColumn) -> Orderi
 
 /// Sorts customers by the spec, then by customer id. They arrive sorted by
 /// id (`analysis::score_customers`), so the default order costs nothing.
-pub fn sort_customers(customers: &mut [ScoredCustomer], spec: &SortSpec) {
+pub(crate) fn sort_customers(customers: &mut [ScoredCustomer], spec: &SortSpec) {
     if spec
         .0
         .iter()
@@ -131,7 +131,7 @@ pub fn sort_customers(customers: &mut [ScoredCustomer], spec: &SortSpec) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::segment::Segment;
+    use crate::score::segment::Segment;
 
     fn c(id: &str, monetary: i64, segment: Segment) -> ScoredCustomer {
         ScoredCustomer {

@@ -10,10 +10,10 @@
 //! Parsing is serde's, with unknown fields refused; every error names the
 //! file and the line to fix. Pure: the caller reads the file.
 
-use crate::definition::{Bounds, Definition, Rule, SegmentInfo};
-use crate::lang::Lang;
+use crate::score::definition::{Bounds, Definition, Rule, SegmentInfo};
+use crate::score::lang::Lang;
+use crate::score::segment::{Segment, Tone};
 use crate::score::{LEVELS, MAX_LEVELS};
-use crate::segment::{Segment, Tone};
 use serde::Deserialize;
 use thiserror::Error;
 use toml::Spanned;
@@ -21,13 +21,13 @@ use toml::Spanned;
 /// A segments file that cannot be used, with the line to fix.
 #[derive(Debug, Error, PartialEq, Eq)]
 #[error("{file}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
-pub struct DefinitionError {
+pub(crate) struct DefinitionError {
     /// The file as given.
-    pub file: String,
+    pub(crate) file: String,
     /// The line (1-based), when one is to blame.
-    pub line: Option<usize>,
+    pub(crate) line: Option<usize>,
     /// What is wrong and what to write instead.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 #[derive(Deserialize)]
@@ -183,7 +183,7 @@ impl Builder<'_> {
 }
 
 /// Reads a definition from the text of `file`; built-in names are shown in `lang`.
-pub fn parse(text: &str, file: &str, lang: Lang) -> Result<Definition, DefinitionError> {
+pub(crate) fn parse(text: &str, file: &str, lang: Lang) -> Result<Definition, DefinitionError> {
     let mut b = Builder {
         file,
         lang,
@@ -377,7 +377,7 @@ pub fn parse(text: &str, file: &str, lang: Lang) -> Result<Definition, Definitio
 
 /// A machine key from a name: lower case, runs of other characters as `_`.
 /// `Can't Lose Them` -> `cant_lose_them`, `Très fidèles` -> `très_fidèles`.
-pub fn slug(name: &str) -> String {
+pub(crate) fn slug(name: &str) -> String {
     let mut out = String::new();
     for c in name
         .trim()
@@ -399,7 +399,7 @@ pub fn slug(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::definition::{Preset, Shape};
+    use crate::score::definition::{Preset, Shape};
 
     fn parse_en(text: &str) -> Result<Definition, DefinitionError> {
         parse(text, "my.toml", Lang::En)

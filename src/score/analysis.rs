@@ -5,50 +5,64 @@
 //! of values, and the result is sorted by customer id.
 
 use crate::dates::Day;
-use crate::definition::Definition;
-use crate::engine::CustomerMetrics;
+use crate::engine::{CustomerId, CustomerMetrics};
+use crate::input::LoadReport;
+use crate::score::definition::Definition;
 use crate::score::{self, Better, Binning, Level};
 use std::borrow::Cow;
 
-/// A customer id as written in the input. Ids up to 24 bytes are stored
-/// inline: sorting customers by id then moves the bytes along, so reading
-/// them in that order (the output) is sequential, not a cache miss per
-/// customer; it also saves a heap allocation per customer.
-pub type CustomerId = compact_str::CompactString;
+/// The scored customers and what it took to get them.
+#[derive(Debug, Clone)]
+pub(crate) struct Analysis {
+    /// Scored customers, sorted by customer id.
+    pub(crate) customers: Vec<ScoredCustomer>,
+    /// The as-of date.
+    pub(crate) as_of: Day,
+    /// The decimal scale of money values.
+    pub(crate) scale: u8,
+    /// What every score level holds.
+    pub(crate) thresholds: Thresholds,
+    /// How the metrics were scored.
+    pub(crate) scoring: Scoring,
+    /// The segment definition customers were mapped with.
+    pub(crate) definition: Definition,
+    /// What the loader saw.
+    pub(crate) load: LoadReport,
+}
 
 /// A customer with metrics, scores and segment.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScoredCustomer {
+pub(crate) struct ScoredCustomer {
     /// The customer id, verbatim.
-    pub id: CustomerId,
+    pub(crate) id: CustomerId,
     /// Earliest purchase.
-    pub first: Day,
+    pub(crate) first: Day,
     /// Latest purchase.
-    pub last: Day,
+    pub(crate) last: Day,
     /// Days from the latest purchase to the as-of date.
-    pub recency_days: i32,
+    pub(crate) recency_days: i32,
     /// Purchases.
-    pub frequency: u32,
+    pub(crate) frequency: u32,
     /// Net revenue at the input scale.
-    pub monetary: i64,
+    pub(crate) monetary: i64,
     /// Recency score 1..=levels.
-    pub r: u8,
+    pub(crate) r: u8,
     /// Frequency score.
-    pub f: u8,
+    pub(crate) f: u8,
     /// Monetary score.
-    pub m: u8,
+    pub(crate) m: u8,
     /// Combined frequency-monetary score.
-    pub fm: u8,
+    pub(crate) fm: u8,
     /// The segment: an index into the definition's segments (so sorting by
     /// it gives the definition's display order).
-    pub segment: u8,
+    pub(crate) segment: u8,
 }
 
 impl ScoredCustomer {
     /// The three score digits, e.g. `545`; `dashed` (a run with 10 levels,
     /// where a score can have two digits) joins the scores with `-`, e.g.
     /// `10-7-3` and `9-9-1`, so one column has one format.
-    pub fn rfm(&self, dashed: bool) -> Cow<'static, str> {
+    pub(crate) fn rfm(&self, dashed: bool) -> Cow<'static, str> {
         static CODES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
         if dashed || self.r > 9 || self.f > 9 || self.m > 9 {
             return Cow::Owned(format!("{}-{}-{}", self.r, self.f, self.m));
@@ -61,18 +75,18 @@ impl ScoredCustomer {
 
 /// How each metric is scored (`--scoring`, `--bins`, `--r-bins` ...).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Scoring {
+pub(crate) struct Scoring {
     /// Recency.
-    pub r: Binning,
+    pub(crate) r: Binning,
     /// Frequency.
-    pub f: Binning,
+    pub(crate) f: Binning,
     /// Monetary.
-    pub m: Binning,
+    pub(crate) m: Binning,
 }
 
 impl Scoring {
     /// The metrics' binnings, in r, f, m order.
-    pub fn metrics(&self) -> [&Binning; 3] {
+    pub(crate) fn metrics(&self) -> [&Binning; 3] {
         [&self.r, &self.f, &self.m]
     }
 }
@@ -90,23 +104,23 @@ impl Default for Scoring {
 
 /// What every score level of every metric holds.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Thresholds {
+pub(crate) struct Thresholds {
     /// Recency levels, 1 first.
-    pub r: Vec<Level>,
+    pub(crate) r: Vec<Level>,
     /// Frequency levels.
-    pub f: Vec<Level>,
+    pub(crate) f: Vec<Level>,
     /// Monetary levels.
-    pub m: Vec<Level>,
+    pub(crate) m: Vec<Level>,
 }
 
 impl Thresholds {
     /// The metrics with their names, in r, f, m order.
-    pub fn metrics(&self) -> [(&'static str, &[Level]); 3] {
+    pub(crate) fn metrics(&self) -> [(&'static str, &[Level]); 3] {
         [("r", &self.r), ("f", &self.f), ("m", &self.m)]
     }
 
     /// `(metric, level)` pairs nobody scored, e.g. `("f", 2)`.
-    pub fn empty_levels(&self) -> Vec<(&'static str, u8)> {
+    pub(crate) fn empty_levels(&self) -> Vec<(&'static str, u8)> {
         self.metrics()
             .into_iter()
             .flat_map(|(name, levels)| {
@@ -125,7 +139,7 @@ impl Thresholds {
 ///
 /// Inputs are taken by value and every intermediate is dropped as soon as it
 /// is used: with millions of customers this step sets the peak memory of a run.
-pub fn score_customers(
+pub(crate) fn score_customers(
     metrics: Vec<CustomerMetrics>,
     ids: Vec<CustomerId>,
     as_of: Day,
@@ -250,9 +264,9 @@ fn id_prefix(id: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::definition::Preset;
-    use crate::lang::Lang;
-    use crate::segment::Segment;
+    use crate::score::definition::Preset;
+    use crate::score::lang::Lang;
+    use crate::score::segment::Segment;
 
     fn score_default(
         metrics: Vec<CustomerMetrics>,

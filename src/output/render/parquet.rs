@@ -15,12 +15,12 @@ use polars_io::parquet::write::{ParquetCompression, ParquetWriter};
 use std::io::{self, Write};
 
 /// Rows per row group.
-pub const GROUP_ROWS: usize = 64 * 1024;
+pub(crate) const GROUP_ROWS: usize = 64 * 1024;
 
 /// Writes a [`Tabular`] as one Parquet file (the total row is left out, as
 /// in CSV).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct ParquetRenderer;
+pub(crate) struct ParquetRenderer;
 
 /// A column's Parquet type, taken from the kind of its values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

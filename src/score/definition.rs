@@ -14,22 +14,22 @@
 //! many pandas notebooks). A user file is read by `definition_file`.
 //! Pure: no I/O.
 
-use crate::lang::Lang;
+use crate::score::lang::Lang;
+use crate::score::segment::{Segment, Tone};
 use crate::score::{self, LEVELS};
-use crate::segment::{Segment, Tone};
 
 /// An inclusive range of scores, e.g. `2..=4`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Bounds {
+pub(crate) struct Bounds {
     /// Lowest score matched.
-    pub lo: u8,
+    pub(crate) lo: u8,
     /// Highest score matched.
-    pub hi: u8,
+    pub(crate) hi: u8,
 }
 
 impl Bounds {
     /// Exactly one score.
-    pub const fn exactly(score: u8) -> Bounds {
+    pub(crate) const fn exactly(score: u8) -> Bounds {
         Bounds {
             lo: score,
             hi: score,
@@ -37,7 +37,7 @@ impl Bounds {
     }
 
     /// Every score of `levels` levels.
-    pub const fn any(levels: u8) -> Bounds {
+    pub(crate) const fn any(levels: u8) -> Bounds {
         Bounds { lo: 1, hi: levels }
     }
 
@@ -49,19 +49,19 @@ impl Bounds {
 /// One rule: customers whose scores are all within the bounds belong to
 /// `segment` (unless an earlier rule took them).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rule {
+pub(crate) struct Rule {
     /// Index into [`Definition::segments`].
-    pub segment: usize,
+    pub(crate) segment: usize,
     /// Recency score.
-    pub r: Bounds,
+    pub(crate) r: Bounds,
     /// Frequency score.
-    pub f: Bounds,
+    pub(crate) f: Bounds,
     /// Monetary score.
-    pub m: Bounds,
+    pub(crate) m: Bounds,
     /// Combined frequency-monetary score.
-    pub fm: Bounds,
+    pub(crate) fm: Bounds,
     /// The line of a user file the rule was written on.
-    pub line: Option<usize>,
+    pub(crate) line: Option<usize>,
 }
 
 impl Rule {
@@ -75,7 +75,9 @@ impl Rule {
 
 /// How `rfm rules` draws a definition: the smallest grid that shows it exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
+// The names spell the metrics a segment depends on.
+#[allow(clippy::upper_case_acronyms)]
+pub(crate) enum Shape {
     /// The segment depends on r and fm only: an R x FM grid.
     RFm,
     /// On r and f only: an R x F grid.
@@ -86,22 +88,22 @@ pub enum Shape {
 
 /// A segment as a definition names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SegmentInfo {
+pub(crate) struct SegmentInfo {
     /// Stable machine key (`segment_key`), e.g. `champions`; never translated.
-    pub key: String,
+    pub(crate) key: String,
     /// The display name, in the language of `--lang` for built-in segments.
-    pub name: String,
+    pub(crate) name: String,
     /// Who the customers are.
-    pub description: String,
+    pub(crate) description: String,
     /// What to do with them.
-    pub action: String,
+    pub(crate) action: String,
     /// Colour class.
-    pub tone: Tone,
+    pub(crate) tone: Tone,
 }
 
 impl SegmentInfo {
     /// A built-in segment's texts in `lang`.
-    pub fn builtin(segment: Segment, lang: Lang) -> SegmentInfo {
+    pub(crate) fn builtin(segment: Segment, lang: Lang) -> SegmentInfo {
         let text = lang.text(segment.rank());
         SegmentInfo {
             key: segment.key().to_owned(),
@@ -113,7 +115,7 @@ impl SegmentInfo {
     }
 
     /// The catch-all segment of customers no rule matches, in `lang`.
-    pub fn others(lang: Lang) -> SegmentInfo {
+    pub(crate) fn others(lang: Lang) -> SegmentInfo {
         let text = lang.text(Segment::ALL.len());
         SegmentInfo {
             key: "others".to_owned(),
@@ -127,7 +129,7 @@ impl SegmentInfo {
 
 /// The presets of `--segments`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Preset {
+pub(crate) enum Preset {
     /// The R x FM grid of docs/method.md: every cell covered, all 11 reached.
     Default,
     /// The R package rfm 0.3.0's default rules, first match wins; some
@@ -139,10 +141,10 @@ pub enum Preset {
 
 impl Preset {
     /// All presets, as `--segments` lists them.
-    pub const ALL: [Preset; 3] = [Preset::Default, Preset::RRfm, Preset::RfGrid];
+    pub(crate) const ALL: [Preset; 3] = [Preset::Default, Preset::RRfm, Preset::RfGrid];
 
     /// The name `--segments` takes.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Preset::Default => "default",
             Preset::RRfm => "r-rfm",
@@ -151,48 +153,49 @@ impl Preset {
     }
 
     /// The preset called `name`, if any.
-    pub fn find(name: &str) -> Option<Preset> {
+    pub(crate) fn find(name: &str) -> Option<Preset> {
         Preset::ALL.into_iter().find(|p| p.name() == name)
     }
 }
 
 /// What `rfm rules` checks.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Checks {
+pub(crate) struct Checks {
     /// (r, f, m) cells no rule matches: their customers fall to Others.
-    pub uncovered: Vec<(u8, u8, u8)>,
+    pub(crate) uncovered: Vec<(u8, u8, u8)>,
     /// Segments (indexes) no cell lands in.
-    pub unreachable: Vec<usize>,
+    pub(crate) unreachable: Vec<usize>,
     /// Rules (indexes) that never decide a cell: every cell they match is
     /// taken by earlier rules (or they match none).
-    pub shadowed: Vec<usize>,
+    pub(crate) shadowed: Vec<usize>,
 }
 
 impl Checks {
     /// Whether the definition has none of the problems.
-    pub fn is_clean(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_clean(&self) -> bool {
         self.uncovered.is_empty() && self.unreachable.is_empty() && self.shadowed.is_empty()
     }
 }
 
 /// A complete segment definition, evaluated over every score cell.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Definition {
+pub(crate) struct Definition {
     /// `default`, `r-rfm`, `rf-grid`, or the file name.
-    pub name: String,
+    pub(crate) name: String,
     /// Whether it is a preset (their known gaps are documented, not warned about).
-    pub preset: bool,
+    pub(crate) preset: bool,
     /// Score levels per metric the rules are written for.
-    pub levels: u8,
+    pub(crate) levels: u8,
     /// How to draw it.
-    pub shape: Shape,
+    pub(crate) shape: Shape,
     /// The segments, in display order (summaries list them so); Others,
     /// when some cell needs it, is last.
-    pub segments: Vec<SegmentInfo>,
+    pub(crate) segments: Vec<SegmentInfo>,
     /// The rules, in matching order.
-    pub rules: Vec<Rule>,
+    pub(crate) rules: Vec<Rule>,
     /// The index of Others, when some cell matches no rule.
-    pub others: Option<usize>,
+    pub(crate) others: Option<usize>,
     /// The segment of every (r, f, m) cell.
     cells: Vec<u8>,
     /// The rule that decided every cell (none: Others).
@@ -204,7 +207,7 @@ impl Definition {
     /// the catch-all segment, added only when some cell needs it.
     /// `segments` must hold at most 254 entries and every rule's segment
     /// index must be within it (checked by the callers that build them).
-    pub fn new(
+    pub(crate) fn new(
         name: String,
         preset: bool,
         levels: u8,
@@ -258,7 +261,7 @@ impl Definition {
     }
 
     /// A preset, with names and texts in `lang`.
-    pub fn preset(preset: Preset, lang: Lang) -> Definition {
+    pub(crate) fn preset(preset: Preset, lang: Lang) -> Definition {
         use Segment::*;
         let levels = LEVELS;
         let any = Bounds::any(levels);
@@ -388,7 +391,7 @@ impl Definition {
 
     /// The segment (index into [`Definition::segments`]) of scores r, f, m,
     /// each within 1..=levels.
-    pub fn segment_of(&self, r: u8, f: u8, m: u8) -> u8 {
+    pub(crate) fn segment_of(&self, r: u8, f: u8, m: u8) -> u8 {
         self.cells
             .get(cell_index(self.levels, r, f, m))
             .copied()
@@ -396,7 +399,7 @@ impl Definition {
     }
 
     /// The rule that decides cell (r, f, m); none when it falls to Others.
-    pub fn deciding_rule(&self, r: u8, f: u8, m: u8) -> Option<usize> {
+    pub(crate) fn deciding_rule(&self, r: u8, f: u8, m: u8) -> Option<usize> {
         self.deciding
             .get(cell_index(self.levels, r, f, m))
             .copied()
@@ -405,13 +408,13 @@ impl Definition {
     }
 
     /// Every (r, f, m) cell, r, f and m ascending.
-    pub fn cells(&self) -> impl Iterator<Item = (u8, u8, u8)> + '_ {
+    pub(crate) fn cells(&self) -> impl Iterator<Item = (u8, u8, u8)> + '_ {
         let l = self.levels;
         (1..=l).flat_map(move |r| (1..=l).flat_map(move |f| (1..=l).map(move |m| (r, f, m))))
     }
 
     /// How many cells land in each segment.
-    pub fn cell_counts(&self) -> Vec<usize> {
+    pub(crate) fn cell_counts(&self) -> Vec<usize> {
         let mut counts = vec![0; self.segments.len()];
         for &c in &self.cells {
             counts[usize::from(c)] += 1;
@@ -420,7 +423,7 @@ impl Definition {
     }
 
     /// Uncovered cells, unreachable segments, shadowed rules.
-    pub fn checks(&self) -> Checks {
+    pub(crate) fn checks(&self) -> Checks {
         let uncovered = self
             .cells()
             .filter(|&(r, f, m)| self.deciding_rule(r, f, m).is_none())
@@ -442,7 +445,7 @@ impl Definition {
     }
 
     /// The problems of [`Definition::checks`] as sentences, one per problem.
-    pub fn problems(&self) -> Vec<String> {
+    pub(crate) fn problems(&self) -> Vec<String> {
         let checks = self.checks();
         let mut out = Vec::new();
         if !checks.uncovered.is_empty() {

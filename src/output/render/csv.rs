@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 /// CSV, TSV, or CSV for European spreadsheets (`--excel`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CsvRenderer {
+pub(crate) struct CsvRenderer {
     delimiter: u8,
     decimal: char,
     bom: bool,
@@ -13,7 +13,7 @@ pub struct CsvRenderer {
 
 impl CsvRenderer {
     /// Plain CSV: `,`, decimal point, no BOM.
-    pub fn csv() -> Self {
+    pub(crate) fn csv() -> Self {
         CsvRenderer {
             delimiter: b',',
             decimal: '.',
@@ -22,7 +22,7 @@ impl CsvRenderer {
     }
 
     /// Tab-separated.
-    pub fn tsv() -> Self {
+    pub(crate) fn tsv() -> Self {
         CsvRenderer {
             delimiter: b'\t',
             ..Self::csv()
@@ -31,7 +31,7 @@ impl CsvRenderer {
 
     /// `;`, decimal comma and a UTF-8 BOM, which Excel in European locales
     /// opens correctly with a double click.
-    pub fn excel() -> Self {
+    pub(crate) fn excel() -> Self {
         CsvRenderer {
             delimiter: b';',
             decimal: ',',

@@ -1,3 +1,11 @@
+//! The scoring stage: metrics -> scores -> segments.
+//!
+//! This file holds the scoring methods; beside it: `analysis` (metrics to
+//! scored customers, the pure core of a run), `definition` and
+//! `definition_file` (segment definitions: presets, TOML files, checks),
+//! `segment` and `lang` (the built-in segments and their names per
+//! `--lang`), `summary` (per-segment totals) and `explain` (`--explain`).
+//!
 //! Scores 1..=L for one metric, by the methods of `--scoring` (docs/method.md,
 //! step 7), or by fixed break points (`--r-bins`, `--f-bins`, `--m-bins`).
 //!
@@ -17,17 +25,25 @@
 //! quantiles are compared without floating point. Everything here is pure
 //! and works on plain slices.
 
+pub(crate) mod analysis;
+pub(crate) mod definition;
+pub(crate) mod definition_file;
+pub(crate) mod explain;
+pub(crate) mod lang;
+pub(crate) mod segment;
+pub(crate) mod summary;
+
 use crate::money::{self, Decimal};
 
 /// The number of score levels of the default grid.
-pub const LEVELS: u8 = 5;
+pub(crate) const LEVELS: u8 = 5;
 
 /// The most score levels `--bins` and fixed break points may give.
-pub const MAX_LEVELS: u8 = 10;
+pub(crate) const MAX_LEVELS: u8 = 10;
 
 /// Which way a metric improves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Better {
+pub(crate) enum Better {
     /// Larger is better (frequency, monetary).
     Higher,
     /// Smaller is better (recency in days).
@@ -36,7 +52,7 @@ pub enum Better {
 
 /// `--scoring`: how scores are derived from the customers' values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Method {
+pub(crate) enum Method {
     /// Tie-aware rank: 1 + floor(L x customers doing strictly worse / N);
     /// ties share a score.
     #[default]
@@ -52,7 +68,7 @@ pub enum Method {
 
 impl Method {
     /// The name as `--scoring` spells it.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Method::Rank => "rank",
             Method::Ntile => "ntile",
@@ -63,7 +79,7 @@ impl Method {
 
 /// How one metric's values are cut into score levels.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Binning {
+pub(crate) enum Binning {
     /// A `--scoring` method with this many levels (`--bins`).
     Method(Method, u8),
     /// Fixed ascending break points: k points give k + 1 levels.
@@ -72,7 +88,7 @@ pub enum Binning {
 
 impl Binning {
     /// The number of score levels the rule gives.
-    pub fn levels(&self) -> u8 {
+    pub(crate) fn levels(&self) -> u8 {
         match self {
             Binning::Method(_, levels) => *levels,
             Binning::Fixed(points) => points.len() as u8 + 1,
@@ -80,7 +96,7 @@ impl Binning {
     }
 
     /// Why a level of this binning can stay empty (for the warning).
-    pub fn why_empty(&self) -> &'static str {
+    pub(crate) fn why_empty(&self) -> &'static str {
         match self {
             Binning::Method(Method::Rank, _) => {
                 "tied values share a score, so a level can be skipped"
@@ -91,7 +107,7 @@ impl Binning {
     }
 
     /// The method's name, or `fixed`.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Binning::Method(m, _) => m.name(),
             Binning::Fixed(_) => "fixed",
@@ -101,7 +117,7 @@ impl Binning {
 
 /// Parses fixed break points: `30,90,180,365` (decimal points, ascending,
 /// 1 to 9 of them). Errors say what to fix, without the flag name.
-pub fn parse_breaks(text: &str) -> Result<Vec<Decimal>, String> {
+pub(crate) fn parse_breaks(text: &str) -> Result<Vec<Decimal>, String> {
     let mut points = Vec::new();
     for part in text.split(',').map(str::trim) {
         // Plain numbers only: the amount parser would also take `$5` or `1,5`.
@@ -148,11 +164,11 @@ fn compare(a: Decimal, b: Decimal) -> std::cmp::Ordering {
 /// reaches it when `v >= num / den`. Exact, so money and R's fractional
 /// quantiles compare without rounding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Break {
+pub(crate) struct Break {
     /// Numerator, in the metric's units.
-    pub num: i128,
+    pub(crate) num: i128,
     /// Denominator, positive.
-    pub den: i128,
+    pub(crate) den: i128,
 }
 
 impl Break {
@@ -163,35 +179,35 @@ impl Break {
 
 /// What one score level holds: for `--explain` and the JSON thresholds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Level {
+pub(crate) struct Level {
     /// The score, 1..=L.
-    pub score: u8,
+    pub(crate) score: u8,
     /// Customers with this score.
-    pub customers: usize,
+    pub(crate) customers: usize,
     /// Smallest value among them (none when the level is empty).
-    pub min: Option<i64>,
+    pub(crate) min: Option<i64>,
     /// Largest value among them.
-    pub max: Option<i64>,
+    pub(crate) max: Option<i64>,
     /// Values at or above this break point get the score (break-point
     /// methods only; none: no lower limit).
-    pub from: Option<Break>,
+    pub(crate) from: Option<Break>,
     /// Values below this break point get the score (none: no upper limit).
-    pub below: Option<Break>,
+    pub(crate) below: Option<Break>,
 }
 
 /// One metric's scores and what each level holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Scored {
+pub(crate) struct Scored {
     /// The score of every value, in input order.
-    pub scores: Vec<u8>,
+    pub(crate) scores: Vec<u8>,
     /// Levels 1..=L, in order.
-    pub levels: Vec<Level>,
+    pub(crate) levels: Vec<Level>,
 }
 
 /// Scores `values` (in the metric's units at `scale` decimals) by `binning`.
 /// `id_rank[i]` is the position of value `i`'s customer in customer id order
 /// (ties of `ntile` are broken by it).
-pub fn score<T: Ord + Copy + Into<i64>>(
+pub(crate) fn score<T: Ord + Copy + Into<i64>>(
     values: &[T],
     better: Better,
     binning: &Binning,
@@ -231,7 +247,7 @@ pub fn score<T: Ord + Copy + Into<i64>>(
 /// when larger is better, the count after the run when smaller is better).
 /// Sequential memory access throughout, which matters at millions of
 /// customers.
-pub fn rank<T: Ord + Copy + Into<i64>>(values: &[T], better: Better, levels: u8) -> Vec<u8> {
+pub(crate) fn rank<T: Ord + Copy + Into<i64>>(values: &[T], better: Better, levels: u8) -> Vec<u8> {
     let n = values.len();
     let score = |worse: usize| 1 + (u64::from(levels) * worse as u64 / n as u64) as u8;
     let (Some(min), Some(max)) = (values.iter().min(), values.iter().max()) else {
@@ -298,7 +314,7 @@ pub fn rank<T: Ord + Copy + Into<i64>>(values: &[T], better: Better, levels: u8)
 /// ascending, cut into `levels` groups of sizes differing by at most one; the
 /// first `n mod levels` groups (the worst) get the extra customer, as SQL's
 /// `NTILE` does. Group g (from 0) scores g + 1.
-pub fn ntile<T: Ord + Copy + Into<i64>>(
+pub(crate) fn ntile<T: Ord + Copy + Into<i64>>(
     values: &[T],
     better: Better,
     levels: u8,
@@ -341,7 +357,7 @@ pub fn ntile<T: Ord + Copy + Into<i64>>(
 /// the metric's units), exactly: with the values sorted into x[0..n),
 /// h = (n - 1) k / levels, the quantile is x[floor h] + frac(h) (x[floor h + 1] - x[floor h]).
 /// Every quantile has denominator `levels`.
-pub fn r_quantile_breaks<T: Ord + Copy + Into<i64>>(
+pub(crate) fn r_quantile_breaks<T: Ord + Copy + Into<i64>>(
     values: &[T],
     levels: u8,
     one: i128,
@@ -371,7 +387,11 @@ pub fn r_quantile_breaks<T: Ord + Copy + Into<i64>>(
 /// Scores by ascending break points: a value reaching `c` of them scores
 /// `1 + c` when larger is better, `k + 1 - c` when smaller is better (so
 /// the values below the first break point score highest).
-pub fn by_breaks<T: Copy + Into<i64>>(values: &[T], better: Better, breaks: &[Break]) -> Vec<u8> {
+pub(crate) fn by_breaks<T: Copy + Into<i64>>(
+    values: &[T],
+    better: Better,
+    breaks: &[Break],
+) -> Vec<u8> {
     let top = breaks.len() as u8 + 1;
     values
         .iter()
@@ -431,7 +451,7 @@ fn describe<T: Copy + Into<i64>>(
 /// The combined frequency-monetary score: `floor((f + m + 1) / 2)`, i.e. the
 /// mean of f and m rounded half up.
 #[allow(clippy::manual_div_ceil)] // written exactly as docs/method.md states it
-pub fn fm(f: u8, m: u8) -> u8 {
+pub(crate) fn fm(f: u8, m: u8) -> u8 {
     (f + m + 1) / 2
 }
 

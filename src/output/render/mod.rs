@@ -12,23 +12,23 @@ mod json;
 mod parquet;
 mod table;
 
-pub use self::csv::CsvRenderer;
+pub(crate) use self::csv::CsvRenderer;
 pub(crate) use self::csv::into_io;
-pub use self::json::{JsonRenderer, NdjsonRenderer, nested, nested_value};
-pub use self::parquet::ParquetRenderer;
-pub use self::table::{TableRenderer, cell_text};
+pub(crate) use self::json::{JsonRenderer, NdjsonRenderer, nested, nested_value};
+pub(crate) use self::parquet::ParquetRenderer;
+pub(crate) use self::table::{TableRenderer, cell_text};
 
 #[cfg(test)]
 use crate::dates::from_day;
 use crate::dates::{Day, ymd};
 use crate::money;
-use crate::segment::Tone;
+use crate::score::segment::Tone;
 use std::borrow::Cow;
 use std::io::{self, Write};
 
 /// The `--format` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// An aligned table for reading in a terminal.
     Table,
     /// Comma-separated values (RFC 4180) with a header row.
@@ -47,7 +47,7 @@ impl Format {
     /// The format an output file name suggests (`.csv`, `.tsv`, `.json`,
     /// `.ndjson`, `.jsonl`, `.txt`, `.parquet`), looking through a `.gz` or
     /// `.zst` suffix.
-    pub fn from_extension(path: &std::path::Path) -> Option<Format> {
+    pub(crate) fn from_extension(path: &std::path::Path) -> Option<Format> {
         let mut ext = path.extension()?.to_str()?.to_ascii_lowercase();
         if ext == "gz" || ext == "zst" {
             ext = path
@@ -72,7 +72,7 @@ impl Format {
 /// One cell. Text borrows from the result where it can (customer ids), so
 /// filling a row allocates nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Value<'a> {
+pub(crate) enum Value<'a> {
     /// Text (a JSON string).
     Text(Cow<'a, str>),
     /// An integer.
@@ -120,7 +120,7 @@ pub enum Value<'a> {
 impl Value<'_> {
     /// Appends the value as text to `out`; returns false (appending nothing)
     /// for no value. Renderers reuse one buffer for every cell.
-    pub fn write_text(&self, decimal: char, out: &mut String) -> bool {
+    pub(crate) fn write_text(&self, decimal: char, out: &mut String) -> bool {
         match self {
             Value::Text(s) => out.push_str(s),
             Value::Int(i) => write_int(*i, out),
@@ -161,13 +161,13 @@ impl Value<'_> {
     }
 
     /// The value as text with the given decimal separator, `None` for no value.
-    pub fn text(&self, decimal: char) -> Option<String> {
+    pub(crate) fn text(&self, decimal: char) -> Option<String> {
         let mut out = String::new();
         self.write_text(decimal, &mut out).then_some(out)
     }
 
     /// Whether the value is a number (right-aligned, unquoted in JSON).
-    pub fn is_number(&self) -> bool {
+    pub(crate) fn is_number(&self) -> bool {
         matches!(
             self,
             Value::Int(_) | Value::Decimal { .. } | Value::Quotient { .. } | Value::Share { .. }
@@ -177,7 +177,7 @@ impl Value<'_> {
 
 /// Where a [`Tabular`]'s rows come from: produced one at a time, so a
 /// million-customer result is never held as a million rows of cells.
-pub trait Rows: Sync {
+pub(crate) trait Rows: Sync {
     /// The number of rows.
     fn len(&self) -> usize;
     /// Whether there are no rows.
@@ -231,7 +231,7 @@ fn write_digits(value: u32, width: usize, out: &mut String) {
 
 /// Formats a column is limited to (columns not listed appear in all).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shown {
+pub(crate) enum Shown {
     /// Every format but the terminal table (machine keys such as `segment_key`).
     Files,
     /// JSON and NDJSON only (long texts such as descriptions).
@@ -248,24 +248,24 @@ impl Shown {
 }
 
 /// A result ready to render: columns, rows and, for some formats, extras.
-pub struct Tabular<'a> {
+pub(crate) struct Tabular<'a> {
     /// Column names (also the JSON keys).
-    pub columns: Vec<&'a str>,
+    pub(crate) columns: Vec<&'a str>,
     /// Columns limited to some formats ([`Tabular::for_format`] drops them
     /// from the others).
-    pub shown: Vec<(&'static str, Shown)>,
+    pub(crate) shown: Vec<(&'static str, Shown)>,
     /// The rows.
-    pub rows: Box<dyn Rows + 'a>,
+    pub(crate) rows: Box<dyn Rows + 'a>,
     /// A total row: shown by the table format, and as `"total"` in a JSON document.
-    pub total: Option<Vec<Value<'a>>>,
+    pub(crate) total: Option<Vec<Value<'a>>>,
     /// When set, the JSON document is an object with these fields first and
     /// the rows under the key given here, instead of a bare array.
-    pub json_envelope: Option<(Vec<(&'static str, Value<'a>)>, &'static str)>,
+    pub(crate) json_envelope: Option<(Vec<(&'static str, Value<'a>)>, &'static str)>,
 }
 
 impl<'a> Tabular<'a> {
     /// Columns and rows, shown in every format, without extras.
-    pub fn new(columns: &[&'a str], rows: impl Rows + 'a) -> Tabular<'a> {
+    pub(crate) fn new(columns: &[&'a str], rows: impl Rows + 'a) -> Tabular<'a> {
         Tabular {
             columns: columns.to_vec(),
             shown: Vec::new(),
@@ -277,7 +277,7 @@ impl<'a> Tabular<'a> {
 
     /// The columns `format` shows: the others are dropped from the columns,
     /// the rows and the total.
-    pub fn for_format(self, format: Format) -> Tabular<'a> {
+    pub(crate) fn for_format(self, format: Format) -> Tabular<'a> {
         let keep: Vec<usize> = (0..self.columns.len())
             .filter(|&i| {
                 self.shown
@@ -332,23 +332,23 @@ impl Rows for Projected<'_> {
 
 /// Settings every renderer may need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RenderOptions {
+pub(crate) struct RenderOptions {
     /// `--excel`: `;`, decimal comma and a UTF-8 BOM (CSV only).
-    pub excel: bool,
+    pub(crate) excel: bool,
     /// Colour in the table format.
-    pub color: bool,
+    pub(crate) color: bool,
     /// Fit the table format to the terminal's width (stdout is a terminal).
-    pub fit_terminal: bool,
+    pub(crate) fit_terminal: bool,
 }
 
 /// Writes a [`Tabular`] in one format.
-pub trait Renderer {
+pub(crate) trait Renderer {
     /// Renders `data` to `out`.
     fn render(&self, data: &Tabular<'_>, out: &mut dyn Write) -> io::Result<()>;
 }
 
 /// The renderer for a format.
-pub fn renderer(format: Format, options: RenderOptions) -> Box<dyn Renderer> {
+pub(crate) fn renderer(format: Format, options: RenderOptions) -> Box<dyn Renderer> {
     match format {
         Format::Table => Box::new(TableRenderer {
             color: options.color,

@@ -7,26 +7,26 @@
 //! deleted account). Neither is a segment, so they are counted apart from
 //! the from x to matrix, and "Lost", the segment, is not confused with them.
 
-use crate::segment::Tone;
-use crate::snapshot::{Label, Member, Snapshot};
+use crate::report::snapshot::{Label, Member, Snapshot};
+use crate::score::segment::Tone;
 use std::collections::HashMap;
 
 /// The from x to counts of two runs.
 #[derive(Debug)]
-pub struct Migration<'a> {
+pub(crate) struct Migration<'a> {
     /// The earlier run.
-    pub old: &'a Snapshot,
+    pub(crate) old: &'a Snapshot,
     /// The later run.
-    pub new: &'a Snapshot,
+    pub(crate) new: &'a Snapshot,
     /// The segments of both runs: the new run's, in its order, then those
     /// only the old run has.
-    pub segments: Vec<Label>,
+    pub(crate) segments: Vec<Label>,
     /// `matrix[from][to]`: customers in both runs, by old and new segment.
-    pub matrix: Vec<Vec<u64>>,
+    pub(crate) matrix: Vec<Vec<u64>>,
     /// Per new segment: customers only in the new run.
-    pub new_customers: Vec<u64>,
+    pub(crate) new_customers: Vec<u64>,
     /// Per old segment: customers only in the old run.
-    pub gone_customers: Vec<u64>,
+    pub(crate) gone_customers: Vec<u64>,
     /// The old run's segment indexes in [`Migration::segments`].
     old_index: Vec<usize>,
     /// Customers in both runs: (index in old, index in new), in the new
@@ -36,33 +36,33 @@ pub struct Migration<'a> {
 
 /// How many customers are new, gone, changed or kept their segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct Counts {
+pub(crate) struct Counts {
     /// Only in the new run.
-    pub new_customers: u64,
+    pub(crate) new_customers: u64,
     /// Only in the old run.
-    pub gone_customers: u64,
+    pub(crate) gone_customers: u64,
     /// In both, in another segment.
-    pub changed_segment: u64,
+    pub(crate) changed_segment: u64,
     /// In both, in the same segment.
-    pub kept_segment: u64,
+    pub(crate) kept_segment: u64,
 }
 
 /// A customer in both runs.
 #[derive(Debug, Clone, Copy)]
-pub struct Move<'a> {
+pub(crate) struct Move<'a> {
     /// As the old run saw them.
-    pub old: &'a Member,
+    pub(crate) old: &'a Member,
     /// As the new run sees them.
-    pub new: &'a Member,
+    pub(crate) new: &'a Member,
     /// Old segment, an index into [`Migration::segments`].
-    pub from: usize,
+    pub(crate) from: usize,
     /// New segment, an index into [`Migration::segments`].
-    pub to: usize,
+    pub(crate) to: usize,
 }
 
 impl<'a> Migration<'a> {
     /// Matches the customers of two runs.
-    pub fn between(old: &'a Snapshot, new: &'a Snapshot) -> Migration<'a> {
+    pub(crate) fn between(old: &'a Snapshot, new: &'a Snapshot) -> Migration<'a> {
         let mut segments = new.segments.clone();
         let old_index: Vec<usize> = old
             .segments
@@ -115,7 +115,7 @@ impl<'a> Migration<'a> {
     }
 
     /// New, gone, changed and kept customers.
-    pub fn counts(&self) -> Counts {
+    pub(crate) fn counts(&self) -> Counts {
         let kept: u64 = (0..self.segments.len()).map(|i| self.matrix[i][i]).sum();
         Counts {
             new_customers: self.new_customers.iter().sum(),
@@ -128,7 +128,7 @@ impl<'a> Migration<'a> {
     /// The matrix as it is shown: one row per old segment (its counts per
     /// new segment, then its gone customers), then the row of new
     /// customers (per new segment, then 0).
-    pub fn rows(&self) -> Vec<Vec<u64>> {
+    pub(crate) fn rows(&self) -> Vec<Vec<u64>> {
         let mut rows: Vec<Vec<u64>> = self
             .matrix
             .iter()
@@ -140,7 +140,7 @@ impl<'a> Migration<'a> {
     }
 
     /// Every customer in both runs.
-    pub fn moves(&self) -> impl Iterator<Item = Move<'a>> + '_ {
+    pub(crate) fn moves(&self) -> impl Iterator<Item = Move<'a>> + '_ {
         self.pairs.iter().map(|&(i, j)| {
             let old = &self.old.customers[i];
             let new = &self.new.customers[j];
@@ -157,7 +157,7 @@ impl<'a> Migration<'a> {
     /// indexes; empty means any), most valuable now first (monetary, then
     /// id). Customers who kept their segment are listed only when it is
     /// named on both sides (`champions..champions`: who stayed).
-    pub fn movers(&self, from: &[usize], to: &[usize]) -> Vec<Move<'a>> {
+    pub(crate) fn movers(&self, from: &[usize], to: &[usize]) -> Vec<Move<'a>> {
         let wanted = |set: &[usize], s: usize| set.is_empty() || set.contains(&s);
         let mut list: Vec<Move<'a>> = self
             .moves()
@@ -172,7 +172,7 @@ impl<'a> Migration<'a> {
     /// (Champions, Loyal Customers, Potential Loyalist, New Customers,
     /// Promising) and in a less healthy one now, most valuable first.
     /// Segments without a built-in tone take no part.
-    pub fn fallers(&self) -> Vec<Move<'a>> {
+    pub(crate) fn fallers(&self) -> Vec<Move<'a>> {
         let mut list: Vec<Move<'a>> = self
             .moves()
             .filter(|m| {
@@ -192,7 +192,7 @@ impl<'a> Migration<'a> {
     /// Parses `--movers FROM..TO`: each side a comma-separated list of
     /// segment keys or names (any case; `-` and `_` alike), or empty for
     /// any segment.
-    pub fn parse_movers(&self, spec: &str) -> Result<(Vec<usize>, Vec<usize>), String> {
+    pub(crate) fn parse_movers(&self, spec: &str) -> Result<(Vec<usize>, Vec<usize>), String> {
         let Some((from, to)) = spec.split_once("..") else {
             return Err(format!(
                 "'{spec}' is not FROM..TO (e.g. champions..at-risk, or loyal_customers,champions..)"
@@ -262,7 +262,7 @@ fn normalize(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::segment::Segment;
+    use crate::score::segment::Segment;
 
     fn label(s: Segment) -> Label {
         Label {

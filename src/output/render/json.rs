@@ -11,20 +11,20 @@ use std::io::{self, Write};
 
 /// A JSON document as a field of an envelope: its lines after the first
 /// indented one level, to sit inside the document around it.
-pub fn nested(text: &str) -> Value<'static> {
+pub(crate) fn nested(text: &str) -> Value<'static> {
     Value::Json(Cow::Owned(text.trim_end().replace('\n', "\n  ")))
 }
 
 /// A value, pretty-printed, as a field of an envelope (see [`nested`]).
-pub fn nested_value(value: &impl serde::Serialize) -> Value<'static> {
+pub(crate) fn nested_value(value: &impl serde::Serialize) -> Value<'static> {
     nested(&serde_json::to_string_pretty(value).unwrap_or_default())
 }
 
 /// A JSON array of row objects, or an object when the data has an envelope.
-pub struct JsonRenderer;
+pub(crate) struct JsonRenderer;
 
 /// One JSON object per row, one per line.
-pub struct NdjsonRenderer;
+pub(crate) struct NdjsonRenderer;
 
 fn write_string(out: &mut dyn Write, s: &str) -> io::Result<()> {
     serde_json::to_writer(&mut *out, s).map_err(io::Error::from)

@@ -7,24 +7,24 @@
 //! from run to run. Every coordinate is printed with a fixed number of
 //! decimals, so the output depends on the data only.
 
-use crate::html::escape;
+use crate::report::escape::escape;
 use std::fmt::Write;
 
 /// One bar: a label, its length and the text printed beside it.
 #[derive(Debug, Clone)]
-pub struct Bar<'a> {
+pub(crate) struct Bar<'a> {
     /// The label on the left.
-    pub label: &'a str,
+    pub(crate) label: &'a str,
     /// The length (negative values draw no bar).
-    pub value: i128,
+    pub(crate) value: i128,
     /// The value as printed.
-    pub text: String,
+    pub(crate) text: String,
     /// CSS colour.
-    pub color: &'a str,
+    pub(crate) color: &'a str,
 }
 
 /// Horizontal bars, one row per entry, scaled to the largest value.
-pub fn bars(title: &str, rows: &[Bar<'_>]) -> String {
+pub(crate) fn bars(title: &str, rows: &[Bar<'_>]) -> String {
     const ROW: usize = 26;
     const LEFT: f64 = 150.0;
     const WIDTH: f64 = 230.0;
@@ -73,31 +73,31 @@ fn fit(label: &str, room: usize) -> String {
 
 /// One cell of the score heatmap.
 #[derive(Debug, Clone)]
-pub struct HeatCell {
+pub(crate) struct HeatCell {
     /// Customers in the cell.
-    pub customers: u64,
+    pub(crate) customers: u64,
     /// The second line (average monetary), or empty.
-    pub detail: String,
+    pub(crate) detail: String,
     /// The cell's segment, an index into the colours.
-    pub segment: usize,
+    pub(crate) segment: usize,
 }
 
 /// The heatmap's axes.
 #[derive(Debug, Clone, Copy)]
-pub struct Axes<'a> {
+pub(crate) struct Axes<'a> {
     /// Score levels per axis.
-    pub levels: u8,
+    pub(crate) levels: u8,
     /// The vertical axis title (recency).
-    pub y_title: &'a str,
+    pub(crate) y_title: &'a str,
     /// The horizontal axis title (FM or F).
-    pub x_title: &'a str,
+    pub(crate) x_title: &'a str,
 }
 
 /// A `levels` x `levels` grid, rows from the highest y score at the top:
 /// `cells[(y - 1) * levels + (x - 1)]`. Each cell is tinted with its
 /// segment's colour, darker the more customers it holds, and thick lines
 /// are drawn wherever two neighbouring cells belong to different segments.
-pub fn heatmap(axes: Axes<'_>, cells: &[HeatCell], colors: &[&str]) -> String {
+pub(crate) fn heatmap(axes: Axes<'_>, cells: &[HeatCell], colors: &[&str]) -> String {
     let l = usize::from(axes.levels);
     let cell = (450 / l).min(96) as f64;
     let (left, top) = (62.0, 8.0);
@@ -210,15 +210,15 @@ fn luminance(color: &str, opacity: f64) -> f64 {
 
 /// One histogram bin.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Bin {
+pub(crate) struct Bin {
     /// The range, as printed under the bar.
-    pub label: String,
+    pub(crate) label: String,
     /// Customers in it.
-    pub count: u64,
+    pub(crate) count: u64,
 }
 
 /// Vertical bars, one per bin, with the count above each.
-pub fn histogram(title: &str, bins: &[Bin], color: &str) -> String {
+pub(crate) fn histogram(title: &str, bins: &[Bin], color: &str) -> String {
     let (left, right, top, bottom) = (8.0, 312.0, 18.0, 150.0);
     let max = bins.iter().map(|b| b.count).max().unwrap_or(0).max(1);
     let step = (right - left) / bins.len().max(1) as f64;
@@ -262,7 +262,7 @@ fn compact_count(n: u64) -> String {
 
 /// Days since the last purchase in equal bins of a round width (at most
 /// 12 of them), from 0.
-pub fn recency_bins(days: &[i64]) -> Vec<Bin> {
+pub(crate) fn recency_bins(days: &[i64]) -> Vec<Bin> {
     let max = days.iter().copied().max().unwrap_or(0).max(0);
     let width = [1, 2, 5, 7, 10, 14, 15, 30, 60, 90, 120, 180, 365, 730]
         .into_iter()
@@ -287,7 +287,7 @@ pub fn recency_bins(days: &[i64]) -> Vec<Bin> {
 
 /// Purchases: 1 to 5 one by one, then widening ranges (6-7, 8-10, 11-15,
 /// 16-20, 21-30, 31-50, 51-100, ...), up to the largest value.
-pub fn frequency_bins(counts: &[i64]) -> Vec<Bin> {
+pub(crate) fn frequency_bins(counts: &[i64]) -> Vec<Bin> {
     let max = counts.iter().copied().max().unwrap_or(1).max(1);
     let mut edges: Vec<i64> = vec![1, 2, 3, 4, 5, 6, 8, 11, 16, 21, 31, 51];
     let mut power = 100;
@@ -309,7 +309,7 @@ pub fn frequency_bins(counts: &[i64]) -> Vec<Bin> {
 /// Money in bins between round amounts (1, 2.5, 5 times a power of ten),
 /// at most 14 of them; `units` are in `10^-scale`. Values below the first
 /// edge (small or negative) share the first bin.
-pub fn money_bins(units: &[i64], scale: u8) -> Vec<Bin> {
+pub(crate) fn money_bins(units: &[i64], scale: u8) -> Vec<Bin> {
     // One more decimal than the data, so that 2.5 is a whole number of
     // units even for amounts without decimals.
     let one = 10_i128.pow(u32::from(scale) + 1);

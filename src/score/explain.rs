@@ -10,14 +10,14 @@
 //! more decimals than `--decimals`.
 
 use crate::money;
-use crate::pipeline::Analysis;
-use crate::render::{JsonRenderer, Renderer, TableRenderer, Tabular, Value};
+use crate::output::render::{JsonRenderer, Renderer, TableRenderer, Tabular, Value};
+use crate::score::analysis::Analysis;
 use crate::score::{Binning, Break};
 use std::borrow::Cow;
 use std::io::{self, Write};
 
 /// The columns, in contract order.
-pub const COLUMNS: [&str; 8] = [
+pub(crate) const COLUMNS: [&str; 8] = [
     "metric",
     "method",
     "score",
@@ -29,7 +29,7 @@ pub const COLUMNS: [&str; 8] = [
 ];
 
 /// The score levels of every metric as a table.
-pub fn tabulate(analysis: &Analysis, decimals: u8) -> Tabular<'static> {
+pub(crate) fn tabulate(analysis: &Analysis, decimals: u8) -> Tabular<'static> {
     let scoring = &analysis.scoring;
     let metrics: [(&str, &Binning, &[crate::score::Level], u8, u8); 3] = [
         ("r", &scoring.r, &analysis.thresholds.r, 0, 0),
@@ -89,7 +89,7 @@ fn bound(b: Break, scale: u8, decimals: u8) -> Value<'static> {
 }
 
 /// Prints the score levels to stderr (`--explain`), as a table.
-pub fn print(analysis: &Analysis, decimals: u8) -> io::Result<()> {
+pub(crate) fn print(analysis: &Analysis, decimals: u8) -> io::Result<()> {
     let mut err = io::stderr().lock();
     writeln!(
         err,
@@ -104,7 +104,7 @@ pub fn print(analysis: &Analysis, decimals: u8) -> io::Result<()> {
 }
 
 /// The score levels as a JSON array of row objects.
-pub fn json(analysis: &Analysis, decimals: u8) -> String {
+pub(crate) fn json(analysis: &Analysis, decimals: u8) -> String {
     let mut out = Vec::new();
     // Writing to memory cannot fail.
     let _ = JsonRenderer.render(&tabulate(analysis, decimals), &mut out);

@@ -1,0 +1,70 @@
+//! How to read the inputs: everything the command line and the environment
+//! decided, in one value.
+
+use super::columns::ColumnFlags;
+use super::open::InputPath;
+use crate::dates::DateFormat;
+use crate::money::DecimalSeparator;
+
+/// The block size unless the settings say otherwise.
+pub(crate) const BLOCK_BYTES: usize = 4 << 20;
+
+/// How many workers read by default: one per core.
+pub(crate) fn workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// How to read the inputs.
+#[derive(Debug, Clone)]
+pub(crate) struct LoadSettings {
+    /// The inputs, read as one data set.
+    pub(crate) paths: Vec<InputPath>,
+    /// Column names from the command line.
+    pub(crate) columns: ColumnFlags,
+    /// `--delimiter`; sniffed per file when `None`.
+    pub(crate) delimiter: Option<u8>,
+    /// `--decimal-comma`.
+    pub(crate) decimal: DecimalSeparator,
+    /// `--date-format`.
+    pub(crate) date_format: DateFormat,
+    /// `--skip-bad-rows` (or `--rejects`).
+    pub(crate) skip_bad_rows: bool,
+    /// Keep every rejected row for `--rejects` (otherwise only the first).
+    pub(crate) keep_rejected: bool,
+    /// Show a progress bar on stderr.
+    pub(crate) progress: bool,
+    /// Hash regular files as they are read (`rfm report`).
+    pub(crate) digest: bool,
+    /// Worker threads.
+    pub(crate) workers: usize,
+    /// Bytes per CSV block (blocks end at the first record end after this many).
+    pub(crate) block_bytes: usize,
+}
+
+impl Default for LoadSettings {
+    fn default() -> LoadSettings {
+        LoadSettings {
+            paths: Vec::new(),
+            columns: ColumnFlags::default(),
+            delimiter: None,
+            decimal: DecimalSeparator::default(),
+            date_format: DateFormat::default(),
+            skip_bad_rows: false,
+            keep_rejected: false,
+            progress: false,
+            digest: false,
+            workers: workers(),
+            block_bytes: BLOCK_BYTES,
+        }
+    }
+}
+
+impl LoadSettings {
+    /// Every input is a regular file, so it can be read again.
+    pub(crate) fn rereadable(&self) -> bool {
+        self.paths.iter().all(|p| match p {
+            InputPath::File(f) => std::fs::metadata(f).is_ok_and(|m| m.is_file()),
+            InputPath::Stdin => false,
+        })
+    }
+}
