@@ -7,9 +7,10 @@ are orders totalling > 0, exact DECIMAL money, tie-aware scores
 1 + floor(5 * (number strictly worse) / N) via RANK(), fm, the R x FM grid.
 Writes the same CSV as `rfm customers IN -o OUT`.
 
-usage: python duckdb_rfm.py IN.csv|IN.parquet OUT.csv [THREADS]
+usage: python duckdb_rfm.py IN.csv|IN.csv.gz|IN.parquet OUT.csv [THREADS]
 """
 
+import gzip
 import sys
 
 import duckdb
@@ -44,9 +45,15 @@ def main() -> None:
         # Typed already (bench/run.sh writes these types).
         reader = f"read_parquet({quote(src)})"
     else:
-        reader = f"""read_csv({quote(src)}, header = true, columns = {{
-      'order_id': 'VARCHAR', 'customer_id': 'VARCHAR',
-      'order_date': 'DATE', 'amount': 'DECIMAL(18,2)'}})"""
+        # The four columns typed, any other (a description) as text; a
+        # `.gz` is decompressed by DuckDB.
+        types = {"order_id": "VARCHAR", "customer_id": "VARCHAR",
+                 "order_date": "DATE", "amount": "DECIMAL(18,2)"}
+        opener = gzip.open if src.endswith(".gz") else open
+        with opener(src, "rt") as f:
+            header = f.readline().strip().split(",")
+        columns = ", ".join(f"'{c}': '{types.get(c, 'VARCHAR')}'" for c in header)
+        reader = f"read_csv({quote(src)}, header = true, columns = {{{columns}}})"
     con.execute(
         f"""
 COPY (
@@ -87,7 +94,9 @@ COPY (
          CAST(monetary AS VARCHAR) AS monetary,
          r, f, m, fm,
          CAST(r AS VARCHAR) || CAST(f AS VARCHAR) || CAST(m AS VARCHAR) AS rfm,
-         {GRID} AS segment
+         {GRID} AS segment,
+         -- "Can't Lose Them" -> "cant_lose_them"
+         lower(replace(replace({GRID}, '''', ''), ' ', '_')) AS segment_key
   FROM final
   ORDER BY customer_id
 ) TO {quote(out)} (HEADER, DELIMITER ',')

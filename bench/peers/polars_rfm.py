@@ -5,7 +5,7 @@ docs/method.md): order grouping, purchases > 0, exact Decimal money,
 tie-aware "min" ranks scaled to 1-5, fm, the R x FM grid, sorted by
 customer_id, written as CSV.
 
-usage: python polars_rfm.py IN.csv|IN.parquet OUT.csv
+usage: python polars_rfm.py IN.csv|IN.csv.gz|IN.parquet OUT.csv
 """
 
 import sys
@@ -37,8 +37,12 @@ def main() -> None:
     if src.endswith(".parquet"):
         # Typed already (bench/run.sh writes these types).
         scan = pl.scan_parquet(src)
+    elif src.endswith(".gz"):
+        # polars cannot scan a compressed file: read_csv decompresses it whole.
+        scan = pl.read_csv(src, schema_overrides=schema).lazy()
     else:
-        scan = pl.scan_csv(src, schema=schema)
+        # The four columns typed, any other (a description) as text.
+        scan = pl.scan_csv(src, schema_overrides=schema, infer_schema=False)
     lines = (
         scan
         .with_columns(pl.col("customer_id").str.strip_chars())
@@ -100,6 +104,9 @@ def main() -> None:
             "fm",
             "rfm",
             "segment",
+            # "Can't Lose Them" -> "cant_lose_them"
+            pl.col("segment").str.replace_all("'", "").str.replace_all(" ", "_")
+            .str.to_lowercase().alias("segment_key"),
         )
         .sort("customer_id")
     )

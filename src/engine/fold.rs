@@ -868,8 +868,7 @@ impl Fold {
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             (front, back)
         });
-        let (mut metrics, mut customer_ids, without) = front?;
-        let back = back?;
+        let (mut metrics, mut customer_ids, without) = front;
         let offset = metrics.len() as u32;
         metrics.extend(back.0.into_iter().map(|mut m| {
             m.customer += offset;
@@ -903,7 +902,7 @@ impl Fold {
         arena: &[u8],
         capacity: usize,
         divisor: i128,
-    ) -> Result<(Vec<CustomerMetrics>, Vec<CustomerId>, u64), InputError> {
+    ) -> (Vec<CustomerMetrics>, Vec<CustomerId>, u64) {
         let mut metrics = Vec::with_capacity(capacity);
         let mut customer_ids = Vec::with_capacity(capacity);
         let mut without_purchase = 0;
@@ -912,9 +911,14 @@ impl Fold {
                 let c = e.state;
                 if c.frequency > 0 {
                     // Exact: no amount had more decimals than `scale`, and
-                    // the input layer bounds the sums to an i64 at it.
-                    let monetary = i64::try_from(c.monetary / divisor)
-                        .map_err(|_| InputError::TooMany { what: "cents" })?;
+                    // the input layer stops a run whose absolute amounts add
+                    // up to more than an i64 at it, so this always fits.
+                    let monetary = c.monetary / divisor;
+                    let monetary = i64::try_from(monetary).unwrap_or(if monetary < 0 {
+                        i64::MIN
+                    } else {
+                        i64::MAX
+                    });
                     metrics.push(CustomerMetrics {
                         customer: customer_ids.len() as u32,
                         first: c.first,
@@ -928,7 +932,7 @@ impl Fold {
                 }
             }
         }
-        Ok((metrics, customer_ids, without_purchase))
+        (metrics, customer_ids, without_purchase)
     }
 }
 

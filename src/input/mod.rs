@@ -531,8 +531,7 @@ fn settle<S>(
         scale,
         ..LoadReport::default()
     };
-    if let Some((file, header, map)) = &read.first {
-        let _ = file;
+    if let Some((_, header, map)) = &read.first {
         report.columns = map.describe();
         report.header = header.clone();
     }
