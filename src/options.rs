@@ -191,6 +191,7 @@ pub(crate) fn resolve(
             keep_rejected: input.rejects.is_some(),
             progress: env.stderr_tty && !quiet,
             digest: false,
+            spill: true,
             workers: env.switches.workers.unwrap_or_else(input::workers),
             block_bytes: env.switches.block_bytes.unwrap_or(input::BLOCK_BYTES),
         },

@@ -6,7 +6,7 @@ use crate::cli::{ExplainArgs, InputArgs, MethodArgs, OutputArgs};
 use crate::dates::{Day, from_day};
 use crate::engine::{self, Counting, Fold, Grouping, Outcome, Returns, Stats};
 use crate::error::InputError;
-use crate::input::{self, ColumnMap, LoadReport, Source};
+use crate::input::{self, ColumnMap, InputPath, LoadReport, LoadSettings, Source};
 use crate::notes::{Notes, count};
 use crate::options::{self, Environment, RunOptions};
 use crate::output;
@@ -49,12 +49,12 @@ pub(crate) fn run_resolved(
 
 /// Reads, aggregates and scores, printing notes as it goes.
 ///
-/// The inputs are read once into the engine's fold. Regular files are
-/// grouped as runs (their orders' lines arrive together, as exports are
-/// written); if some order turns out to be scattered, the files are read
-/// again with the exact hash grouping, which stdin and pipes, which cannot
-/// be read twice, always get (docs/decisions.md, "One engine").
-pub(crate) fn analyze(
+/// The inputs are read once into the engine's fold, grouping orders as runs
+/// (their lines arrive together, as exports are written). If some order
+/// turns out to be scattered, the inputs are read again with the exact hash
+/// grouping: regular files from disk, stdin and pipes from the copy the
+/// input layer kept of them (docs/decisions.md, "One engine").
+pub fn analyze(
     opts: &RunOptions,
     definition: Definition,
     notes: &Notes,
@@ -72,21 +72,18 @@ pub(crate) fn analyze(
         };
         notes.note(format_args!("columns: {} ({shown})", map.describe()));
     };
-    let grouping = match opts.grouping {
-        Some(forced) => forced,
-        None if opts.load.rereadable() => Grouping::Runs,
-        None => Grouping::Hash,
-    };
-    let (mut outcome, mut report) = fold(opts, grouping, &mut announce)?;
+    let grouping = opts.grouping.unwrap_or(Grouping::Runs);
+    let (mut outcome, mut report) = fold(&opts.load, opts, grouping, &mut announce)?;
     if let Outcome::NotContiguous = outcome {
-        if !opts.load.rereadable() {
-            anyhow::bail!(
-                "the rows of some orders are not next to each other, and stdin cannot be read twice: \
-                 save the input to a file, or run without RFM_GROUPING=runs"
-            );
-        }
+        let again = replay(&opts.load, &report)?;
         notes.note("the rows of some orders are not next to each other: grouping all order lines by order id");
-        (outcome, report) = fold(opts, Grouping::Hash, &mut announce)?;
+        // The copies stay alive (in `report`) until the second reading is done.
+        let (second, second_report) = fold(&again, opts, Grouping::Hash, &mut announce)?;
+        outcome = second;
+        report = LoadReport {
+            copies: Vec::new(),
+            ..second_report
+        };
     }
     after_load(&report, opts, notes)?;
     let Outcome::Done(result) = outcome else {
@@ -122,20 +119,53 @@ pub(crate) fn analyze(
     })
 }
 
+/// The inputs to read a second time: regular files as they are, the others
+/// from their copies.
+fn replay(load: &LoadSettings, report: &LoadReport) -> anyhow::Result<LoadSettings> {
+    let mut paths = Vec::with_capacity(load.paths.len());
+    for (i, path) in load.paths.iter().enumerate() {
+        if path.is_regular_file() {
+            paths.push(path.clone());
+            continue;
+        }
+        let name = path.display_name();
+        match report.copies.get(i) {
+            Some(Some(Ok(copy))) => paths.push(InputPath::Replay {
+                name,
+                path: copy.path().to_owned(),
+            }),
+            Some(Some(Err(why))) => anyhow::bail!(
+                "the rows of some orders are not next to each other, and {name} cannot be read twice \
+                 ({why}): save it to a file and run on that"
+            ),
+            _ => anyhow::bail!(
+                "the rows of some orders are not next to each other, and {name} cannot be read twice: \
+                 save it to a file and run on that"
+            ),
+        }
+    }
+    Ok(LoadSettings {
+        paths,
+        spill: false,
+        ..load.clone()
+    })
+}
+
 /// One pass over the inputs: the input layer feeds one fold per worker,
 /// and the folds are merged.
 fn fold(
+    load: &LoadSettings,
     opts: &RunOptions,
     grouping: Grouping,
     announce: &mut dyn FnMut(&ColumnMap, Source),
 ) -> Result<(Outcome, LoadReport), InputError> {
-    let workers = opts.load.workers.max(1);
+    let workers = load.workers.max(1);
     let folds: Vec<Fold> = engine::mailboxes(workers)
         .into_iter()
         .enumerate()
         .map(|(me, mailbox)| Fold::worker(opts.params, grouping, me, mailbox))
         .collect();
-    let (report, folds) = input::read(&opts.load, folds, announce)?;
+    let (report, folds) = input::read(load, folds, announce)?;
     let outcome = Fold::merge(opts.params, grouping, folds, report.scale)
         .map_err(|_| InputError::TooMany { what: "customers" })?;
     Ok((outcome, report))

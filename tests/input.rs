@@ -242,23 +242,86 @@ fn issue_14_stdin_and_gzip_read_like_the_file() {
     }
 }
 
-#[test]
-fn issue_14_scattered_orders_on_stdin_are_grouped_in_one_reading() {
-    // Order O1's lines are 20 orders apart: beyond the window of open
-    // orders, so only the hash grouping gets them right, and stdin cannot
-    // be read a second time.
+/// Order O1's lines are 20 orders apart: beyond the window of open orders,
+/// so the runs fail and the input is grouped again by order id.
+fn scattered() -> String {
     let mut text = String::from("order_id,customer_id,order_date,amount\n");
     text.push_str("O1,a,2025-01-01,5.00\n");
     for i in 0..20 {
         text.push_str(&format!("X{i},c{i},2025-01-02,2.00\n"));
     }
     text.push_str("O1,a,2025-01-03,-5.00\n");
-    let (code, out, err) = run(&["customers", "-"], 64, 2, Some(text.as_bytes()));
+    text
+}
+
+/// The run's result on `scattered()`: O1 totals 0.00, so `a` has no
+/// purchase; the 20 others have one each.
+fn assert_scattered_result(code: Option<i32>, out: &str, err: &str) {
     assert_eq!(code, Some(0), "{err}");
-    let got = parsed(&out);
+    let got = parsed(out);
     assert!(!got.contains_key("a"), "O1 totals 0.00: no purchase\n{out}");
     assert_eq!(got.len(), 20);
     assert!(err.contains("1 customer not scored"), "{err}");
+    assert!(err.contains("not next to each other"), "{err}");
+}
+
+#[test]
+fn issue_14_scattered_orders_on_stdin_are_grouped_from_its_copy() {
+    let text = scattered();
+    // One worker, one block: the runs see O1 twice.
+    let (code, out, err) = run(&["customers", "-"], 1 << 20, 1, Some(text.as_bytes()));
+    assert_scattered_result(code, &out, &err);
+    // Compressed stdin too (the copy is of the compressed bytes).
+    let (code, out, err) = run(&["customers"], 1 << 20, 1, Some(&gzip(text.as_bytes())));
+    assert_scattered_result(code, &out, &err);
+}
+
+#[test]
+fn issue_14_a_named_pipe_with_scattered_orders_does_not_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("orders.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let text = scattered();
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(&fifo, text).unwrap())
+    };
+    let (code, out, err) = run(&["customers", fifo.to_str().unwrap()], 1 << 20, 1, None);
+    writer.join().unwrap();
+    assert_scattered_result(code, &out, &err);
+}
+
+#[test]
+fn issue_14_without_a_temporary_file_scattered_stdin_is_a_clear_error() {
+    let mut cmd = rfm();
+    cmd.env("TMPDIR", "/nonexistent/rfm-test")
+        .env("RFM_WORKERS", "1")
+        .args(["customers", "-"])
+        .write_stdin(scattered());
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("<stdin> cannot be read twice (cannot create a temporary file")
+            && err.contains("save it to a file"),
+        "{err}"
+    );
+    // Contiguous orders need no copy.
+    let (text, lines) = export(50, 0);
+    let mut cmd = rfm();
+    cmd.env("TMPDIR", "/nonexistent/rfm-test")
+        .args(["customers", "-", "-q"])
+        .write_stdin(text);
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        parsed(&String::from_utf8(out.stdout).unwrap()),
+        expected(&lines)
+    );
 }
 
 #[test]

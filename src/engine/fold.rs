@@ -23,14 +23,19 @@
 //! into mostly hits. Orders that a block boundary may have cut are kept as
 //! [`Fragment`]s and put together when the workers are merged.
 //!
-//! Amounts are `i128` at [`SCALE`] and brought to the input's scale at the
-//! end (exactly: no amount had more decimals than that scale).
+//! Amounts are `i64` at the fold's scale: the most decimals of any amount
+//! it has seen. An amount with more decimals rescales everything the fold
+//! holds (at most 18 times a run); mail between workers says its scale, and
+//! the folds are brought to the input's scale before they are merged. The
+//! input layer stops a run whose absolute amounts add up to more than an
+//! `i64` at that scale, so no sum here can overflow in a run that finishes.
 
 use super::method::{
-    Aggregate, CustomerId, CustomerMetrics, Grouping, Params, Returns, SCALE, Stats, no_purchases,
+    Aggregate, CustomerId, CustomerMetrics, Grouping, Params, Returns, Stats, no_purchases,
 };
 use crate::dates::Day;
 use crate::error::InputError;
+use crate::money::Decimal;
 use foldhash::fast::FixedState;
 use hashbrown::HashTable;
 use std::hash::BuildHasher;
@@ -53,7 +58,7 @@ pub(crate) struct Full;
 /// Per-customer state.
 #[derive(Debug, Clone, Copy)]
 struct Customer {
-    monetary: i128,
+    monetary: i64,
     first: Day,
     last: Day,
     frequency: u32,
@@ -105,7 +110,7 @@ struct Open {
     customer: Vec<u8>,
     id: Vec<u8>,
     date: Day,
-    total: i128,
+    total: i64,
     /// When it was last used (for closing the least recently used).
     used: u64,
     /// Opened among the first [`OPEN_ORDERS`] orders of a block: it may
@@ -124,7 +129,7 @@ const BUFFERED: usize = 256;
 #[derive(Clone, Copy)]
 pub(crate) struct Pending {
     hash: u64,
-    total: i128,
+    total: i64,
     date: Day,
     len: u8,
     id: [u8; INLINE],
@@ -136,12 +141,14 @@ pub(crate) struct LongOrder {
     hash: u64,
     id: Box<[u8]>,
     date: Day,
-    total: i128,
+    total: i64,
 }
 
-/// Closed orders for the partitions another worker owns.
+/// Closed orders for the partitions another worker owns, their totals at
+/// the sender's scale.
 #[derive(Default)]
 pub(crate) struct Mail {
+    scale: u8,
     orders: Vec<Pending>,
     long: Vec<LongOrder>,
 }
@@ -153,7 +160,7 @@ struct Fragment {
     customer: Box<[u8]>,
     id: Box<[u8]>,
     date: Day,
-    total: i128,
+    total: i64,
 }
 
 /// An order of [`Grouping::Hash`]: (customer, order id) in the worker's
@@ -168,7 +175,7 @@ struct Slot {
     id_len: u32,
     offset: usize,
     date: Day,
-    total: i128,
+    total: i64,
 }
 
 /// The orders of [`Grouping::Hash`], by customer partition.
@@ -211,6 +218,11 @@ impl Postbox {
             let _ = tx.send(mail);
         }
     }
+}
+
+/// 10 to the `exp` (at most 18: the most decimals an amount may have).
+fn pow10(exp: u8) -> i64 {
+    10i64.pow(u32::from(exp.min(18)))
 }
 
 /// The worker that owns `partition` when `workers` share the partitions.
@@ -279,6 +291,8 @@ pub(crate) struct Fold {
     orders: Option<Orders>,
     /// The customer table overflowed.
     full: bool,
+    /// The decimal scale of every amount held.
+    scale: u8,
     stats: Stats,
 }
 
@@ -306,6 +320,7 @@ impl Fold {
             runs: Vec::new(),
             orders: (grouping == Grouping::Hash).then(Orders::new),
             full: false,
+            scale: 0,
             stats: Stats::default(),
         }
     }
@@ -388,7 +403,7 @@ impl Fold {
     /// as-of cut are counted now; an order that counts waits in its
     /// partition's buffer (long ids, rare, go straight to the table, or to
     /// the owner's mail).
-    fn close(&mut self, customer: &[u8], date: Day, total: i128) -> Result<(), Full> {
+    fn close(&mut self, customer: &[u8], date: Day, total: i64) -> Result<(), Full> {
         self.stats.orders += 1;
         let p = self.params;
         if p.since.is_some_and(|s| date < s) || p.until.is_some_and(|u| date > u) {
@@ -425,7 +440,7 @@ impl Fold {
 
     /// Applies one counted order to its customer (step 4): a purchase is an
     /// order totalling more than zero; monetary sums every order.
-    fn apply(&mut self, hash: u64, customer: &[u8], date: Day, total: i128) -> Result<(), Full> {
+    fn apply(&mut self, hash: u64, customer: &[u8], date: Day, total: i64) -> Result<(), Full> {
         let counting = self.params.counting;
         let c = self.customer(hash, customer)?;
         c.in_scope = true;
@@ -441,7 +456,8 @@ impl Fold {
     }
 
     /// A long-id order for another worker's partition.
-    fn mail_long(&mut self, partition: usize, hash: u64, customer: &[u8], date: Day, total: i128) {
+    fn mail_long(&mut self, partition: usize, hash: u64, customer: &[u8], date: Day, total: i64) {
+        let scale = self.scale;
         let Some(postbox) = &mut self.postbox else {
             return;
         };
@@ -457,6 +473,7 @@ impl Fold {
             postbox.send(
                 to,
                 Mail {
+                    scale,
                     orders: Vec::new(),
                     long,
                 },
@@ -475,6 +492,7 @@ impl Fold {
                 postbox.send(
                     to,
                     Mail {
+                        scale: self.scale,
                         orders,
                         long: Vec::new(),
                     },
@@ -490,16 +508,52 @@ impl Fold {
         Ok(())
     }
 
-    /// Applies orders another worker mailed (for partitions this one owns).
+    /// Applies orders another worker mailed (for partitions this one owns),
+    /// at this fold's scale.
     fn receive(&mut self, mail: Mail) {
+        if mail.scale > self.scale {
+            self.rescale(mail.scale);
+        }
+        let factor = pow10(self.scale - mail.scale);
         let mut result = Ok(());
         for o in mail.orders {
-            result = result.and(self.apply(o.hash, &o.id[..usize::from(o.len)], o.date, o.total));
+            let total = o.total.wrapping_mul(factor);
+            result = result.and(self.apply(o.hash, &o.id[..usize::from(o.len)], o.date, total));
         }
         for o in mail.long {
-            result = result.and(self.apply(o.hash, &o.id, o.date, o.total));
+            result = result.and(self.apply(o.hash, &o.id, o.date, o.total.wrapping_mul(factor)));
         }
         self.full |= result.is_err();
+    }
+
+    /// Brings every amount the fold holds to `scale` decimals (more than it
+    /// has). Wrapping: a run whose sums do not fit is stopped by the input
+    /// layer, whatever the values here.
+    fn rescale(&mut self, scale: u8) {
+        let factor = pow10(scale - self.scale);
+        self.scale = scale;
+        let times = |total: &mut i64| *total = total.wrapping_mul(factor);
+        for table in &mut self.tables {
+            table.iter_mut().for_each(|e| times(&mut e.state.monetary));
+        }
+        self.pending
+            .iter_mut()
+            .flatten()
+            .for_each(|o| times(&mut o.total));
+        self.open.iter_mut().for_each(|o| times(&mut o.total));
+        self.fragments.iter_mut().for_each(|f| times(&mut f.total));
+        if let Some(postbox) = &mut self.postbox {
+            postbox
+                .long
+                .iter_mut()
+                .flatten()
+                .for_each(|o| times(&mut o.total));
+        }
+        if let Some(orders) = &mut self.orders {
+            for table in &mut orders.tables {
+                table.iter_mut().for_each(|s| times(&mut s.total));
+            }
+        }
     }
 
     /// Closes an open order: a [`Grouping::Runs`] order is complete (and
@@ -586,11 +640,17 @@ impl Fold {
     /// One valid order line (steps 2 and 3): `--returns ignore` drops
     /// negative rows; a row without an order id is an order of its own; the
     /// others join the open order they belong to.
-    pub(crate) fn row(&mut self, customer: &str, order: Option<&str>, date: Day, amount: i128) {
-        if self.params.returns == Returns::Ignore && amount < 0 {
+    pub(crate) fn row(&mut self, customer: &str, order: Option<&str>, date: Day, amount: Decimal) {
+        if self.params.returns == Returns::Ignore && amount.mantissa < 0 {
             self.stats.negative_rows_dropped += 1;
             return;
         }
+        if amount.scale > self.scale {
+            self.rescale(amount.scale);
+        }
+        let amount = amount
+            .mantissa
+            .wrapping_mul(pow10(self.scale - amount.scale));
         let customer = customer.as_bytes();
         let result = match order {
             None | Some("") => self.close(customer, date, amount),
@@ -606,7 +666,7 @@ impl Fold {
         customer: &[u8],
         id: &[u8],
         date: Day,
-        amount: i128,
+        amount: i64,
     ) -> Result<(), Full> {
         self.clock += 1;
         let hash = self.hasher.hash_one((customer, id));
@@ -673,6 +733,7 @@ impl Fold {
                     postbox.send(
                         to,
                         Mail {
+                            scale: self.scale,
                             orders: Vec::new(),
                             long,
                         },
@@ -692,18 +753,25 @@ impl Fold {
     /// Joins the workers' folds (each after [`Fold::finish`]): closes the
     /// orders of [`Grouping::Hash`] or puts the fragments of cut orders
     /// together, checks that every order was read as one run, and gives the
-    /// metrics with monetary at `scale` decimals.
+    /// metrics with monetary at `scale` decimals (the input's: at least
+    /// any fold's).
     pub(crate) fn merge(
         params: Params,
         grouping: Grouping,
-        workers: Vec<Fold>,
+        mut workers: Vec<Fold>,
         scale: u8,
     ) -> Result<Outcome, Full> {
+        for w in &mut workers {
+            if scale > w.scale {
+                w.rescale(scale);
+            }
+        }
         let workers = match grouping {
             Grouping::Runs => workers,
             Grouping::Hash => Self::close_orders(workers)?,
         };
         let mut merged = Fold::new(params, Grouping::Runs);
+        merged.scale = scale;
         let mut fragments = Vec::new();
         for mut w in workers {
             if w.full {
@@ -730,7 +798,7 @@ impl Fold {
             fragments.append(&mut w.fragments);
         }
         merged.close_fragments(fragments)?;
-        merged.finish_merged(scale)
+        merged.finish_merged()
     }
 
     /// [`Grouping::Hash`]: every worker's orders, put together by
@@ -827,7 +895,7 @@ impl Fold {
             let end = start + fragments[start..].iter().take_while(|f| same(f)).count();
             let parts = &fragments[start..end];
             let date = parts.iter().map(|f| f.date).min().unwrap_or(first.date);
-            let total = parts.iter().fold(0i128, |t, f| t.wrapping_add(f.total));
+            let total = parts.iter().fold(0i64, |t, f| t.wrapping_add(f.total));
             self.runs.push(first.hash);
             self.close(&first.customer, date, total)?;
             start = end;
@@ -835,7 +903,7 @@ impl Fold {
         Ok(())
     }
 
-    fn finish_merged(mut self, scale: u8) -> Result<Outcome, Full> {
+    fn finish_merged(mut self) -> Result<Outcome, Full> {
         for partition in 0..PARTITIONS {
             self.flush(partition)?;
         }
@@ -846,14 +914,13 @@ impl Fold {
         }
         // 8 bytes an order: free them before the per-customer results grow.
         self.runs = Vec::new();
-        Ok(Outcome::Done(self.metrics(scale)))
+        Ok(Outcome::Done(self.metrics()))
     }
 
     /// The metrics of the customers with a purchase (step 5's as-of
     /// default: the day after the latest purchase).
-    fn metrics(mut self, scale: u8) -> Result<(Aggregate, Vec<CustomerId>), InputError> {
+    fn metrics(mut self) -> Result<(Aggregate, Vec<CustomerId>), InputError> {
         let mut stats = self.stats;
-        let divisor = 10i128.pow(u32::from(SCALE.saturating_sub(scale)));
         // Two halves of the partitions at once; customer codes follow the
         // partition order, which is deterministic (the output is sorted by id).
         let mut front = std::mem::take(&mut self.tables);
@@ -861,8 +928,8 @@ impl Fold {
         let arena = &self.arena;
         let capacity = self.customers as usize;
         let (front, back) = std::thread::scope(|scope| {
-            let back = scope.spawn(move || Self::extract(back, arena, 0, divisor));
-            let front = Self::extract(front, arena, capacity, divisor);
+            let back = scope.spawn(move || Self::extract(back, arena, 0));
+            let front = Self::extract(front, arena, capacity);
             let back = back
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -901,7 +968,6 @@ impl Fold {
         tables: Vec<HashTable<Entry>>,
         arena: &[u8],
         capacity: usize,
-        divisor: i128,
     ) -> (Vec<CustomerMetrics>, Vec<CustomerId>, u64) {
         let mut metrics = Vec::with_capacity(capacity);
         let mut customer_ids = Vec::with_capacity(capacity);
@@ -910,21 +976,12 @@ impl Fold {
             for e in table {
                 let c = e.state;
                 if c.frequency > 0 {
-                    // Exact: no amount had more decimals than `scale`, and
-                    // the input layer stops a run whose absolute amounts add
-                    // up to more than an i64 at it, so this always fits.
-                    let monetary = c.monetary / divisor;
-                    let monetary = i64::try_from(monetary).unwrap_or(if monetary < 0 {
-                        i64::MIN
-                    } else {
-                        i64::MAX
-                    });
                     metrics.push(CustomerMetrics {
                         customer: customer_ids.len() as u32,
                         first: c.first,
                         last: c.last,
                         frequency: c.frequency,
-                        monetary,
+                        monetary: c.monetary,
                     });
                     customer_ids.push(CustomerId::from_utf8_lossy(Self::key_bytes(arena, &e.key)));
                 } else if c.in_scope {
@@ -941,7 +998,7 @@ impl crate::input::Sink for Fold {
         Fold::begin_block(self);
     }
 
-    fn row(&mut self, customer: &str, order: Option<&str>, date: Day, amount: i128) {
+    fn row(&mut self, customer: &str, order: Option<&str>, date: Day, amount: Decimal) {
         Fold::row(self, customer, order, date, amount);
     }
 
@@ -963,20 +1020,21 @@ mod tests {
     /// block per row so orders are cut, and returns the metrics by
     /// customer id.
     fn aggregate(
-        rows: &[(&str, Option<&str>, Day, i64)],
+        rows: &[(&str, Option<&str>, Day, Decimal)],
         params: Params,
         grouping: Grouping,
         workers: usize,
+        scale: u8,
     ) -> Result<(Aggregate, Vec<CustomerId>), InputError> {
         let mut folds: Vec<Fold> = mailboxes(workers)
             .into_iter()
             .enumerate()
             .map(|(me, mailbox)| Fold::worker(params, grouping, me, mailbox))
             .collect();
-        for (i, &(customer, order, date, cents)) in rows.iter().enumerate() {
+        for (i, &(customer, order, date, amount)) in rows.iter().enumerate() {
             let fold = &mut folds[i % workers];
             fold.begin_block();
-            fold.row(customer, order, date, i128::from(cents) * 10i128.pow(16));
+            fold.row(customer, order, date, amount);
             fold.end_block();
         }
         // Every worker must finish before any can see its inbox closed.
@@ -985,7 +1043,7 @@ mod tests {
                 s.spawn(move || f.finish());
             }
         });
-        match Fold::merge(params, grouping, folds, 2) {
+        match Fold::merge(params, grouping, folds, scale) {
             Ok(Outcome::Done(result)) => result.map(|(mut a, ids)| {
                 a.customers
                     .sort_by_key(|c| ids[c.customer as usize].clone());
@@ -1002,6 +1060,21 @@ mod tests {
     /// The same result on every grouping, number of workers and row order
     /// (reversed rows are scattered for the runs: only hash groups them).
     fn check(rows: &[(&str, Option<&str>, Day, i64)], params: Params) -> Result<View, String> {
+        let rows: Vec<_> = rows
+            .iter()
+            .map(|&(c, o, d, cents)| {
+                (
+                    c,
+                    o,
+                    d,
+                    Decimal {
+                        mantissa: cents,
+                        scale: 2,
+                    },
+                )
+            })
+            .collect();
+        let rows = rows.as_slice();
         let view = |r: Result<(Aggregate, Vec<CustomerId>), InputError>| {
             r.map(|(a, ids)| {
                 let rows = a
@@ -1018,19 +1091,19 @@ mod tests {
             })
             .map_err(|e| e.to_string())
         };
-        let expected = view(aggregate(rows, params, Grouping::Runs, 1));
+        let expected = view(aggregate(rows, params, Grouping::Runs, 1, 2));
         for workers in [1, 2, 3] {
             assert_eq!(
-                view(aggregate(rows, params, Grouping::Runs, workers)),
+                view(aggregate(rows, params, Grouping::Runs, workers, 2)),
                 expected
             );
             assert_eq!(
-                view(aggregate(rows, params, Grouping::Hash, workers)),
+                view(aggregate(rows, params, Grouping::Hash, workers, 2)),
                 expected
             );
             let reversed: Vec<_> = rows.iter().rev().copied().collect();
             assert_eq!(
-                view(aggregate(&reversed, params, Grouping::Hash, workers)),
+                view(aggregate(&reversed, params, Grouping::Hash, workers, 2)),
                 expected
             );
         }
@@ -1167,6 +1240,45 @@ mod tests {
     }
 
     #[test]
+    fn amounts_of_every_scale_add_up_exactly_on_every_worker() {
+        // The fold rescales when an amount brings more decimals, mail says
+        // its scale, and the merge brings every fold to the input's scale.
+        let d = |mantissa, scale| Decimal { mantissa, scale };
+        let long = "a.customer.id.longer.than.inline@example.com";
+        let rows = [
+            ("a", Some("1"), 1, d(15, 1)),    // 1.5
+            ("b", Some("2"), 1, d(7, 0)),     // 7
+            (long, Some("3"), 2, d(225, 2)),  // 2.25
+            ("a", Some("1"), 2, d(1, 3)),     // 0.001, same order
+            ("b", Some("4"), 3, d(-5, 1)),    // -0.5
+            (long, None, 4, d(1_000_001, 6)), // 1.000001
+            ("c", Some("5"), 5, d(3, 0)),     // 3
+        ];
+        // Monetary at 6 decimals, by hand.
+        let expected = [
+            ("a", 1_501_000),
+            (long, 3_250_001),
+            ("b", 6_500_000),
+            ("c", 3_000_000),
+        ];
+        for grouping in [Grouping::Runs, Grouping::Hash] {
+            for workers in [1, 2, 3] {
+                let (a, ids) = aggregate(&rows, Params::default(), grouping, workers, 6).unwrap();
+                let mut got: Vec<(String, i64)> = a
+                    .customers
+                    .iter()
+                    .map(|c| (ids[c.customer as usize].to_string(), c.monetary))
+                    .collect();
+                got.sort();
+                let mut want: Vec<(String, i64)> =
+                    expected.iter().map(|&(id, m)| (id.to_owned(), m)).collect();
+                want.sort();
+                assert_eq!(got, want, "{grouping:?} on {workers} workers");
+            }
+        }
+    }
+
+    #[test]
     fn scattered_runs_are_detected() {
         // Order 1's rows are 17 other orders apart: beyond the window.
         let mut rows = vec![("a", Some("1".to_owned()), 1, 100)];
@@ -1177,7 +1289,15 @@ mod tests {
         let params = Params::default();
         let mut fold = Fold::new(params, Grouping::Runs);
         for (c, o, d, a) in &rows {
-            fold.row(c, o.as_deref(), *d, *a);
+            fold.row(
+                c,
+                o.as_deref(),
+                *d,
+                Decimal {
+                    mantissa: *a,
+                    scale: 2,
+                },
+            );
         }
         fold.finish();
         assert!(matches!(

@@ -11,12 +11,6 @@ use crate::error::InputError;
 /// customer.
 pub(crate) type CustomerId = compact_str::CompactString;
 
-/// The decimal scale amounts are folded at (the input layer's): every
-/// amount rfm reads has at most that many decimals, so all fit exactly, and
-/// an `i128` at this scale holds any sum whose absolute amounts fit an `i64`
-/// at the input's own scale (the limit the input layer checks).
-pub(crate) const SCALE: u8 = crate::input::SCALE;
-
 /// How the lines of an order are brought together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Grouping {
@@ -50,7 +44,7 @@ pub(crate) enum Counting {
 
 impl Counting {
     /// Whether an order with this total is a purchase.
-    pub(crate) fn is_purchase(self, total: i128) -> bool {
+    pub(crate) fn is_purchase(self, total: i64) -> bool {
         match self {
             Counting::Orders => total > 0,
             Counting::Rows => true,

@@ -23,9 +23,9 @@
 //!   blocks after it are skipped, the ones before it are read to the end,
 //!   and the error that comes first in the input wins, as when reading on
 //!   one thread;
-//! - the decimal scale: amounts go to the sink as `i128` at [`SCALE`]; the
-//!   input's scale (the most decimals of any amount) and whether the sums
-//!   fit 64 bits at that scale are known at the end.
+//! - the decimal scale: the input's scale (the most decimals of any amount)
+//!   and whether the sums fit 64 bits at that scale are known at the end;
+//!   sinks get each amount at its own scale.
 
 mod columns;
 mod open;
@@ -42,7 +42,7 @@ pub(crate) use settings::{BLOCK_BYTES, workers};
 
 use crate::dates::Day;
 use crate::error::{InputError, Position, RowProblem};
-use crate::money::MAX_SCALE;
+use crate::money::{Decimal, MAX_SCALE};
 use open::{Digester, ParquetSource};
 use parquet::{Group, ParquetFile};
 use records::{Record, Records};
@@ -52,7 +52,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
 
-/// The decimal scale of the amounts handed to a [`Sink`].
+/// The scale the sums of absolute amounts are kept at (the most decimals an
+/// amount may have), for the overflow check.
 pub(crate) const SCALE: u8 = MAX_SCALE;
 
 /// What takes the valid rows: one sink per worker, each seeing its blocks
@@ -61,8 +62,8 @@ pub(crate) trait Sink: Send {
     /// A block starts.
     fn begin_block(&mut self);
     /// A valid row: trimmed customer id (never empty), order id when an
-    /// order column is mapped, date, amount at [`SCALE`].
-    fn row(&mut self, customer: &str, order: Option<&str>, date: Day, amount: i128);
+    /// order column is mapped, date, amount.
+    fn row(&mut self, customer: &str, order: Option<&str>, date: Day, amount: Decimal);
     /// The block ended.
     fn end_block(&mut self);
     /// The worker took its last block.
@@ -95,6 +96,10 @@ pub(crate) struct LoadReport {
     /// `Err` when the file changed while it was read; `None` for what is
     /// not a regular file.
     pub(crate) digests: Vec<Option<Result<FileDigest, ()>>>,
+    /// Per input that is not a regular file, when asked for
+    /// ([`LoadSettings::spill`]): the copy made as it was read, or why there
+    /// is none.
+    pub(crate) copies: Vec<Option<Result<Arc<tempfile::NamedTempFile>, String>>>,
     /// Rows without a customer id (dropped).
     pub(crate) missing_customer: u64,
     /// Rows skipped with `--skip-bad-rows`.
@@ -171,7 +176,7 @@ struct Ignore;
 
 impl Sink for Ignore {
     fn begin_block(&mut self) {}
-    fn row(&mut self, _: &str, _: Option<&str>, _: Day, _: i128) {}
+    fn row(&mut self, _: &str, _: Option<&str>, _: Day, _: Decimal) {}
     fn end_block(&mut self) {}
     fn finish(&mut self) {}
 }
@@ -273,24 +278,25 @@ impl Tally {
         }
     }
 
-    fn count_row(&mut self, file: usize) {
+    fn count_rows(&mut self, file: usize, rows: u64) {
         if self.rows.len() <= file {
             self.rows.resize(file + 1, 0);
         }
-        self.rows[file] += 1;
+        self.rows[file] += rows;
     }
 
     /// Takes a row's outcome: a valid row goes to the sink, a bad one is
     /// counted (or stops the run). False when the run stops.
     #[allow(clippy::too_many_arguments)]
-    fn take(
+    #[inline]
+    fn take<S: Sink>(
         &mut self,
         result: Result<Option<Values<'_>>, RowProblem>,
         at: Where,
         file: usize,
         shown: impl FnOnce() -> String,
         fields: impl FnOnce() -> Vec<String>,
-        sink: &mut dyn Sink,
+        sink: &mut S,
         shared: &Shared<'_>,
     ) -> bool {
         match result {
@@ -312,7 +318,7 @@ impl Tally {
                     &values.customer,
                     values.order.as_deref(),
                     values.date,
-                    value,
+                    amount,
                 );
                 true
             }
@@ -405,12 +411,14 @@ fn read_with<S: Sink>(
             files: Vec::new(),
             first_lines: Vec::new(),
             digesters: Vec::new(),
+            copies: Vec::new(),
         };
         let result = reader.all();
         let Reader {
             files,
             first_lines,
             digesters,
+            copies,
             first,
             seq,
             tx,
@@ -426,6 +434,7 @@ fn read_with<S: Sink>(
             files,
             first_lines,
             digesters,
+            copies,
             first,
         };
         (read, results)
@@ -443,6 +452,7 @@ struct ReadEnd {
     /// The line each input's data starts on.
     first_lines: Vec<u64>,
     digesters: Vec<Option<Digester>>,
+    copies: Vec<Option<Result<Arc<tempfile::NamedTempFile>, String>>>,
     first: Option<(String, Vec<String>, Arc<ColumnMap>)>,
 }
 
@@ -566,6 +576,7 @@ fn settle<S>(
     report.rejected = rejected.into_iter().map(to_rejected).collect();
     report.first_rejected = first_rejected.map(to_rejected);
     report.check_rows()?;
+    report.copies = read.copies;
     if settings.digest {
         for digester in read.digesters {
             let digest = match digester {
@@ -692,19 +703,20 @@ fn work<S: Sink>(
 /// A block that is valid UTF-8 as a whole (the usual case) is checked once,
 /// not field by field; otherwise only the fields rfm reads are checked.
 #[allow(clippy::too_many_arguments)]
-fn csv_block(
+fn csv_block<S: Sink>(
     seq: u64,
     file: usize,
     bytes: &[u8],
     map: &ColumnMap,
     records: &mut Records,
-    sink: &mut dyn Sink,
+    sink: &mut S,
     tally: &mut Tally,
     shared: &Shared<'_>,
 ) -> u64 {
     let valid = std::str::from_utf8(bytes).ok();
-    records.each(bytes, |record: &Record<'_>, line| {
-        tally.count_row(file);
+    let mut rows = 0;
+    let lines = records.each(bytes, |record: &Record<'_>, line| {
+        rows += 1;
         let text = |i: usize| -> Option<&str> {
             match (record.in_block, valid) {
                 // Cutting valid UTF-8 at ASCII bytes leaves valid UTF-8.
@@ -730,24 +742,26 @@ fn csv_block(
             sink,
             shared,
         )
-    })
+    });
+    tally.count_rows(file, rows);
+    lines
 }
 
 /// Validates a Parquet row group's rows.
 #[allow(clippy::too_many_arguments)]
-fn parquet_block(
+fn parquet_block<S: Sink>(
     seq: u64,
     file: usize,
     parquet: &ParquetFile,
     group: &Group,
     map: &ColumnMap,
-    sink: &mut dyn Sink,
+    sink: &mut S,
     tally: &mut Tally,
     shared: &Shared<'_>,
 ) {
     let width = map.header.len();
     let result = parquet.for_each_row(group, map, shared.settings, &mut |row, at| {
-        tally.count_row(file);
+        tally.count_rows(file, 1);
         let Position::Row(number) = at else {
             return false;
         };
@@ -793,12 +807,18 @@ struct Reader<'a, 's> {
     files: Vec<String>,
     first_lines: Vec<u64>,
     digesters: Vec<Option<Digester>>,
+    copies: Vec<Option<Result<Arc<tempfile::NamedTempFile>, String>>>,
 }
 
 impl Reader<'_, '_> {
     fn all(&mut self) -> Result<(), InputError> {
         for path in &self.settings.paths {
-            let opened = open::open(path, self.shared.bar, self.settings.digest)?;
+            let opened = open::open(
+                path,
+                self.shared.bar,
+                self.settings.digest,
+                self.settings.spill,
+            )?;
             let file = opened.name;
             let index = self.files.len();
             self.files.push(file.clone());
@@ -808,6 +828,11 @@ impl Reader<'_, '_> {
                 Content::Parquet(source) => self.parquet(index, &file, source)?,
             }
             self.digesters.push(opened.digester);
+            self.copies.push(
+                opened
+                    .spill
+                    .map(|spill| spill.and_then(open::Spill::finish)),
+            );
             if self.stopped() {
                 break;
             }

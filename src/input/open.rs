@@ -12,7 +12,7 @@ use crate::error::InputError;
 use flate2::read::MultiGzDecoder;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Where rows come from.
@@ -22,6 +22,14 @@ pub(crate) enum InputPath {
     Stdin,
     /// A file.
     File(PathBuf),
+    /// The copy rfm kept of an input that cannot be read twice ([`Spill`]),
+    /// read again under that input's name.
+    Replay {
+        /// The name of the input it copies (`<stdin>`, the pipe).
+        name: String,
+        /// The copy.
+        path: PathBuf,
+    },
 }
 
 impl InputPath {
@@ -64,6 +72,18 @@ impl InputPath {
         match self {
             InputPath::Stdin => "<stdin>".to_owned(),
             InputPath::File(p) => p.display().to_string(),
+            InputPath::Replay { name, .. } => name.clone(),
+        }
+    }
+
+    /// A regular file (which can be read again), not stdin, a pipe or a
+    /// device.
+    pub(crate) fn is_regular_file(&self) -> bool {
+        match self {
+            InputPath::File(p) | InputPath::Replay { path: p, .. } => {
+                std::fs::metadata(p).is_ok_and(|m| m.is_file())
+            }
+            InputPath::Stdin => false,
         }
     }
 }
@@ -76,6 +96,107 @@ pub(crate) struct Input {
     pub(crate) content: Content,
     /// The SHA-256 of a regular file, when asked for.
     pub(crate) digester: Option<Digester>,
+    /// The copy of an input that is not a regular file, when asked for (or
+    /// why none could be made).
+    pub(crate) spill: Option<Result<Spill, String>>,
+}
+
+/// A copy of an input that cannot be read twice (stdin, a pipe), written to
+/// a temporary file (in `$TMPDIR`, deleted when rfm is done) as it is read:
+/// the raw bytes, so a compressed stream stays compressed. It lets the
+/// engine read such an input again in the one case that needs it (orders
+/// whose lines are scattered) without keeping every order in memory the
+/// first time.
+pub(crate) struct Spill {
+    temp: tempfile::NamedTempFile,
+    state: std::sync::Arc<std::sync::Mutex<SpillState>>,
+}
+
+/// How the copy is going.
+struct SpillState {
+    writer: Option<io::BufWriter<File>>,
+    /// The input was read to its end and the copy written whole.
+    complete: bool,
+    error: Option<io::Error>,
+}
+
+impl Spill {
+    fn new() -> Result<Spill, String> {
+        let temp = tempfile::Builder::new()
+            .prefix(".rfm-input-")
+            .tempfile()
+            .map_err(|e| format!("cannot create a temporary file: {e}"))?;
+        let file = temp
+            .as_file()
+            .try_clone()
+            .map_err(|e| format!("cannot write a temporary file: {e}"))?;
+        Ok(Spill {
+            temp,
+            state: std::sync::Arc::new(std::sync::Mutex::new(SpillState {
+                writer: Some(io::BufWriter::with_capacity(1 << 20, file)),
+                complete: false,
+                error: None,
+            })),
+        })
+    }
+
+    fn tee(&self, inner: Box<dyn Read + Send>) -> SpillTee {
+        SpillTee {
+            inner,
+            state: std::sync::Arc::clone(&self.state),
+        }
+    }
+
+    /// The copy, if the input was read to its end and copied whole.
+    pub(crate) fn finish(self) -> Result<std::sync::Arc<tempfile::NamedTempFile>, String> {
+        let mut state = self
+            .state
+            .lock()
+            .map_err(|_| "the copy failed".to_owned())?;
+        if let Some(e) = state.error.take() {
+            return Err(format!("cannot write a temporary file: {e}"));
+        }
+        if !state.complete {
+            return Err("it was not read to its end".to_owned());
+        }
+        drop(state);
+        Ok(std::sync::Arc::new(self.temp))
+    }
+}
+
+/// The reader side of a [`Spill`]: a write that fails stops the copy, not
+/// the reading.
+struct SpillTee {
+    inner: Box<dyn Read + Send>,
+    state: std::sync::Arc<std::sync::Mutex<SpillState>>,
+}
+
+impl Read for SpillTee {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Ok(mut state) = self.state.lock() {
+            let state = &mut *state;
+            if let Some(writer) = &mut state.writer {
+                let written = if n == 0 {
+                    writer.flush()
+                } else {
+                    writer.write_all(&buf[..n])
+                };
+                match written {
+                    Err(e) => {
+                        state.error = Some(e);
+                        state.writer = None;
+                    }
+                    Ok(()) if n == 0 => {
+                        state.complete = true;
+                        state.writer = None;
+                    }
+                    Ok(()) => {}
+                }
+            }
+        }
+        Ok(n)
+    }
 }
 
 /// A file's size and SHA-256 (lowercase hex, as `sha256sum` prints it).
@@ -207,6 +328,7 @@ pub(crate) fn progress_bar(paths: &[InputPath], enabled: bool) -> ProgressBar {
         .map(|p| match p {
             InputPath::File(f) => std::fs::metadata(f).ok().map(|m| m.len()),
             InputPath::Stdin => None,
+            InputPath::Replay { path, .. } => std::fs::metadata(path).ok().map(|m| m.len()),
         })
         .sum();
     match total {
@@ -229,12 +351,18 @@ pub(crate) fn progress_bar(paths: &[InputPath], enabled: bool) -> ProgressBar {
 ///
 /// With `digest`, the raw bytes of a regular file are hashed as they are
 /// read (see [`Digester`]), so `rfm report` hashes its inputs in the same
-/// pass that reads them.
-pub(crate) fn open(path: &InputPath, bar: &ProgressBar, digest: bool) -> Result<Input, InputError> {
+/// pass that reads them. With `spill`, an input that is not a regular file
+/// is copied to a temporary file as it is read (see [`Spill`]).
+pub(crate) fn open(
+    path: &InputPath,
+    bar: &ProgressBar,
+    digest: bool,
+    spill: bool,
+) -> Result<Input, InputError> {
     let name = path.display_name();
     let raw: Box<dyn Read + Send> = match path {
         InputPath::Stdin => Box::new(io::stdin()),
-        InputPath::File(p) => {
+        InputPath::File(p) | InputPath::Replay { path: p, .. } => {
             if p.is_dir() {
                 return Err(InputError::Open {
                     path: p.clone(),
@@ -258,6 +386,11 @@ pub(crate) fn open(path: &InputPath, bar: &ProgressBar, digest: bool) -> Result<
         Some(d) => Box::new(d.tee(raw)),
         None => raw,
     };
+    let spill = (spill && !path.is_regular_file()).then(Spill::new);
+    let raw: Box<dyn Read + Send> = match &spill {
+        Some(Ok(s)) => Box::new(s.tee(raw)),
+        _ => raw,
+    };
     let mut raw = BufReader::with_capacity(256 * 1024, bar.wrap_read(raw));
     let magic = peek(&mut raw, 4).map_err(|source| InputError::Read {
         file: name.clone(),
@@ -265,7 +398,9 @@ pub(crate) fn open(path: &InputPath, bar: &ProgressBar, digest: bool) -> Result<
     })?;
     if magic == PARQUET_MAGIC {
         let source = match path {
-            InputPath::File(p) => ParquetSource::File(p.clone()),
+            InputPath::File(p) | InputPath::Replay { path: p, .. } => {
+                ParquetSource::File(p.clone())
+            }
             InputPath::Stdin => {
                 let mut bytes = Vec::new();
                 raw.read_to_end(&mut bytes)
@@ -281,6 +416,7 @@ pub(crate) fn open(path: &InputPath, bar: &ProgressBar, digest: bool) -> Result<
             content: Content::Parquet(source),
             // Parquet is read by column chunks, not through this reader.
             digester: digester.map(Digester::rehash),
+            spill,
         });
     }
     let reader: Box<dyn Read + Send> = if magic.starts_with(&[0x1f, 0x8b]) {
@@ -302,6 +438,7 @@ pub(crate) fn open(path: &InputPath, bar: &ProgressBar, digest: bool) -> Result<
         name,
         content: Content::Text(reader),
         digester,
+        spill,
     })
 }
 

@@ -35,6 +35,9 @@ pub(crate) struct LoadSettings {
     pub(crate) progress: bool,
     /// Hash regular files as they are read (`rfm report`).
     pub(crate) digest: bool,
+    /// Copy what is not a regular file (stdin, pipes) to a temporary file
+    /// as it is read, so it can be read again ([`super::open::Spill`]).
+    pub(crate) spill: bool,
     /// Worker threads.
     pub(crate) workers: usize,
     /// Bytes per CSV block (blocks end at the first record end after this many).
@@ -53,6 +56,7 @@ impl Default for LoadSettings {
             keep_rejected: false,
             progress: false,
             digest: false,
+            spill: false,
             workers: workers(),
             block_bytes: BLOCK_BYTES,
         }
@@ -62,9 +66,6 @@ impl Default for LoadSettings {
 impl LoadSettings {
     /// Every input is a regular file, so it can be read again.
     pub(crate) fn rereadable(&self) -> bool {
-        self.paths.iter().all(|p| match p {
-            InputPath::File(f) => std::fs::metadata(f).is_ok_and(|m| m.is_file()),
-            InputPath::Stdin => false,
-        })
+        self.paths.iter().all(InputPath::is_regular_file)
     }
 }

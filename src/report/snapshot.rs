@@ -154,6 +154,7 @@ fn open_table(path: &Path) -> Result<Table, SnapshotError> {
         &InputPath::File(path.to_owned()),
         &indicatif::ProgressBar::hidden(),
         false,
+        false,
     )
     .map_err(|e| open_error(std::io::Error::other(format!("{e:#}"))))?;
     let mut bytes = Vec::new();
