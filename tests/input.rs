@@ -365,3 +365,92 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .unwrap();
     String::from_utf8(out.stdout).unwrap()[..64].to_owned()
 }
+
+#[test]
+fn issue_14_old_mac_line_ends_read_like_unix_ones() {
+    // Lone `\r` line ends (Excel's "CSV (Macintosh)"): the same rows and
+    // lines as with `\n`, in blocks of any size (and in linear time: each
+    // record is parsed once).
+    let (text, lines) = export(3000, 41);
+    let unix = text.replace("\r\n", "\n");
+    let mac = text.replace("\r\n", "\r");
+    let dir = tempfile::tempdir().unwrap();
+    let (p_unix, p_mac) = (dir.path().join("unix.csv"), dir.path().join("mac.csv"));
+    std::fs::write(&p_unix, &unix).unwrap();
+    std::fs::write(&p_mac, &mac).unwrap();
+    let (code, reference, _) = run(
+        &[
+            "customers",
+            p_unix.to_str().unwrap(),
+            "--skip-bad-rows",
+            "-q",
+        ],
+        1 << 20,
+        1,
+        None,
+    );
+    assert_eq!(code, Some(0));
+    assert_eq!(parsed(&reference), expected(&lines));
+    let bad = lines.iter().find(|l| l.bad).unwrap().line;
+    for (block, workers) in [(1 << 22, 2), (300, 3)] {
+        let (code, out, err) = run(
+            &["customers", p_mac.to_str().unwrap(), "--skip-bad-rows"],
+            block,
+            workers,
+            None,
+        );
+        assert_eq!(code, Some(0), "{err}");
+        assert!(out == reference, "{block}/{workers}");
+        assert!(
+            err.contains(&format!("mac.csv:{bad}: column 'amount'")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn issue_14_an_overflow_names_the_row_and_the_scale_of_the_whole_input() {
+    // At 6 decimals (from line 4) the running sum of absolute amounts no
+    // longer fits 64 bits from line 3 on: 2 x 5e12 x 1e6 > 9.22e18.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("f.csv");
+    std::fs::write(
+        &p,
+        "customer_id,order_date,amount\na,2024-01-01,5000000000000\na,2024-01-02,5000000000000\na,2024-01-03,0.000001\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&["customers", p.to_str().unwrap()], 1 << 20, 2, None);
+    assert_eq!(code, Some(1));
+    let path = p.to_str().unwrap();
+    assert!(
+        err.contains(&format!(
+            "{path}:3: amounts too large to add up exactly at 6 decimals (the 6 decimals come from {path}:4: '0.000001'"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn issue_14_a_bad_row_before_a_broken_gzip_stream_is_the_error() {
+    // The rows read before the stream breaks are checked first, whatever
+    // the block size: the bad date on the last line comes before the end
+    // (an input larger than the 64 KiB read ahead for the header).
+    let (text, _) = export(3000, 0);
+    let text = text + "S1,C001,plain,2025-13-45,1.00\r\n";
+    let lines = text.matches('\n').count();
+    let mut gz = gzip(text.as_bytes());
+    gz.truncate(gz.len() - 8); // the CRC and size trailer
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("cut.csv.gz");
+    std::fs::write(&p, &gz).unwrap();
+    for block in [1 << 20, 1000] {
+        let (code, _, err) = run(&["customers", p.to_str().unwrap()], block, 2, None);
+        assert_eq!(code, Some(1));
+        assert!(
+            err.contains(&format!(
+                "cut.csv.gz:{lines}: column 'order_date': cannot read date '2025-13-45'"
+            )),
+            "{block}: {err}"
+        );
+    }
+}

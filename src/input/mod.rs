@@ -166,7 +166,25 @@ pub(crate) fn read<S: Sink>(
             digest: false,
             ..settings.clone()
         };
-        read_with(&one, vec![Ignore], &mut |_, _| {}, Some(overflow.limit))?;
+        let found = read_with(&one, vec![Ignore], &mut |_, _| {}, Some(overflow.limit));
+        // The line from the second reading; the scale and where it comes
+        // from as the whole input has them.
+        if let (
+            Err(InputError::Overflow { file, line, .. }),
+            InputError::Overflow {
+                scale,
+                scale_source,
+                ..
+            },
+        ) = (found, &overflow.error)
+        {
+            return Err(InputError::Overflow {
+                file,
+                line,
+                scale: *scale,
+                scale_source: scale_source.clone(),
+            });
+        }
     }
     Err(overflow.error)
 }
@@ -302,7 +320,14 @@ impl Tally {
         match result {
             Ok(Some(values)) => {
                 let amount = values.amount;
-                // Decimals never exceed MAX_SCALE (money::Decimal).
+                if amount.scale > SCALE {
+                    // More decimals than can be added up exactly (a Parquet
+                    // DECIMAL(38, 20), say).
+                    self.scale = amount.scale;
+                    self.scale_source = Some((at, file, shown()));
+                    self.stop(at, file, Fatal::Overflow, shared);
+                    return false;
+                }
                 let factor = 10i128.pow(u32::from(SCALE.saturating_sub(amount.scale)));
                 let value = i128::from(amount.mantissa) * factor;
                 if amount.scale > self.scale {
@@ -598,7 +623,8 @@ fn settle<S>(
 
     // Every sum of amounts fits an i64 at the input's scale while the sum of
     // their absolute values does.
-    let limit = (i64::MAX as u128).saturating_mul(10u128.pow(u32::from(SCALE - scale)));
+    let limit =
+        (i64::MAX as u128).saturating_mul(10u128.pow(u32::from(SCALE.saturating_sub(scale))));
     let mut overflow = None;
     if abs_sum > limit {
         let mut sum = 0u128;
@@ -957,7 +983,25 @@ impl Reader<'_, '_> {
                     Some(rest) if rest > 0 => rest,
                     _ => bytes.len().max(64 * 1024),
                 };
-                let n = (&mut reader).take(want as u64).read_to_end(&mut bytes)?;
+                let n = match (&mut reader).take(want as u64).read_to_end(&mut bytes) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        // The whole records before a broken stream are read
+                        // first: a bad row among them is the earlier error.
+                        if let Some(end) = records::record_end(&bytes, delimiter, false) {
+                            bytes.truncate(end);
+                            let map = Arc::clone(map);
+                            self.send(|seq| Work::Csv {
+                                seq,
+                                file: index,
+                                bytes,
+                                delimiter,
+                                map,
+                            });
+                        }
+                        return Err(e);
+                    }
+                };
                 eof = n == 0;
             };
             carry.extend_from_slice(&bytes[cut..]);

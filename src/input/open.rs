@@ -459,6 +459,9 @@ pub(crate) fn head_and_rest(
 ) -> io::Result<(Vec<u8>, Box<dyn Read + Send>)> {
     let mut head = Vec::with_capacity(min + 1024);
     let mut chunk = [0u8; 8192];
+    // Looked for in each chunk once (a file of lone `\r` line ends has no
+    // `\n` at all).
+    let mut line_end = false;
     loop {
         let n = match reader.read(&mut chunk) {
             Ok(n) => n,
@@ -469,7 +472,8 @@ pub(crate) fn head_and_rest(
             break;
         }
         head.extend_from_slice(&chunk[..n]);
-        if head.len() >= min && head.contains(&b'\n') {
+        line_end = line_end || memchr::memchr2(b'\n', b'\r', &chunk[..n]).is_some();
+        if head.len() >= min && line_end {
             break;
         }
     }

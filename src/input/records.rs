@@ -71,6 +71,11 @@ pub(crate) fn record_end(bytes: &[u8], delimiter: u8, eof: bool) -> Option<usize
     last_break(&bytes[from..], from).or(best)
 }
 
+/// Whether `bytes` has a `\r` that is not the first half of a `\r\n`.
+fn has_lone_cr(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'))
+}
+
 /// One record of a block: its fields as byte ranges of `buf`.
 pub(crate) struct Record<'a> {
     /// The block, or the scratch buffer of a record with quoted fields.
@@ -126,6 +131,12 @@ impl Records {
         mut each: impl FnMut(&Record<'_>, u64) -> bool,
     ) -> u64 {
         let has_cr = memchr::memchr(b'\r', bytes).is_some();
+        if has_cr && has_lone_cr(bytes) {
+            // Old-Mac line ends: every record by the full parser (the fast
+            // path looks for `\n` and would find each record's end only
+            // at the block's end).
+            return self.each_in_full(bytes, each);
+        }
         let mut line = 0u64;
         // The record being split: where it starts, and its current field.
         let mut record = 0;
@@ -213,6 +224,42 @@ impl Records {
             start = next;
             base = next;
             found = scan(next);
+        }
+    }
+
+    /// [`Records::each`] for a block with lone `\r` line ends: the full
+    /// parser, record after record.
+    fn each_in_full(
+        &mut self,
+        bytes: &[u8],
+        mut each: impl FnMut(&Record<'_>, u64) -> bool,
+    ) -> u64 {
+        let mut line = 0u64;
+        let mut pos = 0;
+        loop {
+            // Empty lines are no records.
+            while let Some(&(b'\n' | b'\r')) = bytes.get(pos) {
+                line += 1;
+                pos += if bytes[pos..].starts_with(b"\r\n") {
+                    2
+                } else {
+                    1
+                };
+            }
+            if pos == bytes.len() {
+                return line;
+            }
+            let (next, breaks) = self.quoted(bytes, pos);
+            let record = Record {
+                buf: &self.scratch,
+                fields: &self.fields,
+                in_block: false,
+            };
+            if !each(&record, line) {
+                return line;
+            }
+            line += breaks;
+            pos = next;
         }
     }
 
