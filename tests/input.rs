@@ -288,11 +288,22 @@ fn issue_14_a_named_pipe_with_scattered_orders_does_not_hang() {
     let text = scattered();
     let writer = {
         let fifo = fifo.clone();
-        std::thread::spawn(move || std::fs::write(&fifo, text).unwrap())
+        std::thread::spawn(move || std::fs::write(&fifo, text).is_ok())
     };
     let (code, out, err) = run(&["customers", fifo.to_str().unwrap()], 1 << 20, 1, None);
-    writer.join().unwrap();
+    // Should rfm have failed before opening the pipe, a reader that does
+    // not wait (O_NONBLOCK) releases the writer, so the test fails, not hangs.
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let _unblock = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(0o4000)
+            .open(&fifo);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let wrote = writer.join().unwrap();
     assert_scattered_result(code, &out, &err);
+    assert!(wrote, "rfm read the whole pipe");
 }
 
 #[test]
