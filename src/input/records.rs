@@ -197,25 +197,11 @@ impl Records {
                 }
             }
             // A quoted field, or a lone `\r`: the whole record by the full
-            // parser, after the empty lines before it.
-            while let Some(&(b'\n' | b'\r')) = bytes.get(record) {
-                line += 1;
-                record += if bytes[record..].starts_with(b"\r\n") {
-                    2
-                } else {
-                    1
-                };
-            }
-            if record == bytes.len() {
+            // parser.
+            let Some((next, breaks)) = self.full_record(bytes, &mut record, &mut line) else {
                 return line;
-            }
-            let (next, breaks) = self.quoted(bytes, record);
-            let whole = Record {
-                buf: &self.scratch,
-                fields: &self.fields,
-                in_block: false,
             };
-            if !each(&whole, line) {
+            if !each(&self.copied(), line) {
                 return line;
             }
             line += breaks;
@@ -236,30 +222,42 @@ impl Records {
     ) -> u64 {
         let mut line = 0u64;
         let mut pos = 0;
-        loop {
-            // Empty lines are no records.
-            while let Some(&(b'\n' | b'\r')) = bytes.get(pos) {
-                line += 1;
-                pos += if bytes[pos..].starts_with(b"\r\n") {
-                    2
-                } else {
-                    1
-                };
-            }
-            if pos == bytes.len() {
-                return line;
-            }
-            let (next, breaks) = self.quoted(bytes, pos);
-            let record = Record {
-                buf: &self.scratch,
-                fields: &self.fields,
-                in_block: false,
-            };
-            if !each(&record, line) {
+        while let Some((next, breaks)) = self.full_record(bytes, &mut pos, &mut line) {
+            if !each(&self.copied(), line) {
                 return line;
             }
             line += breaks;
             pos = next;
+        }
+        line
+    }
+
+    /// Skips the empty lines at `pos` (no records; counted on `line`) and
+    /// reads the record after them with the full parser: where the next
+    /// record starts and the line breaks it took, `None` at the block's end.
+    fn full_record(
+        &mut self,
+        bytes: &[u8],
+        pos: &mut usize,
+        line: &mut u64,
+    ) -> Option<(usize, u64)> {
+        while let Some(&(b'\n' | b'\r')) = bytes.get(*pos) {
+            *line += 1;
+            *pos += if bytes[*pos..].starts_with(b"\r\n") {
+                2
+            } else {
+                1
+            };
+        }
+        (*pos < bytes.len()).then(|| self.quoted(bytes, *pos))
+    }
+
+    /// The record [`Records::quoted`] copied to the scratch buffer.
+    fn copied(&self) -> Record<'_> {
+        Record {
+            buf: &self.scratch,
+            fields: &self.fields,
+            in_block: false,
         }
     }
 
