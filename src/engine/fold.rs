@@ -14,7 +14,7 @@
 //! [`Grouping::Hash`] a closed run is merged into a table of orders by
 //! (customer, order id), and orders are closed once every row is read.
 //!
-//! Customers are spread over [`PARTITIONS`] tables by hash. In the parallel
+//! Customers are spread over [`PARTITIONS`] tables by hash (engine/table.rs). In the parallel
 //! reading each worker owns a range of partitions ([`owned`]) and mails the
 //! orders of the others to their owners, so no two threads touch one table,
 //! and closed orders reach a table through buffers, a partition at a time:
@@ -33,6 +33,7 @@
 use super::method::{
     Aggregate, CustomerId, CustomerMetrics, Grouping, Params, Returns, Stats, no_purchases,
 };
+use super::table::Table;
 use crate::dates::Day;
 use crate::error::InputError;
 use crate::money::Decimal;
@@ -276,7 +277,7 @@ pub(crate) struct Fold {
     opened: usize,
     fragments: Vec<Fragment>,
     hasher: FixedState,
-    tables: Vec<HashTable<Entry>>,
+    tables: Vec<Table<Entry>>,
     pending: Vec<Vec<Pending>>,
     /// Long customer ids, back to back.
     arena: Vec<u8>,
@@ -308,7 +309,7 @@ impl Fold {
             opened: 0,
             fragments: Vec::new(),
             hasher: FixedState::with_seed(0x0005_eed0_f2f3),
-            tables: (0..PARTITIONS).map(|_| HashTable::new()).collect(),
+            tables: (0..PARTITIONS).map(|_| Table::default()).collect(),
             pending: (0..PARTITIONS)
                 .map(|_| Vec::with_capacity(BUFFERED))
                 .collect(),
@@ -366,37 +367,32 @@ impl Fold {
     /// The state of a customer, added on first sight (one probe either way).
     fn customer(&mut self, hash: u64, id: &[u8]) -> Result<&mut Customer, Full> {
         let (arena, hasher) = (&mut self.arena, &self.hasher);
-        let entry = self.tables[Self::partition(hash)].entry(
-            hash,
-            |e| Self::key_bytes(arena, &e.key) == id,
-            |e| hasher.hash_one(Self::key_bytes(arena, &e.key)),
-        );
-        let entry = match entry {
-            hashbrown::hash_table::Entry::Occupied(o) => o.into_mut(),
-            hashbrown::hash_table::Entry::Vacant(v) => {
-                self.customers = self.customers.checked_add(1).ok_or(Full)?;
-                let mut key = Key {
-                    len: u8::MAX,
-                    bytes: [0; INLINE],
-                    long_len: 0,
-                };
-                if id.len() <= INLINE {
-                    key.len = id.len() as u8;
-                    key.bytes[..id.len()].copy_from_slice(id);
-                } else {
-                    key.bytes[..8].copy_from_slice(&(arena.len() as u64).to_le_bytes());
-                    // Ids are fields of one record; 4 GiB ids are not ids.
-                    key.long_len = u32::try_from(id.len()).map_err(|_| Full)?;
-                    arena.extend_from_slice(id);
-                }
-                v.insert(Entry {
-                    key,
-                    state: Customer::NEW,
-                })
-                .into_mut()
-            }
+        let table = &mut self.tables[Self::partition(hash)];
+        if let Some(position) = table.find(hash, |e| Self::key_bytes(arena, &e.key) == id) {
+            return Ok(&mut table.get_mut(position).state);
+        }
+        self.customers = self.customers.checked_add(1).ok_or(Full)?;
+        let mut key = Key {
+            len: u8::MAX,
+            bytes: [0; INLINE],
+            long_len: 0,
         };
-        Ok(&mut entry.state)
+        if id.len() <= INLINE {
+            key.len = id.len() as u8;
+            key.bytes[..id.len()].copy_from_slice(id);
+        } else {
+            key.bytes[..8].copy_from_slice(&(arena.len() as u64).to_le_bytes());
+            // Ids are fields of one record; 4 GiB ids are not ids.
+            key.long_len = u32::try_from(id.len()).map_err(|_| Full)?;
+            arena.extend_from_slice(id);
+        }
+        let entry = Entry {
+            key,
+            state: Customer::NEW,
+        };
+        let arena = &*arena;
+        let rehash = |e: &Entry| hasher.hash_one(Self::key_bytes(arena, &e.key));
+        Ok(&mut table.insert(hash, entry, rehash)?.state)
     }
 
     /// Takes a complete order (docs/method.md, step 3): the window and the
@@ -455,6 +451,27 @@ impl Fold {
         Ok(())
     }
 
+    /// Applies buffered orders, their totals multiplied by `factor`. The
+    /// slot of the order [`AHEAD`] orders on, and the entry of the one half
+    /// as far, are loaded while this one is applied (engine/table.rs).
+    fn apply_all(&mut self, orders: &[Pending], factor: i64) -> Result<(), Full> {
+        const AHEAD: usize = 16;
+        for o in orders.iter().take(AHEAD) {
+            self.tables[Self::partition(o.hash)].prefetch(o.hash);
+        }
+        for (i, o) in orders.iter().enumerate() {
+            if let Some(next) = orders.get(i + AHEAD) {
+                self.tables[Self::partition(next.hash)].prefetch(next.hash);
+            }
+            if let Some(next) = orders.get(i + AHEAD / 2) {
+                self.tables[Self::partition(next.hash)].prefetch_entry(next.hash);
+            }
+            let total = o.total.wrapping_mul(factor);
+            self.apply(o.hash, &o.id[..usize::from(o.len)], o.date, total)?;
+        }
+        Ok(())
+    }
+
     /// A long-id order for another worker's partition.
     fn mail_long(&mut self, partition: usize, hash: u64, customer: &[u8], date: Day, total: i64) {
         let scale = self.scale;
@@ -501,11 +518,10 @@ impl Fold {
             return Ok(());
         }
         let mut pending = std::mem::take(&mut self.pending[partition]);
-        for o in pending.drain(..) {
-            self.apply(o.hash, &o.id[..usize::from(o.len)], o.date, o.total)?;
-        }
+        let result = self.apply_all(&pending, 1);
+        pending.clear();
         self.pending[partition] = pending;
-        Ok(())
+        result
     }
 
     /// Applies orders another worker mailed (for partitions this one owns),
@@ -515,11 +531,7 @@ impl Fold {
             self.rescale(mail.scale);
         }
         let factor = pow10(self.scale - mail.scale);
-        let mut result = Ok(());
-        for o in mail.orders {
-            let total = o.total.wrapping_mul(factor);
-            result = result.and(self.apply(o.hash, &o.id[..usize::from(o.len)], o.date, total));
-        }
+        let mut result = self.apply_all(&mail.orders, factor);
         for o in mail.long {
             result = result.and(self.apply(o.hash, &o.id, o.date, o.total.wrapping_mul(factor)));
         }
@@ -965,7 +977,7 @@ impl Fold {
     /// (customer codes from 0), and how many had none. Each table is freed
     /// once read, so the results do not grow on top of all the tables.
     fn extract(
-        tables: Vec<HashTable<Entry>>,
+        tables: Vec<Table<Entry>>,
         arena: &[u8],
         capacity: usize,
     ) -> (Vec<CustomerMetrics>, Vec<CustomerId>, u64) {
@@ -973,7 +985,7 @@ impl Fold {
         let mut customer_ids = Vec::with_capacity(capacity);
         let mut without_purchase = 0;
         for table in tables {
-            for e in table {
+            for e in table.into_entries() {
                 let c = e.state;
                 if c.frequency > 0 {
                     metrics.push(CustomerMetrics {

@@ -23,6 +23,7 @@
 
 mod fold;
 mod method;
+mod table;
 
 pub(crate) use fold::{Fold, Outcome, mailboxes};
 pub(crate) use method::{Counting, CustomerId, CustomerMetrics, Grouping, Params, Returns, Stats};
