@@ -6,8 +6,48 @@
 //! own usage errors. Anything else (an internal polars failure, say) travels
 //! as a plain `anyhow::Error`.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use thiserror::Error;
+
+/// A message on one line, whatever text it quotes: line breaks, tabs and
+/// other control characters are written as escapes (`\n`, `\r`, `\t`,
+/// `\u{1b}`). `main` passes every error through it, and notes and warnings
+/// too, so a value or a file name with a line break cannot split an
+/// `rfm:` line.
+pub fn one_line(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The most characters of one value a message shows.
+const SHOWN: usize = 60;
+
+/// A value from the data (a field, a header name) as messages quote it: on
+/// one line ([`one_line`]) and cut to [`SHOWN`] characters with an ellipsis,
+/// so a broken field cannot pour a file into the terminal.
+pub(crate) fn shown(text: &str) -> String {
+    let line = one_line(text);
+    match line.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{}\u{2026}", &line[..cut]),
+        None => line.into_owned(),
+    }
+}
 
 /// A problem with the input data or files.
 #[derive(Debug, Error)]
@@ -69,7 +109,10 @@ pub(crate) enum InputError {
         columns: String,
     },
     /// A flag names a column that is not there.
-    #[error("{file}: {flag} '{name}' is not a column; the columns are: {columns}")]
+    #[error(
+        "{file}: {flag} '{}' is not a column; the columns are: {columns}",
+        shown(name)
+    )]
     UnknownColumn {
         /// The file.
         file: String,
@@ -141,7 +184,10 @@ pub(crate) enum InputError {
         first: String,
     },
     /// A flag's column name matches several columns once case and spaces are ignored.
-    #[error("{file}: {flag} '{name}' matches several columns ({matches}); give the exact name")]
+    #[error(
+        "{file}: {flag} '{}' matches several columns ({matches}); give the exact name",
+        shown(name)
+    )]
     AmbiguousColumn {
         /// The file.
         file: String,
@@ -161,7 +207,10 @@ pub(crate) enum InputError {
         message: String,
     },
     /// A Parquet column whose type cannot hold what its role needs.
-    #[error("{file}: column '{column}' has type {found}; {role} must be {expected}")]
+    #[error(
+        "{file}: column '{}' has type {found}; {role} must be {expected}",
+        shown(column)
+    )]
     ColumnType {
         /// The file.
         file: String,
@@ -214,14 +263,19 @@ pub(crate) enum RowProblem {
     },
     /// A field rfm reads is not valid UTF-8.
     #[error(
-        "column '{column}': not valid UTF-8 (convert the file, e.g. iconv -f WINDOWS-1252 -t UTF-8)"
+        "column '{}': not valid UTF-8 (convert the file, e.g. iconv -f WINDOWS-1252 -t UTF-8)",
+        shown(column)
     )]
     InvalidUtf8 {
         /// The column.
         column: String,
     },
     /// A date that does not parse.
-    #[error("column '{column}': cannot read date '{value}': {reason}")]
+    #[error(
+        "column '{}': cannot read date '{}': {reason}",
+        shown(column),
+        shown(value)
+    )]
     BadDate {
         /// The column.
         column: String,
@@ -231,7 +285,11 @@ pub(crate) enum RowProblem {
         reason: String,
     },
     /// An amount, quantity or price that does not parse.
-    #[error("column '{column}': cannot read number '{value}': {reason}")]
+    #[error(
+        "column '{}': cannot read number '{}': {reason}",
+        shown(column),
+        shown(value)
+    )]
     BadNumber {
         /// The column.
         column: String,
@@ -240,8 +298,24 @@ pub(crate) enum RowProblem {
         /// Why.
         reason: String,
     },
+    /// A quote opens a field and never closes: the field ran to the end of
+    /// the input.
+    #[error(
+        "column '{}': a quote opens this field and is never closed, so the field runs to the end of the file ({}); close the quote or remove it",
+        shown(column), crate::notes::count(*lines, "line")
+    )]
+    UnclosedQuote {
+        /// The column (or `#n` past the header).
+        column: String,
+        /// Physical lines the field took.
+        lines: u64,
+    },
     /// quantity x price too large.
-    #[error("'{quantity}' x '{price}' is too large to compute exactly")]
+    #[error(
+        "'{}' x '{}' is too large to compute exactly",
+        shown(quantity),
+        shown(price)
+    )]
     ProductOverflow {
         /// The quantity.
         quantity: String,

@@ -29,6 +29,7 @@ mod dates;
 mod engine;
 mod error;
 mod input;
+mod interrupt;
 mod money;
 mod notes;
 mod options;
@@ -39,13 +40,14 @@ mod score;
 mod sql;
 
 pub use cli::Cli;
-pub use error::UsageError;
+pub use error::{UsageError, one_line};
 pub use options::Environment;
 
 use cli::Command;
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli, env: &Environment) -> anyhow::Result<()> {
+    interrupt::install();
     match cli.command {
         Command::Customers(args) => commands::customers::run(&args, env),
         Command::Summary(args) => commands::summary::run(&args, env),

@@ -15,7 +15,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            let _ = writeln!(io::stderr(), "rfm: {err:#}");
+            // One line whatever the message quotes (a value with a line break).
+            let _ = writeln!(io::stderr(), "rfm: {}", rfm::one_line(&format!("{err:#}")));
             if err.downcast_ref::<UsageError>().is_some() {
                 ExitCode::from(2)
             } else {

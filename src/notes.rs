@@ -3,6 +3,7 @@
 //! stderr, one line each, never into the data on stdout, and `-q` silences
 //! them.
 
+use crate::error::one_line;
 use std::fmt::Display;
 use std::io::Write;
 
@@ -35,7 +36,11 @@ impl Notes {
     pub(crate) fn note(&self, message: impl Display) {
         if !self.quiet && !self.warnings_only {
             // A closed stderr is no reason to fail the run.
-            let _ = writeln!(std::io::stderr(), "note: {message}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "note: {}",
+                one_line(&message.to_string())
+            );
         }
     }
 
@@ -43,7 +48,11 @@ impl Notes {
     /// (an empty score level, a segment no customer can reach).
     pub(crate) fn warn(&self, message: impl Display) {
         if !self.quiet {
-            let _ = writeln!(std::io::stderr(), "warning: {message}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "warning: {}",
+                one_line(&message.to_string())
+            );
         }
     }
 }

@@ -11,9 +11,11 @@ use crate::dates::{DateFormat, parse_ymd, to_day};
 use crate::engine::{Counting, Grouping, Params};
 use crate::error::UsageError;
 use crate::input::{self, ColumnFlags, InputPath, LoadSettings};
+use crate::interrupt;
 use crate::money::DecimalSeparator;
-use crate::output::OutputOptions;
+use crate::notes::Notes;
 use crate::output::render::{Format, RenderOptions};
+use crate::output::{self, Inputs, OutputOptions};
 use crate::score::analysis::Scoring;
 use crate::score::definition::{Definition, Preset};
 use crate::score::definition_file;
@@ -168,6 +170,33 @@ pub(crate) fn resolve(
     }
     let quiet = output.quiet;
     let output = resolve_output(output, env)?;
+    let inputs = read_files(&paths, &method.segments);
+    if let Some(path) = &output.path {
+        inputs.refuse("-o", path)?;
+    }
+    let mut writes: Vec<(PathBuf, String)> = [&output.path, &input.rejects]
+        .into_iter()
+        .flatten()
+        .map(|file| (parent_dir(file), output::TEMP_FILE.to_owned()))
+        .collect();
+    if paths
+        .iter()
+        .any(|p| !matches!(p, InputPath::File(f) if f.is_file()))
+    {
+        writes.push((std::env::temp_dir(), input::SPILL.to_owned()));
+    }
+    sweep_stale(&writes, quiet);
+    if let Some(rejects) = &input.rejects {
+        inputs.refuse("--rejects", rejects)?;
+        if let Some(out) = &output.path
+            && same_place(out, rejects)
+        {
+            return Err(UsageError(format!(
+                "--rejects {}: -o writes that file too; name another",
+                rejects.display()
+            )));
+        }
+    }
     Ok(RunOptions {
         load: LoadSettings {
             paths,
@@ -204,6 +233,49 @@ pub(crate) fn resolve(
         grouping: env.switches.grouping,
         output,
     })
+}
+
+/// The files a data command reads: its inputs and a `--segments` file.
+pub(crate) fn read_files(paths: &[InputPath], segments: &SegmentArgs) -> Inputs {
+    let segments = Path::new(&segments.segments);
+    Inputs::new(
+        paths
+            .iter()
+            .filter_map(|p| match p {
+                InputPath::File(p) => Some(p.as_path()),
+                InputPath::Stdin | InputPath::Replay { .. } => None,
+            })
+            .chain(std::iter::once(segments)),
+    )
+}
+
+/// The folder a file is written in.
+pub(crate) fn parent_dir(file: &Path) -> PathBuf {
+    match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Removes the temporaries that killed runs left where this run writes
+/// (`(folder, name stem)` pairs; see `interrupt::sweep`), with a note each.
+pub(crate) fn sweep_stale(places: &[(PathBuf, String)], quiet: bool) {
+    let notes = Notes::new(quiet);
+    for (dir, stem) in places {
+        for path in interrupt::sweep(dir, stem) {
+            notes.note(format_args!(
+                "removed {}, left by an rfm run that was killed",
+                path.display()
+            ));
+        }
+    }
+}
+
+/// Whether two paths name one file: the same absolute path, or one
+/// existing file.
+fn same_place(a: &Path, b: &Path) -> bool {
+    let absolute = |p: &Path| std::path::absolute(p).ok();
+    absolute(a).is_some_and(|x| Some(x) == absolute(b)) || Inputs::new([a]).refuse("", b).is_err()
 }
 
 /// Resolves what counts and how it is scored (`--as-of`, `--since`,
@@ -270,9 +342,15 @@ pub(crate) fn is_today(as_of: &str) -> bool {
     as_of.eq_ignore_ascii_case("today")
 }
 
-/// The file of `-o FILE`; `None` (stdout) without one or for `-o -`.
+/// The file of `-o FILE`; `None` (stdout) without one, for `-o -` and for
+/// `-o /dev/stdout` (which, on a pipe, cannot be replaced by a file).
 pub(crate) fn output_path(arg: Option<&Path>) -> Option<&Path> {
-    arg.filter(|p| p.as_os_str() != "-")
+    arg.filter(|p| {
+        !matches!(
+            p.to_str(),
+            Some("-" | "/dev/stdout" | "/dev/fd/1" | "/proc/self/fd/1")
+        )
+    })
 }
 
 /// Resolves where and how results are written: the format (from the flag,

@@ -22,6 +22,16 @@ use std::io::{self, Write};
 /// Runs the command.
 pub(crate) fn run(args: &CompareArgs, env: &Environment) -> anyhow::Result<()> {
     let opts = options::resolve_output(&args.output, env)?;
+    if let Some(path) = &opts.path {
+        // A report folder is read through its files.
+        let within =
+            |dir: &std::path::Path| ["customers.csv", "report.json"].map(|name| dir.join(name));
+        let read: Vec<std::path::PathBuf> = [&args.old, &args.new]
+            .into_iter()
+            .flat_map(|p| std::iter::once(p.clone()).chain(within(p)))
+            .collect();
+        output::Inputs::new(read.iter().map(|p| p.as_path())).refuse("-o", path)?;
+    }
     let old = Snapshot::read(&args.old).context("OLD")?;
     let new = Snapshot::read(&args.new).context("NEW")?;
     let migration = Migration::between(&old, &new);

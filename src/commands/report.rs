@@ -19,8 +19,7 @@ use crate::error::UsageError;
 use crate::money;
 use crate::notes::Notes;
 use crate::notes::{count, thousands};
-use crate::options;
-use crate::options::{Environment, RunOptions};
+use crate::options::{self, Environment, RunOptions};
 use crate::output;
 use crate::output::render::{
     self, Format, RenderOptions, Renderer, Tabular, Value, nested, nested_value,
@@ -45,6 +44,10 @@ pub(crate) fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
     // Problems with the folder or the previous report are found before the
     // (possibly long) analysis.
     let target = output::report_folder(&args.out)?;
+    if let Some(name) = target.file_name() {
+        let stem = output::temp_folder(&name.to_string_lossy());
+        options::sweep_stale(&[(options::parent_dir(&target), stem)], args.quiet);
+    }
     if let Some(rejects) = &args.input.rejects {
         let inside = std::path::absolute(rejects)
             .ok()
@@ -72,6 +75,7 @@ pub(crate) fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
         quiet: args.quiet,
     };
     let mut opts = options::resolve(&args.input, &args.method, &args.explain, &output_args, env)?;
+    options::read_files(&opts.load.paths, &args.method.segments).refuse_folder("--out", &target)?;
     opts.terse = true;
     opts.load.digest = true;
     let (opts, analysis) = pipeline::run_resolved(opts, &args.method)?;

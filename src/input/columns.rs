@@ -8,7 +8,7 @@
 //! indexes, resolved once per run and reported on stderr, so there is never
 //! any doubt about which column was read.
 
-use crate::error::{InputError, RowProblem};
+use crate::error::{InputError, RowProblem, shown};
 use crate::money::Decimal;
 
 /// The column names given on the command line (`--customer` etc.).
@@ -168,7 +168,7 @@ impl ColumnMap {
             return Err(InputError::MissingColumns {
                 file: file.to_owned(),
                 missing: missing.join(", "),
-                columns: header.join(", "),
+                columns: header_list(header),
             });
         };
         Ok(ColumnMap {
@@ -183,15 +183,15 @@ impl ColumnMap {
     /// A one-line description for the stderr note, e.g.
     /// `customer=CustomerID, date=InvoiceDate, amount=Quantity x UnitPrice, order=InvoiceNo`.
     pub(crate) fn describe(&self) -> String {
-        let name = |i: usize| self.header[i].as_str();
+        let name = |i: usize| shown(&self.header[i]);
         let amount = match self.amount {
-            AmountColumns::Amount(a) => name(a).to_owned(),
+            AmountColumns::Amount(a) => name(a),
             AmountColumns::QuantityPrice { quantity, price } => {
                 format!("{} x {}", name(quantity), name(price))
             }
         };
         let order = match self.order {
-            Some(o) => name(o).to_owned(),
+            Some(o) => name(o),
             None => "(none: each row is one order)".to_owned(),
         };
         format!(
@@ -235,7 +235,7 @@ fn find_column(
                 file: file.to_owned(),
                 flag,
                 name: given.to_owned(),
-                columns: header.join(", "),
+                columns: header_list(header),
             }),
         };
     }
@@ -246,6 +246,15 @@ fn find_column(
         }
     }
     Ok(None)
+}
+
+/// A header for messages: each name as [`shown`] quotes it.
+pub(crate) fn header_list(header: &[String]) -> String {
+    header
+        .iter()
+        .map(|h| shown(h))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]

@@ -35,6 +35,7 @@ mod row;
 mod settings;
 
 pub(crate) use columns::{ColumnFlags, ColumnMap};
+pub(crate) use open::SPILL;
 pub(crate) use open::{Content, open, sniff_delimiter};
 pub(crate) use open::{FileDigest, InputPath};
 pub(crate) use settings::LoadSettings;
@@ -99,7 +100,7 @@ pub(crate) struct LoadReport {
     /// Per input that is not a regular file, when asked for
     /// ([`LoadSettings::spill`]): the copy made as it was read, or why there
     /// is none.
-    pub(crate) copies: Vec<Option<Result<Arc<tempfile::NamedTempFile>, String>>>,
+    pub(crate) copies: Vec<Option<Result<Arc<open::SpillCopy>, String>>>,
     /// Rows without a customer id (dropped).
     pub(crate) missing_customer: u64,
     /// Rows skipped with `--skip-bad-rows`.
@@ -477,7 +478,7 @@ struct ReadEnd {
     /// The line each input's data starts on.
     first_lines: Vec<u64>,
     digesters: Vec<Option<Digester>>,
-    copies: Vec<Option<Result<Arc<tempfile::NamedTempFile>, String>>>,
+    copies: Vec<Option<Result<Arc<open::SpillCopy>, String>>>,
     first: Option<(String, Vec<String>, Arc<ColumnMap>)>,
 }
 
@@ -753,7 +754,25 @@ fn csv_block<S: Sink>(
                 _ => std::str::from_utf8(record.field(i)).ok(),
             }
         };
-        let result = row::row_values(text, record.fields.len(), map, shared.settings);
+        let (result, line) = match record.unclosed {
+            // Named where the quote opened, whatever the column.
+            Some(unclosed) => {
+                let column = map
+                    .header
+                    .get(unclosed.field)
+                    .cloned()
+                    .unwrap_or_else(|| format!("#{}", unclosed.field + 1));
+                let problem = RowProblem::UnclosedQuote {
+                    column,
+                    lines: unclosed.lines,
+                };
+                (Err(problem), line + unclosed.line)
+            }
+            None => (
+                row::row_values(text, record.fields.len(), map, shared.settings),
+                line,
+            ),
+        };
         let at = Where {
             seq,
             at: line,
@@ -833,7 +852,7 @@ struct Reader<'a, 's> {
     files: Vec<String>,
     first_lines: Vec<u64>,
     digesters: Vec<Option<Digester>>,
-    copies: Vec<Option<Result<Arc<tempfile::NamedTempFile>, String>>>,
+    copies: Vec<Option<Result<Arc<open::SpillCopy>, String>>>,
 }
 
 impl Reader<'_, '_> {
@@ -900,8 +919,8 @@ impl Reader<'_, '_> {
                     return Err(InputError::HeaderMismatch {
                         file: file.to_owned(),
                         first_file: first_file.clone(),
-                        found: header.join(","),
-                        expected: first_header.join(","),
+                        found: columns::header_list(&header),
+                        expected: columns::header_list(first_header),
                     });
                 }
                 Ok(Arc::clone(map))

@@ -108,7 +108,7 @@ pub(crate) struct Input {
 /// whose lines are scattered) without keeping every order in memory the
 /// first time.
 pub(crate) struct Spill {
-    temp: tempfile::NamedTempFile,
+    temp: SpillCopy,
     state: std::sync::Arc<std::sync::Mutex<SpillState>>,
 }
 
@@ -123,10 +123,15 @@ struct SpillState {
 impl Spill {
     fn new() -> Result<Spill, String> {
         let temp = tempfile::Builder::new()
-            .prefix(".rfm-input-")
+            .prefix(&crate::interrupt::prefix(SPILL))
             .tempfile()
             .map_err(|e| format!("cannot create a temporary file: {e}"))?;
+        let temp = SpillCopy {
+            _registered: crate::interrupt::remove_on_signal(temp.path(), false),
+            temp,
+        };
         let file = temp
+            .temp
             .as_file()
             .try_clone()
             .map_err(|e| format!("cannot write a temporary file: {e}"))?;
@@ -148,7 +153,7 @@ impl Spill {
     }
 
     /// The copy, if the input was read to its end and copied whole.
-    pub(crate) fn finish(self) -> Result<std::sync::Arc<tempfile::NamedTempFile>, String> {
+    pub(crate) fn finish(self) -> Result<std::sync::Arc<SpillCopy>, String> {
         let mut state = self
             .state
             .lock()
@@ -161,6 +166,25 @@ impl Spill {
         }
         drop(state);
         Ok(std::sync::Arc::new(self.temp))
+    }
+}
+
+/// How the copies of stdin and pipes in the temporary folder start (then
+/// the process id).
+pub(crate) const SPILL: &str = ".rfm-input-";
+
+/// The copy of a [`Spill`]: removed when dropped, or by a signal.
+#[derive(Debug)]
+pub(crate) struct SpillCopy {
+    // Dropped first: the file is gone before it leaves the registry.
+    temp: tempfile::NamedTempFile,
+    _registered: crate::interrupt::Registered,
+}
+
+impl SpillCopy {
+    /// Where the copy is.
+    pub(crate) fn path(&self) -> &Path {
+        self.temp.path()
     }
 }
 

@@ -84,6 +84,20 @@ pub(crate) struct Record<'a> {
     pub(crate) fields: &'a [(usize, usize)],
     /// `buf` is the block itself (its UTF-8 check covers the fields).
     pub(crate) in_block: bool,
+    /// A quote that opens a field and never closes (the field ran to the
+    /// end of the input).
+    pub(crate) unclosed: Option<Unclosed>,
+}
+
+/// Where an unclosed quote opened, and how far its field ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Unclosed {
+    /// The field it opens (0-based).
+    pub(crate) field: usize,
+    /// Line breaks in the record before the quote.
+    pub(crate) line: u64,
+    /// Physical lines the field took, its first included.
+    pub(crate) lines: u64,
 }
 
 impl Record<'_> {
@@ -106,6 +120,7 @@ pub(crate) struct Records {
     delimiter: u8,
     fields: Vec<(usize, usize)>,
     scratch: Vec<u8>,
+    unclosed: Option<Unclosed>,
 }
 
 impl Records {
@@ -114,6 +129,7 @@ impl Records {
             delimiter,
             fields: Vec::with_capacity(32),
             scratch: Vec::new(),
+            unclosed: None,
         }
     }
 
@@ -184,6 +200,7 @@ impl Records {
                             buf: bytes,
                             fields: &self.fields,
                             in_block: true,
+                            unclosed: None,
                         };
                         if !each(&record, line) {
                             return line;
@@ -258,6 +275,7 @@ impl Records {
             buf: &self.scratch,
             fields: &self.fields,
             in_block: false,
+            unclosed: self.unclosed,
         }
     }
 
@@ -267,6 +285,7 @@ impl Records {
     fn quoted(&mut self, bytes: &[u8], pos: usize) -> (usize, u64) {
         self.fields.clear();
         self.scratch.clear();
+        self.unclosed = None;
         let out = &mut self.scratch;
         let mut breaks = 0u64;
         let mut i = pos;
@@ -274,11 +293,20 @@ impl Records {
             let start = out.len();
             if bytes.get(i) == Some(&b'"') {
                 i += 1;
+                let opened = breaks;
                 loop {
                     let Some(j) = memchr::memchr3(b'"', b'\n', b'\r', &bytes[i..]).map(|k| i + k)
                     else {
-                        // Unclosed: the field runs to the end.
+                        // Unclosed: the field runs to the end (the rest
+                        // has no line break: the search above stops at each).
                         out.extend_from_slice(&bytes[i..]);
+                        // The input's last line break ends the record.
+                        let last = u64::from(out.last() == Some(&b'\n') && i == bytes.len());
+                        self.unclosed = Some(Unclosed {
+                            field: self.fields.len(),
+                            line: opened,
+                            lines: breaks - opened + 1 - last,
+                        });
                         self.fields.push((start, out.len()));
                         return (bytes.len(), breaks);
                     };

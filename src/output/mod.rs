@@ -8,16 +8,28 @@
 //! clobbers the previous good one, which is what a cron job overwriting last
 //! week's report needs. A name ending in `.gz` or `.zst` is compressed.
 
+mod guard;
 pub(crate) mod render;
 pub(crate) mod sort;
 
+pub(crate) use guard::Inputs;
+
 use crate::error::UsageError;
 use crate::input::Rejected;
+use crate::interrupt;
 use anyhow::Context;
 use render::{Format, RenderOptions, Tabular, into_io};
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+
+/// How the temporary file of `-o FILE` starts (then the process id).
+pub(crate) const TEMP_FILE: &str = ".rfm-";
+
+/// How the temporary folder of `report --out DIR` starts.
+pub(crate) fn temp_folder(name: &str) -> String {
+    format!(".{name}.rfm-")
+}
 
 /// How to write the result.
 #[derive(Debug, Clone)]
@@ -79,10 +91,59 @@ fn compression(path: &Path) -> Compression {
     }
 }
 
+/// Writes through a buffer and the compression the name asks for, and
+/// gives the writer back once everything is flushed.
+fn encode<W: Write>(
+    compression: Compression,
+    file: W,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<W> {
+    let buffered = BufWriter::with_capacity(64 * 1024, file);
+    let buffered = match compression {
+        Compression::None => {
+            let mut out = buffered;
+            write(&mut out)?;
+            out
+        }
+        Compression::Gzip => {
+            let mut out = flate2::write::GzEncoder::new(buffered, flate2::Compression::default());
+            write(&mut out)?;
+            out.finish()?
+        }
+        Compression::Zstd => {
+            let mut out = zstd::stream::write::Encoder::new(buffered, 3)?;
+            write(&mut out)?;
+            out.finish()?
+        }
+    };
+    buffered.into_inner().map_err(|e| e.into_error())
+}
+
+/// Writes a regular file atomically (a temporary sibling renamed over it);
+/// a character device, FIFO or socket that exists (`/dev/null`, a terminal,
+/// a named pipe) is written to directly: replacing one by a regular file
+/// would break it.
 fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<()> {
+    if let Ok(meta) = fs::metadata(path)
+        && !meta.is_file()
+        && !meta.is_dir()
+    {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileTypeExt;
+            if meta.file_type().is_block_device() {
+                return Err(io::Error::other(
+                    "it is a block device (a disk); rfm writes files, pipes and terminals",
+                ));
+            }
+        }
+        let file = fs::OpenOptions::new().write(true).open(path)?;
+        encode(compression(path), file, write)?;
+        return Ok(());
+    }
     // Replace the file a symlink points to, not the link itself.
     let target = match fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => fs::canonicalize(path)?,
@@ -93,7 +154,8 @@ fn write_atomically(
         _ => Path::new("."),
     };
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".rfm-").suffix(".tmp");
+    let prefix = interrupt::prefix(TEMP_FILE);
+    builder.prefix(&prefix).suffix(".tmp");
     // A replaced file keeps its permissions (a 0600 file of customer data
     // stays private); a new one gets 0666 minus the umask like any file the
     // user creates, not tempfile's 0600.
@@ -110,24 +172,8 @@ fn write_atomically(
         }
     }
     let temp = builder.tempfile_in(dir)?;
-    let buffered = BufWriter::with_capacity(64 * 1024, temp);
-    let temp = match compression(&target) {
-        Compression::None => {
-            let mut out = buffered;
-            write(&mut out)?;
-            out.into_inner().map_err(|e| e.into_error())?
-        }
-        Compression::Gzip => {
-            let mut out = flate2::write::GzEncoder::new(buffered, flate2::Compression::default());
-            write(&mut out)?;
-            out.finish()?.into_inner().map_err(|e| e.into_error())?
-        }
-        Compression::Zstd => {
-            let mut out = zstd::stream::write::Encoder::new(buffered, 3)?;
-            write(&mut out)?;
-            out.finish()?.into_inner().map_err(|e| e.into_error())?
-        }
-    };
+    let _registered = interrupt::remove_on_signal(temp.path(), false);
+    let temp = encode(compression(&target), temp, write)?;
     temp.as_file().sync_all()?;
     temp.persist(&target).map_err(|e| e.error)?;
     Ok(())
@@ -311,7 +357,7 @@ pub(crate) fn write_folder(
     fs::create_dir_all(&parent).with_context(|| format!("cannot create {}", parent.display()))?;
     let previous = fs::metadata(target).ok().filter(|m| m.is_dir());
     let mut builder = tempfile::Builder::new();
-    let prefix = format!(".{name}.rfm-");
+    let prefix = interrupt::prefix(&temp_folder(&name));
     builder.prefix(&prefix);
     match &previous {
         // The new report keeps the old one's permissions (a private folder
@@ -332,6 +378,8 @@ pub(crate) fn write_folder(
     let staging = builder
         .tempdir_in(&parent)
         .with_context(|| format!("cannot create a folder in {}", parent.display()))?;
+    // Until the end: after the swap the old report sits at the staging path.
+    let _registered = interrupt::remove_on_signal(staging.path(), true);
     fill(&Folder {
         path: staging.path(),
         previous: previous.as_ref().map(|_| target),

@@ -1,0 +1,404 @@
+//! Hardening (issue 15): inputs are never overwritten, outputs to devices
+//! and pipes, unclosed quotes, one-line messages, signals and stale
+//! temporaries. Each test is named for the promise it checks.
+
+mod common;
+
+use common::{failure_of, rfm};
+use std::fs;
+use std::path::Path;
+
+const ORDERS: &str = "customer_id,order_date,amount,note\n\
+A,2025-01-01,10,ok\n\
+B,2025-01-02,20,fine\n\
+C,2025-01-03,30,x\n\
+D,2025-01-04,40,y\n";
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    fs::write(&path, text).unwrap();
+    path
+}
+
+/// The single `rfm:` line of an error, asserting there is exactly one line.
+#[track_caller]
+fn one_error_line(stderr: &str) -> &str {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.starts_with("note: "))
+        .collect();
+    assert_eq!(lines.len(), 1, "one line expected: {stderr:?}");
+    assert!(lines[0].starts_with("rfm: "), "{stderr:?}");
+    lines[0]
+}
+
+#[test]
+fn an_output_naming_an_input_is_refused_and_the_input_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "a.csv", ORDERS);
+    let gz = dir.path().join("g.csv.gz");
+    fs::write(&gz, common::gzip(ORDERS.as_bytes())).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&input, dir.path().join("link.csv")).unwrap();
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["customers", "a.csv", "-o", "a.csv"],
+        vec!["customers", "a.csv", "-o", "./a.csv"],
+        vec!["customers", "a.csv", "--rejects", "a.csv"],
+        vec!["summary", "a.csv", "-o", "a.csv"],
+        vec!["customers", "g.csv.gz", "-o", "g.csv.gz"],
+        #[cfg(unix)]
+        vec!["customers", "link.csv", "-o", "a.csv"],
+        #[cfg(unix)]
+        vec!["customers", "a.csv", "-o", "link.csv"],
+    ];
+    for args in cases {
+        let out = rfm().current_dir(dir.path()).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            one_error_line(&stderr).contains("rfm never writes over its input"),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(fs::read_to_string(&input).unwrap(), ORDERS, "{args:?}");
+        assert_eq!(fs::read(&gz).unwrap(), common::gzip(ORDERS.as_bytes()));
+    }
+    // The same new file for results and rejects.
+    let stderr = failure_of(
+        &[
+            "customers",
+            input.to_str().unwrap(),
+            "-o",
+            dir.path().join("x.csv").to_str().unwrap(),
+            "--rejects",
+            dir.path().join("x.csv").to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(one_error_line(&stderr).contains("-o writes that file too"));
+    assert!(!dir.path().join("x.csv").exists());
+}
+
+#[test]
+fn a_report_folder_holding_an_input_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let orders = write(dir.path(), "orders.csv", ORDERS);
+    let out = dir.path().join("rep");
+    let shown = out.to_str().unwrap();
+    common::stdout_of(&["report", orders.to_str().unwrap(), "--out", shown, "-q"]);
+    // Its customers.csv read as orders (it has what rfm needs) with the
+    // folder as --out would be replaced whole.
+    let inside = out.join("customers.csv");
+    let before = fs::read(&inside).unwrap();
+    let args = [
+        "report",
+        inside.to_str().unwrap(),
+        "--out",
+        shown,
+        "--customer",
+        "customer_id",
+        "--date",
+        "last_order",
+        "--amount",
+        "monetary",
+    ];
+    let stderr = failure_of(&args, 2);
+    assert!(
+        one_error_line(&stderr).contains("holds the input"),
+        "{stderr}"
+    );
+    assert_eq!(fs::read(&inside).unwrap(), before);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_character_device_is_written_to_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "a.csv", ORDERS);
+    let out = rfm()
+        .args([
+            "customers",
+            input.to_str().unwrap(),
+            "-o",
+            "/dev/null",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn dev_stdout_on_a_pipe_is_standard_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "a.csv", ORDERS);
+    let to_stdout = common::stdout_of(&["customers", input.to_str().unwrap(), "-o", "-", "-q"]);
+    let via_dev = common::stdout_of(&[
+        "customers",
+        input.to_str().unwrap(),
+        "-o",
+        "/dev/stdout",
+        "-q",
+    ]);
+    assert_eq!(via_dev, to_stdout);
+    assert_eq!(via_dev.lines().count(), 5, "a header and four customers");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_as_output_is_written_into() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "a.csv", ORDERS);
+    let fifo = dir.path().join("results");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || fs::read_to_string(fifo).unwrap())
+    };
+    let out = rfm()
+        .args(["customers", input.to_str().unwrap(), "-o"])
+        .arg(&fifo)
+        .arg("-q")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = reader.join().unwrap();
+    assert!(text.starts_with("customer_id,"), "{text}");
+    assert_eq!(text.lines().count(), 5);
+    use std::os::unix::fs::FileTypeExt;
+    assert!(fs::metadata(&fifo).unwrap().file_type().is_fifo());
+}
+
+#[test]
+fn an_unclosed_quote_is_an_error_at_the_line_and_column_where_it_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    // Line 3 opens a quote in `note`, a column rfm does not read; it
+    // would swallow lines 4 and 5 (customers C and D).
+    let middle = write(
+        dir.path(),
+        "middle.csv",
+        "customer_id,order_date,amount,note\n\
+         A,2025-01-01,10,ok\n\
+         B,2025-01-02,20,\"broken\n\
+         C,2025-01-03,30,fine\n\
+         D,2025-01-04,40,x\n",
+    );
+    let stderr = failure_of(&["customers", middle.to_str().unwrap()], 1);
+    let line = one_error_line(&stderr);
+    assert!(line.contains("middle.csv:3: column 'note'"), "{line}");
+    assert!(line.contains("never closed"), "{line}");
+    assert!(line.contains("(3 lines)"), "{line}");
+
+    // On the last line, without a final line break.
+    let last = write(
+        dir.path(),
+        "last.csv",
+        "customer_id,order_date,amount,note\nA,2025-01-01,10,ok\nB,2025-01-02,20,\"open",
+    );
+    let stderr = failure_of(&["customers", last.to_str().unwrap()], 1);
+    assert!(
+        one_error_line(&stderr).contains("last.csv:3: column 'note'"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("(1 line)"), "{stderr}");
+
+    // A record over lines 2-3 (a closed multi-line field) whose next field
+    // opens a quote on line 3: the line of the quote is named.
+    let later = write(
+        dir.path(),
+        "later.csv",
+        "customer_id,note,order_date,amount\nA,\"two\nlines\",\"2025-01-01,10\nB,x,2025-01-02,20\n",
+    );
+    let stderr = failure_of(&["customers", later.to_str().unwrap()], 1);
+    assert!(
+        one_error_line(&stderr).contains("later.csv:3: column 'order_date'"),
+        "{stderr}"
+    );
+
+    // --rejects: the row, at the line of the quote; the rows before it
+    // are scored, and the note says the field ran to the end.
+    let rejects = dir.path().join("rejects.csv");
+    let out = rfm()
+        .args([
+            "customers",
+            middle.to_str().unwrap(),
+            "-f",
+            "csv",
+            "--rejects",
+        ])
+        .arg(&rejects)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let ids: Vec<&str> = stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(ids, ["A"]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("runs to the end of the file (3 lines)"),
+        "{stderr}"
+    );
+    let text = fs::read_to_string(&rejects).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0][0].ends_with("middle.csv"), "{:?}", &rows[0]);
+    assert_eq!(&rows[0][1], "3");
+    assert!(rows[0][2].contains("never closed"));
+}
+
+#[test]
+fn messages_stay_on_one_line_whatever_the_data_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    // A quoted amount with a line break and a carriage return, on line 3.
+    let broken = write(
+        dir.path(),
+        "broken.csv",
+        "customer_id,order_date,amount\nA,2025-01-01,10\nB,2025-01-02,\"12\n3\r4\"\n",
+    );
+    let stderr = failure_of(&["customers", broken.to_str().unwrap()], 1);
+    let line = one_error_line(&stderr);
+    assert!(line.contains("broken.csv:3:"), "{line}");
+    assert!(line.contains("'12\\n3\\n4'"), "{line}");
+
+    // A header name with a control character, in the missing-columns error.
+    let header = write(
+        dir.path(),
+        "header.csv",
+        "who\u{7},when,what\nA,2025-01-01,1\n",
+    );
+    let stderr = failure_of(&["customers", header.to_str().unwrap()], 1);
+    assert!(one_error_line(&stderr).contains("who\\u{7}"), "{stderr}");
+
+    // A file name with a line break.
+    let named = write(
+        dir.path(),
+        "a\nb.csv",
+        "customer_id,order_date,amount\nA,not a date,1\n",
+    );
+    let stderr = failure_of(&["customers", named.to_str().unwrap()], 1);
+    assert!(one_error_line(&stderr).contains("a\\nb.csv:2:"), "{stderr}");
+
+    // A long value is cut, with an ellipsis.
+    let long = "9".repeat(5000) + "x";
+    let huge = write(
+        dir.path(),
+        "huge.csv",
+        &format!("customer_id,order_date,amount\nA,2025-01-01,{long}\n"),
+    );
+    let stderr = failure_of(&["customers", huge.to_str().unwrap()], 1);
+    let line = one_error_line(&stderr);
+    assert!(line.len() < 400, "{} bytes", line.len());
+    assert!(line.contains('\u{2026}'), "{line}");
+}
+
+#[test]
+fn stale_temporaries_of_killed_runs_are_removed_with_a_note() {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "a.csv", ORDERS);
+    // Process ids on Linux stay below 2^22: nothing runs as 4999999.
+    let stale = write(dir.path(), ".rfm-4999999-AbCdEf.tmp", "half a result");
+    let live = write(
+        dir.path(),
+        &format!(".rfm-{}-AbCdEf.tmp", std::process::id()),
+        "being written",
+    );
+    let folder = dir.path().join(".rep.rfm-4999999-XyZ");
+    fs::create_dir(&folder).unwrap();
+    fs::write(folder.join("customers.csv"), "x").unwrap();
+    let out = rfm()
+        .current_dir(dir.path())
+        .args(["customers", "a.csv", "-o", "out.csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(
+            "note: removed ./.rfm-4999999-AbCdEf.tmp, left by an rfm run that was killed"
+        ),
+        "{stderr}"
+    );
+    assert!(!stale.exists());
+    assert!(live.exists(), "a live process's temporary stays");
+    assert!(folder.exists(), "only report runs to rep sweep its folders");
+    let out = rfm()
+        .current_dir(dir.path())
+        .args(["report", "a.csv", "--out", "rep"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(!folder.exists());
+    assert!(input.exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_and_sigterm_remove_the_copy_of_stdin_and_exit_as_a_shell_does() {
+    use std::io::Write;
+    use std::process::Stdio;
+    for (signal, code) in [("-INT", 130), ("-TERM", 143)] {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("rfm"))
+            .args(["customers", "-", "-q"])
+            .env("TMPDIR", tmp.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Rows, and no end of input: rfm is reading and copying stdin.
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(ORDERS.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+        let copies = || -> Vec<String> {
+            fs::read_dir(tmp.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with(".rfm-input-"))
+                .collect()
+        };
+        let started = std::time::Instant::now();
+        while copies().is_empty() {
+            assert!(
+                started.elapsed().as_secs() < 20,
+                "no copy of stdin appeared"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let pid = child.id().to_string();
+        // The handler thread may start a moment after the copy appears.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert!(
+            std::process::Command::new("kill")
+                .args([signal, &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let status = child.wait().unwrap();
+        drop(stdin);
+        assert_eq!(status.code(), Some(code), "{signal}");
+        assert!(copies().is_empty(), "{signal}: {:?}", copies());
+    }
+}
