@@ -436,9 +436,32 @@ pub(crate) struct OutputArgs {
     /// Colour in the table format: auto (terminal and NO_COLOR unset), always, never.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto, help_heading = "Output")]
     pub(crate) color: ColorWhen,
+    /// Rows the table format shows [default: 50]: a number, or 'all'. A
+    /// last line says how many were left out. CSV, TSV, JSON, NDJSON and
+    /// Parquet always hold every row.
+    #[arg(long, value_name = "N|all", value_parser = parse_rows, help_heading = "Output")]
+    pub(crate) rows: Option<RowLimit>,
     /// No notes or progress on stderr (errors are still printed).
     #[arg(short, long, help_heading = "Output")]
     pub(crate) quiet: bool,
+}
+
+/// `--rows`: how many rows the table format shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RowLimit {
+    /// Every row.
+    All,
+    /// The first N.
+    First(usize),
+}
+
+fn parse_rows(text: &str) -> Result<RowLimit, String> {
+    if text.eq_ignore_ascii_case("all") {
+        return Ok(RowLimit::All);
+    }
+    text.parse::<usize>()
+        .map(RowLimit::First)
+        .map_err(|_| format!("'{text}' is not a number of rows or 'all'"))
 }
 
 /// `--color` values.

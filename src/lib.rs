@@ -34,6 +34,7 @@ mod money;
 mod notes;
 mod options;
 mod output;
+mod panic;
 mod pipeline;
 mod report;
 mod score;
@@ -48,6 +49,7 @@ use cli::Command;
 /// Runs a parsed command line.
 pub fn run(cli: Cli, env: &Environment) -> anyhow::Result<()> {
     interrupt::install();
+    panic::install();
     match cli.command {
         Command::Customers(args) => commands::customers::run(&args, env),
         Command::Summary(args) => commands::summary::run(&args, env),

@@ -6,7 +6,9 @@
 //! settings and never looks at the environment itself, which keeps it
 //! testable.
 
-use crate::cli::{ColorWhen, ExplainArgs, InputArgs, MethodArgs, OutputArgs, SegmentArgs};
+use crate::cli::{
+    ColorWhen, ExplainArgs, InputArgs, MethodArgs, OutputArgs, RowLimit, SegmentArgs,
+};
 use crate::dates::{DateFormat, parse_ymd, to_day};
 use crate::engine::{Counting, Grouping, Params};
 use crate::error::UsageError;
@@ -353,6 +355,9 @@ pub(crate) fn output_path(arg: Option<&Path>) -> Option<&Path> {
     })
 }
 
+/// Rows the table format shows without `--rows`: about a screenful.
+pub(crate) const TABLE_ROWS: usize = 50;
+
 /// Resolves where and how results are written: the format (from the flag,
 /// the `-o` extension or the terminal), colour, and the checks that the
 /// output options fit together. Shared by every command that writes rows.
@@ -415,6 +420,17 @@ pub(crate) fn resolve_output(
             Some(_) => {}
         }
     }
+    let rows = match (output.rows, format) {
+        (None, Format::Table) => Some(TABLE_ROWS),
+        (None | Some(RowLimit::All), _) => None,
+        (Some(RowLimit::First(n)), Format::Table) => Some(n),
+        (Some(RowLimit::First(_)), other) => {
+            return Err(UsageError(format!(
+                "--rows limits the table format; {} holds every row",
+                format_name(other)
+            )));
+        }
+    };
     let to_terminal = out_path.is_none() && env.stdout_tty;
     let color = match output.color {
         ColorWhen::Always => true,
@@ -428,6 +444,7 @@ pub(crate) fn resolve_output(
             excel: output.excel,
             color,
             fit_terminal: to_terminal,
+            rows,
         },
         decimals: output.decimals,
     })

@@ -402,3 +402,50 @@ fn sigint_and_sigterm_remove_the_copy_of_stdin_and_exit_as_a_shell_does() {
         assert!(copies().is_empty(), "{signal}: {:?}", copies());
     }
 }
+
+/// `n` customers, one order each.
+fn many_customers(n: usize) -> String {
+    let mut text = String::from("customer_id,order_date,amount\n");
+    for i in 0..n {
+        text.push_str(&format!(
+            "C{i:05},2025-01-{:02},{}.00\n",
+            1 + i % 28,
+            1 + i % 97
+        ));
+    }
+    text
+}
+
+#[test]
+fn the_table_format_shows_fifty_rows_and_says_how_many_were_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "many.csv", &many_customers(2000));
+    let input = input.to_str().unwrap();
+    // Data rows of comfy-table's UTF-8 preset start with a vertical bar.
+    let data_rows = |table: &str| table.lines().filter(|l| l.starts_with('│')).count() - 1;
+    let table = common::stdout_of(&["customers", input, "-f", "table", "-q"]);
+    assert_eq!(data_rows(&table), 50);
+    assert_eq!(
+        table.lines().last(),
+        Some("50 of 2,000 rows shown; --rows all shows every row, -f csv or -o FILE writes them")
+    );
+    // The first rows, as CSV shows them.
+    let csv = common::stdout_of(&["customers", input, "-f", "csv", "-q"]);
+    assert_eq!(csv.lines().count(), 2001, "CSV holds every row");
+    let first = csv.lines().nth(1).unwrap().split(',').next().unwrap();
+    assert!(table.contains(first));
+    let table = common::stdout_of(&["customers", input, "-f", "table", "-q", "--rows", "3"]);
+    assert_eq!(data_rows(&table), 3);
+    assert!(table.ends_with(
+        "3 of 2,000 rows shown; --rows all shows every row, -f csv or -o FILE writes them\n"
+    ));
+    let table = common::stdout_of(&["customers", input, "-f", "table", "-q", "--rows", "all"]);
+    assert_eq!(data_rows(&table), 2000);
+    assert!(!table.contains("rows shown"));
+    // Fewer rows than the limit: no last line.
+    let small = write(dir.path(), "a.csv", ORDERS);
+    let table = common::stdout_of(&["customers", small.to_str().unwrap(), "-f", "table", "-q"]);
+    assert!(!table.contains("rows shown"));
+    let err = failure_of(&["customers", input, "-f", "csv", "--rows", "3"], 2);
+    assert!(err.contains("--rows limits the table format"), "{err}");
+}

@@ -72,6 +72,7 @@ pub(crate) fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
         excel: args.excel,
         decimals: args.decimals,
         color: ColorWhen::Never,
+        rows: None,
         quiet: args.quiet,
     };
     let mut opts = options::resolve(&args.input, &args.method, &args.explain, &output_args, env)?;
@@ -99,6 +100,7 @@ pub(crate) fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
             excel: args.excel,
             color: false,
             fit_terminal: false,
+            rows: None,
         };
         render::renderer(Format::Csv, options).render(&data.for_format(Format::Csv), out)
     };

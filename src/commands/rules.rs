@@ -53,6 +53,7 @@ pub(crate) fn run(args: &RulesArgs, env: &Environment) -> anyhow::Result<()> {
                 excel: false,
                 color: false,
                 fit_terminal: false,
+                rows: None,
             };
             render::renderer(other, render).render(&cells(&definition), out)
         }

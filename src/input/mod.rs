@@ -30,6 +30,7 @@
 mod columns;
 mod open;
 mod parquet;
+mod parquet_check;
 mod records;
 mod row;
 mod settings;
@@ -1053,6 +1054,7 @@ impl Reader<'_, '_> {
         let parquet = ParquetFile::open(file, source)?;
         let header = parquet.columns().to_vec();
         let map = self.columns(file, header, Source::Parquet)?;
+        parquet.check_roles(&map)?;
         let parquet = Arc::new(parquet);
         for group in parquet.groups() {
             if self.stopped() {

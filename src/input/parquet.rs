@@ -20,6 +20,7 @@
 
 use super::columns::{AmountColumns, ColumnMap};
 use super::open::ParquetSource;
+use super::parquet_check;
 use super::row::Values;
 use super::settings::LoadSettings;
 use crate::dates::{self, Day};
@@ -35,6 +36,8 @@ use std::io::Cursor;
 /// A row group: its first row's index, its rows and its compressed size.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Group {
+    /// Its index among the file's row groups.
+    index: usize,
     offset: usize,
     height: usize,
     pub(crate) compressed: u64,
@@ -46,6 +49,8 @@ pub(crate) struct ParquetFile {
     source: ParquetSource,
     metadata: polars_io::parquet::metadata::FileMetadataRef,
     columns: Vec<String>,
+    /// Per column, the kind of a nested type.
+    nested: Vec<Option<&'static str>>,
 }
 
 impl ParquetFile {
@@ -61,18 +66,45 @@ impl ParquetFile {
                     path: path.clone(),
                     source,
                 })?;
-                footer(ParquetReader::new(file)).map_err(error)?
+                contained(name, || footer(ParquetReader::new(file)).map_err(error))??
             }
-            ParquetSource::Memory(bytes) => {
-                footer(ParquetReader::new(Cursor::new(bytes.as_slice()))).map_err(error)?
-            }
+            ParquetSource::Memory(bytes) => contained(name, || {
+                footer(ParquetReader::new(Cursor::new(bytes.as_slice()))).map_err(error)
+            })??,
         };
+        let (columns, nested) = schema.into_iter().unzip();
         Ok(ParquetFile {
             name: name.to_owned(),
             source,
             metadata,
-            columns: schema,
+            columns,
+            nested,
         })
+    }
+
+    /// Refuses a column of a nested type (list, struct, map) in a role, before
+    /// anything is decoded.
+    pub(crate) fn check_roles(&self, map: &ColumnMap) -> Result<(), InputError> {
+        let mut roles = vec![(map.customer, "the customer id"), (map.date, "the date")];
+        match map.amount {
+            AmountColumns::Amount(i) => roles.push((i, "an amount")),
+            AmountColumns::QuantityPrice { quantity, price } => {
+                roles.extend([(quantity, "the quantity"), (price, "the price")]);
+            }
+        }
+        roles.extend(map.order.map(|i| (i, "the order id")));
+        for (i, role) in roles {
+            if let Some(kind) = self.nested.get(i).copied().flatten() {
+                return Err(InputError::ColumnType {
+                    file: self.name.clone(),
+                    column: self.columns[i].clone(),
+                    found: kind.to_owned(),
+                    role,
+                    expected: "one value a row (text, a number or a date), not a nested type",
+                });
+            }
+        }
+        Ok(())
     }
 
     /// The column names, in file order.
@@ -85,10 +117,11 @@ impl ParquetFile {
     pub(crate) fn groups(&self) -> Vec<Group> {
         let mut groups = Vec::new();
         let mut offset = 0usize;
-        for group in &self.metadata.row_groups {
+        for (index, group) in self.metadata.row_groups.iter().enumerate() {
             let height = group.num_rows();
             if height > 0 {
                 groups.push(Group {
+                    index,
                     offset,
                     height,
                     compressed: group.compressed_size() as u64,
@@ -112,7 +145,23 @@ impl ParquetFile {
         let mut projection = needed(map);
         projection.sort_unstable();
         projection.dedup();
-        let frame = self.read_group(&projection, group.offset, group.height)?;
+        self.check(group, &projection)?;
+        let frame = contained(&self.name, || {
+            self.read_group(&projection, group.offset, group.height)
+        })??;
+        // A damaged file can decode to columns of other lengths than the
+        // row group states; rows are read by index below.
+        if let Some(short) = frame.columns().iter().find(|c| c.len() != group.height) {
+            return Err(InputError::Parquet {
+                file: self.name.clone(),
+                message: format!(
+                    "the file is damaged (column '{}' has {} values in a row group of {} rows)",
+                    short.name(),
+                    short.len(),
+                    group.height
+                ),
+            });
+        }
         let group_columns = GroupColumns::new(&frame, map, &self.name, settings)?;
         for i in 0..frame.height() {
             let row = ParquetRow {
@@ -124,6 +173,37 @@ impl ParquetFile {
             }
         }
         Ok(())
+    }
+
+    /// Checks the row group's sizes and counts before it is decoded
+    /// (`parquet_check`).
+    fn check(&self, group: &Group, projection: &[usize]) -> Result<(), InputError> {
+        let names: Vec<&str> = projection
+            .iter()
+            .filter_map(|&i| self.columns.get(i).map(String::as_str))
+            .collect();
+        let checked = match &self.source {
+            ParquetSource::File(path) => {
+                let file = File::open(path).map_err(|source| InputError::Open {
+                    path: path.clone(),
+                    source,
+                })?;
+                let len = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
+                let mut file = std::io::BufReader::with_capacity(8 * 1024, file);
+                parquet_check::check_group(&mut file, len, &self.metadata, group.index, &names)
+            }
+            ParquetSource::Memory(bytes) => parquet_check::check_group(
+                &mut Cursor::new(bytes.as_slice()),
+                bytes.len() as u64,
+                &self.metadata,
+                group.index,
+                &names,
+            ),
+        };
+        checked.map_err(|message| InputError::Parquet {
+            file: self.name.clone(),
+            message,
+        })
     }
 
     fn read_group(
@@ -171,13 +251,42 @@ impl ParquetFile {
     }
 }
 
+/// The column names with the kind of those of a nested type.
+type Columns = Vec<(String, Option<&'static str>)>;
+
 fn footer<R: polars_io::mmap::MmapBytesReader>(
     mut reader: ParquetReader<R>,
-) -> PolarsResult<(polars_io::parquet::metadata::FileMetadataRef, Vec<String>)> {
+) -> PolarsResult<(polars_io::parquet::metadata::FileMetadataRef, Columns)> {
     let metadata = reader.get_metadata()?.clone();
     let schema = reader.schema()?;
-    let names = schema.iter_names().map(|n| n.to_string()).collect();
-    Ok((metadata, names))
+    let columns = schema
+        .iter()
+        .map(|(name, field)| (name.to_string(), nesting(&field.dtype)))
+        .collect();
+    Ok((metadata, columns))
+}
+
+/// The kind of a nested type (`list`, `struct`, `map`, `union`), which
+/// holds several values a row: no role reads one.
+fn nesting(dtype: &ArrowDataType) -> Option<&'static str> {
+    match dtype {
+        ArrowDataType::List(_) | ArrowDataType::LargeList(_) | ArrowDataType::FixedSizeList(..) => {
+            Some("list")
+        }
+        ArrowDataType::Struct(_) => Some("struct"),
+        ArrowDataType::Map(..) => Some("map"),
+        ArrowDataType::Union(_) => Some("union"),
+        ArrowDataType::Extension(ext) => nesting(&ext.inner),
+        _ => None,
+    }
+}
+
+/// Runs the Parquet decoder, a panic in it becoming the file's error.
+fn contained<T>(file: &str, f: impl FnOnce() -> T) -> Result<T, InputError> {
+    crate::panic::contain(f).map_err(|why| InputError::Parquet {
+        file: file.to_owned(),
+        message: format!("the file is damaged ({why})"),
+    })
 }
 
 /// The column indices a map reads.

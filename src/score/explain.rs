@@ -99,6 +99,7 @@ pub(crate) fn print(analysis: &Analysis, decimals: u8) -> io::Result<()> {
     let table = TableRenderer {
         color: false,
         fit_terminal: false,
+        rows: None,
     };
     table.render(&tabulate(analysis, decimals), &mut err)
 }

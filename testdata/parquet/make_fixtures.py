@@ -12,6 +12,8 @@ reader, with the types warehouses and dataframes produce:
 - bad.parquet: hand_computed with a null date in row 6 and a null amount in
   row 9.
 - zoned.parquet: timestamps in Europe/Rome around midnight (see the test).
+- nested_amount.parquet, nested_customer.parquet: an amount column of type
+  MAP(VARCHAR, BIGINT), and a customer column of type BIGINT[] (refused).
 
 Run: python3 make_fixtures.py   (needs duckdb and polars from PyPI)
 """
@@ -54,3 +56,7 @@ pl.DataFrame(
     },
     schema_overrides={"order_date": pl.Datetime("ms")},
 ).with_columns(pl.col("order_date").dt.replace_time_zone(rome)).write_parquet("zoned.parquet")
+con.execute("""COPY (SELECT 'a' AS customer_id, DATE '2025-01-01' AS order_date,
+               MAP {'x': 1::BIGINT} AS amount) TO 'nested_amount.parquet' (FORMAT parquet)""")
+con.execute("""COPY (SELECT [1, 2] AS customer_id, DATE '2025-01-01' AS order_date,
+               5 AS amount) TO 'nested_customer.parquet' (FORMAT parquet)""")

@@ -339,6 +339,8 @@ pub(crate) struct RenderOptions {
     pub(crate) color: bool,
     /// Fit the table format to the terminal's width (stdout is a terminal).
     pub(crate) fit_terminal: bool,
+    /// The most rows the table format shows (`None`: all).
+    pub(crate) rows: Option<usize>,
 }
 
 /// Writes a [`Tabular`] in one format.
@@ -353,6 +355,7 @@ pub(crate) fn renderer(format: Format, options: RenderOptions) -> Box<dyn Render
         Format::Table => Box::new(TableRenderer {
             color: options.color,
             fit_terminal: options.fit_terminal,
+            rows: options.rows,
         }),
         Format::Csv if options.excel => Box::new(CsvRenderer::excel()),
         Format::Csv => Box::new(CsvRenderer::csv()),

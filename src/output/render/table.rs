@@ -17,6 +17,10 @@ pub(crate) struct TableRenderer {
     /// Wrap cells to fit the terminal; otherwise rows are never wrapped, so
     /// the layout in files and pipes does not depend on a window size.
     pub(crate) fit_terminal: bool,
+    /// The most rows shown (`None`: all); a last line says how many more
+    /// there are. Only the rows shown are ever built, so memory stays
+    /// bounded by the limit, not the result.
+    pub(crate) rows: Option<usize>,
 }
 
 fn tone_color(tone: Tone) -> Option<Color> {
@@ -58,8 +62,10 @@ impl TableRenderer {
 
 impl Renderer for TableRenderer {
     fn render(&self, data: &Tabular<'_>, out: &mut dyn Write) -> io::Result<()> {
-        // A terminal table needs every row to size its columns.
-        let rows: Vec<Vec<Value<'_>>> = (0..data.rows.len())
+        // A terminal table needs every row it shows to size its columns.
+        let total_rows = data.rows.len();
+        let shown = self.rows.map_or(total_rows, |limit| limit.min(total_rows));
+        let rows: Vec<Vec<Value<'_>>> = (0..shown)
             .map(|i| {
                 let mut row = Vec::new();
                 data.rows.fill(i, &mut row);
@@ -119,6 +125,15 @@ impl Renderer for TableRenderer {
                 column.set_cell_alignment(CellAlignment::Right);
             }
         }
-        writeln!(out, "{table}")
+        writeln!(out, "{table}")?;
+        if shown < total_rows {
+            writeln!(
+                out,
+                "{} of {} rows shown; --rows all shows every row, -f csv or -o FILE writes them",
+                crate::notes::thousands(shown as u64),
+                crate::notes::thousands(total_rows as u64)
+            )?;
+        }
+        Ok(())
     }
 }
