@@ -37,6 +37,21 @@ pub(crate) enum DateError {
     /// Does not match the user's pattern.
     #[error("does not match --date-format '{0}'")]
     NoMatch(String),
+    /// A date outside the years rfm reads.
+    #[error("outside the years 0000 to 9999")]
+    Years,
+}
+
+/// The first day rfm reads, 0000-01-01 (ISO 8601 writes years with four
+/// digits, and every input kind is held to the same years).
+pub(crate) const FIRST_DAY: Day = -719_528;
+/// The last day rfm reads, 9999-12-31.
+pub(crate) const LAST_DAY: Day = 2_932_896;
+
+/// Whether a day is within the years rfm reads ([`FIRST_DAY`] to
+/// [`LAST_DAY`]).
+pub(crate) fn in_years(day: Day) -> bool {
+    (FIRST_DAY..=LAST_DAY).contains(&day)
 }
 
 impl DateFormat {
@@ -73,7 +88,9 @@ impl DateFormat {
                 _ => return Err(DateError::NoMatch(pattern.clone())),
             },
         };
-        Ok(to_day(date))
+        Some(to_day(date))
+            .filter(|&d| in_years(d))
+            .ok_or(DateError::Years)
     }
 }
 
@@ -206,9 +223,24 @@ fn is_iso_time(rest: &str) -> bool {
         "" | "Z" | "z" => true,
         z if z.starts_with(['Z', 'z']) => false,
         z => {
-            let z = &z[1..];
-            let digits: String = z.chars().filter(|c| *c != ':').collect();
-            (digits.len() == 2 || digits.len() == 4) && digits.bytes().all(|b| b.is_ascii_digit())
+            // `+01`, `+0100`, `+01:00`, up to +-18:00 (the widest offset
+            // ISO 8601 profiles and time-zone databases allow; real ones
+            // run from -12:00 to +14:00).
+            let digit = |b: &u8| b.is_ascii_digit().then(|| u32::from(b - b'0'));
+            let (h, m) = match &z.as_bytes()[1..] {
+                [h1, h2] => (digit(h1).zip(digit(h2)), Some((0, 0))),
+                [h1, h2, m1, m2] | [h1, h2, b':', m1, m2] => {
+                    (digit(h1).zip(digit(h2)), digit(m1).zip(digit(m2)))
+                }
+                _ => (None, None),
+            };
+            match (h, m) {
+                (Some((h1, h2)), Some((m1, m2))) => {
+                    let (hours, minutes) = (h1 * 10 + h2, m1 * 10 + m2);
+                    minutes < 60 && hours * 60 + minutes <= 18 * 60
+                }
+                _ => false,
+            }
         }
     };
     clock_ok && frac_ok && zone_ok
@@ -218,6 +250,43 @@ fn is_iso_time(rest: &str) -> bool {
 mod tests {
     use super::*;
     use chrono::Datelike;
+
+    #[test]
+    fn the_years_read_are_0000_to_9999() {
+        assert_eq!(day_of(0, 1, 1), Some(FIRST_DAY));
+        assert_eq!(day_of(9999, 12, 31), Some(LAST_DAY));
+        assert_eq!(day_of(1970, 1, 1), Some(0));
+        assert!(!in_years(FIRST_DAY - 1) && !in_years(LAST_DAY + 1));
+        let f = DateFormat::strftime("%d/%m/%Y").unwrap();
+        assert_eq!(f.parse("31/12/9999"), Ok(LAST_DAY));
+        // chrono reads a year past 9999 only with its sign.
+        assert_eq!(f.parse("01/01/+10000"), Err(DateError::Years));
+    }
+
+    #[test]
+    fn time_zone_offsets_are_real_ones() {
+        let iso = DateFormat::Iso;
+        for ok in [
+            "2025-01-02T10:00:00+01:00",
+            "2025-01-02T10:00:00-0530",
+            "2025-01-02T10:00:00+14",
+            "2025-01-02 10:00+18:00",
+            "2025-01-02T10:00:00-18:00",
+        ] {
+            assert!(iso.parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "2025-01-02T10:00:00+25:00",
+            "2025-01-02T10:00:00+99:99",
+            "2025-01-02T10:00:00-24:00",
+            "2025-01-02T10:00:00+18:01",
+            "2025-01-02T10:00:00+01:60",
+            "2025-01-02T10:00:00+01:",
+            "2025-01-02T10:00:00+1:00",
+        ] {
+            assert_eq!(iso.parse(bad), Err(DateError::NotIso), "{bad}");
+        }
+    }
 
     #[test]
     fn day_of_agrees_with_chrono() {

@@ -82,6 +82,14 @@ pub(crate) enum InputError {
         /// The file.
         file: String,
     },
+    /// A UTF-32 file.
+    #[error(
+        "{file} is UTF-32 encoded; convert it to UTF-8 first, e.g. iconv -f UTF-32 -t UTF-8 {file} > orders-utf8.csv"
+    )]
+    Utf32 {
+        /// The file.
+        file: String,
+    },
     /// The header line is not UTF-8.
     #[error(
         "{file}:1: header column #{column} is not valid UTF-8 (convert the file, e.g. iconv -f WINDOWS-1252 -t UTF-8)"
@@ -150,18 +158,19 @@ pub(crate) enum InputError {
         problem: RowProblem,
     },
     /// Amounts whose sum would not fit the exact 64-bit representation.
-    #[error(
-        "{file}:{line}: amounts too large to add up exactly at {scale} decimals (the {scale} decimals come from {scale_source}; round that column to fewer decimals)"
-    )]
+    #[error("{file}:{line}: amounts too large to add up exactly{}", overflow_detail(column, *scale, scale_source.as_deref()))]
     Overflow {
         /// The file.
         file: String,
         /// The row's line, or its row number.
         line: Position,
+        /// The amount column (`Quantity x Price` for a product).
+        column: String,
         /// The common scale at that point.
         scale: u8,
-        /// The value that set the scale, as `file:line: 'value'`.
-        scale_source: String,
+        /// The value that set the scale, as `file:line: 'value'` (none
+        /// when every amount is whole).
+        scale_source: Option<String>,
     },
     /// More distinct customers or orders than the 32-bit dictionary holds.
     #[error("more than 4,294,967,295 distinct {what}; split the input")]
@@ -171,9 +180,11 @@ pub(crate) enum InputError {
     },
     /// Every row was dropped or rejected.
     #[error(
-        "no usable rows: {rows} read, {missing_customer} without a customer id, {rejected} rejected{first}"
+        "{files}: no usable rows: {rows} read, {missing_customer} without a customer id, {rejected} rejected{first}"
     )]
     NoUsableRows {
+        /// The inputs.
+        files: String,
         /// Data rows read.
         rows: u64,
         /// Rows without a customer id.
@@ -229,6 +240,19 @@ pub(crate) enum InputError {
         /// What was filtered, for context.
         detail: String,
     },
+}
+
+/// What an overflow message says after "too large to add up exactly".
+fn overflow_detail(column: &str, scale: u8, source: Option<&str>) -> String {
+    let column = shown(column);
+    match source {
+        Some(source) => format!(
+            " at {scale} decimals (the {scale} decimals come from {source} in column '{column}'; round that column to fewer decimals)"
+        ),
+        None => format!(
+            " (column '{column}': the sum of the absolute amounts passes 9,223,372,036,854,775,807; split the input)"
+        ),
+    }
 }
 
 /// Where a row is: CSV rows by the line they start on (what an editor
@@ -309,6 +333,18 @@ pub(crate) enum RowProblem {
         column: String,
         /// Physical lines the field took.
         lines: u64,
+    },
+    /// A customer or order id stored as a float that is not a whole number.
+    #[error(
+        "column '{}': id {} is not a whole number (ids stored as floating point must be whole)",
+        shown(column),
+        shown(value)
+    )]
+    BadId {
+        /// The column.
+        column: String,
+        /// The value.
+        value: String,
     },
     /// quantity x price too large.
     #[error(

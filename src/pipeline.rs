@@ -191,7 +191,9 @@ fn after_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) -> anyhow::
             .as_ref()
             .map(|r| format!("; first bad row: {}:{}: {}", r.file, r.line, r.reason))
             .unwrap_or_default();
+        let files: Vec<&str> = report.files.iter().map(|(f, _)| f.as_str()).collect();
         return Err(InputError::NoUsableRows {
+            files: files.join(", "),
             rows: report.rows(),
             missing_customer: report.missing_customer,
             rejected: report.rejected_count,

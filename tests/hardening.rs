@@ -449,3 +449,188 @@ fn the_table_format_shows_fifty_rows_and_says_how_many_were_left_out() {
     let err = failure_of(&["customers", input, "-f", "csv", "--rows", "3"], 2);
     assert!(err.contains("--rows limits the table format"), "{err}");
 }
+
+#[test]
+fn utf32_files_are_named_utf32_with_a_command_that_converts_them() {
+    let dir = tempfile::tempdir().unwrap();
+    // "ab\n" in UTF-32 LE and BE, each with its byte order mark.
+    let le: Vec<u8> = [0xfeffu32, 'a' as u32, 'b' as u32, '\n' as u32]
+        .iter()
+        .flat_map(|c| c.to_le_bytes())
+        .collect();
+    let be: Vec<u8> = [0xfeffu32, 'a' as u32, 'b' as u32, '\n' as u32]
+        .iter()
+        .flat_map(|c| c.to_be_bytes())
+        .collect();
+    for (name, bytes) in [("le.csv", le), ("be.csv", be)] {
+        let path = dir.path().join(name);
+        fs::write(&path, bytes).unwrap();
+        let err = failure_of(&["customers", path.to_str().unwrap()], 1);
+        let line = one_error_line(&err);
+        assert!(line.contains("is UTF-32 encoded"), "{line}");
+        assert!(line.contains("iconv -f UTF-32 -t UTF-8"), "{line}");
+        assert!(!line.contains("UTF-16"), "{line}");
+    }
+}
+
+#[test]
+fn the_overflow_message_names_the_column_and_its_decimals() {
+    let dir = tempfile::tempdir().unwrap();
+    // Whole amounts: 11 x 9e17 passes i64::MAX (9.22e18) on the 11th row,
+    // line 12; no value sets decimals, so none are named.
+    let mut text = String::from("customer_id,order_date,Betrag\n");
+    for _ in 0..11 {
+        text.push_str("a,2024-01-01,900000000000000000\n");
+    }
+    let whole = write(dir.path(), "whole.csv", &text);
+    let err = failure_of(
+        &["customers", whole.to_str().unwrap(), "--amount", "Betrag"],
+        1,
+    );
+    let line = one_error_line(&err);
+    assert!(
+        line.contains("whole.csv:12: amounts too large to add up exactly (column 'Betrag'"),
+        "{line}"
+    );
+    assert!(!line.contains("come from ;"), "{line}");
+    // With decimals: the column and the value that set them.
+    let decimals = write(
+        dir.path(),
+        "decimals.csv",
+        "customer_id,order_date,amount\na,2024-01-01,5000000000000\na,2024-01-02,5000000000000\na,2024-01-03,0.000001\n",
+    );
+    let err = failure_of(&["customers", decimals.to_str().unwrap()], 1);
+    assert!(
+        one_error_line(&err).contains("decimals.csv:4: '0.000001' in column 'amount'"),
+        "{err}"
+    );
+}
+
+#[test]
+fn no_usable_rows_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(
+        dir.path(),
+        "guests.csv",
+        "customer_id,order_date,amount\n,2025-01-01,5\n,2025-01-02,6\n",
+    );
+    let err = failure_of(&["customers", input.to_str().unwrap()], 1);
+    let line = one_error_line(&err);
+    assert!(
+        line.contains("guests.csv: no usable rows: 2 read, 2 without a customer id"),
+        "{line}"
+    );
+}
+
+#[test]
+fn time_zone_offsets_beyond_18_hours_are_not_dates() {
+    let dir = tempfile::tempdir().unwrap();
+    for (offset, ok) in [
+        ("+14:00", true),
+        ("+25:00", false),
+        ("+99:99", false),
+        ("-24:00", false),
+    ] {
+        let input = write(
+            dir.path(),
+            "zoned.csv",
+            &format!("customer_id,order_date,amount\na,2025-01-01T10:00:00{offset},5\n"),
+        );
+        let out = rfm()
+            .args(["customers", input.to_str().unwrap(), "-f", "csv", "-q"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.success(), ok, "{offset}");
+        if !ok {
+            let err = String::from_utf8(out.stderr).unwrap();
+            assert!(err.contains("cannot read date"), "{err}");
+        }
+    }
+}
+
+/// A Parquet file with the given customer, date and amount columns.
+fn parquet_file(
+    path: &Path,
+    customer: polars_core::prelude::Series,
+    date: polars_core::prelude::Series,
+) {
+    use polars_core::prelude::*;
+    let n = customer.len();
+    let amount = Int64Chunked::from_vec("amount".into(), vec![5; n]).into_series();
+    let mut frame = DataFrame::new(n, vec![customer.into(), date.into(), amount.into()]).unwrap();
+    let file = fs::File::create(path).unwrap();
+    polars_io::parquet::write::ParquetWriter::new(file)
+        .finish(&mut frame)
+        .unwrap();
+}
+
+#[test]
+fn parquet_dates_and_timestamps_outside_0000_to_9999_are_bad_rows() {
+    use polars_core::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let ids = || StringChunked::from_slice("customer_id".into(), &["a", "b"]).into_series();
+    // i32::MAX days is 5881580-07-11.
+    let dates = Int32Chunked::from_slice("order_date".into(), &[20_000, i32::MAX])
+        .into_date()
+        .into_series();
+    let path = dir.path().join("far.parquet");
+    parquet_file(&path, ids(), dates);
+    let err = failure_of(&["customers", path.to_str().unwrap()], 1);
+    let line = one_error_line(&err);
+    assert!(
+        line.contains("far.parquet:row 2: column 'order_date'"),
+        "{line}"
+    );
+    assert!(line.contains("outside the years 0000 to 9999"), "{line}");
+    assert!(!line.contains("5881580"), "{line}");
+    // A timestamp chrono cannot hold: out of range, not "missing".
+    let stamps = Int64Chunked::from_slice("order_date".into(), &[1_700_000_000_000, i64::MAX / 2])
+        .into_datetime(TimeUnit::Milliseconds, None)
+        .into_series();
+    let path = dir.path().join("stamps.parquet");
+    parquet_file(&path, ids(), stamps);
+    let err = failure_of(&["customers", path.to_str().unwrap()], 1);
+    let line = one_error_line(&err);
+    assert!(line.contains("stamps.parquet:row 2:"), "{line}");
+    assert!(line.contains("outside the years 0000 to 9999"), "{line}");
+    assert!(!line.contains("missing"), "{line}");
+}
+
+#[test]
+fn float_customer_ids_must_be_whole_numbers() {
+    use polars_core::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let dates = || {
+        Int32Chunked::from_slice("order_date".into(), &[20_000, 20_001])
+            .into_date()
+            .into_series()
+    };
+    for (bad, shown) in [(1.5, "1.5"), (f64::NAN, "NaN"), (f64::INFINITY, "inf")] {
+        let ids = Float64Chunked::from_slice("customer_id".into(), &[17850.0, bad]).into_series();
+        let path = dir.path().join("ids.parquet");
+        parquet_file(&path, ids, dates());
+        let err = failure_of(&["customers", path.to_str().unwrap()], 1);
+        let line = one_error_line(&err);
+        assert!(
+            line.contains(&format!(
+                "ids.parquet:row 2: column 'customer_id': id {shown} is not a whole number"
+            )),
+            "{line}"
+        );
+        // --skip-bad-rows keeps the whole one only.
+        let csv = common::stdout_of(&[
+            "customers",
+            path.to_str().unwrap(),
+            "--skip-bad-rows",
+            "-f",
+            "csv",
+            "-q",
+        ]);
+        let ids: Vec<&str> = csv
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap())
+            .collect();
+        assert_eq!(ids, ["17850"]);
+    }
+}

@@ -182,6 +182,16 @@ impl ColumnMap {
 
     /// A one-line description for the stderr note, e.g.
     /// `customer=CustomerID, date=InvoiceDate, amount=Quantity x UnitPrice, order=InvoiceNo`.
+    /// The amount column's name, or `Quantity x Price`.
+    pub(crate) fn amount_name(&self) -> String {
+        match self.amount {
+            AmountColumns::Amount(a) => self.header[a].clone(),
+            AmountColumns::QuantityPrice { quantity, price } => {
+                format!("{} x {}", self.header[quantity], self.header[price])
+            }
+        }
+    }
+
     pub(crate) fn describe(&self) -> String {
         let name = |i: usize| shown(&self.header[i]);
         let amount = match self.amount {

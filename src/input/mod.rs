@@ -174,6 +174,7 @@ pub(crate) fn read<S: Sink>(
         if let (
             Err(InputError::Overflow { file, line, .. }),
             InputError::Overflow {
+                column,
                 scale,
                 scale_source,
                 ..
@@ -183,6 +184,7 @@ pub(crate) fn read<S: Sink>(
             return Err(InputError::Overflow {
                 file,
                 line,
+                column: column.clone(),
                 scale: *scale,
                 scale_source: scale_source.clone(),
             });
@@ -558,8 +560,13 @@ fn settle<S>(
             Fatal::Overflow => InputError::Overflow {
                 file: name(file),
                 line: position(at),
+                column: read
+                    .first
+                    .as_ref()
+                    .map(|(_, _, map)| map.amount_name())
+                    .unwrap_or_default(),
                 scale,
-                scale_source: scale_source.unwrap_or_default(),
+                scale_source,
             },
         });
     }
@@ -645,8 +652,13 @@ fn settle<S>(
             error: InputError::Overflow {
                 file: name(file),
                 line: position(at),
+                column: read
+                    .first
+                    .as_ref()
+                    .map(|(_, _, map)| map.amount_name())
+                    .unwrap_or_default(),
                 scale,
-                scale_source: scale_source.unwrap_or_default(),
+                scale_source,
             },
         });
     }
@@ -945,6 +957,12 @@ impl Reader<'_, '_> {
         };
         if head.iter().all(|b| b.is_ascii_whitespace()) || head == b"\xef\xbb\xbf" {
             return Err(empty());
+        }
+        // UTF-32's little-endian mark starts like UTF-16's: it comes first.
+        if head.starts_with(b"\xff\xfe\x00\x00") || head.starts_with(b"\x00\x00\xfe\xff") {
+            return Err(InputError::Utf32 {
+                file: file.to_owned(),
+            });
         }
         if head.starts_with(b"\xff\xfe") || head.starts_with(b"\xfe\xff") {
             return Err(InputError::Utf16 {

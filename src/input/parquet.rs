@@ -311,19 +311,32 @@ impl ParquetRow<'_> {
     pub(crate) fn values(&self) -> Result<Option<Values<'_>>, RowProblem> {
         let c = self.columns;
         let i = self.index;
-        let Some(customer) = c.customer.get(i).filter(|s| !s.is_empty()) else {
+        let at = &c.at;
+        fn id<'c>(
+            column: &'c TextColumn,
+            i: usize,
+            name: &str,
+        ) -> Result<Option<Cow<'c, str>>, RowProblem> {
+            column.get(i).map_err(|value| RowProblem::BadId {
+                column: name.to_owned(),
+                value,
+            })
+        }
+        let Some(customer) = id(&c.customer, i, &at.header[at.customer])?.filter(|s| !s.is_empty())
+        else {
             return Ok(None);
         };
-        let at = &c.at;
         let date = c.date.get(i).map_err(|p| in_column(p, at, at.date))?;
         let number = |(column, index): &(NumberColumn, usize)| {
             column.get(i).map_err(|p| in_column(p, at, *index))
         };
         let amount = c.amount.value(number, |(column, _)| column.text(i))?;
-        let order = c
-            .order
-            .as_ref()
-            .map(|o| o.get(i).unwrap_or(Cow::Borrowed("")));
+        let order = match (&c.order, at.order) {
+            (Some(o), Some(index)) => {
+                Some(id(o, i, &at.header[index])?.unwrap_or(Cow::Borrowed("")))
+            }
+            _ => None,
+        };
         Ok(Some(Values {
             customer,
             order,
@@ -355,10 +368,7 @@ impl ParquetRow<'_> {
                 *slot = text;
             }
         };
-        put(
-            c.at.customer,
-            c.customer.get(i).unwrap_or_default().into_owned(),
-        );
+        put(c.at.customer, c.customer.text(i));
         put(c.at.date, c.date.text(i));
         match &c.amount {
             AmountColumns::Amount((a, at)) => put(*at, a.text(i)),
@@ -368,7 +378,7 @@ impl ParquetRow<'_> {
             }
         }
         if let (Some(order), Some(at)) = (&c.order, c.at.order) {
-            put(at, order.get(i).unwrap_or_default().into_owned());
+            put(at, order.text(i));
         }
         fields
     }
@@ -492,11 +502,24 @@ impl TextColumn {
         Ok(TextColumn::Text(text))
     }
 
-    /// The trimmed id, `None` when null.
-    fn get(&self, i: usize) -> Option<Cow<'_, str>> {
+    /// The trimmed id, `None` when null; a float that is not a whole
+    /// number (`1.5`, `NaN`) is no id: `Err` with its text.
+    fn get(&self, i: usize) -> Result<Option<Cow<'_, str>>, String> {
         match self {
-            TextColumn::Text(ca) => ca.get(i).map(|s| Cow::Borrowed(s.trim())),
-            TextColumn::Float(ca) => ca.get(i).map(|f| Cow::Owned(float_text(f))),
+            TextColumn::Text(ca) => Ok(ca.get(i).map(|s| Cow::Borrowed(s.trim()))),
+            TextColumn::Float(ca) => match ca.get(i) {
+                None => Ok(None),
+                Some(f) if f.is_finite() && f.fract() == 0.0 => Ok(Some(Cow::Owned(float_text(f)))),
+                Some(f) => Err(float_text(f)),
+            },
+        }
+    }
+
+    /// The id as stored, for `--rejects`.
+    fn text(&self, i: usize) -> String {
+        match self.get(i) {
+            Ok(id) => id.unwrap_or_default().into_owned(),
+            Err(text) => text,
         }
     }
 }
@@ -511,10 +534,48 @@ fn float_text(f: f64) -> String {
     }
 }
 
+/// One value of a typed date column.
+#[derive(Debug, Clone, Copy)]
+enum Stamp {
+    /// The day (within the years rfm reads).
+    Day(Day),
+    /// Null.
+    Missing,
+    /// A date or instant outside 0000-9999, as stored: days, or
+    /// `units` per day.
+    OutOfRange { value: i64, per_day: i64 },
+}
+
+impl Stamp {
+    fn new(day: Option<Day>, value: i64, per_day: i64) -> Stamp {
+        match day {
+            Some(d) if dates::in_years(d) => Stamp::Day(d),
+            _ => Stamp::OutOfRange { value, per_day },
+        }
+    }
+
+    /// The value as stored, for messages.
+    fn text(self) -> String {
+        match self {
+            Stamp::Day(d) => dates::from_day(d).to_string(),
+            Stamp::Missing => String::new(),
+            Stamp::OutOfRange { value, per_day: 1 } => format!("{value} days from 1970-01-01"),
+            Stamp::OutOfRange { value, per_day } => {
+                let unit = match per_day {
+                    86_400_000 => "ms",
+                    86_400_000_000 => "us",
+                    _ => "ns",
+                };
+                format!("{value} {unit} from 1970-01-01")
+            }
+        }
+    }
+}
+
 /// A date column.
 enum DateColumn {
     /// Days since 1970-01-01, computed per row group.
-    Days(Vec<Option<Day>>),
+    Days(Vec<Stamp>),
     /// Text, parsed per row.
     Text(StringChunked, dates::DateFormat),
 }
@@ -526,7 +587,11 @@ impl DateColumn {
         match series.dtype() {
             DataType::Date => {
                 let days = series.date().map_err(|_| wrong())?;
-                Ok(DateColumn::Days(days.physical().iter().collect()))
+                let stamps = days.physical().iter().map(|d| match d {
+                    None => Stamp::Missing,
+                    Some(d) => Stamp::new(Some(d), i64::from(d), 1),
+                });
+                Ok(DateColumn::Days(stamps.collect()))
             }
             DataType::Datetime(unit, zone) => {
                 let per_day: i64 = match unit {
@@ -548,11 +613,15 @@ impl DateColumn {
                 let days = stamps
                     .physical()
                     .iter()
-                    .map(|v| {
-                        v.and_then(|v| match &zone {
-                            None => i32::try_from(v.div_euclid(per_day)).ok(),
-                            Some(zone) => zone.local_day(v, per_day),
-                        })
+                    .map(|v| match v {
+                        None => Stamp::Missing,
+                        Some(v) => {
+                            let day = match &zone {
+                                None => i32::try_from(v.div_euclid(per_day)).ok(),
+                                Some(zone) => zone.local_day(v, per_day),
+                            };
+                            Stamp::new(day, v, per_day)
+                        }
                     })
                     .collect();
                 Ok(DateColumn::Days(days))
@@ -567,16 +636,19 @@ impl DateColumn {
 
     fn get(&self, i: usize) -> Result<Day, RowProblem> {
         match self {
-            DateColumn::Days(days) => {
-                days.get(i)
-                    .copied()
-                    .flatten()
-                    .ok_or_else(|| RowProblem::BadDate {
-                        column: String::new(),
-                        value: String::new(),
-                        reason: "missing (null)".to_owned(),
-                    })
-            }
+            DateColumn::Days(days) => match days.get(i).copied().unwrap_or(Stamp::Missing) {
+                Stamp::Day(d) => Ok(d),
+                Stamp::Missing => Err(RowProblem::BadDate {
+                    column: String::new(),
+                    value: String::new(),
+                    reason: "missing (null)".to_owned(),
+                }),
+                stamp @ Stamp::OutOfRange { .. } => Err(RowProblem::BadDate {
+                    column: String::new(),
+                    value: stamp.text(),
+                    reason: dates::DateError::Years.to_string(),
+                }),
+            },
             DateColumn::Text(ca, format) => {
                 let text = ca.get(i).unwrap_or_default().trim();
                 format.parse(text).map_err(|e| RowProblem::BadDate {
@@ -590,12 +662,7 @@ impl DateColumn {
 
     fn text(&self, i: usize) -> String {
         match self {
-            DateColumn::Days(days) => days
-                .get(i)
-                .copied()
-                .flatten()
-                .map(|d| dates::from_day(d).to_string())
-                .unwrap_or_default(),
+            DateColumn::Days(days) => days.get(i).map(|s| s.text()).unwrap_or_default(),
             DateColumn::Text(ca, _) => ca.get(i).unwrap_or_default().to_owned(),
         }
     }
