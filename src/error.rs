@@ -100,6 +100,14 @@ pub(crate) enum InputError {
         /// 1-based column number.
         column: usize,
     },
+    /// The header opens a quote that never closes.
+    #[error(
+        "{file}:1: a quote in the header is never closed, so the header runs on through the data; close the quote or remove it"
+    )]
+    HeaderQuote {
+        /// The file.
+        file: String,
+    },
     /// A header and no rows.
     #[error("no data rows in {file} (only a header)")]
     NoRows {

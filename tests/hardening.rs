@@ -228,6 +228,18 @@ fn an_unclosed_quote_is_an_error_at_the_line_and_column_where_it_opens() {
         "{stderr}"
     );
 
+    // In the header.
+    let header = write(
+        dir.path(),
+        "header.csv",
+        "customer_id,\"order_date,amount\nA,2025-01-01,10\n",
+    );
+    let stderr = failure_of(&["customers", header.to_str().unwrap()], 1);
+    assert!(
+        one_error_line(&stderr).contains("header.csv:1: a quote in the header is never closed"),
+        "{stderr}"
+    );
+
     // --rejects: the row, at the line of the quote; the rows before it
     // are scored, and the note says the field ran to the end.
     let rejects = dir.path().join("rejects.csv");
@@ -633,4 +645,44 @@ fn float_customer_ids_must_be_whole_numbers() {
             .collect();
         assert_eq!(ids, ["17850"]);
     }
+}
+
+#[cfg(unix)]
+#[test]
+fn process_substitution_is_read_once_even_with_scattered_orders() {
+    // Order O0 of customer A has two lines 40 orders apart (further than
+    // the window of orders read as runs), after 20 other orders: the input
+    // is read again from rfm's copy of the pipe, `<(cat FILE)` in a shell.
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("order_id,customer_id,order_date,amount\n");
+    for i in 1..=60 {
+        if i == 21 {
+            text.push_str("O0,A,2025-01-01,5\n");
+        }
+        text.push_str(&format!("O{i},C{i},2025-01-02,1\n"));
+    }
+    text.push_str("O0,A,2025-01-01,7\n");
+    let input = write(dir.path(), "scattered.csv", &text);
+    let script = format!(
+        "{} customers <(cat '{}') -f csv",
+        assert_cmd::cargo::cargo_bin("rfm").display(),
+        input.display()
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .env_remove("RFM_WORKERS")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let a = stdout.lines().find(|l| l.starts_with("A,")).unwrap();
+    // One order of 12.00, not two.
+    // As of 2025-01-03, the day after the latest purchase: recency 2.
+    assert!(a.starts_with("A,2025-01-01,2025-01-01,2,1,12.00,"), "{a}");
+    assert_eq!(stdout.lines().count(), 62);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("grouping all order lines by order id"),
+        "{stderr}"
+    );
 }

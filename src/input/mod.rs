@@ -976,6 +976,12 @@ impl Reader<'_, '_> {
         let Some((record, end)) = header_record(&head, delimiter) else {
             return Err(empty());
         };
+        // A header that takes every line read opened a quote it never closed.
+        if end == head.len() && record.iter().any(|f| f.contains(&b'\n')) {
+            return Err(InputError::HeaderQuote {
+                file: file.to_owned(),
+            });
+        }
         let header = decode_header(&record, file)?;
         let map = self.columns(file, header, Source::Csv { delimiter })?;
         self.first_lines[index] = 1 + line_breaks(&head[..end]);
