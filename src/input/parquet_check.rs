@@ -5,7 +5,7 @@
 //! but a negative value count in a page header becomes a request for 2^61
 //! bytes, and a failed allocation aborts the process: there is nothing to
 //! catch. So for the columns rfm reads, every column chunk must lie inside
-//! the file and hold no more values than the row group has rows (rfm reads
+//! the file and hold as many values as the row group has rows (rfm reads
 //! flat columns only), and every page header is read (headers only, not the
 //! data) and must state sizes and counts that fit the chunk: no allocation
 //! is then sized by a number the file could not back.
@@ -45,8 +45,9 @@ pub(super) fn check_group<R: Read + Seek>(
                     range.start, range.end
                 ));
             }
+            // A flat column has a value (maybe null) for every row.
             let values = chunk.num_values();
-            if values < 0 || values as u64 > rows {
+            if values < 0 || values as u64 != rows {
                 return Err(format!(
                     "column '{name}' states {values} values in a row group of {rows} rows"
                 ));
