@@ -278,6 +278,11 @@ pub(crate) struct InputArgs {
     /// , ; tab |].
     #[arg(long, value_name = "CHAR", help_heading = "Input")]
     pub(crate) delimiter: Option<String>,
+    /// The text encoding of CSV inputs, e.g. windows-1252, latin1,
+    /// utf-16le [default: UTF-8 or UTF-16 by byte order mark, else
+    /// Windows-1252 when the start of the file is not UTF-8].
+    #[arg(long, value_name = "NAME", help_heading = "Input")]
+    pub(crate) encoding: Option<String>,
     /// Amounts use a decimal comma: 1.234,56 (typical of European exports).
     #[arg(long, help_heading = "Input")]
     pub(crate) decimal_comma: bool,

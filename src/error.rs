@@ -74,14 +74,6 @@ pub(crate) enum InputError {
         /// The file.
         file: String,
     },
-    /// A UTF-16 file (Excel's "Unicode text").
-    #[error(
-        "{file} is UTF-16 encoded; convert it to UTF-8 first, e.g. iconv -f UTF-16 -t UTF-8 {file} > orders-utf8.csv"
-    )]
-    Utf16 {
-        /// The file.
-        file: String,
-    },
     /// A UTF-32 file.
     #[error(
         "{file} is UTF-32 encoded; convert it to UTF-8 first, e.g. iconv -f UTF-32 -t UTF-8 {file} > orders-utf8.csv"
@@ -92,7 +84,7 @@ pub(crate) enum InputError {
     },
     /// The header line is not UTF-8.
     #[error(
-        "{file}:1: header column #{column} is not valid UTF-8 (convert the file, e.g. iconv -f WINDOWS-1252 -t UTF-8)"
+        "{file}:1: header column #{column} is not valid UTF-8 (--encoding NAME reads other encodings, e.g. --encoding windows-1252)"
     )]
     HeaderNotUtf8 {
         /// The file.
@@ -295,7 +287,7 @@ pub(crate) enum RowProblem {
     },
     /// A field rfm reads is not valid UTF-8.
     #[error(
-        "column '{}': not valid UTF-8 (convert the file, e.g. iconv -f WINDOWS-1252 -t UTF-8)",
+        "column '{}': not valid UTF-8, though the start of the file is (--encoding windows-1252 reads Excel's European files; --encoding NAME another encoding)",
         shown(column)
     )]
     InvalidUtf8 {

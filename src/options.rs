@@ -218,6 +218,12 @@ pub(crate) fn resolve(
                 DecimalSeparator::Point
             },
             date_format,
+            encoding: input
+                .encoding
+                .as_deref()
+                .map(input::encoding_named)
+                .transpose()
+                .map_err(UsageError)?,
             skip_bad_rows: input.skip_bad_rows || input.rejects.is_some(),
             keep_rejected: input.rejects.is_some(),
             progress: env.stderr_tty && !quiet,

@@ -205,6 +205,9 @@ fn after_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) -> anyhow::
 }
 
 fn note_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) {
+    for (file, how) in &report.decodings {
+        notes.note(format_args!("{file}: {how}"));
+    }
     let names: Vec<&str> = report.files.iter().map(|(n, _)| n.as_str()).collect();
     notes.note(format_args!(
         "read {} from {}",

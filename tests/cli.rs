@@ -591,9 +591,33 @@ fn bad_amount_and_ragged_rows() {
 
 #[test]
 fn invalid_utf8() {
-    let err = failure_of(&["customers", &path("invalid_utf8.csv")], 1);
+    // Not UTF-8 from the start: read as Windows-1252 (issue 16), where the
+    // bytes FF FE are the letters ÿ and þ.
+    let out = rfm()
+        .args(["customers", &path("invalid_utf8.csv"), "-f", "csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("\nb\u{ff}\u{fe},2025-01-02,"), "{stdout}");
     assert!(
-        err.contains("invalid_utf8.csv:3:") && err.contains("not valid UTF-8"),
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("not UTF-8: read as windows-1252")
+    );
+    // UTF-8 for the first 64 KiB and not after: the row's error names the
+    // line, the column and --encoding.
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = b"customer_id,order_date,amount\n".to_vec();
+    for i in 0..5000 {
+        bytes.extend(format!("c{i},2025-01-01,10.00\n").into_bytes());
+    }
+    bytes.extend(b"b\xff\xfe,2025-01-02,20.00\n");
+    let late = dir.path().join("late.csv");
+    fs::write(&late, bytes).unwrap();
+    let err = failure_of(&["customers", late.to_str().unwrap()], 1);
+    assert!(
+        err.contains("late.csv:5002: column 'customer_id': not valid UTF-8, though the start of the file is (--encoding windows-1252"),
         "{err}"
     );
 }
@@ -813,24 +837,69 @@ fn utf16_and_crlf_exports() {
         HAND_CUSTOMERS,
         &stdout_of(&["customers", crlf.to_str().unwrap()]),
     );
-    // Excel's "Unicode text" is UTF-16 with a byte-order mark.
-    let utf16 = dir.path().join("utf16.csv");
-    let mut bytes = vec![0xff, 0xfe];
-    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
-    fs::write(&utf16, bytes).unwrap();
-    let err = failure_of(&["customers", utf16.to_str().unwrap()], 1);
-    assert!(
-        err.contains("utf16.csv is UTF-16 encoded") && err.contains("iconv"),
-        "{err}"
-    );
-    // A Latin-1 header names the column and does not suggest --skip-bad-rows.
+    // Excel's "Unicode text" is UTF-16 with a byte-order mark: decoded
+    // (issue 16), either byte order.
+    for (name, le) in [("utf16le.csv", true), ("utf16be.csv", false)] {
+        let utf16 = dir.path().join(name);
+        let mut bytes = if le {
+            vec![0xff, 0xfe]
+        } else {
+            vec![0xfe, 0xff]
+        };
+        bytes.extend(
+            text.encode_utf16()
+                .flat_map(|u| if le { u.to_le_bytes() } else { u.to_be_bytes() }),
+        );
+        fs::write(&utf16, bytes).unwrap();
+        let out = rfm()
+            .args(["customers", utf16.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        assert_text_eq(HAND_CUSTOMERS, &String::from_utf8(out.stdout).unwrap());
+        let err = String::from_utf8(out.stderr).unwrap();
+        let encoding = if le { "UTF-16LE" } else { "UTF-16BE" };
+        assert!(
+            err.contains(&format!("{name}: read as {encoding} (byte order mark)")),
+            "{err}"
+        );
+    }
+    // A Windows-1252 file (the header's é is one byte, 0xE9) is read as
+    // such, with a note; the column keeps its accented name.
     let latin1 = dir.path().join("latin1.csv");
     fs::write(
         &latin1,
         b"customer_id,order_date,montant_r\xe9gl\xe9\na,2025-01-01,1\n",
     )
     .unwrap();
-    let err = failure_of(&["customers", latin1.to_str().unwrap()], 1);
+    let out = rfm()
+        .args([
+            "customers",
+            latin1.to_str().unwrap(),
+            "--amount",
+            "montant_réglé",
+            "-f",
+            "csv",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("\na,2025-01-01,2025-01-01,1,1,1.00,"),
+        "{stdout}"
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("amount=montant_réglé"), "{err}");
+    assert!(
+        err.contains("latin1.csv: not UTF-8: read as windows-1252"),
+        "{err}"
+    );
+    // Forced otherwise, the header is not UTF-8: named, without --skip-bad-rows.
+    let err = failure_of(
+        &["customers", latin1.to_str().unwrap(), "--encoding", "utf-8"],
+        1,
+    );
     assert!(
         err.contains("latin1.csv:1: header column #3 is not valid UTF-8"),
         "{err}"

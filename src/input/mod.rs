@@ -28,6 +28,7 @@
 //!   sinks get each amount at its own scale.
 
 mod columns;
+mod encoding;
 mod open;
 mod parquet;
 mod parquet_check;
@@ -36,6 +37,7 @@ mod row;
 mod settings;
 
 pub(crate) use columns::{ColumnFlags, ColumnMap};
+pub(crate) use encoding::forced as encoding_named;
 pub(crate) use open::SPILL;
 pub(crate) use open::{Content, open, sniff_delimiter};
 pub(crate) use open::{FileDigest, InputPath};
@@ -112,6 +114,8 @@ pub(crate) struct LoadReport {
     pub(crate) rejected: Vec<Rejected>,
     /// The common decimal scale of the amounts.
     pub(crate) scale: u8,
+    /// How inputs that are not UTF-8 were decoded: (name, what was done).
+    pub(crate) decodings: Vec<(String, String)>,
 }
 
 impl LoadReport {
@@ -441,6 +445,7 @@ fn read_with<S: Sink>(
             first_lines: Vec::new(),
             digesters: Vec::new(),
             copies: Vec::new(),
+            decodings: Vec::new(),
         };
         let result = reader.all();
         let Reader {
@@ -448,6 +453,7 @@ fn read_with<S: Sink>(
             first_lines,
             digesters,
             copies,
+            decodings,
             first,
             seq,
             tx,
@@ -464,6 +470,7 @@ fn read_with<S: Sink>(
             first_lines,
             digesters,
             copies,
+            decodings,
             first,
         };
         (read, results)
@@ -482,6 +489,7 @@ struct ReadEnd {
     first_lines: Vec<u64>,
     digesters: Vec<Option<Digester>>,
     copies: Vec<Option<Result<Arc<open::SpillCopy>, String>>>,
+    decodings: Vec<(String, String)>,
     first: Option<(String, Vec<String>, Arc<ColumnMap>)>,
 }
 
@@ -573,6 +581,7 @@ fn settle<S>(
 
     let mut report = LoadReport {
         scale,
+        decodings: read.decodings.clone(),
         ..LoadReport::default()
     };
     if let Some((_, header, map)) = &read.first {
@@ -866,6 +875,7 @@ struct Reader<'a, 's> {
     first_lines: Vec<u64>,
     digesters: Vec<Option<Digester>>,
     copies: Vec<Option<Result<Arc<open::SpillCopy>, String>>>,
+    decodings: Vec<(String, String)>,
 }
 
 impl Reader<'_, '_> {
@@ -951,23 +961,21 @@ impl Reader<'_, '_> {
             file: file.to_owned(),
             source,
         };
-        let (head, mut reader) = open::head_and_rest(reader, 64 * 1024).map_err(read_err)?;
+        let (head, reader) = open::head_and_rest(reader, 64 * 1024).map_err(read_err)?;
+        let decoding = encoding::detect(&head, self.settings.encoding, file)?;
+        let (head, mut reader) = match decoding {
+            encoding::Decoding::Utf8 => (head, reader),
+            _ => open::head_and_rest(encoding::decoded(reader, decoding), 64 * 1024)
+                .map_err(read_err)?,
+        };
+        if let Some(note) = decoding.note() {
+            self.decodings.push((file.to_owned(), note));
+        }
         let empty = || InputError::Empty {
             file: file.to_owned(),
         };
         if head.iter().all(|b| b.is_ascii_whitespace()) || head == b"\xef\xbb\xbf" {
             return Err(empty());
-        }
-        // UTF-32's little-endian mark starts like UTF-16's: it comes first.
-        if head.starts_with(b"\xff\xfe\x00\x00") || head.starts_with(b"\x00\x00\xfe\xff") {
-            return Err(InputError::Utf32 {
-                file: file.to_owned(),
-            });
-        }
-        if head.starts_with(b"\xff\xfe") || head.starts_with(b"\xfe\xff") {
-            return Err(InputError::Utf16 {
-                file: file.to_owned(),
-            });
         }
         let delimiter = self
             .settings

@@ -27,6 +27,8 @@ pub(crate) struct LoadSettings {
     pub(crate) decimal: DecimalSeparator,
     /// `--date-format`.
     pub(crate) date_format: DateFormat,
+    /// `--encoding`; detected per file when `None` (see `encoding`).
+    pub(crate) encoding: Option<&'static encoding_rs::Encoding>,
     /// `--skip-bad-rows` (or `--rejects`).
     pub(crate) skip_bad_rows: bool,
     /// Keep every rejected row for `--rejects` (otherwise only the first).
@@ -59,6 +61,7 @@ impl Default for LoadSettings {
             spill: false,
             workers: workers(),
             block_bytes: BLOCK_BYTES,
+            encoding: None,
         }
     }
 }
