@@ -209,6 +209,18 @@ pub(crate) enum InputError {
         /// The matching columns.
         matches: String,
     },
+    /// Several columns are equally good candidates for a role.
+    #[error(
+        "{file}: several columns could be read for {flag}: {matches}; name one, e.g. {flag} COL"
+    )]
+    AmbiguousRole {
+        /// The file.
+        file: String,
+        /// The flag that names the role's column.
+        flag: &'static str,
+        /// The candidates.
+        matches: String,
+    },
     /// A Parquet file that cannot be read.
     #[error("{file}: cannot read it as Parquet: {message}")]
     Parquet {

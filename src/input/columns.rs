@@ -84,21 +84,112 @@ pub(crate) struct ColumnMap {
     pub(crate) header: Vec<String>,
 }
 
+// Names per role, most specific first: the first name that some column
+// matches wins (an id over an email over a name; an order date over a
+// generic date). English first, then Italian, Spanish, French, German,
+// Romanian and Catalan, the languages of rfm's users. Compared folded
+// ([`fold`]): case, accents, spaces and punctuation do not matter.
+
 const CUSTOMER: &[&str] = &[
+    // Ids.
     "customer_id",
     "customerid",
-    "customer id",
-    "customer",
+    "customer_number",
+    "customer_no",
+    "customer_code",
     "client_id",
     "user_id",
+    "buyer_id",
+    "buyer_user_id",
+    "account_id",
+    "member_id",
+    "contact_id",
+    "id_cliente",
+    "codice_cliente",
+    "cod_cliente",
+    "cliente_id",
+    "codigo_cliente",
+    "numero_cliente",
+    "num_cliente",
+    "id_client",
+    "code_client",
+    "numero_client",
+    "kundennummer",
+    "kunden_nr",
+    "kundennr",
+    "kunden_id",
+    "kunde_id",
+    "kd_nr",
+    "cod_client",
+    "codi_client",
+    // Emails.
+    "customer_email",
     "email",
+    "e_mail",
+    "email_address",
+    "billing_email",
+    "buyer_email",
+    "correo",
+    "correo_electronico",
+    "email_cliente",
+    "courriel",
+    "adresse_email",
+    "email_adresse",
+    "adresa_email",
+    "correu",
+    "correu_electronic",
+    // Names.
+    "customer",
+    "client",
+    "buyer",
+    "customer_name",
+    "cliente",
+    "nome_cliente",
+    "nombre_cliente",
+    "nom_client",
+    "kunde",
+    "kundenname",
+    "nume_client",
+    "nom_del_client",
 ];
 const DATE: &[&str] = &[
     "order_date",
     "invoicedate",
-    "date",
-    "created_at",
+    "invoice_date",
     "purchase_date",
+    "sale_date",
+    "transaction_date",
+    "payment_date",
+    "created_at",
+    "created_date_utc",
+    "created_utc",
+    "created_date",
+    "date_created",
+    "data_ordine",
+    "data_fattura",
+    "data_documento",
+    "data_vendita",
+    "fecha_pedido",
+    "fecha_de_pedido",
+    "fecha_factura",
+    "fecha_venta",
+    "date_commande",
+    "date_de_commande",
+    "date_facture",
+    "bestelldatum",
+    "rechnungsdatum",
+    "belegdatum",
+    "kaufdatum",
+    "data_comenzii",
+    "data_comanda",
+    "data_facturii",
+    "data_de_la_comanda",
+    "data_factura",
+    "date",
+    "data",
+    "fecha",
+    "datum",
+    "created",
 ];
 const AMOUNT: &[&str] = &[
     "amount",
@@ -106,17 +197,147 @@ const AMOUNT: &[&str] = &[
     "revenue",
     "sales",
     "order_total",
+    "grand_total",
+    "total_amount",
     "value",
+    "importo",
+    "importo_totale",
+    "totale",
+    "totale_ordine",
+    "totale_documento",
+    "valore",
+    "importe",
+    "importe_total",
+    "total_pedido",
+    "monto",
+    "valor",
+    "montant",
+    "montant_total",
+    "montant_ttc",
+    "total_ttc",
+    "valeur",
+    "betrag",
+    "gesamtbetrag",
+    "bruttobetrag",
+    "summe",
+    "gesamt",
+    "umsatz",
+    "wert",
+    "suma",
+    "valoare",
+    "valoare_totala",
+    "total_comanda",
+    "import",
+    "import_total",
 ];
-const QUANTITY: &[&str] = &["quantity", "qty"];
-const PRICE: &[&str] = &["price", "unitprice", "unit_price"];
-const ORDER: &[&str] = &["order_id", "invoice", "invoiceno", "order_number"];
+const QUANTITY: &[&str] = &[
+    "quantity",
+    "qty",
+    "lineitem_quantity",
+    "quantita",
+    "qta",
+    "cantidad",
+    "quantite",
+    "menge",
+    "anzahl",
+    "cantitate",
+    "cantitat",
+];
+const PRICE: &[&str] = &[
+    "price",
+    "unitprice",
+    "unit_price",
+    "lineitem_price",
+    "prezzo",
+    "prezzo_unitario",
+    "precio",
+    "precio_unitario",
+    "prix",
+    "prix_unitaire",
+    "preis",
+    "einzelpreis",
+    "stuckpreis",
+    "pret",
+    "pret_unitar",
+    "preu",
+    "preu_unitari",
+];
+const ORDER: &[&str] = &[
+    "order_id",
+    "invoice",
+    "invoiceno",
+    "order_number",
+    "order_no",
+    "invoice_number",
+    "invoice_id",
+    "transaction_id",
+    "receipt_id",
+    "numero_ordine",
+    "n_ordine",
+    "id_ordine",
+    "ordine",
+    "numero_fattura",
+    "n_fattura",
+    "fattura",
+    "numero_documento",
+    "numero_pedido",
+    "numero_de_pedido",
+    "id_pedido",
+    "pedido",
+    "numero_factura",
+    "n_factura",
+    "num_factura",
+    "factura",
+    "numero_commande",
+    "numero_de_commande",
+    "id_commande",
+    "commande",
+    "numero_facture",
+    "n_facture",
+    "facture",
+    "bestellnummer",
+    "bestell_nr",
+    "auftragsnummer",
+    "rechnungsnummer",
+    "rechnung",
+    "belegnummer",
+    "numar_comanda",
+    "nr_comanda",
+    "comanda",
+    "numar_factura",
+    "nr_factura",
+    "numero_de_comanda",
+];
 
-/// Folds a header name for comparison: lower case, without spaces, `_` or `-`.
+/// Folds a header name for comparison: lower case, accents removed, and
+/// only letters and digits kept (`Créé le` and `cree_le` fold alike,
+/// `Created date (UTC)` to `createddateutc`).
 pub(crate) fn fold(name: &str) -> String {
     name.chars()
-        .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
         .flat_map(char::to_lowercase)
+        .filter_map(|c| {
+            if c.is_ascii_alphanumeric() {
+                return Some(c);
+            }
+            let plain = match c {
+                'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ă' => 'a',
+                'ç' | 'č' | 'ć' => 'c',
+                'è' | 'é' | 'ê' | 'ë' | 'ě' => 'e',
+                'ì' | 'í' | 'î' | 'ï' => 'i',
+                'ñ' | 'ń' => 'n',
+                'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' => 'o',
+                'ù' | 'ú' | 'û' | 'ü' => 'u',
+                'ș' | 'ş' | 'š' | 'ß' => 's',
+                'ț' | 'ţ' => 't',
+                'ý' | 'ÿ' => 'y',
+                'ž' => 'z',
+                // The ordinal marks of `Nº`, `Nª` (letters to Unicode).
+                'º' | 'ª' => return None,
+                c if c.is_alphanumeric() => c,
+                _ => return None,
+            };
+            Some(plain)
+        })
         .collect()
 }
 
@@ -180,8 +401,6 @@ impl ColumnMap {
         })
     }
 
-    /// A one-line description for the stderr note, e.g.
-    /// `customer=CustomerID, date=InvoiceDate, amount=Quantity x UnitPrice, order=InvoiceNo`.
     /// The amount column's name, or `Quantity x Price`.
     pub(crate) fn amount_name(&self) -> String {
         match self.amount {
@@ -192,6 +411,8 @@ impl ColumnMap {
         }
     }
 
+    /// A one-line description for the stderr note, e.g.
+    /// `customer=CustomerID, date=InvoiceDate, amount=Quantity x UnitPrice, order=InvoiceNo`.
     pub(crate) fn describe(&self) -> String {
         let name = |i: usize| shown(&self.header[i]);
         let amount = match self.amount {
@@ -249,10 +470,24 @@ fn find_column(
             }),
         };
     }
+    let folded: Vec<String> = header.iter().map(|h| fold(h)).collect();
     for name in names {
-        let folded = fold(name);
-        if let Some(i) = header.iter().position(|h| fold(h) == folded) {
-            return Ok(Some(i));
+        let name = fold(name);
+        let matches: Vec<usize> = (0..header.len()).filter(|&i| folded[i] == name).collect();
+        match matches.as_slice() {
+            [] => continue,
+            [i] => return Ok(Some(*i)),
+            _ => {
+                return Err(InputError::AmbiguousRole {
+                    file: file.to_owned(),
+                    flag,
+                    matches: matches
+                        .iter()
+                        .map(|&i| format!("'{}'", shown(&header[i])))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
+            }
         }
     }
     Ok(None)
@@ -367,14 +602,14 @@ mod tests {
         assert!(msg.contains("order date (--date COL)"), "{msg}");
         assert!(msg.contains("customer, day, amount"), "{msg}");
         // All missing roles in one message.
-        let h = header(&["Kundennummer", "Datum", "Betrag"]);
+        let h = header(&["Wer", "Wann", "Wieviel"]);
         let msg = ColumnMap::resolve(&h, &ColumnFlags::default(), "x.csv")
             .unwrap_err()
             .to_string();
         assert_eq!(
             msg,
             "x.csv: cannot find the columns for: customer id (--customer COL), order date (--date COL), \
-             amount (--amount COL, or --quantity COL --price COL); the columns are: Kundennummer, Datum, Betrag"
+             amount (--amount COL, or --quantity COL --price COL); the columns are: Wer, Wann, Wieviel"
         );
         let flags = ColumnFlags {
             customer: Some("client".into()),
@@ -387,5 +622,136 @@ mod tests {
             msg.contains("--customer") && msg.contains("client"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn no_name_serves_two_roles() {
+        let roles = [CUSTOMER, DATE, AMOUNT, QUANTITY, PRICE, ORDER];
+        let mut seen = std::collections::HashMap::new();
+        for (r, names) in roles.iter().enumerate() {
+            for name in *names {
+                if let Some(other) = seen.insert(fold(name), r) {
+                    assert_eq!(other, r, "{name} is in two roles");
+                }
+            }
+        }
+    }
+
+    /// Headers as our users' spreadsheets and ERPs write them, one per
+    /// language: (header, customer, date, amount, order).
+    #[test]
+    fn headers_in_seven_languages() {
+        let cases: [(&[&str], usize, usize, AmountColumns, Option<usize>); 8] = [
+            (
+                &["Fattura", "Data", "Cliente", "Importo"],
+                2,
+                1,
+                AmountColumns::Amount(3),
+                Some(0),
+            ),
+            (
+                &["Nº Factura", "Fecha", "Cliente", "Importe"],
+                2,
+                1,
+                AmountColumns::Amount(3),
+                Some(0),
+            ),
+            (
+                &["N° facture", "Date", "Client", "Montant TTC"],
+                2,
+                1,
+                AmountColumns::Amount(3),
+                Some(0),
+            ),
+            (
+                &[
+                    "Rechnungsnummer",
+                    "Rechnungsdatum",
+                    "Kundennummer",
+                    "Betrag",
+                ],
+                2,
+                1,
+                AmountColumns::Amount(3),
+                Some(0),
+            ),
+            (
+                &["Număr factură", "Dată", "Client", "Sumă"],
+                2,
+                1,
+                AmountColumns::Amount(3),
+                Some(0),
+            ),
+            (
+                &["Factura", "Data", "Client", "Import"],
+                2,
+                1,
+                AmountColumns::Amount(3),
+                Some(0),
+            ),
+            // Shopify: Email is the customer, "Created at" the date.
+            (
+                &["Name", "Email", "Financial Status", "Total", "Created at"],
+                1,
+                4,
+                AmountColumns::Amount(3),
+                None,
+            ),
+            // Stripe: the customer id beats the email; the UTC date.
+            (
+                &[
+                    "id",
+                    "Created date (UTC)",
+                    "Amount",
+                    "Customer ID",
+                    "Customer Email",
+                ],
+                3,
+                1,
+                AmountColumns::Amount(2),
+                None,
+            ),
+        ];
+        for (names, customer, date, amount, order) in cases {
+            let map = ColumnMap::resolve(&header(names), &ColumnFlags::default(), "x.csv")
+                .unwrap_or_else(|e| panic!("{names:?}: {e}"));
+            assert_eq!(
+                (map.customer, map.date, map.amount, map.order),
+                (customer, date, amount, order),
+                "{names:?}"
+            );
+        }
+        // Quantity x price in Italian.
+        let map = ColumnMap::resolve(
+            &header(&["Cliente", "Data", "Quantità", "Prezzo unitario"]),
+            &ColumnFlags::default(),
+            "x.csv",
+        )
+        .unwrap();
+        assert_eq!(
+            map.amount,
+            AmountColumns::QuantityPrice {
+                quantity: 2,
+                price: 3
+            }
+        );
+    }
+
+    #[test]
+    fn two_columns_equally_good_for_a_role_are_named() {
+        let h = header(&["Customer ID", "customer_id", "Date", "Amount"]);
+        let msg = ColumnMap::resolve(&h, &ColumnFlags::default(), "x.csv")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            msg,
+            "x.csv: several columns could be read for --customer: 'Customer ID', 'customer_id'; name one, e.g. --customer COL"
+        );
+        // A flag settles it.
+        let flags = ColumnFlags {
+            customer: Some("customer_id".into()),
+            ..ColumnFlags::default()
+        };
+        assert_eq!(ColumnMap::resolve(&h, &flags, "x.csv").unwrap().customer, 1);
     }
 }
