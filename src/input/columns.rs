@@ -637,11 +637,14 @@ mod tests {
         }
     }
 
+    /// (header, customer, date, amount, order).
+    type Case<'a> = (&'a [&'a str], usize, usize, AmountColumns, Option<usize>);
+
     /// Headers as our users' spreadsheets and ERPs write them, one per
-    /// language: (header, customer, date, amount, order).
+    /// language.
     #[test]
     fn headers_in_seven_languages() {
-        let cases: [(&[&str], usize, usize, AmountColumns, Option<usize>); 8] = [
+        let cases: [Case; 8] = [
             (
                 &["Fattura", "Data", "Cliente", "Importo"],
                 2,
