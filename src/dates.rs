@@ -24,6 +24,307 @@ pub(crate) enum DateFormat {
     Iso,
     /// A chrono strftime pattern such as `%d/%m/%Y %H:%M` (`--date-format`).
     Strftime(String),
+    /// A numeric layout found in the data ([`sniff`]).
+    Numeric(Layout),
+}
+
+/// The order of day, month and year in a numeric date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Order {
+    /// 31/12/2025: most of Europe.
+    Dmy,
+    /// 12/31/2025: the United States.
+    Mdy,
+    /// 2025/12/31, 20251231.
+    Ymd,
+}
+
+/// A numeric date layout: fields in `order`, separated by `sep` (none for
+/// `YYYYMMDD`), day and month of one or two digits, the year of four digits
+/// (or two when it comes last, as spreadsheet locales write it), and any
+/// time of day after it (` 14:05`, ` 2:05 PM`, `T08:26:00Z`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Layout {
+    pub(crate) order: Order,
+    /// `/`, `.`, `-`, or `None` (only `Ymd`: `20251231`).
+    pub(crate) sep: Option<u8>,
+    /// The values seen had two-digit years (shown as `%y`; four digits are
+    /// read all the same).
+    pub(crate) short_year: bool,
+}
+
+impl Layout {
+    /// The layout as a `--date-format` pattern, e.g. `%d/%m/%Y`.
+    pub(crate) fn pattern(self) -> String {
+        let sep = self
+            .sep
+            .map(char::from)
+            .map(String::from)
+            .unwrap_or_default();
+        let year = if self.short_year { "%y" } else { "%Y" };
+        let fields: [&str; 3] = match self.order {
+            Order::Dmy => ["%d", "%m", year],
+            Order::Mdy => ["%m", "%d", year],
+            Order::Ymd => [year, "%m", "%d"],
+        };
+        fields.join(&sep)
+    }
+
+    /// Parses a value in this layout.
+    fn parse(self, text: &str) -> Option<Day> {
+        self.read(text).map(|(day, _)| day)
+    }
+
+    /// The day of a value in this layout, and whether its year had two digits.
+    fn read(self, text: &str) -> Option<(Day, bool)> {
+        let b = text.as_bytes();
+        // Up to three runs of digits split by the separator, then the rest.
+        let (fields, rest) = match self.sep {
+            None => {
+                if b.len() < 8 || !b[..8].iter().all(u8::is_ascii_digit) {
+                    return None;
+                }
+                let n = |r: std::ops::Range<usize>| {
+                    b[r].iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
+                };
+                ([(n(0..4), 4), (n(4..6), 2), (n(6..8), 2)], &text[8..])
+            }
+            Some(sep) => {
+                let mut fields = [(0u32, 0usize); 3];
+                let mut at = 0;
+                for (k, field) in fields.iter_mut().enumerate() {
+                    let start = at;
+                    while at < b.len() && b[at].is_ascii_digit() && at - start < 4 {
+                        field.0 = field.0 * 10 + u32::from(b[at] - b'0');
+                        at += 1;
+                    }
+                    field.1 = at - start;
+                    if field.1 == 0 {
+                        return None;
+                    }
+                    if k < 2 {
+                        if b.get(at) != Some(&sep) {
+                            return None;
+                        }
+                        at += 1;
+                    }
+                }
+                (fields, &text[at..])
+            }
+        };
+        let (year, month, day) = match self.order {
+            Order::Dmy => (fields[2], fields[1], fields[0]),
+            Order::Mdy => (fields[2], fields[0], fields[1]),
+            Order::Ymd => (fields[0], fields[1], fields[2]),
+        };
+        let year_last = self.order != Order::Ymd;
+        let year = match year.1 {
+            4 => year.0,
+            2 if year_last => two_digit_year(year.0),
+            _ => return None,
+        };
+        let fields = [
+            fields[0],
+            fields[1],
+            if year_last { fields[2] } else { (0, 4) },
+        ];
+        if month.1 > 2 || day.1 > 2 {
+            return None;
+        }
+        if !(rest.is_empty() || is_iso_time(rest) || is_clock(rest)) {
+            return None;
+        }
+        Some((
+            day_of(year as i32, month.0, day.0)?,
+            fields[2].1 == 2 && year_last,
+        ))
+    }
+}
+
+/// A time of day as spreadsheets write it after a date: ` 8:26`,
+/// ` 14:05:09`, ` 2:05 PM`, ` 02:05:09 am` (hours of one or two digits, a
+/// 12-hour clock with AM or PM); ISO times go through [`is_iso_time`].
+fn is_clock(rest: &str) -> bool {
+    let Some(time) = rest.strip_prefix(' ') else {
+        return false;
+    };
+    let time = time.trim_end();
+    let split = time
+        .len()
+        .checked_sub(2)
+        .and_then(|i| Some((time.get(..i)?, time.get(i..)?)));
+    let (clock, twelve) = match split {
+        Some((clock, suffix))
+            if suffix.eq_ignore_ascii_case("am") || suffix.eq_ignore_ascii_case("pm") =>
+        {
+            (clock.trim_end(), true)
+        }
+        _ => (time, false),
+    };
+    let parts: Vec<&str> = clock.split(':').collect();
+    let number = |s: &str, digits: std::ops::RangeInclusive<usize>, max: u32| {
+        digits.contains(&s.len())
+            && s.bytes().all(|b| b.is_ascii_digit())
+            && s.parse::<u32>().is_ok_and(|v| v <= max)
+    };
+    let hours_ok = |h: &str| {
+        if twelve {
+            number(h, 1..=2, 12) && h.parse::<u32>().is_ok_and(|v| v >= 1)
+        } else {
+            number(h, 1..=2, 23)
+        }
+    };
+    match parts.as_slice() {
+        [h, m] => hours_ok(h) && number(m, 2..=2, 59),
+        [h, m, sec] => hours_ok(h) && number(m, 2..=2, 59) && number(sec, 2..=2, 60),
+        _ => false,
+    }
+}
+
+/// The century of a two-digit year, as POSIX `strptime` and chrono's `%y`
+/// read it: 69-99 are 1969-1999, 00-68 are 2000-2068.
+fn two_digit_year(yy: u32) -> u32 {
+    if yy >= 69 { 1900 + yy } else { 2000 + yy }
+}
+
+/// Why no layout was found for a column's dates.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub(crate) enum SniffError {
+    /// Two layouts read every value (all days are 12 or less).
+    #[error(
+        "the dates (e.g. '{example}') read both as {first} and as {second}; say which with --date-format '{first}' or --date-format '{second}'"
+    )]
+    Ambiguous {
+        /// A value both read.
+        example: String,
+        /// One layout.
+        first: String,
+        /// The other.
+        second: String,
+    },
+}
+
+/// The layouts a sample is tried in, most common first.
+const LAYOUTS: [Layout; 10] = [
+    Layout {
+        order: Order::Dmy,
+        sep: Some(b'/'),
+        short_year: false,
+    },
+    Layout {
+        order: Order::Mdy,
+        sep: Some(b'/'),
+        short_year: false,
+    },
+    Layout {
+        order: Order::Dmy,
+        sep: Some(b'.'),
+        short_year: false,
+    },
+    Layout {
+        order: Order::Dmy,
+        sep: Some(b'-'),
+        short_year: false,
+    },
+    Layout {
+        order: Order::Mdy,
+        sep: Some(b'-'),
+        short_year: false,
+    },
+    Layout {
+        order: Order::Mdy,
+        sep: Some(b'.'),
+        short_year: false,
+    },
+    Layout {
+        order: Order::Ymd,
+        sep: Some(b'/'),
+        short_year: false,
+    },
+    Layout {
+        order: Order::Ymd,
+        sep: Some(b'.'),
+        short_year: false,
+    },
+    Layout {
+        order: Order::Ymd,
+        sep: None,
+        short_year: false,
+    },
+    Layout {
+        order: Order::Ymd,
+        sep: Some(b'-'),
+        short_year: false,
+    },
+];
+
+/// The layout of a column's dates, from a sample of its values (empty ones
+/// skipped): ISO 8601 when every value is ISO (or the sample is empty);
+/// otherwise the numeric layout that reads every value, with years from
+/// 1900 to 2199 (a layout that makes 03/01/19 the year 19 is the wrong
+/// one). Two such layouts (day and month both 12 or less everywhere) are an
+/// error naming both. When none reads every value, ISO stays, and the rows
+/// that are not ISO are errors as before.
+pub(crate) fn sniff<'a>(
+    values: impl IntoIterator<Item = &'a str>,
+) -> Result<DateFormat, SniffError> {
+    let values: Vec<&str> = values
+        .into_iter()
+        .map(crate::money::trim)
+        .filter(|v| !v.is_empty())
+        .collect();
+    if values.iter().all(|v| parse_iso(v).is_some()) {
+        return Ok(DateFormat::Iso);
+    }
+    let plausible = |d: Day| (1900..2200).contains(&ymd(d).0);
+    // Per layout: the values it reads, and whether all their years had two digits.
+    let fits: Vec<(Layout, usize)> = LAYOUTS
+        .into_iter()
+        .map(|layout| {
+            let read: Vec<bool> = values
+                .iter()
+                .filter_map(|v| layout.read(v).filter(|(d, _)| plausible(*d)))
+                .map(|(_, short)| short)
+                .collect();
+            let short_year = !read.is_empty() && read.iter().all(|&s| s);
+            (
+                Layout {
+                    short_year,
+                    ..layout
+                },
+                read.len(),
+            )
+        })
+        .collect();
+    let all: Vec<Layout> = fits
+        .iter()
+        .filter(|(_, n)| *n == values.len())
+        .map(|(layout, _)| *layout)
+        .collect();
+    match all.as_slice() {
+        [one] => Ok(DateFormat::Numeric(*one)),
+        [first, second, ..] => Err(SniffError::Ambiguous {
+            example: values
+                .iter()
+                .find(|v| first.parse(v) != second.parse(v))
+                .or(values.first())
+                .map(|v| (*v).to_owned())
+                .unwrap_or_default(),
+            first: first.pattern(),
+            second: second.pattern(),
+        }),
+        // None reads every value: the one that reads most of them (at least
+        // half), so the rows it does not read are errors naming it; else
+        // ISO 8601, with its own hint.
+        [] => {
+            let iso = values.iter().filter(|v| parse_iso(v).is_some()).count();
+            Ok(fits
+                .iter()
+                .filter(|(_, n)| 2 * n >= values.len() && *n > iso)
+                .max_by_key(|(_, n)| *n)
+                .map_or(DateFormat::Iso, |(layout, _)| DateFormat::Numeric(*layout)))
+        }
+    }
 }
 
 /// Why a text is not a date.
@@ -31,7 +332,7 @@ pub(crate) enum DateFormat {
 pub(crate) enum DateError {
     /// Not ISO 8601.
     #[error(
-        "not an ISO 8601 date (YYYY-MM-DD); use --date-format for other layouts, e.g. --date-format '%d/%m/%Y'"
+        "not an ISO 8601 date (YYYY-MM-DD), the layout of the file's first dates; --date-format sets another (e.g. '%d.%m.%Y %H:%M')"
     )]
     NotIso,
     /// Does not match the user's pattern.
@@ -40,6 +341,11 @@ pub(crate) enum DateError {
     /// A date outside the years rfm reads.
     #[error("outside the years 0000 to 9999")]
     Years,
+    /// Not in the layout found in the other values.
+    #[error(
+        "does not match the layout of the file's dates, {0} (found in its first rows); --date-format sets another"
+    )]
+    NotLayout(String),
 }
 
 /// The first day rfm reads, 0000-01-01 (ISO 8601 writes years with four
@@ -83,6 +389,11 @@ impl DateFormat {
         let text = crate::money::trim(text);
         let date = match self {
             DateFormat::Iso => return parse_iso(text).ok_or(DateError::NotIso),
+            DateFormat::Numeric(layout) => {
+                return layout
+                    .parse(text)
+                    .ok_or_else(|| DateError::NotLayout(layout.pattern()));
+            }
             DateFormat::Strftime(pattern) => match NaiveDate::parse_and_remainder(text, pattern) {
                 Ok((date, rest)) if rest.is_empty() || is_time_of_day(rest) => date,
                 _ => return Err(DateError::NoMatch(pattern.clone())),
@@ -250,6 +561,82 @@ fn is_iso_time(rest: &str) -> bool {
 mod tests {
     use super::*;
     use chrono::Datelike;
+
+    fn sniffed(values: &[&str]) -> Result<String, SniffError> {
+        sniff(values.iter().copied()).map(|f| match f {
+            DateFormat::Iso => "iso".to_owned(),
+            DateFormat::Numeric(layout) => layout.pattern(),
+            DateFormat::Strftime(p) => p,
+        })
+    }
+
+    #[test]
+    fn layouts_are_found_in_the_values() {
+        let ok = |values: &[&str], expected: &str| {
+            assert_eq!(sniffed(values), Ok(expected.to_owned()), "{values:?}");
+        };
+        ok(&["2025-01-31", "2025-02-01 10:00", ""], "iso");
+        ok(&[], "iso");
+        // US: a month first, because 31 cannot be a month.
+        ok(
+            &["12/31/2023", "1/15/2024 10:05 AM", "2/3/2024"],
+            "%m/%d/%Y",
+        );
+        // Europe, with the UCI export's original one-digit hours.
+        ok(&["31/12/2023", "1/2/2024 8:26"], "%d/%m/%Y");
+        ok(&["31.12.2023", "01.02.2024 14:05:09"], "%d.%m.%Y");
+        ok(&["31-12-2023", "01-02-2024"], "%d-%m-%Y");
+        ok(&["2023/12/31", "2024/2/1"], "%Y/%m/%d");
+        ok(&["20231231", "20240201"], "%Y%m%d");
+        // Two-digit years, last, read 19 as 2019; the year 0019 is never a
+        // plausible reading.
+        ok(&["03/01/19", "25/12/19"], "%d/%m/%y");
+        // One value that fits nothing: the layout of the others.
+        ok(&["31.12.2023", "1.2.2024", "2024-02-01"], "%d.%m.%Y");
+        // Mostly ISO with a damaged value: ISO.
+        ok(&["2025-01-10 09:00:00", "2025-01-11 09:00:x0"], "iso");
+        // Nothing fits half of them: ISO, whose rows then fail.
+        ok(&["soon", "later", "31/12/2023"], "iso");
+    }
+
+    #[test]
+    fn a_sample_that_fits_two_layouts_names_both() {
+        let err = sniffed(&["03/01/2019", "05/12/2019", "05/12/2019"]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the dates (e.g. '03/01/2019') read both as %d/%m/%Y and as %m/%d/%Y; say which with --date-format '%d/%m/%Y' or --date-format '%m/%d/%Y'"
+        );
+    }
+
+    #[test]
+    fn numeric_layouts_read_dates_and_refuse_the_rest() {
+        let dmy = Layout {
+            order: Order::Dmy,
+            sep: Some(b'/'),
+            short_year: false,
+        };
+        let d = |y, m, dd| day_of(y, m, dd);
+        assert_eq!(dmy.parse("31/12/2023"), d(2023, 12, 31));
+        assert_eq!(dmy.parse("1/2/24"), d(2024, 2, 1));
+        assert_eq!(dmy.parse("1/2/69"), d(1969, 2, 1));
+        assert_eq!(dmy.parse("1/2/68"), d(2068, 2, 1));
+        assert_eq!(dmy.parse("31/12/2023 23:59:60"), d(2023, 12, 31));
+        assert_eq!(dmy.parse("31/12/2023 12:00 PM"), d(2023, 12, 31));
+        for bad in [
+            "31/13/2023",
+            "32/12/2023",
+            "31/12/223",
+            "31/12/20233",
+            "31/12/2023 25:00",
+            "31/12/2023 13:00 PM",
+            "31/12/2023x",
+            "31-12-2023",
+            "/12/2023",
+            "31/12/2023 10:0\u{ce}0",
+        ] {
+            assert_eq!(dmy.parse(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn the_years_read_are_0000_to_9999() {

@@ -209,6 +209,16 @@ pub(crate) enum InputError {
         /// The matching columns.
         matches: String,
     },
+    /// No single date layout fits the first rows.
+    #[error("{file}: column '{}': {why}", shown(column))]
+    DateLayout {
+        /// The file.
+        file: String,
+        /// The date column.
+        column: String,
+        /// What fits and what does not.
+        why: String,
+    },
     /// Several columns are equally good candidates for a role.
     #[error(
         "{file}: several columns could be read for {flag}: {matches}; name one, e.g. {flag} COL"

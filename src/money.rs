@@ -36,6 +36,28 @@ pub(crate) enum DecimalSeparator {
     Comma,
 }
 
+/// The decimal separator of a column's amounts, from a sample of them: a
+/// comma when some value reads only with a decimal comma (`12,50`,
+/// `1.234,56`) and none only with a point (`1,234.50`, `12.5`); a point
+/// otherwise. Values that read either way (`1.234`, `12`) decide nothing.
+pub(crate) fn sniff_separator<'a>(values: impl IntoIterator<Item = &'a str>) -> DecimalSeparator {
+    let (mut comma, mut point) = (false, false);
+    for v in values {
+        let with_point = Decimal::parse(v, DecimalSeparator::Point).is_ok();
+        let with_comma = Decimal::parse(v, DecimalSeparator::Comma).is_ok();
+        match (with_point, with_comma) {
+            (true, false) => point = true,
+            (false, true) => comma = true,
+            _ => {}
+        }
+    }
+    if comma && !point {
+        DecimalSeparator::Comma
+    } else {
+        DecimalSeparator::Point
+    }
+}
+
 impl DecimalSeparator {
     /// The separator character.
     pub(crate) fn char(self) -> char {
@@ -471,6 +493,19 @@ pub(crate) fn format_fixed(units: i128, decimals: u8, separator: char) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_decimal_separator_is_found_in_the_values() {
+        use DecimalSeparator::{Comma, Point};
+        assert_eq!(sniff_separator(["12,50", "1.234,56", "7"]), Comma);
+        assert_eq!(sniff_separator(["12.50", "1,234.56", "7"]), Point);
+        // Values that read either way decide nothing.
+        assert_eq!(sniff_separator(["1.234", "12"]), Point);
+        assert_eq!(sniff_separator(["1.234", "3,5"]), Comma);
+        // Both kinds: a point, whose rows with commas then fail, naming the flag.
+        assert_eq!(sniff_separator(["12,50", "12.5"]), Point);
+        assert_eq!(sniff_separator([]), Point);
+    }
 
     fn p(s: &str) -> Result<(i64, u8), AmountError> {
         Decimal::parse(s, DecimalSeparator::Point).map(|d| (d.mantissa, d.scale))

@@ -136,12 +136,12 @@ pub(crate) fn resolve(
     output: &OutputArgs,
     env: &Environment,
 ) -> Result<RunOptions, UsageError> {
-    let date_format = match &input.date_format {
-        None => DateFormat::Iso,
-        Some(p) => {
-            DateFormat::strftime(p).map_err(|e| UsageError(format!("--date-format: {e}")))?
-        }
-    };
+    let date_format = input
+        .date_format
+        .as_deref()
+        .map(DateFormat::strftime)
+        .transpose()
+        .map_err(|e| UsageError(format!("--date-format: {e}")))?;
     let delimiter = input
         .delimiter
         .as_deref()
@@ -212,11 +212,7 @@ pub(crate) fn resolve(
                 no_order: params.counting == Counting::Rows,
             },
             delimiter,
-            decimal: if input.decimal_comma {
-                DecimalSeparator::Comma
-            } else {
-                DecimalSeparator::Point
-            },
+            decimal: input.decimal_comma.then_some(DecimalSeparator::Comma),
             date_format,
             encoding: input
                 .encoding

@@ -205,7 +205,7 @@ fn after_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) -> anyhow::
 }
 
 fn note_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) {
-    for (file, how) in &report.decodings {
+    for (file, how) in &report.file_notes {
         notes.note(format_args!("{file}: {how}"));
     }
     let names: Vec<&str> = report.files.iter().map(|(n, _)| n.as_str()).collect();

@@ -182,21 +182,18 @@ verdi;2025-02-01;2025-02-01;1;1;2000,00;4;1;4;3;414;Potential Loyalist;potential
 
 #[test]
 fn european_export_without_decimal_comma_suggests_the_flag() {
-    let err = failure_of(
-        &[
-            "customers",
-            &path("european.csv"),
-            "--customer",
-            "Cliente",
-            "--date",
-            "Data",
-            "--amount",
-            "Importo",
-            "--date-format",
-            "%d/%m/%Y",
-        ],
-        1,
-    );
+    // The separator is found in the first rows (issue 16): european.csv
+    // reads with a comma unasked. A file whose rows disagree (a point
+    // first, then a comma) keeps the point, and the comma row's error
+    // names the flag.
+    let dir = tempfile::tempdir().unwrap();
+    let mixed = dir.path().join("european.csv");
+    fs::write(
+        &mixed,
+        "Cliente;Data;Importo\nrossi;31/12/2024;12.50\nbianchi;15/01/2025;1.234,56\n",
+    )
+    .unwrap();
+    let err = failure_of(&["customers", mixed.to_str().unwrap()], 1);
     let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("rfm: ")).collect();
     assert_eq!(errors.len(), 1, "one error line: {err}");
     assert!(
@@ -205,7 +202,7 @@ fn european_export_without_decimal_comma_suggests_the_flag() {
         "{err}"
     );
     let err = errors[0];
-    assert!(err.contains("european.csv:2"), "{err}");
+    assert!(err.contains("european.csv:3"), "{err}");
     assert!(
         err.contains("'1.234,56'") && err.contains("--decimal-comma"),
         "{err}"

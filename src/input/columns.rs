@@ -8,8 +8,9 @@
 //! indexes, resolved once per run and reported on stderr, so there is never
 //! any doubt about which column was read.
 
+use crate::dates::DateFormat;
 use crate::error::{InputError, RowProblem, shown};
-use crate::money::Decimal;
+use crate::money::{Decimal, DecimalSeparator};
 
 /// The column names given on the command line (`--customer` etc.).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -82,6 +83,12 @@ pub(crate) struct ColumnMap {
     pub(crate) order: Option<usize>,
     /// The header, for messages.
     pub(crate) header: Vec<String>,
+    /// How the date column is read: `--date-format`, or what the reader
+    /// found in the first rows (`dates::sniff`).
+    pub(crate) date_format: DateFormat,
+    /// The amounts' decimal separator: `--decimal-comma`, or what the
+    /// reader found in the first rows (`money::sniff_separator`).
+    pub(crate) decimal: DecimalSeparator,
 }
 
 // Names per role, most specific first: the first name that some column
@@ -398,6 +405,8 @@ impl ColumnMap {
             amount,
             order,
             header: header.to_vec(),
+            date_format: DateFormat::Iso,
+            decimal: DecimalSeparator::Point,
         })
     }
 

@@ -44,9 +44,9 @@ pub(crate) use open::{FileDigest, InputPath};
 pub(crate) use settings::LoadSettings;
 pub(crate) use settings::{BLOCK_BYTES, workers};
 
-use crate::dates::Day;
+use crate::dates::{self, DateFormat, Day};
 use crate::error::{InputError, Position, RowProblem};
-use crate::money::{Decimal, MAX_SCALE};
+use crate::money::{self, Decimal, DecimalSeparator, MAX_SCALE};
 use open::{Digester, ParquetSource};
 use parquet::{Group, ParquetFile};
 use records::{Record, Records};
@@ -115,7 +115,7 @@ pub(crate) struct LoadReport {
     /// The common decimal scale of the amounts.
     pub(crate) scale: u8,
     /// How inputs that are not UTF-8 were decoded: (name, what was done).
-    pub(crate) decodings: Vec<(String, String)>,
+    pub(crate) file_notes: Vec<(String, String)>,
 }
 
 impl LoadReport {
@@ -445,7 +445,7 @@ fn read_with<S: Sink>(
             first_lines: Vec::new(),
             digesters: Vec::new(),
             copies: Vec::new(),
-            decodings: Vec::new(),
+            file_notes: Vec::new(),
         };
         let result = reader.all();
         let Reader {
@@ -453,7 +453,7 @@ fn read_with<S: Sink>(
             first_lines,
             digesters,
             copies,
-            decodings,
+            file_notes,
             first,
             seq,
             tx,
@@ -470,7 +470,7 @@ fn read_with<S: Sink>(
             first_lines,
             digesters,
             copies,
-            decodings,
+            file_notes,
             first,
         };
         (read, results)
@@ -489,8 +489,17 @@ struct ReadEnd {
     first_lines: Vec<u64>,
     digesters: Vec<Option<Digester>>,
     copies: Vec<Option<Result<Arc<open::SpillCopy>, String>>>,
-    decodings: Vec<(String, String)>,
+    file_notes: Vec<(String, String)>,
     first: Option<(String, Vec<String>, Arc<ColumnMap>)>,
+}
+
+/// Values of the first rows of a CSV input, to find how they are written.
+#[derive(Debug, Default)]
+struct Sample {
+    /// The date column's.
+    dates: Vec<String>,
+    /// The amount column's (or quantity's and price's).
+    amounts: Vec<String>,
 }
 
 /// Puts the workers' tallies together: line numbers, the first error, the
@@ -581,7 +590,7 @@ fn settle<S>(
 
     let mut report = LoadReport {
         scale,
-        decodings: read.decodings.clone(),
+        file_notes: read.file_notes.clone(),
         ..LoadReport::default()
     };
     if let Some((_, header, map)) = &read.first {
@@ -790,10 +799,7 @@ fn csv_block<S: Sink>(
                 };
                 (Err(problem), line + unclosed.line)
             }
-            None => (
-                row::row_values(text, record.fields.len(), map, shared.settings),
-                line,
-            ),
+            None => (row::row_values(text, record.fields.len(), map), line),
         };
         let at = Where {
             seq,
@@ -827,7 +833,7 @@ fn parquet_block<S: Sink>(
     shared: &Shared<'_>,
 ) {
     let width = map.header.len();
-    let result = parquet.for_each_row(group, map, shared.settings, &mut |row, at| {
+    let result = parquet.for_each_row(group, map, &mut |row, at| {
         tally.count_rows(file, 1);
         let Position::Row(number) = at else {
             return false;
@@ -875,7 +881,7 @@ struct Reader<'a, 's> {
     first_lines: Vec<u64>,
     digesters: Vec<Option<Digester>>,
     copies: Vec<Option<Result<Arc<open::SpillCopy>, String>>>,
-    decodings: Vec<(String, String)>,
+    file_notes: Vec<(String, String)>,
 }
 
 impl Reader<'_, '_> {
@@ -926,10 +932,49 @@ impl Reader<'_, '_> {
         file: &str,
         header: Vec<String>,
         source: Source,
+        sample: impl FnOnce(&ColumnMap) -> Sample,
     ) -> Result<Arc<ColumnMap>, InputError> {
         match &self.first {
             None => {
-                let map = ColumnMap::resolve(&header, &self.settings.columns, file)?;
+                let mut map = ColumnMap::resolve(&header, &self.settings.columns, file)?;
+                let sample = sample(&map);
+                map.decimal = match self.settings.decimal {
+                    Some(forced) => forced,
+                    None => {
+                        let found =
+                            money::sniff_separator(sample.amounts.iter().map(String::as_str));
+                        if found == DecimalSeparator::Comma {
+                            self.file_notes.push((
+                                file.to_owned(),
+                                "amounts read with a decimal comma (1.234,56), as the first rows write them".to_owned(),
+                            ));
+                        }
+                        found
+                    }
+                };
+                map.date_format = match &self.settings.date_format {
+                    Some(forced) => forced.clone(),
+                    None => {
+                        let found =
+                            dates::sniff(sample.dates.iter().map(String::as_str)).map_err(|e| {
+                                InputError::DateLayout {
+                                    file: file.to_owned(),
+                                    column: map.header[map.date].clone(),
+                                    why: e.to_string(),
+                                }
+                            })?;
+                        if let DateFormat::Numeric(layout) = &found {
+                            self.file_notes.push((
+                                file.to_owned(),
+                                format!(
+                                    "dates read as {} (the layout of every date in the first rows; --date-format to choose another)",
+                                    layout.pattern()
+                                ),
+                            ));
+                        }
+                        found
+                    }
+                };
                 // Printed with the bar hidden, so no stale bar line stays above it.
                 let on_columns = &mut self.on_columns;
                 self.shared.bar.suspend(|| on_columns(&map, source));
@@ -969,7 +1014,7 @@ impl Reader<'_, '_> {
                 .map_err(read_err)?,
         };
         if let Some(note) = decoding.note() {
-            self.decodings.push((file.to_owned(), note));
+            self.file_notes.push((file.to_owned(), note));
         }
         let empty = || InputError::Empty {
             file: file.to_owned(),
@@ -991,7 +1036,33 @@ impl Reader<'_, '_> {
             });
         }
         let header = decode_header(&record, file)?;
-        let map = self.columns(file, header, Source::Csv { delimiter })?;
+        let body = &head[end..];
+        let sample = |map: &ColumnMap| -> Sample {
+            // The whole records of the first bytes read.
+            let mut sample = Sample::default();
+            let Some(cut) = records::record_end(body, delimiter, false) else {
+                return sample;
+            };
+            let amounts: Vec<usize> = match map.amount {
+                columns::AmountColumns::Amount(a) => vec![a],
+                columns::AmountColumns::QuantityPrice { quantity, price } => vec![quantity, price],
+            };
+            Records::new(delimiter).each(&body[..cut], |record, _| {
+                let text = |i: usize| {
+                    (i < record.fields.len())
+                        .then(|| std::str::from_utf8(record.field(i)).ok())
+                        .flatten()
+                        .map(str::to_owned)
+                };
+                sample.dates.extend(text(map.date));
+                sample
+                    .amounts
+                    .extend(amounts.iter().filter_map(|&i| text(i)));
+                true
+            });
+            sample
+        };
+        let map = self.columns(file, header, Source::Csv { delimiter }, sample)?;
         self.first_lines[index] = 1 + line_breaks(&head[..end]);
         std::io::copy(&mut (&mut reader).take(end as u64), &mut std::io::sink())
             .map_err(read_err)?;
@@ -1085,7 +1156,9 @@ impl Reader<'_, '_> {
     ) -> Result<(), InputError> {
         let parquet = ParquetFile::open(file, source)?;
         let header = parquet.columns().to_vec();
-        let map = self.columns(file, header, Source::Parquet)?;
+        // Typed dates need no layout; text dates in Parquet are ISO 8601
+        // unless --date-format says otherwise.
+        let map = self.columns(file, header, Source::Parquet, |_| Sample::default())?;
         parquet.check_roles(&map)?;
         let parquet = Arc::new(parquet);
         for group in parquet.groups() {

@@ -22,7 +22,6 @@ use super::columns::{AmountColumns, ColumnMap};
 use super::open::ParquetSource;
 use super::parquet_check;
 use super::row::Values;
-use super::settings::LoadSettings;
 use crate::dates::{self, Day};
 use crate::error::{InputError, Position, RowProblem};
 use crate::money::{Decimal, DecimalSeparator};
@@ -139,7 +138,6 @@ impl ParquetFile {
         &self,
         group: &Group,
         map: &ColumnMap,
-        settings: &LoadSettings,
         each: &mut dyn FnMut(&ParquetRow<'_>, Position) -> bool,
     ) -> Result<(), InputError> {
         let mut projection = needed(map);
@@ -162,7 +160,7 @@ impl ParquetFile {
                 ),
             });
         }
-        let group_columns = GroupColumns::new(&frame, map, &self.name, settings)?;
+        let group_columns = GroupColumns::new(&frame, map, &self.name)?;
         for i in 0..frame.height() {
             let row = ParquetRow {
                 columns: &group_columns,
@@ -414,12 +412,7 @@ struct GroupColumns {
 }
 
 impl GroupColumns {
-    fn new(
-        frame: &DataFrame,
-        map: &ColumnMap,
-        file: &str,
-        settings: &LoadSettings,
-    ) -> Result<GroupColumns, InputError> {
+    fn new(frame: &DataFrame, map: &ColumnMap, file: &str) -> Result<GroupColumns, InputError> {
         let column = |i: usize| -> Result<&Series, InputError> {
             let name = &map.header[i];
             frame
@@ -435,9 +428,9 @@ impl GroupColumns {
             Some(i) => Some(TextColumn::new(column(i)?, file, "the order id")?),
             None => None,
         };
-        let date = DateColumn::new(column(map.date)?, file, settings)?;
+        let date = DateColumn::new(column(map.date)?, file, &map.date_format)?;
         let number = |i: usize| -> Result<(NumberColumn, usize), InputError> {
-            Ok((NumberColumn::new(column(i)?, file, settings.decimal)?, i))
+            Ok((NumberColumn::new(column(i)?, file, map.decimal)?, i))
         };
         let amount = match map.amount {
             AmountColumns::Amount(i) => AmountColumns::Amount(number(i)?),
@@ -581,7 +574,11 @@ enum DateColumn {
 }
 
 impl DateColumn {
-    fn new(series: &Series, file: &str, settings: &LoadSettings) -> Result<DateColumn, InputError> {
+    fn new(
+        series: &Series,
+        file: &str,
+        format: &dates::DateFormat,
+    ) -> Result<DateColumn, InputError> {
         const EXPECTED: &str = "a date, a timestamp or text";
         let wrong = || type_error(series, file, "the date", EXPECTED);
         match series.dtype() {
@@ -628,7 +625,7 @@ impl DateColumn {
             }
             DataType::String => Ok(DateColumn::Text(
                 series.str().map_err(|_| wrong())?.clone(),
-                settings.date_format.clone(),
+                format.clone(),
             )),
             _ => Err(wrong()),
         }

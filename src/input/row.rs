@@ -4,7 +4,6 @@
 //! fields, or a Parquet row's typed values (`super::parquet`).
 
 use super::columns::{AmountColumns, ColumnMap};
-use super::settings::LoadSettings;
 use crate::dates::Day;
 use crate::error::RowProblem;
 use crate::money::{self, Decimal};
@@ -52,7 +51,6 @@ pub(crate) fn row_values<'r>(
     field: impl Fn(usize) -> Option<&'r str>,
     len: usize,
     map: &ColumnMap,
-    settings: &LoadSettings,
 ) -> Result<Option<TextValues<'r>>, RowProblem> {
     let expected = map.header.len();
     if len != expected {
@@ -73,7 +71,7 @@ pub(crate) fn row_values<'r>(
         return Ok(None);
     }
     let date_text = text(map.date)?;
-    let date = settings
+    let date = map
         .date_format
         .parse(date_text)
         .map_err(|e| RowProblem::BadDate {
@@ -83,7 +81,7 @@ pub(crate) fn row_values<'r>(
         })?;
     let number = |i: usize| -> Result<Decimal, RowProblem> {
         let value = text(i)?;
-        Decimal::parse(value, settings.decimal).map_err(|e| RowProblem::BadNumber {
+        Decimal::parse(value, map.decimal).map_err(|e| RowProblem::BadNumber {
             column: map.header[i].clone(),
             value: value.to_owned(),
             reason: e.to_string(),

@@ -23,10 +23,10 @@ pub(crate) struct LoadSettings {
     pub(crate) columns: ColumnFlags,
     /// `--delimiter`; sniffed per file when `None`.
     pub(crate) delimiter: Option<u8>,
-    /// `--decimal-comma`.
-    pub(crate) decimal: DecimalSeparator,
-    /// `--date-format`.
-    pub(crate) date_format: DateFormat,
+    /// `--decimal-comma`; found in the data when `None`.
+    pub(crate) decimal: Option<DecimalSeparator>,
+    /// `--date-format`; found in the data when `None`.
+    pub(crate) date_format: Option<DateFormat>,
     /// `--encoding`; detected per file when `None` (see `encoding`).
     pub(crate) encoding: Option<&'static encoding_rs::Encoding>,
     /// `--skip-bad-rows` (or `--rejects`).
@@ -52,8 +52,8 @@ impl Default for LoadSettings {
             paths: Vec::new(),
             columns: ColumnFlags::default(),
             delimiter: None,
-            decimal: DecimalSeparator::default(),
-            date_format: DateFormat::default(),
+            decimal: None,
+            date_format: None,
             skip_bad_rows: false,
             keep_rejected: false,
             progress: false,

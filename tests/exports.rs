@@ -1,0 +1,155 @@
+//! Real exports right with zero flags (issue 16): dates and decimal
+//! separators found in the values, encodings, headers in our users'
+//! languages. Expected figures are derived by hand in the comments.
+
+mod common;
+
+use common::{EUROPEAN_FLAGS, failure_of, fixture, rfm, stdout_of};
+use std::fs;
+
+fn path(name: &str) -> String {
+    fixture(name).display().to_string()
+}
+
+#[test]
+fn the_european_fixture_needs_no_flags() {
+    // Italian headers, ';', decimal commas and dd/mm/yyyy: the flags the
+    // fixture used to need are now found in the file itself.
+    let mut with_flags = vec!["customers", "-f", "csv", "-q"];
+    let european = path("european.csv");
+    with_flags.insert(1, &european);
+    with_flags.extend(EUROPEAN_FLAGS);
+    let expected = stdout_of(&with_flags);
+    let out = rfm()
+        .args(["customers", &european, "-f", "csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    common::assert_text_eq(&expected, &String::from_utf8(out.stdout).unwrap());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("columns: customer=Cliente, date=Data, amount=Importo, order=Ordine"),
+        "{err}"
+    );
+    assert!(err.contains("amounts read with a decimal comma"), "{err}");
+    assert!(err.contains("dates read as %d/%m/%Y"), "{err}");
+}
+
+#[test]
+fn a_windows_1252_italian_export_reads_with_zero_flags() {
+    // "Cliente;Data;Importo" with accented names and a euro sign in a text
+    // column, saved by Excel as Windows-1252.
+    // Niccolò: 1.234,56 + 65,44 = 1300.00 over two orders; Agnès: 12,50.
+    let text = "Fattura;Data;Cliente;Importo;Note\n\
+                F1;31/12/2025;Niccolò;1.234,56;pagato €\n\
+                F2;02/01/2026;Agnès;12,50;\n\
+                F3;03/01/2026;Niccolò;65,44;sconto 5 €\n";
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(text);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fatture.csv");
+    fs::write(&file, &bytes).unwrap();
+    let out = rfm()
+        .args(["customers", file.to_str().unwrap(), "-f", "csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<Vec<&str>> = stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    // Sorted by id bytes: "Agnès" < "Niccolò".
+    assert_eq!(rows.len(), 2, "{stdout}");
+    assert_eq!(
+        &rows[0][..6],
+        ["Agnès", "2026-01-02", "2026-01-02", "2", "1", "12.50"]
+    );
+    assert_eq!(
+        &rows[1][..6],
+        ["Niccolò", "2025-12-31", "2026-01-03", "1", "2", "1300.00"]
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("fatture.csv: not UTF-8: read as windows-1252"),
+        "{err}"
+    );
+}
+
+#[test]
+fn us_and_two_digit_year_dates_are_found_in_the_values() {
+    let dir = tempfile::tempdir().unwrap();
+    // 12/31/2023 can only be month/day/year.
+    let us = dir.path().join("us.csv");
+    fs::write(
+        &us,
+        "customer_id,order_date,amount\na,12/31/2023,5\nb,01/15/2024 10:00 AM,6\na,2/3/2024,7\n",
+    )
+    .unwrap();
+    let out = stdout_of(&["customers", us.to_str().unwrap(), "-f", "csv", "-q"]);
+    // a: 2023-12-31 and 2024-02-03 (the latest purchase; as of 2024-02-04).
+    assert!(
+        out.contains("\na,2023-12-31,2024-02-03,1,2,12.00,"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\nb,2024-01-15,2024-01-15,20,1,6.00,"),
+        "{out}"
+    );
+    // 25/12/19 can only be day/month/year; 19 is 2019, never the year 19.
+    let dmy = dir.path().join("dmy.csv");
+    fs::write(
+        &dmy,
+        "customer_id,order_date,amount\na,03/01/19,5\nb,25/12/19,6\n",
+    )
+    .unwrap();
+    let out = stdout_of(&["customers", dmy.to_str().unwrap(), "-f", "csv", "-q"]);
+    assert!(out.contains("\na,2019-01-03,2019-01-03,"), "{out}");
+    assert!(out.contains("\nb,2019-12-25,2019-12-25,"), "{out}");
+}
+
+#[test]
+fn dates_that_read_both_ways_are_an_error_naming_both_layouts() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ambiguous.csv");
+    fs::write(
+        &file,
+        "customer_id,order_date,amount\na,03/01/2019,5\nb,05/12/2019,6\n",
+    )
+    .unwrap();
+    let err = failure_of(&["customers", file.to_str().unwrap()], 1);
+    assert!(
+        err.contains(
+            "ambiguous.csv: column 'order_date': the dates (e.g. '03/01/2019') read both as %d/%m/%Y and as %m/%d/%Y; say which with --date-format '%d/%m/%Y' or --date-format '%m/%d/%Y'"
+        ),
+        "{err}"
+    );
+    // The flag settles it: 1 March and 12 May.
+    let out = stdout_of(&[
+        "customers",
+        file.to_str().unwrap(),
+        "-f",
+        "csv",
+        "-q",
+        "--date-format",
+        "%m/%d/%Y",
+    ]);
+    assert!(out.contains("\na,2019-03-01,"), "{out}");
+    assert!(out.contains("\nb,2019-05-12,"), "{out}");
+}
+
+#[test]
+fn a_date_off_the_files_layout_names_the_layout_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mixed.csv");
+    fs::write(
+        &file,
+        "customer_id,order_date,amount\na,31.12.2023,5\nb,1.2.2024,6\nc,2024-02-01,1\n",
+    )
+    .unwrap();
+    let err = failure_of(&["customers", file.to_str().unwrap()], 1);
+    assert!(
+        err.contains("mixed.csv:4: column 'order_date': cannot read date '2024-02-01': does not match the layout of the file's dates, %d.%m.%Y"),
+        "{err}"
+    );
+}
