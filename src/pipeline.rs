@@ -233,6 +233,10 @@ fn note_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) {
             first.reason
         ));
     }
+    // After the notes it sums up; printed by `rfm report` too.
+    if let Some(warning) = report.dropped_warning() {
+        notes.warn(warning);
+    }
 }
 
 fn note_scoring(

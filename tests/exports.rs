@@ -153,3 +153,53 @@ fn a_date_off_the_files_layout_names_the_layout_found() {
         "{err}"
     );
 }
+
+#[test]
+fn dropping_more_than_a_fifth_of_the_rows_is_a_warning_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    // 2 of 5 rows without a customer (guest checkouts): 40 %.
+    let guests = dir.path().join("guests.csv");
+    fs::write(
+        &guests,
+        "customer_id,order_date,amount\na,2025-01-01,5\n,2025-01-02,6\nb,2025-01-03,7\n,2025-01-04,8\nc,2025-01-05,9\n",
+    )
+    .unwrap();
+    let warning = "warning: 2 of 5 rows (40%) were left out: 2 without a customer id";
+    let out = rfm()
+        .args(["customers", guests.to_str().unwrap(), "-f", "csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains(warning), "{err}");
+    // rfm report prints warnings only, and the page shows it.
+    let report = dir.path().join("report");
+    let out = rfm()
+        .args(["report", guests.to_str().unwrap(), "--out"])
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8(out.stderr).unwrap().contains(warning));
+    let html = fs::read_to_string(report.join("report.html")).unwrap();
+    assert!(
+        html.contains("<b>Warning:</b> 2 of 5 rows (40%) were left out"),
+        "report.html"
+    );
+    // 1 of 5 (20 %) is not more than a fifth: no warning.
+    let one = dir.path().join("one.csv");
+    fs::write(
+        &one,
+        "customer_id,order_date,amount\na,2025-01-01,5\n,2025-01-02,6\nb,2025-01-03,7\nd,2025-01-04,8\nc,2025-01-05,9\n",
+    )
+    .unwrap();
+    let out = rfm()
+        .args(["customers", one.to_str().unwrap(), "-f", "csv"])
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("warning: 1 of 5")
+    );
+}

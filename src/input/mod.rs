@@ -124,6 +124,38 @@ impl LoadReport {
         self.files.iter().map(|(_, n)| n).sum()
     }
 
+    /// A warning when more than a fifth of the rows were dropped (no
+    /// customer id, or bad with `--skip-bad-rows`): the scores then
+    /// describe a part of the data, which nobody should learn from a note.
+    pub(crate) fn dropped_warning(&self) -> Option<String> {
+        let rows = self.rows();
+        let dropped = self.missing_customer + self.rejected_count;
+        // None left is the error "no usable rows", which says it all.
+        if rows == 0 || dropped * 5 <= rows || dropped >= rows {
+            return None;
+        }
+        let percent = (dropped * 1000 / rows) as f64 / 10.0;
+        let mut why = Vec::new();
+        if self.missing_customer > 0 {
+            why.push(format!(
+                "{} without a customer id (guest checkouts? --customer names the column to read)",
+                crate::notes::thousands(self.missing_customer)
+            ));
+        }
+        if self.rejected_count > 0 {
+            why.push(format!(
+                "{} bad (--rejects FILE lists them)",
+                crate::notes::thousands(self.rejected_count)
+            ));
+        }
+        Some(format!(
+            "{} of {} rows ({percent}%) were left out: {}; the scores describe the rest only",
+            crate::notes::thousands(dropped),
+            crate::notes::thousands(rows),
+            why.join(", ")
+        ))
+    }
+
     /// The error for inputs without data rows.
     fn check_rows(&self) -> Result<(), InputError> {
         if self.rows() > 0 {

@@ -97,6 +97,7 @@ main{max-width:1080px;margin:0 auto;padding:16px}
 header,section{background:#fff;border:1px solid var(--line);border-radius:10px;padding:16px 18px;margin:0 0 16px}
 h1{font-size:1.6em;margin:0 0 4px}h2{font-size:1.2em;margin:0 0 12px}h3{font-size:1em;margin:0 0 6px}
 p{margin:0 0 10px}.muted{color:var(--muted)}
+.warn{border-left:4px solid #b45309;padding:6px 10px;margin-top:12px;background:rgba(180,83,9,.08)}
 .kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:10px;margin-top:12px}
 .kpi{border:1px solid var(--line);border-radius:8px;padding:8px 10px}.kpi b{display:block;font-size:1.35em}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,300px),1fr));gap:16px}
@@ -182,7 +183,15 @@ pub(crate) fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
             escape(&value)
         )?;
     }
-    writeln!(out, "</div>\n</header>")?;
+    writeln!(out, "</div>")?;
+    if let Some(warning) = a.load.dropped_warning() {
+        writeln!(
+            out,
+            "<p class=\"warn\"><b>Warning:</b> {}</p>",
+            escape(&warning)
+        )?;
+    }
+    writeln!(out, "</header>")?;
 
     // The summary table.
     writeln!(out, "<section id=\"segments\">\n<h2>Segments</h2>")?;
