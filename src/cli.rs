@@ -329,6 +329,11 @@ pub(crate) struct ColumnArgs {
     /// without one, each row is an order].
     #[arg(long, value_name = "COL", help_heading = "Columns")]
     pub(crate) order: Option<String>,
+    /// Compare customer ids that are e-mail addresses as written; by
+    /// default an id with an '@' is lower-cased, so Ann@Shop.com and
+    /// ann@shop.com are one customer.
+    #[arg(long, help_heading = "Columns")]
+    pub(crate) case_sensitive_ids: bool,
 }
 
 /// What counts and how it is measured.

@@ -210,6 +210,7 @@ pub(crate) fn resolve(
                 price: input.columns.price.clone(),
                 order: input.columns.order.clone(),
                 no_order: params.counting == Counting::Rows,
+                case_sensitive_ids: input.columns.case_sensitive_ids,
             },
             delimiter,
             decimal: input.decimal_comma.then_some(DecimalSeparator::Comma),

@@ -203,3 +203,51 @@ fn dropping_more_than_a_fifth_of_the_rows_is_a_warning_everywhere() {
             .contains("warning: 1 of 5")
     );
 }
+
+#[test]
+fn email_ids_differing_in_case_are_one_customer() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("emails.csv");
+    // Ann typed her address three ways; C00042 and c00042 are codes, which
+    // stay as written (two customers).
+    fs::write(
+        &file,
+        "customer_id,order_date,amount\nAnn@Shop.com,2025-01-01,10\nann@shop.com,2025-01-05,20\n ANN@SHOP.COM ,2025-01-09,30\nC00042,2025-01-02,5\nc00042,2025-01-03,6\n",
+    )
+    .unwrap();
+    let out = stdout_of(&["customers", file.to_str().unwrap(), "-f", "csv", "-q"]);
+    let ids: Vec<&str> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(ids, ["C00042", "ann@shop.com", "c00042"]);
+    // Ann: three orders, 60.00, from 1 to 9 January.
+    assert!(
+        out.contains("\nann@shop.com,2025-01-01,2025-01-09,1,3,60.00,"),
+        "{out}"
+    );
+    let exact = stdout_of(&[
+        "customers",
+        file.to_str().unwrap(),
+        "-f",
+        "csv",
+        "-q",
+        "--case-sensitive-ids",
+    ]);
+    let ids: Vec<&str> = exact
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "ANN@SHOP.COM",
+            "Ann@Shop.com",
+            "C00042",
+            "ann@shop.com",
+            "c00042"
+        ]
+    );
+}

@@ -269,7 +269,9 @@ fn generated() -> &'static Path {
     static FILE: OnceLock<PathBuf> = OnceLock::new();
     FILE.get_or_init(|| {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
-        let path = dir.join("sql_orders_100000_1.csv");
+        // Named for the generator's version: a cached file from an older
+        // generator is never reused.
+        let path = dir.join("sql_orders_100000_1_v2.csv");
         if !path.exists() {
             let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/engines/gen_orders.py");
             let out = std::process::Command::new("python3")
@@ -282,7 +284,7 @@ fn generated() -> &'static Path {
                 "{}",
                 String::from_utf8_lossy(&out.stderr)
             );
-            let partial = dir.join("sql_orders_100000_1.csv.part");
+            let partial = dir.join("sql_orders_100000_1_v2.csv.part");
             std::fs::write(&partial, &out.stdout).expect("writes");
             std::fs::rename(&partial, &path).expect("renames");
         }

@@ -97,5 +97,6 @@ fn columns(args: &ColumnArgs) -> Result<Columns, UsageError> {
         date,
         amount,
         order: args.order.clone(),
+        fold_emails: !args.case_sensitive_ids,
     })
 }

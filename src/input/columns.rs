@@ -30,6 +30,8 @@ pub(crate) struct ColumnFlags {
     /// Map no order column, whatever the header (`--scoring r-quantile`
     /// counts rows, not orders).
     pub(crate) no_order: bool,
+    /// `--case-sensitive-ids`: e-mail ids are not lower-cased.
+    pub(crate) case_sensitive_ids: bool,
 }
 
 /// How a row's amount is obtained: from column indexes (`T = usize`), or
@@ -89,6 +91,8 @@ pub(crate) struct ColumnMap {
     /// The amounts' decimal separator: `--decimal-comma`, or what the
     /// reader found in the first rows (`money::sniff_separator`).
     pub(crate) decimal: DecimalSeparator,
+    /// Lower-case customer ids that are e-mail addresses ([`customer_key`]).
+    pub(crate) fold_emails: bool,
 }
 
 // Names per role, most specific first: the first name that some column
@@ -415,6 +419,7 @@ impl ColumnMap {
             header: header.to_vec(),
             date_format: DateFormat::Iso,
             decimal: DecimalSeparator::Point,
+            fold_emails: !flags.case_sensitive_ids,
         })
     }
 
@@ -508,6 +513,30 @@ fn find_column(
         }
     }
     Ok(None)
+}
+
+/// A customer id as rfm compares it: an id with an `@` is an e-mail
+/// address, and addresses differ in case only by accident (`Ann@Shop.com`
+/// at checkout, `ann@shop.com` in the newsletter form), so it is
+/// lower-cased unless `fold` is off (`--case-sensitive-ids`); other ids are
+/// kept as written. `rfm sql` writes the same rule in SQL.
+pub(crate) fn customer_key(id: &str, fold: bool) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    if !fold || memchr::memchr(b'@', id.as_bytes()).is_none() {
+        return Cow::Borrowed(id);
+    }
+    if id.is_ascii() {
+        if id.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Cow::Owned(id.to_ascii_lowercase());
+        }
+        return Cow::Borrowed(id);
+    }
+    let lower = id.to_lowercase();
+    if lower == id {
+        Cow::Borrowed(id)
+    } else {
+        Cow::Owned(lower)
+    }
 }
 
 /// A header for messages: each name as [`shown`] quotes it.

@@ -324,6 +324,12 @@ impl ParquetRow<'_> {
         else {
             return Ok(None);
         };
+        let customer = match customer {
+            Cow::Borrowed(s) => super::columns::customer_key(s, at.fold_emails),
+            Cow::Owned(s) => {
+                Cow::Owned(super::columns::customer_key(&s, at.fold_emails).into_owned())
+            }
+        };
         let date = c.date.get(i).map_err(|p| in_column(p, at, at.date))?;
         let number = |(column, index): &(NumberColumn, usize)| {
             column.get(i).map_err(|p| in_column(p, at, *index))

@@ -23,8 +23,8 @@ pub(crate) struct Values<'a> {
 
 /// A delimited record's values, borrowed from its fields.
 pub(crate) struct TextValues<'r> {
-    /// The customer id (trimmed, not empty).
-    pub(crate) customer: &'r str,
+    /// The customer id (trimmed, not empty; e-mails lower-cased).
+    pub(crate) customer: Cow<'r, str>,
     /// The order id (trimmed), when an order column is mapped.
     pub(crate) order: Option<&'r str>,
     /// The order date.
@@ -36,7 +36,7 @@ pub(crate) struct TextValues<'r> {
 impl<'r> From<TextValues<'r>> for Values<'r> {
     fn from(v: TextValues<'r>) -> Values<'r> {
         Values {
-            customer: Cow::Borrowed(v.customer),
+            customer: v.customer,
             order: v.order.map(Cow::Borrowed),
             date: v.date,
             amount: v.amount,
@@ -66,7 +66,7 @@ pub(crate) fn row_values<'r>(
                 column: map.header[i].clone(),
             })
     };
-    let customer = text(map.customer)?;
+    let customer = super::columns::customer_key(text(map.customer)?, map.fold_emails);
     if customer.is_empty() {
         return Ok(None);
     }

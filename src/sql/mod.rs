@@ -69,6 +69,9 @@ pub(crate) struct Columns {
     pub(crate) amount: AmountSource,
     /// Order id, if any.
     pub(crate) order: Option<String>,
+    /// Lower-case customer ids with an `@` (e-mail addresses), as the
+    /// engine does (`--case-sensitive-ids` turns it off).
+    pub(crate) fold_emails: bool,
 }
 
 /// The as-of date of the query.
@@ -292,10 +295,13 @@ fn steps(q: &mut Query, spec: &Spec, table: &str) {
         (Some(order), Counting::Orders) => Some(order),
         _ => None,
     };
-    let mut lines = format!(
-        "SELECT\n  TRIM(CAST({} AS {text})) AS customer_id,\n",
-        q.id(&cols.customer)
-    );
+    let customer = format!("TRIM(CAST({} AS {text}))", q.id(&cols.customer));
+    let customer = if cols.fold_emails {
+        format!("CASE WHEN {customer} LIKE '%@%' THEN LOWER({customer}) ELSE {customer} END")
+    } else {
+        customer
+    };
+    let mut lines = format!("SELECT\n  {customer} AS customer_id,\n");
     if let Some(order) = order {
         let _ = writeln!(
             lines,
@@ -973,6 +979,7 @@ mod tests {
                 price: "Price".into(),
             },
             order: None,
+            fold_emails: true,
         };
         let rank = Binning::Method(Method::Rank, 5);
         let scoring = Scoring {
@@ -983,9 +990,19 @@ mod tests {
         let definition = Definition::preset(Preset::Default, Lang::It);
         let base = spec(&columns, &scoring, &definition);
         let q = query(&base, Output::Customers).unwrap();
+        // E-mail ids lower-cased, as the engine does.
         assert!(
-            q.contains("TRIM(CAST(\"Customer ID\" AS TEXT)) AS customer_id"),
+            q.contains("CASE WHEN TRIM(CAST(\"Customer ID\" AS TEXT)) LIKE '%@%' THEN LOWER(TRIM(CAST(\"Customer ID\" AS TEXT))) ELSE TRIM(CAST(\"Customer ID\" AS TEXT)) END AS customer_id"),
             "{q}"
+        );
+        let exact = Columns {
+            fold_emails: false,
+            ..columns.clone()
+        };
+        let q_exact = query(&spec(&exact, &scoring, &definition), Output::Customers).unwrap();
+        assert!(
+            q_exact.contains("  TRIM(CAST(\"Customer ID\" AS TEXT)) AS customer_id"),
+            "{q_exact}"
         );
         assert!(q.contains("\"Qty\" * \"Price\" AS amount"), "{q}");
         assert!(q.contains("FROM \"shop\".\"orders\""), "{q}");

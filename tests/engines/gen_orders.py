@@ -16,6 +16,8 @@ What it exercises (docs/method.md):
 - ids `C00042`, purely numeric with leading zeros `00042`, a few unpadded
   numeric `42`, and a few whose sort order depends on the collation
   (`c00042`, `C-00042`, `C_00042`, `Ö00042`, `C,00042` with a comma);
+- about 1% of customers with an e-mail address as id, written in lower,
+  upper or capitalised case on different rows (one customer);
 - about 2% of rows with ASCII spaces around the customer id (` C00042 `
   is C00042), about 1% with an empty (or all-spaces) customer id;
 - orders of 1-4 lines sharing order number and customer, some lines dated up
@@ -62,8 +64,10 @@ def customer_ids(rng, n):
             ids.append("c%05d" % i)      # lower case sorts after every "C..."
         elif u < 0.975:
             ids.append("C-%05d" % i)     # punctuation: collations may skip it
-        elif u < 0.99:
+        elif u < 0.98:
             ids.append("C_%05d" % i)
+        elif u < 0.99:
+            ids.append("ann%05d@shop.example" % i)  # e-mail: any case is one customer
         elif u < 0.997:
             ids.append("\u00d6%05d" % i)  # non-ASCII: UTF-8 byte order
         else:
@@ -188,6 +192,9 @@ def main():
                 if t > SPAN:
                     t = SPAN
             cid = ids[cust]
+            if "@" in cid:
+                # As typed at checkout: lower, upper or capitalised.
+                cid = rng.choice((cid, cid.upper(), cid.capitalize()))
             u = rng.random()
             if u < 0.01:
                 cid = rng.choice(("", "", " ", "   "))  # no customer: dropped
