@@ -26,6 +26,9 @@ pub(crate) enum DateFormat {
     Strftime(String),
     /// A numeric layout found in the data ([`sniff`]).
     Numeric(Layout),
+    /// Dates with the month as a word, in any of rfm's seven languages
+    /// (`Jun 28, 2024`, `28 giugno 2024`, `28. Juni 2024`), found in the data.
+    Named,
 }
 
 /// The order of day, month and year in a numeric date.
@@ -181,6 +184,178 @@ fn is_clock(rest: &str) -> bool {
     }
 }
 
+/// Month names and abbreviations in English, Italian, Spanish, French,
+/// German, Romanian and Catalan, folded (lower case, no accents), with the
+/// month each means (no word means two different months in two languages).
+const MONTHS: &[(&str, u32)] = &[
+    ("january", 1),
+    ("jan", 1),
+    ("gennaio", 1),
+    ("gen", 1),
+    ("enero", 1),
+    ("ene", 1),
+    ("janvier", 1),
+    ("janv", 1),
+    ("januar", 1),
+    ("janner", 1),
+    ("ianuarie", 1),
+    ("ian", 1),
+    ("gener", 1),
+    ("february", 2),
+    ("feb", 2),
+    ("febbraio", 2),
+    ("febrero", 2),
+    ("fevrier", 2),
+    ("fevr", 2),
+    ("fev", 2),
+    ("februar", 2),
+    ("februarie", 2),
+    ("febrer", 2),
+    ("febr", 2),
+    ("march", 3),
+    ("mar", 3),
+    ("marzo", 3),
+    ("mars", 3),
+    ("marz", 3),
+    ("martie", 3),
+    ("marc", 3),
+    ("april", 4),
+    ("apr", 4),
+    ("aprile", 4),
+    ("abril", 4),
+    ("abr", 4),
+    ("avril", 4),
+    ("avr", 4),
+    ("aprilie", 4),
+    ("may", 5),
+    ("maggio", 5),
+    ("mag", 5),
+    ("mayo", 5),
+    ("mai", 5),
+    ("maig", 5),
+    ("june", 6),
+    ("jun", 6),
+    ("giugno", 6),
+    ("giu", 6),
+    ("junio", 6),
+    ("juin", 6),
+    ("juni", 6),
+    ("iunie", 6),
+    ("iun", 6),
+    ("juny", 6),
+    ("july", 7),
+    ("jul", 7),
+    ("luglio", 7),
+    ("lug", 7),
+    ("julio", 7),
+    ("juillet", 7),
+    ("juil", 7),
+    ("juli", 7),
+    ("iulie", 7),
+    ("iul", 7),
+    ("juliol", 7),
+    ("august", 8),
+    ("aug", 8),
+    ("agosto", 8),
+    ("ago", 8),
+    ("aout", 8),
+    ("agost", 8),
+    ("ag", 8),
+    ("september", 9),
+    ("sep", 9),
+    ("sept", 9),
+    ("settembre", 9),
+    ("set", 9),
+    ("septiembre", 9),
+    ("setiembre", 9),
+    ("septembre", 9),
+    ("septembrie", 9),
+    ("setembre", 9),
+    ("october", 10),
+    ("oct", 10),
+    ("ottobre", 10),
+    ("ott", 10),
+    ("octubre", 10),
+    ("octobre", 10),
+    ("oktober", 10),
+    ("okt", 10),
+    ("octombrie", 10),
+    ("november", 11),
+    ("nov", 11),
+    ("novembre", 11),
+    ("noviembre", 11),
+    ("noiembrie", 11),
+    ("noi", 11),
+    ("december", 12),
+    ("dec", 12),
+    ("dicembre", 12),
+    ("dic", 12),
+    ("diciembre", 12),
+    ("decembre", 12),
+    ("dezember", 12),
+    ("dez", 12),
+    ("decembrie", 12),
+    ("desembre", 12),
+    ("des", 12),
+];
+
+/// Words between the parts of a written date: `28 de junio de 2024`,
+/// `June 28th, 2024`, `le 28 juin`.
+const FILLERS: &[&str] = &[
+    "de", "del", "of", "the", "le", "el", "di", "d", "st", "nd", "rd", "th",
+];
+
+/// A date with the month as a word: a day, a month name and a year of four
+/// digits (or two, last), in either order of day and month, then any time
+/// of day. Months in any of [`MONTHS`]' languages.
+fn parse_named(text: &str) -> Option<Day> {
+    let mut day = None;
+    let mut month = None;
+    let mut year = None;
+    let mut rest = text;
+    while year.is_none() {
+        let trimmed = rest.trim_start_matches([' ', ',', '.', '-', '/']);
+        if trimmed.is_empty() {
+            break;
+        }
+        let end = trimmed
+            .find(|c: char| !c.is_alphanumeric())
+            .unwrap_or(trimmed.len());
+        let (token, after) = trimmed.split_at(end);
+        rest = after;
+        let digits = token.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            // `28th`: the number, if what follows the digits is an ordinal.
+            let suffix = &token[digits.len()..];
+            if !(suffix.is_empty() || FILLERS.contains(&suffix.to_ascii_lowercase().as_str())) {
+                return None;
+            }
+            let n: u32 = digits.parse().ok()?;
+            match (digits.len(), day, month) {
+                (4, _, _) => year = Some(n),
+                (1 | 2, None, _) => day = Some(n),
+                // Day and month known: two digits are the year, last.
+                (2, Some(_), Some(_)) => year = Some(two_digit_year(n)),
+                _ => return None,
+            }
+            continue;
+        }
+        let word = crate::fold::fold(token);
+        if FILLERS.contains(&word.as_str()) {
+            continue;
+        }
+        let m = MONTHS.iter().find(|(name, _)| *name == word)?.1;
+        if month.replace(m).is_some() {
+            return None;
+        }
+    }
+    let rest = rest.trim_start_matches([',']);
+    if !(rest.is_empty() || is_iso_time(rest) || is_clock(rest)) {
+        return None;
+    }
+    day_of(year? as i32, month?, day?)
+}
+
 /// The century of a two-digit year, as POSIX `strptime` and chrono's `%y`
 /// read it: 69-99 are 1969-1999, 00-68 are 2000-2068.
 fn two_digit_year(yy: u32) -> u32 {
@@ -316,6 +491,7 @@ pub(crate) fn sniff<'a>(
         // None reads every value: the one that reads most of them (at least
         // half), so the rows it does not read are errors naming it; else
         // ISO 8601, with its own hint.
+        [] if values.iter().all(|v| parse_named(v).is_some_and(plausible)) => Ok(DateFormat::Named),
         [] => {
             let iso = values.iter().filter(|v| parse_iso(v).is_some()).count();
             Ok(fits
@@ -393,6 +569,10 @@ impl DateFormat {
                 return layout
                     .parse(text)
                     .ok_or_else(|| DateError::NotLayout(layout.pattern()));
+            }
+            DateFormat::Named => {
+                return parse_named(text)
+                    .ok_or_else(|| DateError::NotLayout("a day, a month name and a year".into()));
             }
             DateFormat::Strftime(pattern) => match NaiveDate::parse_and_remainder(text, pattern) {
                 Ok((date, rest)) if rest.is_empty() || is_time_of_day(rest) => date,
@@ -566,6 +746,7 @@ mod tests {
         sniff(values.iter().copied()).map(|f| match f {
             DateFormat::Iso => "iso".to_owned(),
             DateFormat::Numeric(layout) => layout.pattern(),
+            DateFormat::Named => "named".to_owned(),
             DateFormat::Strftime(p) => p,
         })
     }
@@ -595,8 +776,53 @@ mod tests {
         ok(&["31.12.2023", "1.2.2024", "2024-02-01"], "%d.%m.%Y");
         // Mostly ISO with a damaged value: ISO.
         ok(&["2025-01-10 09:00:00", "2025-01-11 09:00:x0"], "iso");
+        // Month names, in any of the seven languages, either order.
+        ok(
+            &["Jun 28, 2024 11:59:59 PM", "Mar 2, 2024 08:30:45 AM"],
+            "named",
+        );
+        ok(&["28 giugno 2024", "1 dicembre 2023"], "named");
+        ok(
+            &[
+                "28 de junio de 2024",
+                "3. März 2024",
+                "4 iunie 2024",
+                "5 de juny de 2024",
+            ],
+            "named",
+        );
         // Nothing fits half of them: ISO, whose rows then fail.
         ok(&["soon", "later", "31/12/2023"], "iso");
+    }
+
+    #[test]
+    fn month_names_in_seven_languages() {
+        let d = |y, m, dd| day_of(y, m, dd);
+        for (text, expected) in [
+            ("Jun 28, 2024 11:59:59 PM", d(2024, 6, 28)),
+            ("June 28th, 2024", d(2024, 6, 28)),
+            ("28-Jun-24", d(2024, 6, 28)),
+            ("28 giugno 2024", d(2024, 6, 28)),
+            ("28 de junio de 2024", d(2024, 6, 28)),
+            ("28 juin 2024", d(2024, 6, 28)),
+            ("1er", None),
+            ("28. Juni 2024 14:05", d(2024, 6, 28)),
+            ("3 MÄRZ 2024", d(2024, 3, 3)),
+            ("28 iunie 2024", d(2024, 6, 28)),
+            ("28 de juny de 2024", d(2024, 6, 28)),
+            ("1 août 2024", d(2024, 8, 1)),
+            ("31 febbraio 2024", None),
+            ("Monday 28 June 2024", None),
+            ("June 2024", None),
+            ("28 June 2024 and more", None),
+        ] {
+            assert_eq!(parse_named(text), expected, "{text}");
+        }
+        // No word stands for two months.
+        let mut seen = std::collections::HashMap::new();
+        for (name, month) in MONTHS {
+            assert_eq!(*seen.entry(*name).or_insert(*month), *month, "{name}");
+        }
     }
 
     #[test]

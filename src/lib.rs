@@ -28,6 +28,7 @@ mod commands;
 mod dates;
 mod engine;
 mod error;
+mod fold;
 mod input;
 mod interrupt;
 mod money;

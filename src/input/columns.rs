@@ -10,6 +10,7 @@
 
 use crate::dates::DateFormat;
 use crate::error::{InputError, RowProblem, shown};
+pub(crate) use crate::fold::fold;
 use crate::money::{Decimal, DecimalSeparator};
 
 /// The column names given on the command line (`--customer` etc.).
@@ -327,38 +328,6 @@ const ORDER: &[&str] = &[
     "nr_factura",
     "numero_de_comanda",
 ];
-
-/// Folds a header name for comparison: lower case, accents removed, and
-/// only letters and digits kept (`Créé le` and `cree_le` fold alike,
-/// `Created date (UTC)` to `createddateutc`).
-pub(crate) fn fold(name: &str) -> String {
-    name.chars()
-        .flat_map(char::to_lowercase)
-        .filter_map(|c| {
-            if c.is_ascii_alphanumeric() {
-                return Some(c);
-            }
-            let plain = match c {
-                'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ă' => 'a',
-                'ç' | 'č' | 'ć' => 'c',
-                'è' | 'é' | 'ê' | 'ë' | 'ě' => 'e',
-                'ì' | 'í' | 'î' | 'ï' => 'i',
-                'ñ' | 'ń' => 'n',
-                'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' => 'o',
-                'ù' | 'ú' | 'û' | 'ü' => 'u',
-                'ș' | 'ş' | 'š' | 'ß' => 's',
-                'ț' | 'ţ' => 't',
-                'ý' | 'ÿ' => 'y',
-                'ž' => 'z',
-                // The ordinal marks of `Nº`, `Nª` (letters to Unicode).
-                'º' | 'ª' => return None,
-                c if c.is_alphanumeric() => c,
-                _ => return None,
-            };
-            Some(plain)
-        })
-        .collect()
-}
 
 impl ColumnMap {
     /// Resolves the roles against a header.

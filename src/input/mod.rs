@@ -995,12 +995,16 @@ impl Reader<'_, '_> {
                                     why: e.to_string(),
                                 }
                             })?;
-                        if let DateFormat::Numeric(layout) = &found {
+                        let layout = match &found {
+                            DateFormat::Numeric(layout) => Some(layout.pattern()),
+                            DateFormat::Named => Some("day, month name and year".to_owned()),
+                            DateFormat::Iso | DateFormat::Strftime(_) => None,
+                        };
+                        if let Some(layout) = layout {
                             self.file_notes.push((
                                 file.to_owned(),
                                 format!(
-                                    "dates read as {} (the layout of every date in the first rows; --date-format to choose another)",
-                                    layout.pattern()
+                                    "dates read as {layout} (the layout of every date in the first rows; --date-format to choose another)"
                                 ),
                             ));
                         }
