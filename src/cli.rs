@@ -329,6 +329,25 @@ pub(crate) struct ColumnArgs {
     /// without one, each row is an order].
     #[arg(long, value_name = "COL", help_heading = "Columns")]
     pub(crate) order: Option<String>,
+    /// Order status column ('none': ignore statuses) [default: detected:
+    /// order status, financial status, payment status, status, stato,
+    /// estado, statut, Bestellstatus...]. Orders whose status is not a sale
+    /// (cancelled, voided, failed, refunded...) do not count.
+    #[arg(long, value_name = "COL", help_heading = "Columns")]
+    pub(crate) status: Option<String>,
+    /// Only orders with these statuses count (comma-separated, compared
+    /// ignoring case, accents and punctuation), e.g. paid,completed.
+    #[arg(
+        long,
+        value_name = "LIST",
+        help_heading = "Columns",
+        conflicts_with = "drop_status"
+    )]
+    pub(crate) count_status: Option<String>,
+    /// Orders with these statuses do not count, instead of the built-in list
+    /// of non-sales (cancelled, voided, failed, refunded...), e.g. pending,cancelled.
+    #[arg(long, value_name = "LIST", help_heading = "Columns")]
+    pub(crate) drop_status: Option<String>,
     /// Compare customer ids that are e-mail addresses as written; by
     /// default an id with an '@' is lower-cased, so Ann@Shop.com and
     /// ann@shop.com are one customer.

@@ -211,6 +211,11 @@ pub(crate) fn resolve(
                 order: input.columns.order.clone(),
                 no_order: params.counting == Counting::Rows,
                 case_sensitive_ids: input.columns.case_sensitive_ids,
+                status: input.columns.status.clone(),
+                statuses: input::StatusRule::from_lists(
+                    input.columns.count_status.as_deref(),
+                    input.columns.drop_status.as_deref(),
+                ),
             },
             delimiter,
             decimal: input.decimal_comma.then_some(DecimalSeparator::Comma),

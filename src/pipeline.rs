@@ -233,6 +233,34 @@ fn note_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) {
             first.reason
         ));
     }
+    if let Some(column) = &report.status_column {
+        let shown = |list: Vec<&(String, u64, i128, bool)>| -> String {
+            let items: Vec<String> = list
+                .iter()
+                .map(|(status, rows, amount, _)| {
+                    let name = if status.is_empty() {
+                        "(empty)"
+                    } else {
+                        status.as_str()
+                    };
+                    let mut money = String::new();
+                    crate::money::write_scaled(*amount, 18, 2, '.', &mut money);
+                    format!("{name} {} {money}", count(*rows, "row"))
+                })
+                .collect();
+            if items.is_empty() {
+                "none".to_owned()
+            } else {
+                items.join(", ")
+            }
+        };
+        let (kept, dropped): (Vec<_>, Vec<_>) = report.statuses.iter().partition(|s| s.3);
+        notes.note(format_args!(
+            "order status from column '{column}': counted {}; left out {} (--count-status or --drop-status LIST to choose, --status none to ignore)",
+            shown(kept),
+            shown(dropped)
+        ));
+    }
     // After the notes it sums up; printed by `rfm report` too.
     if let Some(warning) = report.dropped_warning() {
         notes.warn(warning);

@@ -251,3 +251,117 @@ fn email_ids_differing_in_case_are_one_customer() {
         ]
     );
 }
+
+/// Orders with statuses, one row each. By hand, with the default rule
+/// (cancelled, voided, failed, refunded... left out):
+/// a: paid 10 (Jan 1) + pending 20 (Jan 5) = 2 purchases, 30.00;
+///    "wc-cancelled" 40 left out.
+/// b: completed 7 (Jan 2); "Annullato" 8 and "VOIDED" 9 left out.
+/// c: failed 50 only: no purchase, not scored.
+const STATUSES: &str = "order_id,customer_id,order_date,amount,Order Status\n\
+    1,a,2025-01-01,10,paid\n\
+    2,a,2025-01-05,20,pending\n\
+    3,a,2025-01-06,40,wc-cancelled\n\
+    4,b,2025-01-02,7,completed\n\
+    5,b,2025-01-03,8,Annullato\n\
+    6,b,2025-01-04,9,VOIDED\n\
+    7,c,2025-01-07,50,failed\n";
+
+fn status_run(extra: &[&str]) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("statuses.csv");
+    fs::write(&file, STATUSES).unwrap();
+    let out = rfm()
+        .args(["customers", file.to_str().unwrap(), "-f", "csv"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// (id, frequency, monetary) of every scored customer.
+fn fm(csv: &str) -> Vec<(String, String, String)> {
+    csv.lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].to_owned(), f[4].to_owned(), f[5].to_owned())
+        })
+        .collect()
+}
+
+fn row(id: &str, f: &str, m: &str) -> (String, String, String) {
+    (id.to_owned(), f.to_owned(), m.to_owned())
+}
+
+#[test]
+fn orders_that_are_not_sales_do_not_count() {
+    let (out, err) = status_run(&[]);
+    assert_eq!(fm(&out), [row("a", "2", "30.00"), row("b", "1", "7.00")]);
+    assert!(
+        err.contains("order status from column 'Order Status': counted completed 1 row 7.00, paid 1 row 10.00, pending 1 row 20.00; left out Annullato 1 row 8.00, VOIDED 1 row 9.00, failed 1 row 50.00, wc-cancelled 1 row 40.00"),
+        "{err}"
+    );
+    // Only paid and completed: a keeps 10.00.
+    let (out, _) = status_run(&["--count-status", "paid,Completed"]);
+    assert_eq!(fm(&out), [row("a", "1", "10.00"), row("b", "1", "7.00")]);
+    // Pending left out too, instead of the built-in list: the voided and
+    // cancelled orders now count, pending does not.
+    let (out, _) = status_run(&["--drop-status", "pending,failed"]);
+    assert_eq!(fm(&out), [row("a", "2", "50.00"), row("b", "3", "24.00")]);
+    // Statuses ignored: every order counts.
+    let (out, err) = status_run(&["--status", "none"]);
+    assert_eq!(
+        fm(&out),
+        [
+            row("a", "3", "70.00"),
+            row("b", "3", "24.00"),
+            row("c", "1", "50.00")
+        ]
+    );
+    assert!(!err.contains("order status"), "{err}");
+}
+
+#[test]
+fn statuses_in_parquet_follow_the_same_rule() {
+    use polars_core::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("statuses.parquet");
+    let lines: Vec<Vec<&str>> = STATUSES
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let col = |i: usize| -> Vec<&str> { lines.iter().map(|l| l[i]).collect() };
+    let amounts: Vec<i64> = col(3).iter().map(|a| a.parse().unwrap()).collect();
+    let mut frame = DataFrame::new(
+        lines.len(),
+        vec![
+            StringChunked::from_slice("order_id".into(), &col(0))
+                .into_series()
+                .into(),
+            StringChunked::from_slice("customer_id".into(), &col(1))
+                .into_series()
+                .into(),
+            StringChunked::from_slice("order_date".into(), &col(2))
+                .into_series()
+                .into(),
+            Int64Chunked::from_vec("amount".into(), amounts)
+                .into_series()
+                .into(),
+            StringChunked::from_slice("Order Status".into(), &col(4))
+                .into_series()
+                .into(),
+        ],
+    )
+    .unwrap();
+    polars_io::parquet::write::ParquetWriter::new(fs::File::create(&file).unwrap())
+        .finish(&mut frame)
+        .unwrap();
+    let out = stdout_of(&["customers", file.to_str().unwrap(), "-f", "csv", "-q"]);
+    assert_eq!(fm(&out), [row("a", "2", "30.00"), row("b", "1", "7.00")]);
+}

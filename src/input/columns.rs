@@ -33,6 +33,144 @@ pub(crate) struct ColumnFlags {
     pub(crate) no_order: bool,
     /// `--case-sensitive-ids`: e-mail ids are not lower-cased.
     pub(crate) case_sensitive_ids: bool,
+    /// `--status COL`, or `none` for no status column.
+    pub(crate) status: Option<String>,
+    /// Which statuses are sales (`--count-status`, `--drop-status`).
+    pub(crate) statuses: StatusRule,
+}
+
+/// Which order statuses are sales. Values are compared folded (case,
+/// accents and punctuation aside), a WooCommerce `wc-` prefix removed; an
+/// empty status (the item lines of an order whose status is on its first
+/// line) always counts.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) enum StatusRule {
+    /// Every status but [`NOT_SALES`] (the default).
+    #[default]
+    Default,
+    /// Only these (`--count-status`).
+    Only(Vec<String>),
+    /// Every status but these (`--drop-status`).
+    AllBut(Vec<String>),
+}
+
+/// Statuses that are not sales, whatever the platform: the order was
+/// cancelled or voided, the payment failed or never completed, or all of it
+/// was refunded. Folded; in English, Italian, Spanish, French, German,
+/// Romanian and Catalan. Pending, on-hold, processing and authorised orders
+/// count (a cash-on-delivery shop's orders stay pending), and the note on
+/// stderr lists every status with its rows and amount, so they can be
+/// dropped with `--drop-status`.
+pub(crate) const NOT_SALES: &[&str] = &[
+    "cancelled",
+    "canceled",
+    "cancel",
+    "voided",
+    "void",
+    "failed",
+    "failure",
+    "declined",
+    "refunded",
+    "expired",
+    "abandoned",
+    "trash",
+    "deleted",
+    "draft",
+    "rejected",
+    "requirespaymentmethod",
+    "requiresconfirmation",
+    "requiresaction",
+    "paymenterror",
+    "annullato",
+    "annullata",
+    "cancellato",
+    "cancellata",
+    "rimborsato",
+    "rimborsata",
+    "fallito",
+    "fallita",
+    "rifiutato",
+    "cancelado",
+    "cancelada",
+    "anulado",
+    "anulada",
+    "reembolsado",
+    "reembolsada",
+    "fallido",
+    "fallida",
+    "rechazado",
+    "rechazada",
+    "annule",
+    "annulee",
+    "rembourse",
+    "remboursee",
+    "echoue",
+    "echouee",
+    "refuse",
+    "refusee",
+    "storniert",
+    "abgebrochen",
+    "erstattet",
+    "ruckerstattet",
+    "fehlgeschlagen",
+    "abgelehnt",
+    "anulat",
+    "anulata",
+    "rambursat",
+    "rambursata",
+    "esuat",
+    "esuata",
+    "respins",
+    "respinsa",
+    "cancellat",
+    "cancellada",
+    "anullat",
+    "anullada",
+    "reemborsat",
+    "reemborsada",
+    "fallat",
+    "fallada",
+    "rebutjat",
+];
+
+impl StatusRule {
+    /// A status as compared: folded, without a `wc-` prefix.
+    pub(crate) fn key(status: &str) -> String {
+        let status = status.trim();
+        let bare = match status.get(..3) {
+            Some(p) if p.eq_ignore_ascii_case("wc-") => &status[3..],
+            _ => status,
+        };
+        fold(bare)
+    }
+
+    /// Whether an order with this status is a sale.
+    pub(crate) fn counts(&self, status: &str) -> bool {
+        let key = Self::key(status);
+        if key.is_empty() {
+            return true;
+        }
+        match self {
+            StatusRule::Default => !NOT_SALES.contains(&key.as_str()),
+            StatusRule::Only(list) => list.contains(&key),
+            StatusRule::AllBut(list) => !list.contains(&key),
+        }
+    }
+
+    /// A rule from `--count-status` / `--drop-status` lists (comma-separated).
+    pub(crate) fn from_lists(count: Option<&str>, drop: Option<&str>) -> StatusRule {
+        let list = |text: &str| -> Vec<String> {
+            text.split(',')
+                .map(StatusRule::key)
+                .filter(|k| !k.is_empty())
+                .collect()
+        };
+        match (count, drop) {
+            (Some(count), _) => StatusRule::Only(list(count)),
+            (None, Some(drop)) => StatusRule::AllBut(list(drop)),
+            (None, None) => StatusRule::Default,
+        }
+    }
 }
 
 /// How a row's amount is obtained: from column indexes (`T = usize`), or
@@ -94,6 +232,10 @@ pub(crate) struct ColumnMap {
     pub(crate) decimal: DecimalSeparator,
     /// Lower-case customer ids that are e-mail addresses ([`customer_key`]).
     pub(crate) fold_emails: bool,
+    /// The order status, when there is one (`--status`, or detected).
+    pub(crate) status: Option<usize>,
+    /// Which statuses are sales.
+    pub(crate) statuses: StatusRule,
 }
 
 // Names per role, most specific first: the first name that some column
@@ -250,6 +392,24 @@ const AMOUNT: &[&str] = &[
     "import",
     "import_total",
 ];
+const STATUS: &[&str] = &[
+    "order_status",
+    "financial_status",
+    "payment_status",
+    "status",
+    // Not "state": in shop exports it is the address's.
+    "stato_ordine",
+    "stato",
+    "estado_pedido",
+    "estado",
+    "statut",
+    "etat",
+    "bestellstatus",
+    "zahlungsstatus",
+    "status_comanda",
+    "stare",
+    "estat",
+];
 const QUANTITY: &[&str] = &[
     "quantity",
     "qty",
@@ -346,6 +506,10 @@ impl ColumnMap {
         } else {
             find("--order", &flags.order, ORDER)?
         };
+        let status = match flags.status.as_deref() {
+            Some(none) if none.eq_ignore_ascii_case("none") => None,
+            given => find_column(header, "--status", given, STATUS, file)?,
+        };
         let explicit_qp = flags.quantity.is_some() || flags.price.is_some();
         let amount = if flags.amount.is_some() || !explicit_qp {
             find("--amount", &flags.amount, AMOUNT)?
@@ -389,6 +553,8 @@ impl ColumnMap {
             date_format: DateFormat::Iso,
             decimal: DecimalSeparator::Point,
             fold_emails: !flags.case_sensitive_ids,
+            status,
+            statuses: flags.statuses.clone(),
         })
     }
 
@@ -641,7 +807,7 @@ mod tests {
 
     #[test]
     fn no_name_serves_two_roles() {
-        let roles = [CUSTOMER, DATE, AMOUNT, QUANTITY, PRICE, ORDER];
+        let roles = [CUSTOMER, DATE, AMOUNT, QUANTITY, PRICE, ORDER, STATUS];
         let mut seen = std::collections::HashMap::new();
         for (r, names) in roles.iter().enumerate() {
             for name in *names {

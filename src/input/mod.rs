@@ -36,7 +36,7 @@ mod records;
 mod row;
 mod settings;
 
-pub(crate) use columns::{ColumnFlags, ColumnMap};
+pub(crate) use columns::{ColumnFlags, ColumnMap, StatusRule};
 pub(crate) use encoding::forced as encoding_named;
 pub(crate) use open::SPILL;
 pub(crate) use open::{Content, open, sniff_delimiter};
@@ -116,6 +116,11 @@ pub(crate) struct LoadReport {
     pub(crate) scale: u8,
     /// How inputs that are not UTF-8 were decoded: (name, what was done).
     pub(crate) file_notes: Vec<(String, String)>,
+    /// The order status column, when there is one.
+    pub(crate) status_column: Option<String>,
+    /// Per status as written: rows, their amounts at 18 decimals, and
+    /// whether it counts; counted first, then by rows.
+    pub(crate) statuses: Vec<(String, u64, i128, bool)>,
 }
 
 impl LoadReport {
@@ -317,6 +322,9 @@ struct Tally {
     fatal: Option<(Where, usize, Fatal)>,
     /// When finding the row where sums overflow: the limit.
     limit: Option<u128>,
+    /// Per order status as written: rows, their amounts at [`SCALE`], and
+    /// whether the status counts.
+    statuses: std::collections::HashMap<String, (u64, i128, bool)>,
 }
 
 impl Tally {
@@ -333,6 +341,7 @@ impl Tally {
             blocks: Vec::new(),
             fatal: None,
             limit,
+            statuses: std::collections::HashMap::new(),
         }
     }
 
@@ -370,6 +379,22 @@ impl Tally {
                 }
                 let factor = 10i128.pow(u32::from(SCALE.saturating_sub(amount.scale)));
                 let value = i128::from(amount.mantissa) * factor;
+                if let Some(status) = &values.status {
+                    let entry = match self.statuses.get_mut(status.as_ref()) {
+                        Some(entry) => entry,
+                        None => {
+                            self.statuses
+                                .entry(status.to_string())
+                                .or_insert((0, 0, values.sale))
+                        }
+                    };
+                    entry.0 += 1;
+                    entry.1 = entry.1.saturating_add(value);
+                }
+                if !values.sale {
+                    // Not a sale: counted above, and nowhere else.
+                    return true;
+                }
                 if amount.scale > self.scale {
                     self.scale = amount.scale;
                     self.scale_source = Some((at, file, shown()));
@@ -628,7 +653,24 @@ fn settle<S>(
     if let Some((_, header, map)) = &read.first {
         report.columns = map.describe();
         report.header = header.clone();
+        report.status_column = map.status.map(|i| header[i].clone());
     }
+    let mut statuses: std::collections::HashMap<&str, (u64, i128, bool)> =
+        std::collections::HashMap::new();
+    for tally in &tallies {
+        for (status, &(rows, amount, sale)) in &tally.statuses {
+            let entry = statuses.entry(status.as_str()).or_insert((0, 0, sale));
+            entry.0 += rows;
+            entry.1 = entry.1.saturating_add(amount);
+        }
+    }
+    report.statuses = statuses
+        .into_iter()
+        .map(|(status, (rows, amount, sale))| (status.to_owned(), rows, amount, sale))
+        .collect();
+    report
+        .statuses
+        .sort_by(|a, b| b.3.cmp(&a.3).then(b.1.cmp(&a.1)).then(a.0.cmp(&b.0)));
     for (i, file) in read.files.iter().enumerate() {
         let rows = tallies
             .iter()

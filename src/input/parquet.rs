@@ -295,6 +295,7 @@ fn needed(map: &ColumnMap) -> Vec<usize> {
         AmountColumns::QuantityPrice { quantity, price } => columns.extend([quantity, price]),
     }
     columns.extend(map.order);
+    columns.extend(map.status);
     columns
 }
 
@@ -341,11 +342,20 @@ impl ParquetRow<'_> {
             }
             _ => None,
         };
+        let status = match (&c.status, at.status) {
+            (Some(s), Some(index)) => {
+                Some(id(s, i, &at.header[index])?.unwrap_or(Cow::Borrowed("")))
+            }
+            _ => None,
+        };
+        let sale = status.as_deref().is_none_or(|s| at.statuses.counts(s));
         Ok(Some(Values {
             customer,
             order,
             date,
             amount,
+            status,
+            sale,
         }))
     }
 
@@ -410,6 +420,7 @@ fn in_column(problem: RowProblem, map: &ColumnMap, index: usize) -> RowProblem {
 struct GroupColumns {
     customer: TextColumn,
     order: Option<TextColumn>,
+    status: Option<TextColumn>,
     date: DateColumn,
     /// With the column index of each, for messages.
     amount: AmountColumns<(NumberColumn, usize)>,
@@ -434,6 +445,10 @@ impl GroupColumns {
             Some(i) => Some(TextColumn::new(column(i)?, file, "the order id")?),
             None => None,
         };
+        let status = match map.status {
+            Some(i) => Some(TextColumn::new(column(i)?, file, "the order status")?),
+            None => None,
+        };
         let date = DateColumn::new(column(map.date)?, file, &map.date_format)?;
         let number = |i: usize| -> Result<(NumberColumn, usize), InputError> {
             Ok((NumberColumn::new(column(i)?, file, map.decimal)?, i))
@@ -447,6 +462,7 @@ impl GroupColumns {
         };
         Ok(GroupColumns {
             customer,
+            status,
             order,
             date,
             amount,

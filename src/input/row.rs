@@ -19,6 +19,10 @@ pub(crate) struct Values<'a> {
     pub(crate) date: Day,
     /// The amount (or quantity x price).
     pub(crate) amount: Decimal,
+    /// The order status as written (trimmed), when a status column is mapped.
+    pub(crate) status: Option<Cow<'a, str>>,
+    /// Whether the row counts: its status is a sale (or it has none).
+    pub(crate) sale: bool,
 }
 
 /// A delimited record's values, borrowed from its fields.
@@ -31,6 +35,10 @@ pub(crate) struct TextValues<'r> {
     pub(crate) date: Day,
     /// The amount (or quantity x price).
     pub(crate) amount: Decimal,
+    /// The order status (trimmed), when a status column is mapped.
+    pub(crate) status: Option<&'r str>,
+    /// Whether the row counts (see [`Values::sale`]).
+    pub(crate) sale: bool,
 }
 
 impl<'r> From<TextValues<'r>> for Values<'r> {
@@ -40,6 +48,8 @@ impl<'r> From<TextValues<'r>> for Values<'r> {
             order: v.order.map(Cow::Borrowed),
             date: v.date,
             amount: v.amount,
+            status: v.status.map(Cow::Borrowed),
+            sale: v.sale,
         }
     }
 }
@@ -94,11 +104,18 @@ pub(crate) fn row_values<'r>(
         Some(i) => Some(text(i)?),
         None => None,
     };
+    let status = match map.status {
+        Some(i) => Some(text(i)?),
+        None => None,
+    };
+    let sale = status.is_none_or(|s| map.statuses.counts(s));
     Ok(Some(TextValues {
         customer,
         order,
         date,
         amount,
+        status,
+        sale,
     }))
 }
 
