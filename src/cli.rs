@@ -348,6 +348,11 @@ pub(crate) struct ColumnArgs {
     /// of non-sales (cancelled, voided, failed, refunded...), e.g. pending,cancelled.
     #[arg(long, value_name = "LIST", help_heading = "Columns")]
     pub(crate) drop_status: Option<String>,
+    /// Keep only the orders in this currency (e.g. EUR), when the file has a
+    /// currency column holding several: amounts in different currencies
+    /// cannot be added up.
+    #[arg(long, value_name = "CODE", help_heading = "Columns")]
+    pub(crate) currency: Option<String>,
     /// Compare customer ids that are e-mail addresses as written; by
     /// default an id with an '@' is lower-cased, so Ann@Shop.com and
     /// ann@shop.com are one customer.

@@ -209,6 +209,21 @@ pub(crate) enum InputError {
         /// The matching columns.
         matches: String,
     },
+    /// The orders that count are in several currencies.
+    #[error(
+        "{file}: the orders that count are in several currencies (column '{}'): {found}; amounts in different currencies cannot be added up: keep one with --currency CODE, e.g. --currency {example}",
+        shown(column)
+    )]
+    Currencies {
+        /// The inputs.
+        file: String,
+        /// The currency column.
+        column: String,
+        /// Each currency with its rows and amount.
+        found: String,
+        /// The most common one.
+        example: String,
+    },
     /// No single date layout fits the first rows.
     #[error("{file}: column '{}': {why}", shown(column))]
     DateLayout {

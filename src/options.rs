@@ -216,6 +216,7 @@ pub(crate) fn resolve(
                     input.columns.count_status.as_deref(),
                     input.columns.drop_status.as_deref(),
                 ),
+                currency: input.columns.currency.clone(),
             },
             delimiter,
             decimal: input.decimal_comma.then_some(DecimalSeparator::Comma),

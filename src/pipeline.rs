@@ -261,6 +261,40 @@ fn note_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) {
             shown(dropped)
         ));
     }
+    if let Some(column) = &report.currency_column
+        && report.currencies.iter().any(|c| c.2.0 > 0)
+    {
+        let money_of = |amount: i128| {
+            let mut money = String::new();
+            crate::money::write_scaled(amount, 18, 2, '.', &mut money);
+            money
+        };
+        let kept: Vec<String> = report
+            .currencies
+            .iter()
+            .filter(|c| c.1.0 > 0)
+            .map(|(code, (rows, amount), _)| {
+                format!("{code} {} {}", count(*rows, "row"), money_of(*amount))
+            })
+            .collect();
+        let left: Vec<String> = report
+            .currencies
+            .iter()
+            .filter(|c| c.2.0 > 0)
+            .map(|(code, _, (rows, amount))| {
+                format!("{code} {} {}", count(*rows, "row"), money_of(*amount))
+            })
+            .collect();
+        notes.note(format_args!(
+            "currency from column '{column}' (--currency): kept {}; left out {}",
+            if kept.is_empty() {
+                "none".to_owned()
+            } else {
+                kept.join(", ")
+            },
+            left.join(", ")
+        ));
+    }
     // After the notes it sums up; printed by `rfm report` too.
     if let Some(warning) = report.dropped_warning() {
         notes.warn(warning);

@@ -365,3 +365,47 @@ fn statuses_in_parquet_follow_the_same_rule() {
     let out = stdout_of(&["customers", file.to_str().unwrap(), "-f", "csv", "-q"]);
     assert_eq!(fm(&out), [row("a", "2", "30.00"), row("b", "1", "7.00")]);
 }
+
+#[test]
+fn several_currencies_are_an_error_unless_one_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("currencies.csv");
+    // By hand: EUR 10 + 20 (a), 5 (b); USD 7 (a); a cancelled GBP order
+    // does not count, so GBP is not among the currencies.
+    fs::write(
+        &file,
+        "order_id,customer_id,order_date,amount,currency,status\n\
+         1,a,2025-01-01,10,EUR,paid\n\
+         2,a,2025-01-02,20,eur,paid\n\
+         3,b,2025-01-03,5,EUR,paid\n\
+         4,a,2025-01-04,7,USD,paid\n\
+         5,b,2025-01-05,99,GBP,cancelled\n",
+    )
+    .unwrap();
+    let err = failure_of(&["customers", file.to_str().unwrap()], 1);
+    assert!(
+        err.contains("currencies.csv: the orders that count are in several currencies (column 'currency'): EUR (3 rows, 35.00), USD (1 row, 7.00); amounts in different currencies cannot be added up: keep one with --currency CODE, e.g. --currency EUR"),
+        "{err}"
+    );
+    let out = rfm()
+        .args([
+            "customers",
+            file.to_str().unwrap(),
+            "-f",
+            "csv",
+            "--currency",
+            "eur",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        fm(&String::from_utf8(out.stdout).unwrap()),
+        [row("a", "2", "30.00"), row("b", "1", "5.00")]
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("currency from column 'currency' (--currency): kept EUR 3 rows 35.00; left out USD 1 row 7.00"),
+        "{err}"
+    );
+}

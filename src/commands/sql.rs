@@ -63,10 +63,11 @@ fn columns(args: &ColumnArgs) -> Result<Columns, UsageError> {
         .is_some_and(|s| !s.eq_ignore_ascii_case("none"))
         || args.count_status.is_some()
         || args.drop_status.is_some()
+        || args.currency.is_some()
     {
         return Err(UsageError(
-            "--status, --count-status and --drop-status are not written in SQL yet: \
-             keep the sales in a view (WHERE status IN (...)) and give that as --table"
+            "--status, --count-status, --drop-status and --currency are not written in SQL yet: \
+             keep the sales in a view (WHERE status IN (...) AND currency = ...) and give that as --table"
                 .into(),
         ));
     }

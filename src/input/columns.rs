@@ -37,6 +37,8 @@ pub(crate) struct ColumnFlags {
     pub(crate) status: Option<String>,
     /// Which statuses are sales (`--count-status`, `--drop-status`).
     pub(crate) statuses: StatusRule,
+    /// `--currency CODE`: keep the orders in this currency only.
+    pub(crate) currency: Option<String>,
 }
 
 /// Which order statuses are sales. Values are compared folded (case,
@@ -236,6 +238,10 @@ pub(crate) struct ColumnMap {
     pub(crate) status: Option<usize>,
     /// Which statuses are sales.
     pub(crate) statuses: StatusRule,
+    /// The currency column, when there is one (detected).
+    pub(crate) currency: Option<usize>,
+    /// `--currency CODE`, upper case.
+    pub(crate) keep_currency: Option<String>,
 }
 
 // Names per role, most specific first: the first name that some column
@@ -410,6 +416,18 @@ const STATUS: &[&str] = &[
     "stare",
     "estat",
 ];
+const CURRENCY: &[&str] = &[
+    "currency",
+    "currency_code",
+    "order_currency",
+    "presentment_currency",
+    "valuta",
+    "moneda",
+    "divisa",
+    "devise",
+    "wahrung",
+    "moneda_comanda",
+];
 const QUANTITY: &[&str] = &[
     "quantity",
     "qty",
@@ -555,6 +573,11 @@ impl ColumnMap {
             fold_emails: !flags.case_sensitive_ids,
             status,
             statuses: flags.statuses.clone(),
+            currency: first_named(header, CURRENCY),
+            keep_currency: flags
+                .currency
+                .as_deref()
+                .map(|c| c.trim().to_ascii_uppercase()),
         })
     }
 
@@ -590,6 +613,15 @@ impl ColumnMap {
             order
         )
     }
+}
+
+/// The first column, in the names' order, with one of `names` (no flag,
+/// and two alike are no error: the first is read).
+fn first_named(header: &[String], names: &[&str]) -> Option<usize> {
+    let folded: Vec<String> = header.iter().map(|h| fold(h)).collect();
+    names
+        .iter()
+        .find_map(|name| folded.iter().position(|h| *h == fold(name)))
 }
 
 fn find_column(
@@ -807,7 +839,9 @@ mod tests {
 
     #[test]
     fn no_name_serves_two_roles() {
-        let roles = [CUSTOMER, DATE, AMOUNT, QUANTITY, PRICE, ORDER, STATUS];
+        let roles = [
+            CUSTOMER, DATE, AMOUNT, QUANTITY, PRICE, ORDER, STATUS, CURRENCY,
+        ];
         let mut seen = std::collections::HashMap::new();
         for (r, names) in roles.iter().enumerate() {
             for name in *names {

@@ -121,6 +121,11 @@ pub(crate) struct LoadReport {
     /// Per status as written: rows, their amounts at 18 decimals, and
     /// whether it counts; counted first, then by rows.
     pub(crate) statuses: Vec<(String, u64, i128, bool)>,
+    /// The currency column, when there is one.
+    pub(crate) currency_column: Option<String>,
+    /// Per currency: rows and amounts (at 18 decimals) that count, and
+    /// that `--currency` left out; by rows.
+    pub(crate) currencies: Vec<(String, RowsAmount, RowsAmount)>,
 }
 
 impl LoadReport {
@@ -325,6 +330,9 @@ struct Tally {
     /// Per order status as written: rows, their amounts at [`SCALE`], and
     /// whether the status counts.
     statuses: std::collections::HashMap<String, (u64, i128, bool)>,
+    /// Per currency (upper case): rows and amounts at [`SCALE`], of the
+    /// rows that count, and of those `--currency` left out.
+    currencies: std::collections::HashMap<String, (RowsAmount, RowsAmount)>,
 }
 
 impl Tally {
@@ -342,6 +350,7 @@ impl Tally {
             fatal: None,
             limit,
             statuses: std::collections::HashMap::new(),
+            currencies: std::collections::HashMap::new(),
         }
     }
 
@@ -390,6 +399,23 @@ impl Tally {
                     };
                     entry.0 += 1;
                     entry.1 = entry.1.saturating_add(value);
+                }
+                let status_sale = values
+                    .status
+                    .as_deref()
+                    .is_none_or(|s| shared.settings.columns.statuses.counts(s));
+                if let Some(currency) = values.currency.as_deref().filter(|c| !c.is_empty())
+                    && status_sale
+                {
+                    let key = currency.to_ascii_uppercase();
+                    let entry = self.currencies.entry(key).or_default();
+                    let side = if values.sale {
+                        &mut entry.0
+                    } else {
+                        &mut entry.1
+                    };
+                    side.0 += 1;
+                    side.1 = side.1.saturating_add(value);
                 }
                 if !values.sale {
                     // Not a sale: counted above, and nowhere else.
@@ -550,6 +576,14 @@ struct ReadEnd {
     first: Option<(String, Vec<String>, Arc<ColumnMap>)>,
 }
 
+/// Rows, and the sum of their amounts at 18 decimals.
+pub(crate) type RowsAmount = (u64, i128);
+
+/// `3 rows`, `1 row`.
+fn notes_count(rows: u64) -> String {
+    crate::notes::count(rows, "row")
+}
+
 /// Values of the first rows of a CSV input, to find how they are written.
 #[derive(Debug, Default)]
 struct Sample {
@@ -654,6 +688,43 @@ fn settle<S>(
         report.columns = map.describe();
         report.header = header.clone();
         report.status_column = map.status.map(|i| header[i].clone());
+        report.currency_column = map.currency.map(|i| header[i].clone());
+    }
+    let mut currencies: std::collections::HashMap<&str, (RowsAmount, RowsAmount)> =
+        std::collections::HashMap::new();
+    for tally in &tallies {
+        for (code, &(kept, left)) in &tally.currencies {
+            let entry = currencies.entry(code.as_str()).or_default();
+            entry.0.0 += kept.0;
+            entry.0.1 = entry.0.1.saturating_add(kept.1);
+            entry.1.0 += left.0;
+            entry.1.1 = entry.1.1.saturating_add(left.1);
+        }
+    }
+    report.currencies = currencies
+        .into_iter()
+        .map(|(code, (kept, left))| (code.to_owned(), kept, left))
+        .collect();
+    report
+        .currencies
+        .sort_by(|a, b| (b.1.0 + b.2.0).cmp(&(a.1.0 + a.2.0)).then(a.0.cmp(&b.0)));
+    let counted: Vec<&(String, RowsAmount, RowsAmount)> =
+        report.currencies.iter().filter(|c| c.1.0 > 0).collect();
+    if counted.len() > 1 {
+        let list: Vec<String> = counted
+            .iter()
+            .map(|(code, (rows, amount), _)| {
+                let mut money = String::new();
+                money::write_scaled(*amount, 18, 2, '.', &mut money);
+                format!("{code} ({}, {money})", notes_count(*rows))
+            })
+            .collect();
+        return Err(InputError::Currencies {
+            file: read.files.join(", "),
+            column: report.currency_column.clone().unwrap_or_default(),
+            found: list.join(", "),
+            example: counted[0].0.clone(),
+        });
     }
     let mut statuses: std::collections::HashMap<&str, (u64, i128, bool)> =
         std::collections::HashMap::new();

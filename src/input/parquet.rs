@@ -296,6 +296,7 @@ fn needed(map: &ColumnMap) -> Vec<usize> {
     }
     columns.extend(map.order);
     columns.extend(map.status);
+    columns.extend(map.currency);
     columns
 }
 
@@ -348,7 +349,14 @@ impl ParquetRow<'_> {
             }
             _ => None,
         };
-        let sale = status.as_deref().is_none_or(|s| at.statuses.counts(s));
+        let currency = match (&c.currency, at.currency) {
+            (Some(s), Some(index)) => {
+                Some(id(s, i, &at.header[index])?.unwrap_or(Cow::Borrowed("")))
+            }
+            _ => None,
+        };
+        let sale = status.as_deref().is_none_or(|s| at.statuses.counts(s))
+            && super::row::in_currency(currency.as_deref(), at);
         Ok(Some(Values {
             customer,
             order,
@@ -356,6 +364,7 @@ impl ParquetRow<'_> {
             amount,
             status,
             sale,
+            currency,
         }))
     }
 
@@ -421,6 +430,7 @@ struct GroupColumns {
     customer: TextColumn,
     order: Option<TextColumn>,
     status: Option<TextColumn>,
+    currency: Option<TextColumn>,
     date: DateColumn,
     /// With the column index of each, for messages.
     amount: AmountColumns<(NumberColumn, usize)>,
@@ -449,6 +459,10 @@ impl GroupColumns {
             Some(i) => Some(TextColumn::new(column(i)?, file, "the order status")?),
             None => None,
         };
+        let currency = match map.currency {
+            Some(i) => Some(TextColumn::new(column(i)?, file, "the currency")?),
+            None => None,
+        };
         let date = DateColumn::new(column(map.date)?, file, &map.date_format)?;
         let number = |i: usize| -> Result<(NumberColumn, usize), InputError> {
             Ok((NumberColumn::new(column(i)?, file, map.decimal)?, i))
@@ -463,6 +477,7 @@ impl GroupColumns {
         Ok(GroupColumns {
             customer,
             status,
+            currency,
             order,
             date,
             amount,

@@ -23,6 +23,8 @@ pub(crate) struct Values<'a> {
     pub(crate) status: Option<Cow<'a, str>>,
     /// Whether the row counts: its status is a sale (or it has none).
     pub(crate) sale: bool,
+    /// The currency as written (trimmed), when a currency column is mapped.
+    pub(crate) currency: Option<Cow<'a, str>>,
 }
 
 /// A delimited record's values, borrowed from its fields.
@@ -39,6 +41,8 @@ pub(crate) struct TextValues<'r> {
     pub(crate) status: Option<&'r str>,
     /// Whether the row counts (see [`Values::sale`]).
     pub(crate) sale: bool,
+    /// The currency (trimmed), when a currency column is mapped.
+    pub(crate) currency: Option<&'r str>,
 }
 
 impl<'r> From<TextValues<'r>> for Values<'r> {
@@ -50,6 +54,7 @@ impl<'r> From<TextValues<'r>> for Values<'r> {
             amount: v.amount,
             status: v.status.map(Cow::Borrowed),
             sale: v.sale,
+            currency: v.currency.map(Cow::Borrowed),
         }
     }
 }
@@ -108,7 +113,11 @@ pub(crate) fn row_values<'r>(
         Some(i) => Some(text(i)?),
         None => None,
     };
-    let sale = status.is_none_or(|s| map.statuses.counts(s));
+    let currency = match map.currency {
+        Some(i) => Some(text(i)?),
+        None => None,
+    };
+    let sale = status.is_none_or(|s| map.statuses.counts(s)) && in_currency(currency, map);
     Ok(Some(TextValues {
         customer,
         order,
@@ -116,7 +125,17 @@ pub(crate) fn row_values<'r>(
         amount,
         status,
         sale,
+        currency,
     }))
+}
+
+/// Whether a row's currency is the one `--currency` keeps (an empty one
+/// always is: item lines leave order fields empty).
+pub(crate) fn in_currency(currency: Option<&str>, map: &ColumnMap) -> bool {
+    match (currency, &map.keep_currency) {
+        (Some(c), Some(keep)) => c.is_empty() || c.eq_ignore_ascii_case(keep),
+        _ => true,
+    }
 }
 
 /// The amount fields of a record as written (for messages).
