@@ -283,9 +283,13 @@ pub(crate) struct InputArgs {
     /// Windows-1252 when the start of the file is not UTF-8].
     #[arg(long, value_name = "NAME", help_heading = "Input")]
     pub(crate) encoding: Option<String>,
-    /// Amounts use a decimal comma: 1.234,56 (typical of European exports).
-    #[arg(long, help_heading = "Input")]
+    /// Amounts use a decimal comma: 1.234,56 (typical of European exports)
+    /// [default: found in the first rows].
+    #[arg(long, help_heading = "Input", conflicts_with = "decimal_point")]
     pub(crate) decimal_comma: bool,
+    /// Amounts use a decimal point: 1,234.56 [default: found in the first rows].
+    #[arg(long, help_heading = "Input")]
+    pub(crate) decimal_point: bool,
     /// Drop rows with an unreadable date or number, or the wrong number of
     /// fields, instead of stopping (counted in the notes).
     #[arg(long, help_heading = "Input")]

@@ -134,6 +134,7 @@ impl Layout {
         if month.1 > 2 || day.1 > 2 {
             return None;
         }
+        let rest = rest.strip_prefix(',').unwrap_or(rest);
         if !(rest.is_empty() || is_iso_time(rest) || is_clock(rest)) {
             return None;
         }
@@ -217,6 +218,7 @@ const MONTHS: &[(&str, u32)] = &[
     ("marzo", 3),
     ("mars", 3),
     ("marz", 3),
+    ("mrz", 3),
     ("martie", 3),
     ("marc", 3),
     ("april", 4),
@@ -302,7 +304,7 @@ const MONTHS: &[(&str, u32)] = &[
 /// Words between the parts of a written date: `28 de junio de 2024`,
 /// `June 28th, 2024`, `le 28 juin`.
 const FILLERS: &[&str] = &[
-    "de", "del", "of", "the", "le", "el", "di", "d", "st", "nd", "rd", "th",
+    "de", "del", "of", "the", "le", "el", "di", "d", "st", "nd", "rd", "th", "er", "re", "e",
 ];
 
 /// A date with the month as a word: a day, a month name and a year of four
@@ -314,7 +316,7 @@ fn parse_named(text: &str) -> Option<Day> {
     let mut year = None;
     let mut rest = text;
     while year.is_none() {
-        let trimmed = rest.trim_start_matches([' ', ',', '.', '-', '/']);
+        let trimmed = rest.trim_start_matches([' ', ',', '.', '-', '/', '\'', '\u{2019}']);
         if trimmed.is_empty() {
             break;
         }
@@ -494,11 +496,35 @@ pub(crate) fn sniff<'a>(
         [] if values.iter().all(|v| parse_named(v).is_some_and(plausible)) => Ok(DateFormat::Named),
         [] => {
             let iso = values.iter().filter(|v| parse_iso(v).is_some()).count();
-            Ok(fits
+            let best = fits
                 .iter()
                 .filter(|(_, n)| 2 * n >= values.len() && *n > iso)
-                .max_by_key(|(_, n)| *n)
-                .map_or(DateFormat::Iso, |(layout, _)| DateFormat::Numeric(*layout)))
+                .map(|(_, n)| *n)
+                .max();
+            let Some(best) = best else {
+                return Ok(DateFormat::Iso);
+            };
+            // Two layouts reading as many values (a placeholder such as
+            // 00/00/0000 among dates whose days are all 12 or less) are
+            // as ambiguous as two reading all of them.
+            let tied: Vec<Layout> = fits
+                .iter()
+                .filter(|(_, n)| *n == best)
+                .map(|(layout, _)| *layout)
+                .collect();
+            match tied.as_slice() {
+                [first, second, ..] => Err(SniffError::Ambiguous {
+                    example: values
+                        .iter()
+                        .find(|v| first.parse(v).is_some() && first.parse(v) != second.parse(v))
+                        .or(values.first())
+                        .map(|v| (*v).to_owned())
+                        .unwrap_or_default(),
+                    first: first.pattern(),
+                    second: second.pattern(),
+                }),
+                _ => Ok(DateFormat::Numeric(tied[0])),
+            }
         }
     }
 }
@@ -791,6 +817,11 @@ mod tests {
             ],
             "named",
         );
+        // A comma before the time, as spreadsheets export.
+        ok(
+            &["12/31/2023, 2:05:09 PM", "1/2/2024, 10:00 AM"],
+            "%m/%d/%Y",
+        );
         // Nothing fits half of them: ISO, whose rows then fail.
         ok(&["soon", "later", "31/12/2023"], "iso");
     }
@@ -811,6 +842,9 @@ mod tests {
             ("28 iunie 2024", d(2024, 6, 28)),
             ("28 de juny de 2024", d(2024, 6, 28)),
             ("1 août 2024", d(2024, 8, 1)),
+            ("1er juin 2024", d(2024, 6, 1)),
+            ("5 d'agost de 2024", d(2024, 8, 5)),
+            ("3. Mrz 2024", d(2024, 3, 3)),
             ("31 febbraio 2024", None),
             ("Monday 28 June 2024", None),
             ("June 2024", None),
@@ -827,6 +861,13 @@ mod tests {
 
     #[test]
     fn a_sample_that_fits_two_layouts_names_both() {
+        // A placeholder that neither reads does not break the tie.
+        let err = sniffed(&["01/02/2024", "03/04/2024", "00/00/0000"]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("read both as %d/%m/%Y and as %m/%d/%Y"),
+            "{err}"
+        );
         let err = sniffed(&["03/01/2019", "05/12/2019", "05/12/2019"]).unwrap_err();
         assert_eq!(
             err.to_string(),

@@ -234,6 +234,18 @@ pub(crate) enum InputError {
         /// What fits and what does not.
         why: String,
     },
+    /// A flag that needs a column the file does not have.
+    #[error("{file}: {flag} needs {what}; the columns are: {columns}")]
+    NoColumnFor {
+        /// The file.
+        file: String,
+        /// The flag.
+        flag: &'static str,
+        /// The column it needs.
+        what: &'static str,
+        /// The header.
+        columns: String,
+    },
     /// Several columns are equally good candidates for a role.
     #[error(
         "{file}: several columns could be read for {flag}: {matches}; name one, e.g. {flag} COL"

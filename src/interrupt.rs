@@ -85,6 +85,10 @@ fn clean_up() {
     }
 }
 
+/// How long a temporary of a dead process must have been left untouched
+/// before a later run removes it.
+const STALE_AFTER_SECONDS: u64 = 10 * 60;
+
 /// The prefix of rfm's temporaries for `stem` in this process:
 /// `{stem}{pid}-` (tempfile adds random characters).
 pub(crate) fn prefix(stem: &str) -> String {
@@ -115,6 +119,18 @@ pub(crate) fn sweep(dir: &Path, stem: &str) -> Vec<PathBuf> {
             continue;
         }
         if proc.join(pid).exists() {
+            continue;
+        }
+        // Untouched for a while too: a process id is only unique on this
+        // machine, and a run on another one (a container, a shared folder)
+        // writes to its temporary all the time.
+        let recent = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_none_or(|age| age < std::time::Duration::from_secs(STALE_AFTER_SECONDS));
+        if recent {
             continue;
         }
         let path = entry.path();
@@ -148,6 +164,23 @@ mod tests {
             std::fs::write(dir.path().join(name), "x").unwrap();
         }
         std::fs::create_dir(dir.path().join(".r.rfm-4999998-xyz")).unwrap();
+        // A dead process's temporary touched a moment ago stays (it may be
+        // another machine's), an hour ago goes.
+        let recent = ".rfm-4999997-new.tmp";
+        std::fs::write(dir.path().join(recent), "x").unwrap();
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        for name in [
+            live.as_str(),
+            dead,
+            ".rfm-x-abc.tmp",
+            "orders.csv",
+            ".r.rfm-4999998-xyz",
+        ] {
+            std::fs::File::open(dir.path().join(name))
+                .unwrap()
+                .set_modified(hour_ago)
+                .unwrap();
+        }
         assert_eq!(sweep(dir.path(), ".rfm-"), [dir.path().join(dead)]);
         assert_eq!(
             sweep(dir.path(), ".r.rfm-"),
@@ -158,7 +191,12 @@ mod tests {
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         left.sort();
-        let mut expected = vec![".rfm-x-abc.tmp".to_owned(), live, "orders.csv".into()];
+        let mut expected = vec![
+            ".rfm-x-abc.tmp".to_owned(),
+            live,
+            "orders.csv".into(),
+            recent.into(),
+        ];
         expected.sort();
         assert_eq!(left, expected);
     }

@@ -36,25 +36,42 @@ pub(crate) enum DecimalSeparator {
     Comma,
 }
 
+/// What a sample of amounts says about their decimal separator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SeparatorFound {
+    /// Some value reads only with this one, and none only with the other.
+    Decided(DecimalSeparator),
+    /// Every value reads both ways, and this one differently (`1.250`:
+    /// 1.25 or 1250).
+    Either(String),
+    /// Nothing tells (whole numbers, or values that read only one way in
+    /// both directions).
+    Nothing,
+}
+
 /// The decimal separator of a column's amounts, from a sample of them: a
 /// comma when some value reads only with a decimal comma (`12,50`,
 /// `1.234,56`) and none only with a point (`1,234.50`, `12.5`); a point
-/// otherwise. Values that read either way (`1.234`, `12`) decide nothing.
-pub(crate) fn sniff_separator<'a>(values: impl IntoIterator<Item = &'a str>) -> DecimalSeparator {
+/// in the opposite case. When every value reads both ways, the first one
+/// that reads differently (`1.250`) is returned for the caller to decide.
+pub(crate) fn sniff_separator<'a>(values: impl IntoIterator<Item = &'a str>) -> SeparatorFound {
     let (mut comma, mut point) = (false, false);
+    let mut differs = None;
     for v in values {
-        let with_point = Decimal::parse(v, DecimalSeparator::Point).is_ok();
-        let with_comma = Decimal::parse(v, DecimalSeparator::Comma).is_ok();
+        let with_point = Decimal::parse(v, DecimalSeparator::Point).ok();
+        let with_comma = Decimal::parse(v, DecimalSeparator::Comma).ok();
         match (with_point, with_comma) {
-            (true, false) => point = true,
-            (false, true) => comma = true,
+            (Some(_), None) => point = true,
+            (None, Some(_)) => comma = true,
+            (Some(a), Some(b)) if a != b && differs.is_none() => differs = Some(v.to_owned()),
             _ => {}
         }
     }
-    if comma && !point {
-        DecimalSeparator::Comma
-    } else {
-        DecimalSeparator::Point
+    match (comma, point, differs) {
+        (true, false, _) => SeparatorFound::Decided(DecimalSeparator::Comma),
+        (false, true, _) | (true, true, _) => SeparatorFound::Decided(DecimalSeparator::Point),
+        (false, false, Some(v)) => SeparatorFound::Either(v),
+        (false, false, None) => SeparatorFound::Nothing,
     }
 }
 
@@ -497,14 +514,19 @@ mod tests {
     #[test]
     fn the_decimal_separator_is_found_in_the_values() {
         use DecimalSeparator::{Comma, Point};
-        assert_eq!(sniff_separator(["12,50", "1.234,56", "7"]), Comma);
-        assert_eq!(sniff_separator(["12.50", "1,234.56", "7"]), Point);
-        // Values that read either way decide nothing.
-        assert_eq!(sniff_separator(["1.234", "12"]), Point);
-        assert_eq!(sniff_separator(["1.234", "3,5"]), Comma);
+        use SeparatorFound::{Decided, Either, Nothing};
+        assert_eq!(sniff_separator(["12,50", "1.234,56", "7"]), Decided(Comma));
+        assert_eq!(sniff_separator(["12.50", "1,234.56", "7"]), Decided(Point));
+        assert_eq!(sniff_separator(["1.234", "3,5"]), Decided(Comma));
         // Both kinds: a point, whose rows with commas then fail, naming the flag.
-        assert_eq!(sniff_separator(["12,50", "12.5"]), Point);
-        assert_eq!(sniff_separator([]), Point);
+        assert_eq!(sniff_separator(["12,50", "12.5"]), Decided(Point));
+        // Every value reads both ways, 1.250 differently: the caller decides.
+        assert_eq!(
+            sniff_separator(["1.250", "350", "2.000"]),
+            Either("1.250".into())
+        );
+        assert_eq!(sniff_separator(["12", "7"]), Nothing);
+        assert_eq!(sniff_separator([]), Nothing);
     }
 
     fn p(s: &str) -> Result<(i64, u8), AmountError> {

@@ -219,7 +219,11 @@ pub(crate) fn resolve(
                 currency: input.columns.currency.clone(),
             },
             delimiter,
-            decimal: input.decimal_comma.then_some(DecimalSeparator::Comma),
+            decimal: match (input.decimal_comma, input.decimal_point) {
+                (true, _) => Some(DecimalSeparator::Comma),
+                (_, true) => Some(DecimalSeparator::Point),
+                _ => None,
+            },
             date_format,
             encoding: input
                 .encoding
@@ -249,6 +253,10 @@ pub(crate) fn resolve(
 /// The files a data command reads: its inputs and a `--segments` file.
 pub(crate) fn read_files(paths: &[InputPath], segments: &SegmentArgs) -> Inputs {
     let segments = Path::new(&segments.segments);
+    // Standard input redirected from a file (`< orders.csv`) is that file.
+    let stdin = paths
+        .contains(&InputPath::Stdin)
+        .then_some(Path::new("/dev/stdin"));
     Inputs::new(
         paths
             .iter()
@@ -256,7 +264,8 @@ pub(crate) fn read_files(paths: &[InputPath], segments: &SegmentArgs) -> Inputs 
                 InputPath::File(p) => Some(p.as_path()),
                 InputPath::Stdin | InputPath::Replay { .. } => None,
             })
-            .chain(std::iter::once(segments)),
+            .chain(std::iter::once(segments))
+            .chain(stdin),
     )
 }
 

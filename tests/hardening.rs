@@ -62,6 +62,15 @@ fn an_output_naming_an_input_is_refused_and_the_input_kept() {
         assert_eq!(fs::read_to_string(&input).unwrap(), ORDERS, "{args:?}");
         assert_eq!(fs::read(&gz).unwrap(), common::gzip(ORDERS.as_bytes()));
     }
+    // Standard input redirected from the input file (`< a.csv`).
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("rfm"))
+        .current_dir(dir.path())
+        .args(["customers", "-o", "a.csv"])
+        .stdin(fs::File::open(&input).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert_eq!(fs::read_to_string(&input).unwrap(), ORDERS);
     // The same new file for results and rejects.
     let stderr = failure_of(
         &[
@@ -338,6 +347,14 @@ fn stale_temporaries_of_killed_runs_are_removed_with_a_note() {
     let folder = dir.path().join(".rep.rfm-4999999-XyZ");
     fs::create_dir(&folder).unwrap();
     fs::write(folder.join("customers.csv"), "x").unwrap();
+    // Left an hour ago (a recent one may be another machine's run).
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for path in [&stale, &live, &folder] {
+        fs::File::open(path)
+            .unwrap()
+            .set_modified(hour_ago)
+            .unwrap();
+    }
     let out = rfm()
         .current_dir(dir.path())
         .args(["customers", "a.csv", "-o", "out.csv"])

@@ -79,6 +79,14 @@ pub(crate) const NOT_SALES: &[&str] = &[
     "deleted",
     "draft",
     "rejected",
+    "uncaptured",
+    "reembolso",
+    "rimborso",
+    "remboursement",
+    "erstattung",
+    "rambursare",
+    "reemborsament",
+    "error",
     "requirespaymentmethod",
     "requiresconfirmation",
     "requiresaction",
@@ -135,6 +143,25 @@ pub(crate) const NOT_SALES: &[&str] = &[
     "rebutjat",
 ];
 
+/// Words that make a refund or cancellation partial (the order stays a sale).
+const PARTIAL: &[&str] = &[
+    "partially",
+    "partial",
+    "part",
+    "parzialmente",
+    "parziale",
+    "parcialmente",
+    "parcial",
+    "partiellement",
+    "partiel",
+    "partielle",
+    "teilweise",
+    "teil",
+    "partial",
+    "partiala",
+    "partialmente",
+];
+
 impl StatusRule {
     /// A status as compared: folded, without a `wc-` prefix.
     pub(crate) fn key(status: &str) -> String {
@@ -146,14 +173,29 @@ impl StatusRule {
         fold(bare)
     }
 
-    /// Whether an order with this status is a sale.
+    /// Whether an order with this status is a sale. The built-in list is
+    /// matched against the whole status and each of its words
+    /// (`Bestellung storniert`, `checkout-draft`, `Payment error`), unless
+    /// a word says it was partial (`Partially refunded` is a sale, net of
+    /// its refund); the user's lists against the whole status.
     pub(crate) fn counts(&self, status: &str) -> bool {
         let key = Self::key(status);
         if key.is_empty() {
             return true;
         }
         match self {
-            StatusRule::Default => !NOT_SALES.contains(&key.as_str()),
+            StatusRule::Default => {
+                if NOT_SALES.contains(&key.as_str()) {
+                    return false;
+                }
+                let words: Vec<String> = status
+                    .split(|c: char| !c.is_alphanumeric())
+                    .map(fold)
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                let partial = words.iter().any(|w| PARTIAL.contains(&w.as_str()));
+                partial || !words.iter().any(|w| NOT_SALES.contains(&w.as_str()))
+            }
             StatusRule::Only(list) => list.contains(&key),
             StatusRule::AllBut(list) => !list.contains(&key),
         }
@@ -528,6 +570,14 @@ impl ColumnMap {
             Some(none) if none.eq_ignore_ascii_case("none") => None,
             given => find_column(header, "--status", given, STATUS, file)?,
         };
+        if status.is_none() && flags.statuses != StatusRule::Default && flags.status.is_none() {
+            return Err(InputError::NoColumnFor {
+                file: file.to_owned(),
+                flag: "--count-status/--drop-status",
+                what: "an order status column (name it with --status COL)",
+                columns: header_list(header),
+            });
+        }
         let explicit_qp = flags.quantity.is_some() || flags.price.is_some();
         let amount = if flags.amount.is_some() || !explicit_qp {
             find("--amount", &flags.amount, AMOUNT)?
@@ -573,7 +623,17 @@ impl ColumnMap {
             fold_emails: !flags.case_sensitive_ids,
             status,
             statuses: flags.statuses.clone(),
-            currency: first_named(header, CURRENCY),
+            currency: match (first_named(header, CURRENCY), &flags.currency) {
+                (None, Some(_)) => {
+                    return Err(InputError::NoColumnFor {
+                        file: file.to_owned(),
+                        flag: "--currency",
+                        what: "a currency column (currency, currency code, valuta, moneda, devise...)",
+                        columns: header_list(header),
+                    });
+                }
+                (found, _) => found,
+            },
             keep_currency: flags
                 .currency
                 .as_deref()
@@ -971,5 +1031,40 @@ mod tests {
             ..ColumnFlags::default()
         };
         assert_eq!(ColumnMap::resolve(&h, &flags, "x.csv").unwrap().customer, 1);
+    }
+
+    #[test]
+    fn statuses_that_are_sales() {
+        let rule = StatusRule::default();
+        for sale in [
+            "paid",
+            "Completed",
+            "wc-completed",
+            "pending",
+            "Awaiting cash on delivery validation",
+            "partially_refunded",
+            "Partially refunded",
+            "",
+        ] {
+            assert!(rule.counts(sale), "{sale}");
+        }
+        for not_sale in [
+            "Cancelled",
+            "wc-cancelled",
+            "VOIDED",
+            "Bestellung storniert",
+            "checkout-draft",
+            "Payment error",
+            "requires_payment_method",
+            "Annullato",
+            "Cancel·lat",
+            "Rimborso",
+        ] {
+            assert!(!rule.counts(not_sale), "{not_sale}");
+        }
+        let only = StatusRule::from_lists(Some("Paid, wc-completed"), None);
+        assert!(only.counts("paid") && only.counts("Completed") && !only.counts("pending"));
+        let but = StatusRule::from_lists(None, Some("pending"));
+        assert!(!but.counts("Pending") && but.counts("cancelled"));
     }
 }

@@ -92,6 +92,11 @@ pub(crate) fn detect(
     if head.starts_with(b"\xfe\xff") {
         return Ok(Decoding::From(UTF_16BE, Why::Bom));
     }
+    // A UTF-8 mark means UTF-8: a stray byte further on is a bad row, not
+    // a reason to read the whole file otherwise.
+    if head.starts_with(b"\xef\xbb\xbf") {
+        return Ok(Decoding::Utf8);
+    }
     match std::str::from_utf8(head) {
         Ok(_) => Ok(Decoding::Utf8),
         // Cut inside a character at the end of the sample: UTF-8 so far.

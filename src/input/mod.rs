@@ -388,22 +388,23 @@ impl Tally {
                 }
                 let factor = 10i128.pow(u32::from(SCALE.saturating_sub(amount.scale)));
                 let value = i128::from(amount.mantissa) * factor;
+                // The status's own verdict (whatever the currency).
+                let status_sale = values
+                    .status
+                    .as_deref()
+                    .is_none_or(|s| shared.settings.columns.statuses.counts(s));
                 if let Some(status) = &values.status {
                     let entry = match self.statuses.get_mut(status.as_ref()) {
                         Some(entry) => entry,
                         None => {
                             self.statuses
                                 .entry(status.to_string())
-                                .or_insert((0, 0, values.sale))
+                                .or_insert((0, 0, status_sale))
                         }
                     };
                     entry.0 += 1;
                     entry.1 = entry.1.saturating_add(value);
                 }
-                let status_sale = values
-                    .status
-                    .as_deref()
-                    .is_none_or(|s| shared.settings.columns.statuses.counts(s));
                 if let Some(currency) = values.currency.as_deref().filter(|c| !c.is_empty())
                     && status_sale
                 {
@@ -1083,18 +1084,37 @@ impl Reader<'_, '_> {
             None => {
                 let mut map = ColumnMap::resolve(&header, &self.settings.columns, file)?;
                 let sample = sample(&map);
+                let source_delimiter = match source {
+                    Source::Csv { delimiter } => Some(delimiter),
+                    Source::Parquet => None,
+                };
                 map.decimal = match self.settings.decimal {
                     Some(forced) => forced,
                     None => {
                         let found =
                             money::sniff_separator(sample.amounts.iter().map(String::as_str));
-                        if found == DecimalSeparator::Comma {
-                            self.file_notes.push((
-                                file.to_owned(),
-                                "amounts read with a decimal comma (1.234,56), as the first rows write them".to_owned(),
-                            ));
+                        let (separator, note) = match found {
+                            money::SeparatorFound::Decided(DecimalSeparator::Comma) => (
+                                DecimalSeparator::Comma,
+                                Some("amounts read with a decimal comma (1.234,56), as the first rows write them".to_owned()),
+                            ),
+                            money::SeparatorFound::Decided(sep) => (sep, None),
+                            // `1.250` alone: 1250 in a `;` file (European
+                            // spreadsheets), 1.25 elsewhere; said either way.
+                            money::SeparatorFound::Either(example) if source_delimiter == Some(b';') => (
+                                DecimalSeparator::Comma,
+                                Some(format!("amounts such as '{example}' read either way: as thousands with a decimal comma, as ';' files write them; --decimal-point for the other")),
+                            ),
+                            money::SeparatorFound::Either(example) => (
+                                DecimalSeparator::Point,
+                                Some(format!("amounts such as '{example}' read either way: with a decimal point; --decimal-comma for the other")),
+                            ),
+                            money::SeparatorFound::Nothing => (DecimalSeparator::Point, None),
+                        };
+                        if let Some(note) = note {
+                            self.file_notes.push((file.to_owned(), note));
                         }
-                        found
+                        separator
                     }
                 };
                 map.date_format = match &self.settings.date_format {
@@ -1189,7 +1209,9 @@ impl Reader<'_, '_> {
         let sample = |map: &ColumnMap| -> Sample {
             // The whole records of the first bytes read.
             let mut sample = Sample::default();
-            let Some(cut) = records::record_end(body, delimiter, false) else {
+            // A head shorter than what was asked for is the whole input.
+            let whole = head.len() < 64 * 1024;
+            let Some(cut) = records::record_end(body, delimiter, whole) else {
                 return sample;
             };
             let amounts: Vec<usize> = match map.amount {
