@@ -4,7 +4,8 @@
 //! returning an error. [`contain`] runs such code and turns a panic into an
 //! error message for the file; while anything is contained, the panic hook
 //! prints nothing (the error says it), also for panics on the decoder's own
-//! threads, which reach the caller through its thread pool. Any other panic
+//! threads, which reach the caller through its thread pool (and only
+//! there: a panic on another of rfm's threads meanwhile is printed). Any other panic
 //! is a bug in rfm: the hook prints one `rfm:` line asking for a report
 //! (the full report with `RUST_BACKTRACE=1`).
 
@@ -21,7 +22,7 @@ pub(crate) fn install() {
     ONCE.call_once(|| {
         let default = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if CONTAINED.load(Ordering::SeqCst) > 0 {
+            if CONTAINED.load(Ordering::SeqCst) > 0 && contained_here() {
                 return;
             }
             if std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0") {
@@ -40,10 +41,28 @@ pub(crate) fn install() {
     });
 }
 
+thread_local! {
+    /// [`contain`] calls running on this thread.
+    static HERE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Whether a panic on this thread is one [`contain`] will report: this
+/// thread is in a `contain` call, or it is one of the decoder's own pool
+/// threads (named `polars-N`), whose panics reach the containing caller.
+/// A panic anywhere else is rfm's own and is printed.
+fn contained_here() -> bool {
+    HERE.with(|h| h.get() > 0)
+        || std::thread::current()
+            .name()
+            .is_some_and(|n| n.starts_with("polars"))
+}
+
 /// Runs `f`, turning a panic into `Err` with its message.
 pub(crate) fn contain<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     CONTAINED.fetch_add(1, Ordering::SeqCst);
+    HERE.with(|h| h.set(h.get() + 1));
     let result = catch_unwind(AssertUnwindSafe(f));
+    HERE.with(|h| h.set(h.get() - 1));
     CONTAINED.fetch_sub(1, Ordering::SeqCst);
     result.map_err(|payload| payload_text(payload.as_ref()))
 }
