@@ -10,7 +10,7 @@
 
 use crate::dates::DateFormat;
 use crate::error::{InputError, RowProblem, shown};
-pub(crate) use crate::fold::fold;
+use crate::fold::fold;
 use crate::money::{Decimal, DecimalSeparator};
 
 /// The column names given on the command line (`--customer` etc.).

@@ -388,11 +388,7 @@ impl Tally {
                 }
                 let factor = 10i128.pow(u32::from(SCALE.saturating_sub(amount.scale)));
                 let value = i128::from(amount.mantissa) * factor;
-                // The status's own verdict (whatever the currency).
-                let status_sale = values
-                    .status
-                    .as_deref()
-                    .is_none_or(|s| shared.settings.columns.statuses.counts(s));
+                let status_sale = values.counts.status;
                 if let Some(status) = &values.status {
                     let entry = match self.statuses.get_mut(status.as_ref()) {
                         Some(entry) => entry,
@@ -410,7 +406,7 @@ impl Tally {
                 {
                     let key = currency.to_ascii_uppercase();
                     let entry = self.currencies.entry(key).or_default();
-                    let side = if values.sale {
+                    let side = if values.counts.currency {
                         &mut entry.0
                     } else {
                         &mut entry.1
@@ -418,7 +414,7 @@ impl Tally {
                     side.0 += 1;
                     side.1 = side.1.saturating_add(value);
                 }
-                if !values.sale {
+                if !values.counts.sale() {
                     // Not a sale: counted above, and nowhere else.
                     return true;
                 }
@@ -658,6 +654,12 @@ fn settle<S>(
         .and_then(|t| t.scale_source.as_ref())
         .map(|(at, file, shown)| format!("{}:{}: '{shown}'", name(*file), position(*at)));
     let scale = tallies.iter().map(|t| t.scale).max().unwrap_or(0);
+    // For the overflow error, found here or by the sums below.
+    let amount_column = read
+        .first
+        .as_ref()
+        .map(|(_, _, map)| map.amount_name())
+        .unwrap_or_default();
     if let Some((at, file, fatal)) = fatal {
         return Err(match fatal {
             Fatal::Input(e) => e,
@@ -669,11 +671,7 @@ fn settle<S>(
             Fatal::Overflow => InputError::Overflow {
                 file: name(file),
                 line: position(at),
-                column: read
-                    .first
-                    .as_ref()
-                    .map(|(_, _, map)| map.amount_name())
-                    .unwrap_or_default(),
+                column: amount_column.clone(),
                 scale,
                 scale_source,
             },
@@ -816,11 +814,7 @@ fn settle<S>(
             error: InputError::Overflow {
                 file: name(file),
                 line: position(at),
-                column: read
-                    .first
-                    .as_ref()
-                    .map(|(_, _, map)| map.amount_name())
-                    .unwrap_or_default(),
+                column: amount_column.clone(),
                 scale,
                 scale_source,
             },

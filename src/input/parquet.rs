@@ -355,15 +355,14 @@ impl ParquetRow<'_> {
             }
             _ => None,
         };
-        let sale = status.as_deref().is_none_or(|s| at.statuses.counts(s))
-            && super::row::in_currency(currency.as_deref(), at);
+        let counts = super::row::Counts::of(status.as_deref(), currency.as_deref(), at);
         Ok(Some(Values {
             customer,
             order,
             date,
             amount,
             status,
-            sale,
+            counts,
             currency,
         }))
     }

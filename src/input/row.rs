@@ -21,8 +21,8 @@ pub(crate) struct Values<'a> {
     pub(crate) amount: Decimal,
     /// The order status as written (trimmed), when a status column is mapped.
     pub(crate) status: Option<Cow<'a, str>>,
-    /// Whether the row counts: its status is a sale (or it has none).
-    pub(crate) sale: bool,
+    /// Whether the row counts (its status and its currency).
+    pub(crate) counts: Counts,
     /// The currency as written (trimmed), when a currency column is mapped.
     pub(crate) currency: Option<Cow<'a, str>>,
 }
@@ -39,8 +39,8 @@ pub(crate) struct TextValues<'r> {
     pub(crate) amount: Decimal,
     /// The order status (trimmed), when a status column is mapped.
     pub(crate) status: Option<&'r str>,
-    /// Whether the row counts (see [`Values::sale`]).
-    pub(crate) sale: bool,
+    /// Whether the row counts (see [`Values::counts`]).
+    pub(crate) counts: Counts,
     /// The currency (trimmed), when a currency column is mapped.
     pub(crate) currency: Option<&'r str>,
 }
@@ -53,7 +53,7 @@ impl<'r> From<TextValues<'r>> for Values<'r> {
             date: v.date,
             amount: v.amount,
             status: v.status.map(Cow::Borrowed),
-            sale: v.sale,
+            counts: v.counts,
             currency: v.currency.map(Cow::Borrowed),
         }
     }
@@ -117,24 +117,45 @@ pub(crate) fn row_values<'r>(
         Some(i) => Some(text(i)?),
         None => None,
     };
-    let sale = status.is_none_or(|s| map.statuses.counts(s)) && in_currency(currency, map);
+    let counts = Counts::of(status, currency, map);
     Ok(Some(TextValues {
         customer,
         order,
         date,
         amount,
         status,
-        sale,
+        counts,
         currency,
     }))
 }
 
-/// Whether a row's currency is the one `--currency` keeps (an empty one
-/// always is: item lines leave order fields empty).
-pub(crate) fn in_currency(currency: Option<&str>, map: &ColumnMap) -> bool {
-    match (currency, &map.keep_currency) {
-        (Some(c), Some(keep)) => c.is_empty() || c.eq_ignore_ascii_case(keep),
-        _ => true,
+/// Whether a row counts, each reason apart: the status's verdict is
+/// reported whatever the currency (the note on statuses), and the currency
+/// is tallied only for rows whose status counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Counts {
+    /// Its status is a sale, or it has none.
+    pub(crate) status: bool,
+    /// Its currency is the one `--currency` keeps, or none is kept, or it
+    /// has none (item lines leave order fields empty).
+    pub(crate) currency: bool,
+}
+
+impl Counts {
+    /// The verdicts for a row's status and currency (as written).
+    pub(crate) fn of(status: Option<&str>, currency: Option<&str>, map: &ColumnMap) -> Counts {
+        Counts {
+            status: status.is_none_or(|s| map.statuses.counts(s)),
+            currency: match (currency, &map.keep_currency) {
+                (Some(c), Some(keep)) => c.is_empty() || c.eq_ignore_ascii_case(keep),
+                _ => true,
+            },
+        }
+    }
+
+    /// The row is a sale: it reaches the method.
+    pub(crate) fn sale(self) -> bool {
+        self.status && self.currency
     }
 }
 
