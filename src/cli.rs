@@ -63,6 +63,10 @@ pub(crate) enum Command {
     /// Print a segment definition as a grid and check it: cells no rule
     /// covers, segments no cell reaches, rules shadowed by earlier ones.
     Rules(RulesArgs),
+    /// List the export profiles (the shop and payment platform exports rfm
+    /// recognises by their header) with what each one reads, or print one
+    /// as TOML to start a profile of your own.
+    Profiles(ProfilesArgs),
     /// Print a shell completion script to stdout.
     Completions {
         /// The shell.
@@ -191,6 +195,13 @@ pub(crate) struct SqlArgs {
     /// existing FILE untouched).
     #[arg(short, long, value_name = "FILE", help_heading = "Output")]
     pub(crate) output: Option<PathBuf>,
+}
+
+/// `rfm profiles`.
+#[derive(Debug, Args)]
+pub(crate) struct ProfilesArgs {
+    /// Print this profile's TOML (a built-in name).
+    pub(crate) name: Option<String>,
 }
 
 /// `rfm rules`.
@@ -362,6 +373,18 @@ pub(crate) struct ColumnArgs {
     /// ann@shop.com are one customer.
     #[arg(long, help_heading = "Columns")]
     pub(crate) case_sensitive_ids: bool,
+    /// The export profile: a built-in name (shopify, woocommerce, stripe,
+    /// etsy, square, prestashop, magento2, amazon...; `rfm profiles` lists
+    /// them), 'none' to read columns by name only, or your own FILE.toml
+    /// [default: detected from the header].
+    #[arg(long, value_name = "NAME|none|FILE", help_heading = "Columns")]
+    pub(crate) profile: Option<String>,
+    /// Whether the amount is each order's total (taken once per order,
+    /// blank on item lines) or each line's (added up per order) [default:
+    /// the profile's; else order for order-total columns (order total,
+    /// grand total...) with an order id, line otherwise].
+    #[arg(long, value_enum, value_name = "WHAT", help_heading = "Columns")]
+    pub(crate) amount_per: Option<crate::input::AmountPer>,
 }
 
 /// What counts and how it is measured.

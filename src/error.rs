@@ -246,6 +246,46 @@ pub(crate) enum InputError {
         /// The header.
         columns: String,
     },
+    /// An export without a customer column (its profile says why).
+    #[error("{file}: read as the {profile} export: {why}")]
+    NoCustomer {
+        /// The file.
+        file: String,
+        /// The profile.
+        profile: String,
+        /// Why there is no customer, and what to do.
+        why: String,
+    },
+    /// A profile names a column the header does not have.
+    #[error(
+        "{file}: the {profile} profile needs the column '{}' for {role}, which the file does not have (--profile none reads the columns by name); the columns are: {columns}",
+        shown(column)
+    )]
+    ProfileColumn {
+        /// The file.
+        file: String,
+        /// The profile.
+        profile: String,
+        /// The role.
+        role: &'static str,
+        /// The column it names.
+        column: String,
+        /// The header.
+        columns: String,
+    },
+    /// Two lines of one order disagree on its order-level values, or one
+    /// order id is two different orders in two files.
+    #[error("{file}:{line}: order '{}' {what}", shown(order))]
+    OrderConflict {
+        /// The file of the later line.
+        file: String,
+        /// The later line.
+        line: Position,
+        /// The order id.
+        order: String,
+        /// What differs, and where the other line is.
+        what: String,
+    },
     /// Several columns are equally good candidates for a role.
     #[error(
         "{file}: several columns could be read for {flag}: {matches}; name one, e.g. {flag} COL"

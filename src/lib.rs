@@ -58,6 +58,7 @@ pub fn run(cli: Cli, env: &Environment) -> anyhow::Result<()> {
         Command::Compare(args) => commands::compare::run(&args, env),
         Command::Sql(args) => commands::sql::run(&args, env),
         Command::Rules(args) => commands::rules::run(&args, env),
+        Command::Profiles(args) => commands::profiles::run(&args),
         Command::Completions { shell } => commands::generate::completions(shell),
         Command::Man => commands::generate::man(),
     }

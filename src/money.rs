@@ -112,6 +112,12 @@ pub(crate) enum AmountError {
 }
 
 impl Decimal {
+    /// Zero.
+    pub(crate) const ZERO: Decimal = Decimal {
+        mantissa: 0,
+        scale: 0,
+    };
+
     /// Parses an amount as written in an export (see the module docs).
     pub(crate) fn parse(text: &str, separator: DecimalSeparator) -> Result<Decimal, AmountError> {
         if let Some(d) = parse_plain(text.as_bytes(), separator.char() as u8) {
@@ -279,6 +285,11 @@ fn trailing_currency(body: &str) -> Result<Option<&str>, AmountError> {
 
 fn parse_with(text: &str, separator: DecimalSeparator) -> Result<Decimal, AmountError> {
     let mut body = text.trim_matches(is_space);
+    // A leading apostrophe keeps a spreadsheet from reading the cell as a
+    // formula (WooCommerce Analytics writes `'-20`).
+    if let Some(rest) = body.strip_prefix('\'') {
+        body = rest.trim_start_matches(is_space);
+    }
     let mut negative = false;
     let mut signed = false;
     if let Some(inner) = body.strip_prefix('(').and_then(|b| b.strip_suffix(')')) {
@@ -534,6 +545,14 @@ mod tests {
     }
     fn c(s: &str) -> Result<(i64, u8), AmountError> {
         Decimal::parse(s, DecimalSeparator::Comma).map(|d| (d.mantissa, d.scale))
+    }
+
+    #[test]
+    fn a_spreadsheet_apostrophe_before_a_number_is_not_part_of_it() {
+        assert_eq!(p("'-20"), Ok((-20, 0)));
+        assert_eq!(p("'12.50"), Ok((125, 1)));
+        assert_eq!(c("'1.234,56"), Ok((123456, 2)));
+        assert_eq!(p("''5"), Err(AmountError::NotANumber));
     }
 
     #[test]

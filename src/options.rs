@@ -217,6 +217,11 @@ pub(crate) fn resolve(
                     input.columns.drop_status.as_deref(),
                 ),
                 currency: input.columns.currency.clone(),
+                profile: match input.columns.profile.as_deref() {
+                    Some(value) => input::ProfileChoice::parse(value)?,
+                    None => input::ProfileChoice::Detect,
+                },
+                amount_per: input.columns.amount_per,
             },
             delimiter,
             decimal: match (input.decimal_comma, input.decimal_point) {

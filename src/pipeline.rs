@@ -233,6 +233,32 @@ fn note_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) {
             first.reason
         ));
     }
+    if report.item_lines + report.repeated_lines > 0 {
+        let mut what = Vec::new();
+        if report.item_lines > 0 {
+            what.push(format!(
+                "{} without them",
+                count(report.item_lines, "item line")
+            ));
+        }
+        if report.repeated_lines > 0 {
+            what.push(format!(
+                "{} repeating them",
+                count(report.repeated_lines, "line")
+            ));
+        }
+        notes.note(format_args!(
+            "the amount is each order's total: taken once per order, from the line that has it ({}; --amount-per line adds up the lines instead)",
+            what.join(", ")
+        ));
+    }
+    for (file, orders, earlier) in &report.overlaps {
+        notes.note(format_args!(
+            "{file}: {} also in {earlier}, with the same values: counted once",
+            count(*orders, "order")
+        ));
+    }
+    let unit = if report.per_order { "order" } else { "row" };
     if let Some(column) = &report.status_column {
         let shown = |list: Vec<&(String, u64, i128, bool)>| -> String {
             let items: Vec<String> = list
@@ -245,7 +271,7 @@ fn note_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) {
                     };
                     let mut money = String::new();
                     crate::money::write_scaled(*amount, 18, 2, '.', &mut money);
-                    format!("{name} {} {money}", count(*rows, "row"))
+                    format!("{name} {} {money}", count(*rows, unit))
                 })
                 .collect();
             if items.is_empty() {
@@ -274,7 +300,7 @@ fn note_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) {
             .iter()
             .filter(|c| c.1.0 > 0)
             .map(|(code, (rows, amount), _)| {
-                format!("{code} {} {}", count(*rows, "row"), money_of(*amount))
+                format!("{code} {} {}", count(*rows, unit), money_of(*amount))
             })
             .collect();
         let left: Vec<String> = report
@@ -282,7 +308,7 @@ fn note_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) {
             .iter()
             .filter(|c| c.2.0 > 0)
             .map(|(code, _, (rows, amount))| {
-                format!("{code} {} {}", count(*rows, "row"), money_of(*amount))
+                format!("{code} {} {}", count(*rows, unit), money_of(*amount))
             })
             .collect();
         notes.note(format_args!(

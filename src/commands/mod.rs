@@ -4,6 +4,7 @@
 pub(crate) mod compare;
 pub(crate) mod customers;
 pub(crate) mod generate;
+pub(crate) mod profiles;
 pub(crate) mod report;
 pub(crate) mod rules;
 pub(crate) mod sql;

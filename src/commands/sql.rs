@@ -64,10 +64,16 @@ fn columns(args: &ColumnArgs) -> Result<Columns, UsageError> {
         || args.count_status.is_some()
         || args.drop_status.is_some()
         || args.currency.is_some()
+        || args
+            .profile
+            .as_deref()
+            .is_some_and(|p| !p.eq_ignore_ascii_case("none"))
+        || args.amount_per.is_some()
     {
         return Err(UsageError(
-            "--status, --count-status, --drop-status and --currency are not written in SQL yet: \
-             keep the sales in a view (WHERE status IN (...) AND currency = ...) and give that as --table"
+            "--status, --count-status, --drop-status, --currency, --profile and --amount-per are not \
+             written in SQL yet: keep the sales in a view (WHERE status IN (...) AND currency = ..., \
+             one row per order) and give that as --table"
                 .into(),
         ));
     }

@@ -8,10 +8,12 @@
 //! indexes, resolved once per run and reported on stderr, so there is never
 //! any doubt about which column was read.
 
+use super::profiles::{AmountPer, Profile, ProfileChoice};
 use crate::dates::DateFormat;
 use crate::error::{InputError, RowProblem, shown};
 use crate::fold::fold;
 use crate::money::{Decimal, DecimalSeparator};
+use std::sync::Arc;
 
 /// The column names given on the command line (`--customer` etc.).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -39,6 +41,10 @@ pub(crate) struct ColumnFlags {
     pub(crate) statuses: StatusRule,
     /// `--currency CODE`: keep the orders in this currency only.
     pub(crate) currency: Option<String>,
+    /// `--profile`.
+    pub(crate) profile: ProfileChoice,
+    /// `--amount-per`.
+    pub(crate) amount_per: Option<AmountPer>,
 }
 
 /// Which order statuses are sales. Values are compared folded (case,
@@ -284,6 +290,36 @@ pub(crate) struct ColumnMap {
     pub(crate) currency: Option<usize>,
     /// `--currency CODE`, upper case.
     pub(crate) keep_currency: Option<String>,
+    /// The export profile in use.
+    pub(crate) profile: Option<Arc<Profile>>,
+    /// Customer columns read when the customer column is empty, in order
+    /// (a profile's e-mail then phone).
+    pub(crate) customer_fallback: Vec<usize>,
+    /// Columns added to or subtracted from the amount (refunds...).
+    pub(crate) terms: Vec<Term>,
+    /// Rows that are not sales whatever their status: a column and the
+    /// values (folded) that leave a row out, or any value when empty.
+    pub(crate) exclude: Vec<(usize, Vec<String>)>,
+    /// The amount is the order's, taken once per order (see
+    /// [`AmountPer::Order`]); needs an order column.
+    pub(crate) per_order: bool,
+}
+
+/// A column that adjusts a row's amount (blank: no change).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Term {
+    /// Added (shipping).
+    Add(usize),
+    /// Subtracted (a refunded amount, a discount).
+    Subtract(usize),
+    /// When `adjusted` holds a value other than 0, `total - adjusted` was
+    /// refunded and is subtracted (Etsy's Adjusted Order Total).
+    Adjusted {
+        /// The original total.
+        total: usize,
+        /// The total after refunds.
+        adjusted: usize,
+    },
 }
 
 // Names per role, most specific first: the first name that some column
@@ -470,6 +506,42 @@ const CURRENCY: &[&str] = &[
     "wahrung",
     "moneda_comanda",
 ];
+/// Amount columns that hold an order's total, not a line's: with an order
+/// column, they are taken once per order ([`AmountPer::Order`]). Folded.
+const ORDER_TOTAL: &[&str] = &[
+    "ordertotal",
+    "ordertotalamount",
+    "grandtotal",
+    "totalorder",
+    "totaleordine",
+    "importototaleordine",
+    "totalpedido",
+    "importetotalpedido",
+    "totalcommande",
+    "montantcommande",
+    "bestellsumme",
+    "gesamtbetragbestellung",
+    "totalcomanda",
+    "valoarecomanda",
+];
+/// Refunded amounts, subtracted from the amount (when no profile says
+/// otherwise).
+const REFUND: &[&str] = &[
+    "refunded_amount",
+    "amount_refunded",
+    "refunded_total",
+    "total_refunded",
+    "order_refund_amount",
+    "refund_amount",
+    "importo_rimborsato",
+    "rimborso",
+    "importe_reembolsado",
+    "montant_rembourse",
+    "erstattungsbetrag",
+    "erstatteter_betrag",
+    "suma_rambursata",
+    "import_reemborsat",
+];
 const QUANTITY: &[&str] = &[
     "quantity",
     "qty",
@@ -550,7 +622,9 @@ const ORDER: &[&str] = &[
 ];
 
 impl ColumnMap {
-    /// Resolves the roles against a header.
+    /// Resolves the roles against a header: flags first, then the export
+    /// profile (detected or `--profile`), then the names every role is
+    /// known by.
     pub(crate) fn resolve(
         header: &[String],
         flags: &ColumnFlags,
@@ -559,16 +633,63 @@ impl ColumnMap {
         let find = |flag: &'static str, given: &Option<String>, names: &[&str]| {
             find_column(header, flag, given.as_deref(), names, file)
         };
-        let customer = find("--customer", &flags.customer, CUSTOMER)?;
-        let date = find("--date", &flags.date, DATE)?;
-        let order = if flags.no_order {
-            None
-        } else {
-            find("--order", &flags.order, ORDER)?
+        let profile = flags.profile.for_header(header);
+        let p = profile.as_deref();
+        // A column the profile names: required ones must be there.
+        let named =
+            |role: &'static str, name: &str, required: bool| -> Result<Option<usize>, InputError> {
+                let at = exact(header, name);
+                match (at, p) {
+                    (None, Some(p)) if required => Err(InputError::ProfileColumn {
+                        file: file.to_owned(),
+                        profile: p.name.clone(),
+                        role,
+                        column: name.to_owned(),
+                        columns: header_list(header),
+                    }),
+                    _ => Ok(at),
+                }
+            };
+        let mut customer_fallback = Vec::new();
+        let customer = match (p, &flags.customer) {
+            (Some(p), None) if !p.columns.customer.is_empty() => {
+                let present: Vec<usize> = p
+                    .columns
+                    .customer
+                    .iter()
+                    .filter_map(|c| exact(header, c))
+                    .collect();
+                match present.split_first() {
+                    Some((first, rest)) => {
+                        customer_fallback = rest.to_vec();
+                        Some(*first)
+                    }
+                    None => named("the customer", &p.columns.customer[0], true)?,
+                }
+            }
+            (Some(p), None) if p.no_customer.is_some() => {
+                return Err(p.no_customer_error(file).unwrap_or(InputError::NoRows {
+                    file: file.to_owned(),
+                }));
+            }
+            _ => find("--customer", &flags.customer, CUSTOMER)?,
         };
-        let status = match flags.status.as_deref() {
-            Some(none) if none.eq_ignore_ascii_case("none") => None,
-            given => find_column(header, "--status", given, STATUS, file)?,
+        let date = match (p.and_then(|p| p.columns.date.as_deref()), &flags.date) {
+            (Some(name), None) => named("the order date", name, true)?,
+            _ => find("--date", &flags.date, DATE)?,
+        };
+        let order = match (p.and_then(|p| p.columns.order.as_deref()), &flags.order) {
+            _ if flags.no_order => None,
+            (Some(name), None) => named("the order id", name, true)?,
+            _ => find("--order", &flags.order, ORDER)?,
+        };
+        let status = match (
+            flags.status.as_deref(),
+            p.and_then(|p| p.columns.status.as_deref()),
+        ) {
+            (Some(none), _) if none.eq_ignore_ascii_case("none") => None,
+            (None, Some(name)) => named("the order status", name, false)?,
+            (given, _) => find_column(header, "--status", given, STATUS, file)?,
         };
         if status.is_none() && flags.statuses != StatusRule::Default && flags.status.is_none() {
             return Err(InputError::NoColumnFor {
@@ -579,10 +700,16 @@ impl ColumnMap {
             });
         }
         let explicit_qp = flags.quantity.is_some() || flags.price.is_some();
-        let amount = if flags.amount.is_some() || !explicit_qp {
-            find("--amount", &flags.amount, AMOUNT)?
-        } else {
-            None
+        let explicit_amount = flags.amount.is_some() || explicit_qp;
+        let profile_amount = p
+            .and_then(|p| p.columns.amount.as_deref())
+            .filter(|_| !explicit_amount);
+        let amount = match profile_amount {
+            Some(name) => named("the amount", name, true)?,
+            None if flags.amount.is_some() || !explicit_qp => {
+                find("--amount", &flags.amount, AMOUNT)?
+            }
+            None => None,
         };
         let amount = match amount {
             Some(a) => Some(AmountColumns::Amount(a)),
@@ -612,6 +739,68 @@ impl ColumnMap {
                 columns: header_list(header),
             });
         };
+        // What adjusts the amount: the profile's columns, or a refund
+        // column found by name, unless the amount was named by a flag.
+        let mut terms = Vec::new();
+        if let (false, AmountColumns::Amount(_)) = (explicit_amount, amount) {
+            match p {
+                Some(p) => {
+                    for c in &p.columns.add {
+                        terms.extend(named("a term of the amount", c, false)?.map(Term::Add));
+                    }
+                    for c in &p.columns.subtract {
+                        terms.extend(named("a term of the amount", c, false)?.map(Term::Subtract));
+                    }
+                    if let [total, adjusted] = p.columns.adjusted.as_slice()
+                        && let (Some(total), Some(adjusted)) =
+                            (exact(header, total), exact(header, adjusted))
+                    {
+                        terms.push(Term::Adjusted { total, adjusted });
+                    }
+                }
+                None => terms.extend(first_named(header, REFUND).map(Term::Subtract)),
+            }
+        }
+        let statuses = match (&flags.statuses, p) {
+            (StatusRule::Default, Some(p)) => match (&p.rules.count_status, &p.rules.drop_status) {
+                (Some(list), _) => {
+                    StatusRule::Only(list.iter().map(|s| StatusRule::key(s)).collect())
+                }
+                (None, Some(list)) => {
+                    StatusRule::AllBut(list.iter().map(|s| StatusRule::key(s)).collect())
+                }
+                (None, None) => StatusRule::Default,
+            },
+            (rule, _) => rule.clone(),
+        };
+        let exclude = p
+            .map(|p| {
+                p.rules
+                    .exclude
+                    .iter()
+                    .filter_map(|e| {
+                        let values = e.values.iter().map(|v| StatusRule::key(v)).collect();
+                        exact(header, &e.column).map(|i| (i, values))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let per = flags
+            .amount_per
+            .or(p.and_then(|p| p.rules.amount_per))
+            .unwrap_or(match amount {
+                AmountColumns::Amount(a) if ORDER_TOTAL.contains(&fold(&header[a]).as_str()) => {
+                    AmountPer::Order
+                }
+                _ => AmountPer::Line,
+            });
+        let per_order = per == AmountPer::Order
+            && order.is_some()
+            && matches!(amount, AmountColumns::Amount(_));
+        let currency_column = match p.and_then(|p| p.columns.currency.as_deref()) {
+            Some(name) => named("the currency", name, false)?,
+            None => first_named(header, CURRENCY),
+        };
         Ok(ColumnMap {
             customer,
             date,
@@ -622,8 +811,8 @@ impl ColumnMap {
             decimal: DecimalSeparator::Point,
             fold_emails: !flags.case_sensitive_ids,
             status,
-            statuses: flags.statuses.clone(),
-            currency: match (first_named(header, CURRENCY), &flags.currency) {
+            statuses,
+            currency: match (currency_column, &flags.currency) {
                 (None, Some(_)) => {
                     return Err(InputError::NoColumnFor {
                         file: file.to_owned(),
@@ -638,6 +827,11 @@ impl ColumnMap {
                 .currency
                 .as_deref()
                 .map(|c| c.trim().to_ascii_uppercase()),
+            profile,
+            customer_fallback,
+            terms,
+            exclude,
+            per_order,
         })
     }
 
@@ -655,24 +849,65 @@ impl ColumnMap {
     /// `customer=CustomerID, date=InvoiceDate, amount=Quantity x UnitPrice, order=InvoiceNo`.
     pub(crate) fn describe(&self) -> String {
         let name = |i: usize| shown(&self.header[i]);
-        let amount = match self.amount {
+        let mut amount = match self.amount {
             AmountColumns::Amount(a) => name(a),
             AmountColumns::QuantityPrice { quantity, price } => {
                 format!("{} x {}", name(quantity), name(price))
             }
         };
+        for term in &self.terms {
+            match *term {
+                Term::Add(i) => amount.push_str(&format!(" + {}", name(i))),
+                Term::Subtract(i) => amount.push_str(&format!(" - {}", name(i))),
+                Term::Adjusted { total, adjusted } => amount.push_str(&format!(
+                    " - ({} - {} when set)",
+                    name(total),
+                    name(adjusted)
+                )),
+            }
+        }
+        if self.per_order {
+            amount.push_str(" (once per order)");
+        }
         let order = match self.order {
             Some(o) => name(o),
             None => "(none: each row is one order)".to_owned(),
         };
-        format!(
-            "customer={}, date={}, amount={}, order={}",
-            name(self.customer),
+        let mut customer = name(self.customer);
+        if !self.customer_fallback.is_empty() {
+            let rest: Vec<String> = self.customer_fallback.iter().map(|&i| name(i)).collect();
+            customer.push_str(&format!(" (else {})", rest.join(", then ")));
+        }
+        let mut text = format!(
+            "customer={customer}, date={}, amount={amount}, order={order}",
             name(self.date),
-            amount,
-            order
-        )
+        );
+        if let Some(p) = &self.profile {
+            text = format!(
+                "{} (profile {}; --profile none reads columns by name): {text}",
+                p.title, p.name
+            );
+            for (i, values) in &self.exclude {
+                if values.is_empty() {
+                    text.push_str(&format!("; rows with a {} are out", name(*i)));
+                } else {
+                    text.push_str(&format!(
+                        "; rows with {} {} are out",
+                        name(*i),
+                        values.join("/")
+                    ));
+                }
+            }
+        }
+        text
     }
+}
+
+/// The first column whose name is `name`, compared folded (a profile's
+/// column names).
+fn exact(header: &[String], name: &str) -> Option<usize> {
+    let name = fold(name);
+    header.iter().position(|h| fold(h) == name)
 }
 
 /// The first column, in the names' order, with one of `names` (no flag,

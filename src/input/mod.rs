@@ -29,9 +29,11 @@
 
 mod columns;
 mod encoding;
+mod ledger;
 mod open;
 mod parquet;
 mod parquet_check;
+mod profiles;
 mod records;
 mod row;
 mod settings;
@@ -41,6 +43,7 @@ pub(crate) use encoding::forced as encoding_named;
 pub(crate) use open::SPILL;
 pub(crate) use open::{Content, open, sniff_delimiter};
 pub(crate) use open::{FileDigest, InputPath};
+pub(crate) use profiles::{AmountPer, ProfileChoice, built_in as built_in_profiles, built_in_text};
 pub(crate) use settings::LoadSettings;
 pub(crate) use settings::{BLOCK_BYTES, workers};
 
@@ -50,7 +53,7 @@ use crate::money::{self, Decimal, DecimalSeparator, MAX_SCALE};
 use open::{Digester, ParquetSource};
 use parquet::{Group, ParquetFile};
 use records::{Record, Records};
-use row::Values;
+use row::{Parsed, Values};
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
@@ -126,6 +129,16 @@ pub(crate) struct LoadReport {
     /// Per currency: rows and amounts (at 18 decimals) that count, and
     /// that `--currency` left out; by rows.
     pub(crate) currencies: Vec<(String, RowsAmount, RowsAmount)>,
+    /// Amounts are per order: the counts by status are orders.
+    pub(crate) per_order: bool,
+    /// Item lines of orders whose amount is the order's (blank order-level
+    /// fields): not rows of their own.
+    pub(crate) item_lines: u64,
+    /// Lines repeating their order's values (taken once).
+    pub(crate) repeated_lines: u64,
+    /// Orders also in an earlier input (counted once): (input, orders,
+    /// the earlier input).
+    pub(crate) overlaps: Vec<(String, u64, String)>,
 }
 
 impl LoadReport {
@@ -298,6 +311,8 @@ enum Fatal {
     Row(RowProblem),
     Overflow,
     Input(InputError),
+    /// Lines of one order, or one order id in two inputs, disagree.
+    Conflict(ledger::Conflict),
 }
 
 /// A rejected row before its line is known.
@@ -333,6 +348,8 @@ struct Tally {
     /// Per currency (upper case): rows and amounts at [`SCALE`], of the
     /// rows that count, and of those `--currency` left out.
     currencies: std::collections::HashMap<String, (RowsAmount, RowsAmount)>,
+    /// Item lines (see [`LoadReport::item_lines`]).
+    item_lines: u64,
 }
 
 impl Tally {
@@ -351,6 +368,7 @@ impl Tally {
             limit,
             statuses: std::collections::HashMap::new(),
             currencies: std::collections::HashMap::new(),
+            item_lines: 0,
         }
     }
 
@@ -367,7 +385,8 @@ impl Tally {
     #[inline]
     fn take<S: Sink>(
         &mut self,
-        result: Result<Option<Values<'_>>, RowProblem>,
+        result: Result<Parsed<Values<'_>>, RowProblem>,
+        map: &ColumnMap,
         at: Where,
         file: usize,
         shown: impl FnOnce() -> String,
@@ -376,7 +395,7 @@ impl Tally {
         shared: &Shared<'_>,
     ) -> bool {
         match result {
-            Ok(Some(values)) => {
+            Ok(Parsed::Row(values)) => {
                 let amount = values.amount;
                 if amount.scale > SCALE {
                     // More decimals than can be added up exactly (a Parquet
@@ -388,6 +407,20 @@ impl Tally {
                 }
                 let factor = 10i128.pow(u32::from(SCALE.saturating_sub(amount.scale)));
                 let value = i128::from(amount.mantissa) * factor;
+                // An order whose amount is the order's reaches the method
+                // once, from the first of its lines with the amount.
+                let per_order = map.per_order;
+                if per_order && let Some(order) = values.order.as_deref().filter(|o| !o.is_empty())
+                {
+                    match shared.ledger.check(order, file, at, &values, value) {
+                        ledger::Verdict::First => {}
+                        ledger::Verdict::Repeat => return true,
+                        ledger::Verdict::Conflict(conflict) => {
+                            self.stop(at, file, Fatal::Conflict(conflict), shared);
+                            return false;
+                        }
+                    }
+                }
                 let status_sale = values.counts.status;
                 if let Some(status) = &values.status {
                     let entry = match self.statuses.get_mut(status.as_ref()) {
@@ -427,16 +460,21 @@ impl Tally {
                     self.stop(at, file, Fatal::Overflow, shared);
                     return false;
                 }
-                sink.row(
-                    &values.customer,
-                    values.order.as_deref(),
-                    values.date,
-                    amount,
-                );
+                // Taken once, an order is a row of its own.
+                let order = if per_order {
+                    None
+                } else {
+                    values.order.as_deref()
+                };
+                sink.row(&values.customer, order, values.date, amount);
                 true
             }
-            Ok(None) => {
+            Ok(Parsed::NoCustomer) => {
                 self.missing_customer += 1;
+                true
+            }
+            Ok(Parsed::ItemLine) => {
+                self.item_lines += 1;
                 true
             }
             Err(problem) => {
@@ -480,6 +518,9 @@ impl Tally {
 /// What every worker shares.
 struct Shared<'a> {
     settings: &'a LoadSettings,
+    /// The orders seen, when amounts are per order.
+    ledger: ledger::Ledger,
+
     bar: &'a indicatif::ProgressBar,
     /// The first block with a problem that stops the run (blocks after it
     /// are skipped); `u64::MAX` while there is none.
@@ -495,6 +536,8 @@ fn read_with<S: Sink>(
     let bar = open::progress_bar(&settings.paths, settings.progress);
     let shared = Shared {
         settings,
+        ledger: ledger::Ledger::new(),
+
         bar: &bar,
         stop: AtomicU64::new(u64::MAX),
     };
@@ -557,7 +600,8 @@ fn read_with<S: Sink>(
     });
     // Cleared on errors too, so no stale bar stays above the message.
     bar.finish_and_clear();
-    settle(settings, reader, results)
+    let ledger = shared.ledger.summary();
+    settle(settings, reader, results, ledger)
 }
 
 /// What the reading thread ended with.
@@ -581,7 +625,7 @@ fn notes_count(rows: u64) -> String {
     crate::notes::count(rows, "row")
 }
 
-/// Values of the first rows of a CSV input, to find how they are written.
+/// Values of the first rows of an input, to find how they are written.
 #[derive(Debug, Default)]
 struct Sample {
     /// The date column's.
@@ -596,6 +640,7 @@ fn settle<S>(
     settings: &LoadSettings,
     read: ReadEnd,
     results: Vec<(S, Tally)>,
+    ledger: ledger::Summary,
 ) -> Result<(LoadReport, Vec<S>, Option<Overflow>), InputError> {
     let (sinks, tallies): (Vec<S>, Vec<Tally>) = results.into_iter().unzip();
     let mut blocks: Vec<(u64, usize, u64, u128)> = tallies
@@ -675,6 +720,33 @@ fn settle<S>(
                 scale,
                 scale_source,
             },
+            Fatal::Conflict(c) => {
+                let (field, theirs, ours) = c.differs;
+                let (other_file, other_at) = c.other;
+                let what = if other_file == file {
+                    format!(
+                        "has the {field} '{theirs}' on line {} and '{ours}' on line {}: the lines \
+                         of one order must agree on the order's values (a total written on \
+                         every line is taken once)",
+                        position(other_at),
+                        position(at)
+                    )
+                } else {
+                    format!(
+                        "is also in {}:{} with another {field} ('{theirs}' there, '{ours}' here): \
+                         an order in two inputs must be the same order (overlapping downloads \
+                         are counted once); remove the stale copy",
+                        name(other_file),
+                        position(other_at)
+                    )
+                };
+                InputError::OrderConflict {
+                    file: name(file),
+                    line: position(at),
+                    order: c.order,
+                    what,
+                }
+            }
         });
     }
 
@@ -688,6 +760,7 @@ fn settle<S>(
         report.header = header.clone();
         report.status_column = map.status.map(|i| header[i].clone());
         report.currency_column = map.currency.map(|i| header[i].clone());
+        report.per_order = map.per_order;
     }
     let mut currencies: std::collections::HashMap<&str, (RowsAmount, RowsAmount)> =
         std::collections::HashMap::new();
@@ -757,6 +830,13 @@ fn settle<S>(
     let mut rejected = Vec::new();
     let mut first_rejected: Option<Reject> = None;
     let mut abs_sum = 0u128;
+    report.item_lines = tallies.iter().map(|t| t.item_lines).sum();
+    report.repeated_lines = ledger.repeated_lines;
+    report.overlaps = ledger
+        .overlaps
+        .into_iter()
+        .map(|((file, earlier), n)| (name(file), n, name(earlier)))
+        .collect();
     for t in tallies {
         report.missing_customer += t.missing_customer;
         report.rejected_count += t.rejected_count;
@@ -948,6 +1028,7 @@ fn csv_block<S: Sink>(
         };
         tally.take(
             result.map(|v| v.map(Values::from)),
+            map,
             at,
             file,
             || row::amount_text(&|i| record.field(i), map),
@@ -985,6 +1066,7 @@ fn parquet_block<S: Sink>(
         };
         tally.take(
             row.values(),
+            map,
             at,
             file,
             || row.amount_text(),
@@ -1321,9 +1403,9 @@ impl Reader<'_, '_> {
     ) -> Result<(), InputError> {
         let parquet = ParquetFile::open(file, source)?;
         let header = parquet.columns().to_vec();
-        // Typed dates need no layout; text dates in Parquet are ISO 8601
-        // unless --date-format says otherwise.
-        let map = self.columns(file, header, Source::Parquet, |_| Sample::default())?;
+        // Typed dates need no layout; text dates and amounts are sampled
+        // from the first rows, as in CSV.
+        let map = self.columns(file, header, Source::Parquet, |map| parquet.sample(map))?;
         parquet.check_roles(&map)?;
         let parquet = Arc::new(parquet);
         for group in parquet.groups() {

@@ -18,10 +18,10 @@
 //! memory stays bounded by a row group per worker, not the file; the row
 //! groups are shared out over the workers like the blocks of a CSV file.
 
-use super::columns::{AmountColumns, ColumnMap};
+use super::columns::{AmountColumns, ColumnMap, Term};
 use super::open::ParquetSource;
 use super::parquet_check;
-use super::row::Values;
+use super::row::{Parsed, Values};
 use crate::dates::{self, Day};
 use crate::error::{InputError, Position, RowProblem};
 use crate::money::{Decimal, DecimalSeparator};
@@ -129,6 +129,50 @@ impl ParquetFile {
             offset += height;
         }
         groups
+    }
+
+    /// Text values of the first rows' date and amount columns, to find
+    /// their layout and decimal separator as for CSV (typed columns need
+    /// neither and give no values). A file that cannot be sampled gives
+    /// none: reading it says what is wrong.
+    pub(super) fn sample(&self, map: &ColumnMap) -> super::Sample {
+        const ROWS: usize = 4096;
+        let Some(group) = self.groups().into_iter().next() else {
+            return super::Sample::default();
+        };
+        let amounts = match map.amount {
+            AmountColumns::Amount(a) => vec![a],
+            AmountColumns::QuantityPrice { quantity, price } => vec![quantity, price],
+        };
+        let mut projection: Vec<usize> = amounts.iter().copied().chain([map.date]).collect();
+        projection.sort_unstable();
+        projection.dedup();
+        if self.check(&group, &projection).is_err() {
+            return super::Sample::default();
+        }
+        let height = group.height.min(ROWS);
+        let Ok(Ok(frame)) = contained(&self.name, || {
+            self.read_group(&projection, group.offset, height)
+        }) else {
+            return super::Sample::default();
+        };
+        let texts = |i: usize| -> Vec<String> {
+            let column = frame.column(map.header[i].as_str()).ok();
+            let Some(text) = column.and_then(|c| c.as_materialized_series().str().ok().cloned())
+            else {
+                return Vec::new();
+            };
+            text.iter()
+                .flatten()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        super::Sample {
+            dates: texts(map.date),
+            amounts: amounts.into_iter().flat_map(texts).collect(),
+        }
     }
 
     /// Reads one row group (only the columns `map` reads) and calls `each`
@@ -297,6 +341,14 @@ fn needed(map: &ColumnMap) -> Vec<usize> {
     columns.extend(map.order);
     columns.extend(map.status);
     columns.extend(map.currency);
+    columns.extend(&map.customer_fallback);
+    for term in &map.terms {
+        match *term {
+            Term::Add(i) | Term::Subtract(i) => columns.push(i),
+            Term::Adjusted { total, adjusted } => columns.extend([total, adjusted]),
+        }
+    }
+    columns.extend(map.exclude.iter().map(|(i, _)| *i));
     columns
 }
 
@@ -307,8 +359,8 @@ pub(crate) struct ParquetRow<'a> {
 }
 
 impl ParquetRow<'_> {
-    /// The row's values (`None`: no customer id), or what is wrong with it.
-    pub(crate) fn values(&self) -> Result<Option<Values<'_>>, RowProblem> {
+    /// The row's values, or what is wrong with it.
+    pub(crate) fn values(&self) -> Result<Parsed<Values<'_>>, RowProblem> {
         let c = self.columns;
         let i = self.index;
         let at = &c.at;
@@ -322,28 +374,42 @@ impl ParquetRow<'_> {
                 value,
             })
         }
-        let Some(customer) = id(&c.customer, i, &at.header[at.customer])?.filter(|s| !s.is_empty())
-        else {
-            return Ok(None);
-        };
-        let customer = match customer {
-            Cow::Borrowed(s) => super::columns::customer_key(s, at.fold_emails),
-            Cow::Owned(s) => {
+        if at.per_order
+            && let AmountColumns::Amount((amount, _)) = &c.amount
+            && amount.text(i).trim().is_empty()
+        {
+            return Ok(Parsed::ItemLine);
+        }
+        let mut customer = match id(&c.customer, i, &at.header[at.customer])? {
+            Some(Cow::Borrowed(s)) => super::columns::customer_key(s, at.fold_emails),
+            Some(Cow::Owned(s)) => {
                 Cow::Owned(super::columns::customer_key(&s, at.fold_emails).into_owned())
             }
+            None => Cow::Borrowed(""),
         };
+        for (column, &index) in c.fallback.iter().zip(&at.customer_fallback) {
+            if !customer.is_empty() {
+                break;
+            }
+            if let Some(value) = id(column, i, &at.header[index])? {
+                customer =
+                    Cow::Owned(super::row::fallback_key(&value, at.fold_emails).into_owned());
+            }
+        }
+        if customer.is_empty() {
+            return Ok(Parsed::NoCustomer);
+        }
         let date = c.date.get(i).map_err(|p| in_column(p, at, at.date))?;
         let number = |(column, index): &(NumberColumn, usize)| {
             column.get(i).map_err(|p| in_column(p, at, *index))
         };
-        let amount = c.amount.value(number, |(column, _)| column.text(i))?;
         let order = match (&c.order, at.order) {
             (Some(o), Some(index)) => {
                 Some(id(o, i, &at.header[index])?.unwrap_or(Cow::Borrowed("")))
             }
             _ => None,
         };
-        let status = match (&c.status, at.status) {
+        let mut status = match (&c.status, at.status) {
             (Some(s), Some(index)) => {
                 Some(id(s, i, &at.header[index])?.unwrap_or(Cow::Borrowed("")))
             }
@@ -355,8 +421,49 @@ impl ParquetRow<'_> {
             }
             _ => None,
         };
-        let counts = super::row::Counts::of(status.as_deref(), currency.as_deref(), at);
-        Ok(Some(Values {
+        let excluded = super::row::exclusion(at, |index| {
+            let column = c
+                .exclude
+                .iter()
+                .find(|(j, _)| *j == index)
+                .map(|(_, col)| col);
+            match column {
+                Some(col) => Ok(id(col, i, &at.header[index])?.unwrap_or(Cow::Borrowed(""))),
+                None => Ok(Cow::Borrowed("")),
+            }
+        })?;
+        if let Some(why) = &excluded {
+            status = Some(Cow::Owned(match status {
+                Some(s) if !s.is_empty() => format!("{s}, {why}"),
+                _ => why.clone(),
+            }));
+        }
+        let mut counts = super::row::Counts::of(status.as_deref(), currency.as_deref(), at);
+        counts.status &= excluded.is_none();
+        // A row that does not count may leave its amount blank.
+        let amount = match &c.amount {
+            AmountColumns::Amount((a, _)) if !counts.sale() && a.text(i).trim().is_empty() => {
+                Decimal::ZERO
+            }
+            _ => c.amount.value(number, |(column, _)| column.text(i))?,
+        };
+        let term = |index: usize| -> Result<Option<Decimal>, RowProblem> {
+            let Some((_, column)) = c.terms.iter().find(|(j, _)| *j == index) else {
+                return Ok(None);
+            };
+            if column.text(i).trim().is_empty() {
+                return Ok(None);
+            }
+            column.get(i).map(Some).map_err(|p| in_column(p, at, index))
+        };
+        let amount = super::row::with_terms(amount, &at.terms, term).ok_or_else(|| {
+            RowProblem::BadNumber {
+                column: at.amount_name(),
+                value: self.amount_text(),
+                reason: "too large with the columns added to it or subtracted from it".to_owned(),
+            }
+        })??;
+        Ok(Parsed::Row(Values {
             customer,
             order,
             date,
@@ -427,6 +534,12 @@ fn in_column(problem: RowProblem, map: &ColumnMap, index: usize) -> RowProblem {
 /// A row group's columns, each in the form its role reads fastest.
 struct GroupColumns {
     customer: TextColumn,
+    /// Read when the customer is empty, in order.
+    fallback: Vec<TextColumn>,
+    /// The columns of the amount's terms, by column index.
+    terms: Vec<(usize, NumberColumn)>,
+    /// The columns that exclude rows, by column index.
+    exclude: Vec<(usize, TextColumn)>,
     order: Option<TextColumn>,
     status: Option<TextColumn>,
     currency: Option<TextColumn>,
@@ -473,8 +586,36 @@ impl GroupColumns {
                 price: number(price)?,
             },
         };
+        let fallback = map
+            .customer_fallback
+            .iter()
+            .map(|&i| TextColumn::new(column(i)?, file, "the customer id"))
+            .collect::<Result<_, _>>()?;
+        let mut terms = Vec::new();
+        for term in &map.terms {
+            let columns = match *term {
+                Term::Add(i) | Term::Subtract(i) => vec![i],
+                Term::Adjusted { total, adjusted } => vec![total, adjusted],
+            };
+            for i in columns {
+                terms.push((i, NumberColumn::new(column(i)?, file, map.decimal)?));
+            }
+        }
+        let exclude = map
+            .exclude
+            .iter()
+            .map(|(i, _)| {
+                Ok((
+                    *i,
+                    TextColumn::new(column(*i)?, file, "an excluding column")?,
+                ))
+            })
+            .collect::<Result<_, InputError>>()?;
         Ok(GroupColumns {
             customer,
+            fallback,
+            terms,
+            exclude,
             status,
             currency,
             order,

@@ -3,7 +3,7 @@
 //! the line). The same rules for every reader: a delimited record's text
 //! fields, or a Parquet row's typed values (`super::parquet`).
 
-use super::columns::{AmountColumns, ColumnMap};
+use super::columns::{AmountColumns, ColumnMap, StatusRule, Term};
 use crate::dates::Day;
 use crate::error::RowProblem;
 use crate::money::{self, Decimal};
@@ -37,8 +37,9 @@ pub(crate) struct TextValues<'r> {
     pub(crate) date: Day,
     /// The amount (or quantity x price).
     pub(crate) amount: Decimal,
-    /// The order status (trimmed), when a status column is mapped.
-    pub(crate) status: Option<&'r str>,
+    /// The order status (trimmed), when a status column is mapped; with
+    /// what excluded the row, when something did.
+    pub(crate) status: Option<Cow<'r, str>>,
     /// Whether the row counts (see [`Values::counts`]).
     pub(crate) counts: Counts,
     /// The currency (trimmed), when a currency column is mapped.
@@ -52,22 +53,57 @@ impl<'r> From<TextValues<'r>> for Values<'r> {
             order: v.order.map(Cow::Borrowed),
             date: v.date,
             amount: v.amount,
-            status: v.status.map(Cow::Borrowed),
+            status: v.status,
             counts: v.counts,
             currency: v.currency.map(Cow::Borrowed),
         }
     }
 }
 
-/// A delimited record's values (`None`: no customer id), or what is wrong
-/// with it; `field(i)` is field `i` of `len` as text, `None` when it is not
-/// UTF-8 (only the fields rfm uses are looked at).
+/// What a row is.
+pub(crate) enum Parsed<V> {
+    /// A row with values.
+    Row(V),
+    /// No customer id: dropped and counted.
+    NoCustomer,
+    /// An item line of an order whose amount is the order's: its
+    /// order-level fields are blank (or missing: a short row), so it adds
+    /// nothing to the order.
+    ItemLine,
+}
+
+impl<V> Parsed<V> {
+    /// The values, converted.
+    pub(crate) fn map<W>(self, f: impl FnOnce(V) -> W) -> Parsed<W> {
+        match self {
+            Parsed::Row(v) => Parsed::Row(f(v)),
+            Parsed::NoCustomer => Parsed::NoCustomer,
+            Parsed::ItemLine => Parsed::ItemLine,
+        }
+    }
+}
+
+/// A delimited record's values, or what is wrong with it; `field(i)` is
+/// field `i` of `len` as text, `None` when it is not UTF-8 (only the fields
+/// rfm uses are looked at).
 pub(crate) fn row_values<'r>(
     field: impl Fn(usize) -> Option<&'r str>,
     len: usize,
     map: &ColumnMap,
-) -> Result<Option<TextValues<'r>>, RowProblem> {
+) -> Result<Parsed<TextValues<'r>>, RowProblem> {
     let expected = map.header.len();
+    let amount_at = match map.amount {
+        AmountColumns::Amount(a) => Some(a),
+        AmountColumns::QuantityPrice { .. } => None,
+    };
+    if map.per_order
+        && let Some(a) = amount_at
+        && (a >= len || field(a).is_some_and(|t| money::trim(t).is_empty()))
+    {
+        // An item line: short rows included (a plugin leaving the order
+        // columns out of item rows writes fewer fields).
+        return Ok(Parsed::ItemLine);
+    }
     if len != expected {
         return Err(RowProblem::Ragged {
             found: len,
@@ -81,9 +117,15 @@ pub(crate) fn row_values<'r>(
                 column: map.header[i].clone(),
             })
     };
-    let customer = super::columns::customer_key(text(map.customer)?, map.fold_emails);
+    let mut customer = super::columns::customer_key(text(map.customer)?, map.fold_emails);
+    for &i in &map.customer_fallback {
+        if !customer.is_empty() {
+            break;
+        }
+        customer = fallback_key(text(i)?, map.fold_emails);
+    }
     if customer.is_empty() {
-        return Ok(None);
+        return Ok(Parsed::NoCustomer);
     }
     let date_text = text(map.date)?;
     let date = map
@@ -94,6 +136,31 @@ pub(crate) fn row_values<'r>(
             value: date_text.to_owned(),
             reason: e.to_string(),
         })?;
+    let order = match map.order {
+        Some(i) => Some(text(i)?),
+        None => None,
+    };
+    let mut status = match map.status {
+        Some(i) => Some(Cow::Borrowed(text(i)?)),
+        None => None,
+    };
+    let currency = match map.currency {
+        Some(i) => Some(text(i)?),
+        None => None,
+    };
+    let excluded = if map.exclude.is_empty() {
+        None
+    } else {
+        exclusion(map, |i| text(i).map(Cow::Borrowed))?
+    };
+    if let Some(why) = &excluded {
+        status = Some(Cow::Owned(match status {
+            Some(s) if !s.is_empty() => format!("{s}, {why}"),
+            _ => why.clone(),
+        }));
+    }
+    let mut counts = Counts::of(status.as_deref(), currency, map);
+    counts.status &= excluded.is_none();
     let number = |i: usize| -> Result<Decimal, RowProblem> {
         let value = text(i)?;
         Decimal::parse(value, map.decimal).map_err(|e| RowProblem::BadNumber {
@@ -102,23 +169,34 @@ pub(crate) fn row_values<'r>(
             reason: e.to_string(),
         })
     };
-    let amount = map
-        .amount
-        .value(|&i| number(i), |&i| text(i).unwrap_or_default().to_owned())?;
-    let order = match map.order {
-        Some(i) => Some(text(i)?),
-        None => None,
+    // A row that does not count may leave its amount blank (a cancelled
+    // item's price).
+    let blank = |i: usize| text(i).is_ok_and(str::is_empty);
+    let amount = match amount_at {
+        Some(a) if !counts.sale() && blank(a) => Decimal::ZERO,
+        _ => map
+            .amount
+            .value(|&i| number(i), |&i| text(i).unwrap_or_default().to_owned())?,
     };
-    let status = match map.status {
-        Some(i) => Some(text(i)?),
-        None => None,
+    let amount = if map.terms.is_empty() {
+        amount
+    } else {
+        with_terms(amount, &map.terms, |i| {
+            if blank(i) {
+                Ok(None)
+            } else {
+                number(i).map(Some)
+            }
+        })
+        .ok_or_else(|| RowProblem::BadNumber {
+            column: map.amount_name(),
+            value: text(amount_at.unwrap_or(map.date))
+                .unwrap_or_default()
+                .to_owned(),
+            reason: "too large with the columns added to it or subtracted from it".to_owned(),
+        })??
     };
-    let currency = match map.currency {
-        Some(i) => Some(text(i)?),
-        None => None,
-    };
-    let counts = Counts::of(status, currency, map);
-    Ok(Some(TextValues {
+    Ok(Parsed::Row(TextValues {
         customer,
         order,
         date,
@@ -127,6 +205,100 @@ pub(crate) fn row_values<'r>(
         counts,
         currency,
     }))
+}
+
+/// What leaves a row out whatever its status (the map's `exclude`, e.g.
+/// `Cancelled at set`), `value(i)` giving column `i` as text.
+pub(crate) fn exclusion<'v>(
+    map: &ColumnMap,
+    value: impl Fn(usize) -> Result<Cow<'v, str>, RowProblem>,
+) -> Result<Option<String>, RowProblem> {
+    for (i, values) in &map.exclude {
+        let value = value(*i)?;
+        let value = value.trim();
+        if value.is_empty() || !(values.is_empty() || values.contains(&StatusRule::key(value))) {
+            continue;
+        }
+        return Ok(Some(if values.is_empty() {
+            format!("{} set", map.header[*i])
+        } else {
+            format!("{} {value}", map.header[*i])
+        }));
+    }
+    Ok(None)
+}
+
+/// The amount with the map's terms applied (`number(i)`: a column's value,
+/// `None` when blank); `None` when the result does not fit.
+pub(crate) fn with_terms<E>(
+    amount: Decimal,
+    terms: &[Term],
+    number: impl Fn(usize) -> Result<Option<Decimal>, E>,
+) -> Option<Result<Decimal, E>> {
+    let mut sum = i128::from(amount.mantissa);
+    let mut scale = amount.scale;
+    let add = |sum: &mut i128, scale: &mut u8, d: Decimal, sign: i128| {
+        if d.scale > *scale {
+            *sum = sum.saturating_mul(money::pow10(u32::from(d.scale - *scale)));
+            *scale = d.scale;
+        }
+        let d = i128::from(d.mantissa).saturating_mul(money::pow10(u32::from(*scale - d.scale)));
+        *sum = sum.saturating_add(sign * d);
+    };
+    for term in terms {
+        let (column, sign) = match *term {
+            Term::Add(i) => (i, 1),
+            Term::Subtract(i) => (i, -1),
+            Term::Adjusted { total, adjusted } => {
+                let after = match number(adjusted) {
+                    Ok(Some(d)) if d.mantissa != 0 => d,
+                    Ok(_) => continue,
+                    Err(e) => return Some(Err(e)),
+                };
+                match number(total) {
+                    Ok(Some(before)) => add(&mut sum, &mut scale, before, -1),
+                    Ok(None) => {}
+                    Err(e) => return Some(Err(e)),
+                }
+                add(&mut sum, &mut scale, after, 1);
+                continue;
+            }
+        };
+        match number(column) {
+            Ok(Some(d)) => add(&mut sum, &mut scale, d, sign),
+            Ok(None) => {}
+            Err(e) => return Some(Err(e)),
+        }
+    }
+    if terms.is_empty() {
+        return Some(Ok(amount));
+    }
+    let mantissa = i64::try_from(sum).ok()?;
+    Some(Ok(Decimal { mantissa, scale }))
+}
+
+/// A customer id from a fallback column: an e-mail as [`customer_key`]
+/// has it; a phone number without its spaces, punctuation and the `'`
+/// spreadsheets keep numbers as text with (`'+1 555-555-0123` is
+/// `+15555550123`); anything else as written.
+///
+/// [`customer_key`]: super::columns::customer_key
+pub(crate) fn fallback_key(id: &str, fold: bool) -> Cow<'_, str> {
+    let bare = id.trim_start_matches('\'');
+    let phone = bare.chars().filter(|c| c.is_ascii_digit()).count() >= 6
+        && bare
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-.()/".contains(c));
+    if !phone {
+        return super::columns::customer_key(id, fold);
+    }
+    let mut key = String::with_capacity(bare.len());
+    for (i, c) in bare.trim().char_indices() {
+        if c.is_ascii_digit() || (c == '+' && i == 0) {
+            key.push(c);
+        }
+    }
+    Cow::Owned(key)
 }
 
 /// Whether a row counts, each reason apart: the status's verdict is
@@ -167,5 +339,59 @@ pub(crate) fn amount_text<'r>(field: &dyn Fn(usize) -> &'r [u8], map: &ColumnMap
         AmountColumns::QuantityPrice { quantity, price } => {
             format!("{} x {}", text(quantity), text(price))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(text: &str) -> Decimal {
+        Decimal::parse(text, money::DecimalSeparator::Point).unwrap_or(Decimal::ZERO)
+    }
+
+    #[test]
+    fn fallback_phone_numbers_lose_their_punctuation_and_spreadsheet_quote() {
+        assert_eq!(fallback_key("'+1 555-555-0123", true), "+15555550123");
+        assert_eq!(fallback_key("+44 7700 900123", true), "+447700900123");
+        assert_eq!(fallback_key("(06) 1234.5678", true), "0612345678");
+        // Not phones: e-mails are folded, names kept.
+        assert_eq!(fallback_key("Ann@Shop.com", true), "ann@shop.com");
+        assert_eq!(fallback_key("Rosa Diaz", true), "Rosa Diaz");
+        assert_eq!(fallback_key("12-34", true), "12-34");
+    }
+
+    #[test]
+    fn terms_add_subtract_and_adjust_exactly_at_the_finest_scale() {
+        let columns = [d("5"), d("0.25"), d("60.00"), d("45.00"), d("0")];
+        let number = |i: usize| -> Result<Option<Decimal>, ()> {
+            Ok(columns.get(i).copied().filter(|_| i != 9))
+        };
+        // 100.1 + 5 - 0.25 = 104.85
+        let terms = [Term::Add(0), Term::Subtract(1)];
+        let sum = with_terms(d("100.1"), &terms, number).unwrap().unwrap();
+        assert_eq!((sum.mantissa, sum.scale), (10485, 2));
+        // Etsy: 60.00 - (60.00 - 45.00) = 45.00; an adjusted 0 is no refund.
+        let adjusted = [Term::Adjusted {
+            total: 2,
+            adjusted: 3,
+        }];
+        let sum = with_terms(d("60.00"), &adjusted, number).unwrap().unwrap();
+        assert_eq!(sum, d("45"));
+        let none = [Term::Adjusted {
+            total: 2,
+            adjusted: 4,
+        }];
+        let sum = with_terms(d("60.00"), &none, number).unwrap().unwrap();
+        assert_eq!(sum, d("60"));
+        // Blank columns (None) change nothing; no terms, the amount as is.
+        let blank = [Term::Subtract(9)];
+        assert_eq!(with_terms(d("7"), &blank, number).unwrap().unwrap(), d("7"));
+        // Beyond 64 bits: None.
+        let big = Decimal {
+            mantissa: i64::MAX,
+            scale: 0,
+        };
+        assert!(with_terms(big, &[Term::Add(0)], number).is_none());
     }
 }

@@ -1,0 +1,187 @@
+//! The orders seen, by order id, when an amount is the order's.
+//!
+//! Exports that write one line per item put the order's total on its
+//! lines in one of two ways: on the first line only (Shopify), or on every
+//! line (WooCommerce plugins). Either way the order must reach the method
+//! once. And a shop that downloads its orders every week has the same
+//! order in two files. The ledger remembers, for every order id, the first
+//! line that carried the order's values: a later line with the same values
+//! is a repeat (taken once; counted for the notes, per input), one with
+//! other values is a [`Conflict`] naming both lines.
+//!
+//! Shared by the workers: an order can straddle two blocks, and two inputs
+//! are read by whichever workers are free. Sharded by hash so workers
+//! rarely wait for each other.
+
+use super::Where;
+use super::row::Values;
+use crate::dates::Day;
+use crate::money;
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::sync::Mutex;
+
+const SHARDS: usize = 64;
+
+/// What an order's first line said.
+struct Seen {
+    file: usize,
+    at: Where,
+    /// Lines with the order's values, and the inputs they are in (sorted).
+    lines: u64,
+    files: Vec<usize>,
+    customer: Box<str>,
+    date: Day,
+    /// At 18 decimals.
+    amount: i128,
+    status: Option<Box<str>>,
+    currency: Option<Box<str>>,
+}
+
+/// Two lines of one order id with different values.
+pub(super) struct Conflict {
+    /// The order id.
+    pub(super) order: String,
+    /// The other line.
+    pub(super) other: (usize, Where),
+    /// What differs: the field and its two values (the other line's
+    /// first).
+    pub(super) differs: (&'static str, String, String),
+}
+
+/// What a line is to its order.
+pub(super) enum Verdict {
+    /// The first line with the order's values.
+    First,
+    /// The same values again.
+    Repeat,
+    /// Different values.
+    Conflict(Conflict),
+}
+
+/// The orders seen (see the module docs).
+pub(super) struct Ledger {
+    shards: Vec<Mutex<HashMap<Box<str>, Seen>>>,
+    hasher: foldhash::fast::FixedState,
+}
+
+/// What the ledger saw, once every line is read.
+pub(super) struct Summary {
+    /// Lines repeating their order's values in the same input.
+    pub(super) repeated_lines: u64,
+    /// (input, earlier input) -> orders of the input also in the earlier
+    /// one (the first input an order is in, in the order they were given).
+    pub(super) overlaps: Vec<((usize, usize), u64)>,
+}
+
+impl Ledger {
+    /// Counts the repeats and the orders in several inputs (the same
+    /// whichever worker saw which line first).
+    pub(super) fn summary(&self) -> Summary {
+        let mut repeated_lines = 0;
+        let mut overlaps: HashMap<(usize, usize), u64> = HashMap::new();
+        for shard in &self.shards {
+            let Ok(seen) = shard.lock() else { continue };
+            for s in seen.values() {
+                repeated_lines += s.lines - s.files.len() as u64;
+                if let Some((&earliest, later)) = s.files.split_first() {
+                    for &f in later {
+                        *overlaps.entry((f, earliest)).or_default() += 1;
+                    }
+                }
+            }
+        }
+        let mut overlaps: Vec<_> = overlaps.into_iter().collect();
+        overlaps.sort_unstable();
+        Summary {
+            repeated_lines,
+            overlaps,
+        }
+    }
+
+    pub(super) fn new() -> Ledger {
+        Ledger {
+            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            hasher: foldhash::fast::FixedState::with_seed(0x1ed9e5),
+        }
+    }
+
+    /// Checks a line of `order` (its amount at 18 decimals).
+    pub(super) fn check(
+        &self,
+        order: &str,
+        file: usize,
+        at: Where,
+        values: &Values<'_>,
+        amount: i128,
+    ) -> Verdict {
+        let shard = self.hasher.hash_one(order) as usize % SHARDS;
+        // A poisoned shard means a worker panicked: the run fails anyway.
+        let Ok(mut seen) = self.shards[shard].lock() else {
+            return Verdict::First;
+        };
+        let Some(first) = seen.get_mut(order) else {
+            seen.insert(
+                order.into(),
+                Seen {
+                    file,
+                    at,
+                    lines: 1,
+                    files: vec![file],
+                    customer: values.customer.as_ref().into(),
+                    date: values.date,
+                    amount,
+                    status: values.status.as_deref().map(Into::into),
+                    currency: values.currency.as_deref().map(Into::into),
+                },
+            );
+            return Verdict::First;
+        };
+        let text = |s: &Option<Box<str>>| s.as_deref().unwrap_or("").to_owned();
+        let money = |v: i128| {
+            let mut out = String::new();
+            money::write_scaled(v, 18, 2, '.', &mut out);
+            out
+        };
+        let differs = if *first.customer != *values.customer {
+            Some((
+                "customer",
+                first.customer.to_string(),
+                values.customer.to_string(),
+            ))
+        } else if first.date != values.date {
+            let day = |d: Day| crate::dates::from_day(d).to_string();
+            Some(("date", day(first.date), day(values.date)))
+        } else if first.amount != amount {
+            Some(("amount", money(first.amount), money(amount)))
+        } else if first.status.as_deref() != values.status.as_deref() {
+            Some((
+                "status",
+                text(&first.status),
+                values.status.as_deref().unwrap_or("").to_owned(),
+            ))
+        } else if first.currency.as_deref() != values.currency.as_deref() {
+            Some((
+                "currency",
+                text(&first.currency),
+                values.currency.as_deref().unwrap_or("").to_owned(),
+            ))
+        } else {
+            None
+        };
+        match differs {
+            None => {
+                first.lines += 1;
+                if let Err(i) = first.files.binary_search(&file) {
+                    first.files.insert(i, file);
+                }
+                Verdict::Repeat
+            }
+            Some(differs) => Verdict::Conflict(Conflict {
+                order: order.to_owned(),
+                other: (first.file, first.at),
+                differs,
+            }),
+        }
+    }
+}
