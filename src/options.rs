@@ -243,6 +243,7 @@ pub(crate) fn resolve(
             spill: true,
             workers: env.switches.workers.unwrap_or_else(input::workers),
             block_bytes: env.switches.block_bytes.unwrap_or(input::BLOCK_BYTES),
+            skip: None,
         },
         params,
         scoring,

@@ -72,18 +72,41 @@ pub fn analyze(
         };
         notes.note(format_args!("columns: {} ({shown})", map.describe()));
     };
-    let grouping = opts.grouping.unwrap_or(Grouping::Runs);
+    let mut grouping = opts.grouping.unwrap_or(Grouping::Runs);
     let (mut outcome, mut report) = fold(&opts.load, opts, grouping, &mut announce)?;
-    if let Outcome::NotContiguous = outcome {
-        let again = replay(&opts.load, &report)?;
-        notes.note("the rows of some orders are not next to each other: grouping all order lines by order id");
-        // The copies stay alive (in `report`) until the second reading is done.
-        let (second, second_report) = fold(&again, opts, Grouping::Hash, &mut announce)?;
+    let skip = report.read_again_without.take();
+    let scattered = matches!(outcome, Outcome::NotContiguous);
+    if scattered || skip.is_some() {
+        let why = if scattered {
+            notes.note("the rows of some orders are not next to each other: grouping all order lines by order id");
+            grouping = Grouping::Hash;
+            "the rows of some orders are not next to each other"
+        } else {
+            "some orders are in several inputs"
+        };
+        let mut again = replay(&opts.load, &report, why)?;
+        again.skip = skip;
+        // The copies of stdin and pipes stay alive until the last reading.
+        let _copies = std::mem::take(&mut report.copies);
+        let (second, second_report) = fold(&again, opts, grouping, &mut announce)?;
         outcome = second;
         report = LoadReport {
             copies: Vec::new(),
+            // What the first reading found, which the second left out.
+            overlaps: std::mem::take(&mut report.overlaps),
             ..second_report
         };
+        if matches!(outcome, Outcome::NotContiguous) {
+            // Not reachable (leaving whole orders out keeps the others'
+            // lines together), but exact either way.
+            let (third, third_report) = fold(&again, opts, Grouping::Hash, &mut announce)?;
+            outcome = third;
+            report = LoadReport {
+                copies: Vec::new(),
+                overlaps: std::mem::take(&mut report.overlaps),
+                ..third_report
+            };
+        }
     }
     after_load(&report, opts, notes)?;
     let Outcome::Done(result) = outcome else {
@@ -121,7 +144,7 @@ pub fn analyze(
 
 /// The inputs to read a second time: regular files as they are, the others
 /// from their copies.
-fn replay(load: &LoadSettings, report: &LoadReport) -> anyhow::Result<LoadSettings> {
+fn replay(load: &LoadSettings, report: &LoadReport, why: &str) -> anyhow::Result<LoadSettings> {
     let mut paths = Vec::with_capacity(load.paths.len());
     for (i, path) in load.paths.iter().enumerate() {
         if path.is_regular_file() {
@@ -134,13 +157,11 @@ fn replay(load: &LoadSettings, report: &LoadReport) -> anyhow::Result<LoadSettin
                 name,
                 path: copy.path().to_owned(),
             }),
-            Some(Some(Err(why))) => anyhow::bail!(
-                "the rows of some orders are not next to each other, and {name} cannot be read twice \
-                 ({why}): save it to a file and run on that"
+            Some(Some(Err(because))) => anyhow::bail!(
+                "{why}, and {name} cannot be read twice ({because}): save it to a file and run on that"
             ),
             _ => anyhow::bail!(
-                "the rows of some orders are not next to each other, and {name} cannot be read twice: \
-                 save it to a file and run on that"
+                "{why}, and {name} cannot be read twice: save it to a file and run on that"
             ),
         }
     }

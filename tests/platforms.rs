@@ -540,3 +540,52 @@ fn profiles_read_parquet_as_they_read_csv() {
         assert!(err.contains("(profile "), "{name}: {err}");
     }
 }
+
+#[test]
+fn overlapping_line_item_files_count_each_order_once() {
+    // Invoice lines (quantity x price) in two monthly files that share
+    // invoice I2, with its lines in another order in the second file.
+    // By hand, on the union: a: I1 2x5.00 + 1x2.50 = 12.50 and I2 3x1.00 +
+    // 1x4.00 = 7.00: 2 purchases, 19.50; b: I3 10.00.
+    let dir = tempfile::tempdir().unwrap();
+    let header = "InvoiceNo,CustomerID,InvoiceDate,Quantity,UnitPrice\n";
+    let a = dir.path().join("march.csv");
+    let b = dir.path().join("april.csv");
+    fs::write(
+        &a,
+        format!("{header}I1,a,2025-03-30,2,5.00\nI1,a,2025-03-30,1,2.50\nI2,a,2025-03-31,3,1.00\nI2,a,2025-03-31,1,4.00\n"),
+    )
+    .unwrap();
+    fs::write(
+        &b,
+        format!(
+            "{header}I2,a,2025-03-31,1,4.00\nI2,a,2025-03-31,3,1.00\nI3,b,2025-04-02,1,10.00\n"
+        ),
+    )
+    .unwrap();
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let (rows, err) = customers(a, &[b]);
+    assert_eq!(
+        rows,
+        expect(&[
+            ("a", 2, "19.50", "2025-03-30", "2025-03-31"),
+            ("b", 1, "10.00", "2025-04-02", "2025-04-02"),
+        ]),
+        "{err}"
+    );
+    assert!(err.contains("april.csv: 1 order also in"), "{err}");
+    // The same file twice is the file once.
+    let (twice, _) = customers(a, &[a]);
+    let (once, _) = customers(a, &[]);
+    assert_eq!(twice, once);
+    // A copy with other lines (one line missing: a download cut inside an
+    // invoice) is an error naming both files and the lines.
+    let cut = dir.path().join("cut.csv");
+    fs::write(&cut, format!("{header}I2,a,2025-03-31,3,1.00\n")).unwrap();
+    let err = failure_of(&["customers", a, cut.to_str().unwrap()], 1);
+    assert!(
+        err.contains("cut.csv:2: order 'I2' is also in")
+            && err.contains("march.csv:4 with other lines (2 lines there, 1 line here)"),
+        "{err}"
+    );
+}

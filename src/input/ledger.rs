@@ -19,7 +19,7 @@ use crate::dates::Day;
 use crate::money;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 const SHARDS: usize = 64;
 
@@ -183,5 +183,138 @@ impl Ledger {
                 differs,
             }),
         }
+    }
+}
+
+/// One input's lines of an order: how many, a sum of their hashes (the
+/// same whatever their order), and where the first is.
+#[derive(Clone, Copy)]
+struct Share {
+    file: usize,
+    lines: u64,
+    sum: (u64, u64),
+    first: Where,
+}
+
+/// The orders of line-level inputs, by order id, per input (see
+/// [`LineLedger::summary`]): when several inputs are read, an order whose
+/// lines are in two of them is an overlap.
+pub(super) struct LineLedger {
+    shards: Vec<Mutex<HashMap<Box<str>, Vec<Share>>>>,
+    hashers: (foldhash::fast::FixedState, foldhash::fast::FixedState),
+    routing: foldhash::fast::FixedState,
+}
+
+/// The orders to leave out of the later inputs (`(input, order id)`) and
+/// the notes: (input, orders, earlier input).
+pub(crate) type Overlaps = (Arc<Skip>, Vec<((usize, usize), u64)>);
+
+/// Per input, the order ids to leave out of it.
+pub(crate) type Skip = HashMap<usize, std::collections::HashSet<Box<str>>>;
+
+/// An order in two inputs with other lines.
+pub(super) struct LineConflict {
+    pub(super) order: String,
+    /// (input, its first line of the order, its lines), earlier input first.
+    pub(super) copies: [(usize, Where, u64); 2],
+}
+
+impl LineLedger {
+    pub(super) fn new() -> LineLedger {
+        LineLedger {
+            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            hashers: (
+                foldhash::fast::FixedState::with_seed(0x0ede_0001),
+                foldhash::fast::FixedState::with_seed(0x0ede_0002),
+            ),
+            routing: foldhash::fast::FixedState::with_seed(0x0ede_0003),
+        }
+    }
+
+    /// Records a line of `order` (its amount at 18 decimals).
+    pub(super) fn line(
+        &self,
+        order: &str,
+        file: usize,
+        at: Where,
+        values: &Values<'_>,
+        amount: i128,
+    ) {
+        let content = (
+            values.customer.as_ref(),
+            values.date,
+            amount,
+            values.status.as_deref(),
+            values.currency.as_deref(),
+        );
+        let hash = (
+            self.hashers.0.hash_one(content),
+            self.hashers.1.hash_one(content),
+        );
+        let shard = self.routing.hash_one(order) as usize % SHARDS;
+        let Ok(mut seen) = self.shards[shard].lock() else {
+            return;
+        };
+        let copies = match seen.get_mut(order) {
+            Some(copies) => copies,
+            None => seen.entry(order.into()).or_default(),
+        };
+        match copies.iter_mut().find(|c| c.file == file) {
+            Some(c) => {
+                c.lines += 1;
+                c.sum = (c.sum.0.wrapping_add(hash.0), c.sum.1.wrapping_add(hash.1));
+                c.first = c.first.min(at);
+            }
+            None => copies.push(Share {
+                file,
+                lines: 1,
+                sum: hash,
+                first: at,
+            }),
+        }
+    }
+
+    /// The orders in several inputs: those whose lines are the same in each
+    /// are left out of every input but the first they are in; the first
+    /// whose lines differ (by input order, then line) is a conflict.
+    pub(super) fn summary(&self) -> Result<Option<Overlaps>, LineConflict> {
+        let mut skip: Skip = HashMap::new();
+        let mut counts: HashMap<(usize, usize), u64> = HashMap::new();
+        let mut conflict: Option<LineConflict> = None;
+        for shard in &self.shards {
+            let Ok(seen) = shard.lock() else { continue };
+            for (order, copies) in seen.iter().filter(|(_, c)| c.len() > 1) {
+                let mut copies = copies.clone();
+                copies.sort_by_key(|c| c.file);
+                let first = copies[0];
+                for c in &copies[1..] {
+                    if (c.lines, c.sum) == (first.lines, first.sum) {
+                        skip.entry(c.file).or_default().insert(order.clone());
+                        *counts.entry((c.file, first.file)).or_default() += 1;
+                    } else {
+                        let found = LineConflict {
+                            order: order.to_string(),
+                            copies: [
+                                (first.file, first.first, first.lines),
+                                (c.file, c.first, c.lines),
+                            ],
+                        };
+                        let key = |x: &LineConflict| (x.copies[1].0, x.copies[1].1);
+                        if conflict.as_ref().is_none_or(|k| key(&found) < key(k)) {
+                            conflict = Some(found);
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(conflict) = conflict {
+            return Err(conflict);
+        }
+        if skip.is_empty() {
+            return Ok(None);
+        }
+        let mut counts: Vec<_> = counts.into_iter().collect();
+        counts.sort_unstable();
+        Ok(Some((Arc::new(skip), counts)))
     }
 }

@@ -139,6 +139,10 @@ pub(crate) struct LoadReport {
     /// Orders also in an earlier input (counted once): (input, orders,
     /// the earlier input).
     pub(crate) overlaps: Vec<(String, u64, String)>,
+    /// Orders of line-level inputs that an earlier input holds with the
+    /// same lines: the inputs must be read again without them
+    /// ([`LoadSettings::skip`]).
+    pub(crate) read_again_without: Option<Arc<ledger::Skip>>,
 }
 
 impl LoadReport {
@@ -410,8 +414,17 @@ impl Tally {
                 // An order whose amount is the order's reaches the method
                 // once, from the first of its lines with the amount.
                 let per_order = map.per_order;
-                if per_order && let Some(order) = values.order.as_deref().filter(|o| !o.is_empty())
+                let order_id = values.order.as_deref().filter(|o| !o.is_empty());
+                if let (Some(skip), Some(order)) = (&shared.settings.skip, order_id)
+                    && skip.get(&file).is_some_and(|s| s.contains(order))
                 {
+                    // A copy of an order an earlier input holds.
+                    return true;
+                }
+                if !per_order && let (Some(lines), Some(order)) = (&shared.lines, order_id) {
+                    lines.line(order, file, at, &values, value);
+                }
+                if per_order && let Some(order) = order_id {
                     match shared.ledger.check(order, file, at, &values, value) {
                         ledger::Verdict::First => {}
                         ledger::Verdict::Repeat => return true,
@@ -520,6 +533,8 @@ struct Shared<'a> {
     settings: &'a LoadSettings,
     /// The orders seen, when amounts are per order.
     ledger: ledger::Ledger,
+    /// The orders of line-level inputs per input, when there are several.
+    lines: Option<ledger::LineLedger>,
 
     bar: &'a indicatif::ProgressBar,
     /// The first block with a problem that stops the run (blocks after it
@@ -537,6 +552,7 @@ fn read_with<S: Sink>(
     let shared = Shared {
         settings,
         ledger: ledger::Ledger::new(),
+        lines: (settings.paths.len() > 1).then(ledger::LineLedger::new),
 
         bar: &bar,
         stop: AtomicU64::new(u64::MAX),
@@ -601,7 +617,8 @@ fn read_with<S: Sink>(
     // Cleared on errors too, so no stale bar stays above the message.
     bar.finish_and_clear();
     let ledger = shared.ledger.summary();
-    settle(settings, reader, results, ledger)
+    let lines = shared.lines.as_ref().map(ledger::LineLedger::summary);
+    settle(settings, reader, results, ledger, lines)
 }
 
 /// What the reading thread ended with.
@@ -641,6 +658,7 @@ fn settle<S>(
     read: ReadEnd,
     results: Vec<(S, Tally)>,
     ledger: ledger::Summary,
+    lines: Option<Result<Option<ledger::Overlaps>, ledger::LineConflict>>,
 ) -> Result<(LoadReport, Vec<S>, Option<Overflow>), InputError> {
     let (sinks, tallies): (Vec<S>, Vec<Tally>) = results.into_iter().unzip();
     let mut blocks: Vec<(u64, usize, u64, u128)> = tallies
@@ -830,13 +848,42 @@ fn settle<S>(
     let mut rejected = Vec::new();
     let mut first_rejected: Option<Reject> = None;
     let mut abs_sum = 0u128;
+    match lines {
+        Some(Err(c)) => {
+            let [(first_file, first_at, first_lines), (file, at, lines)] = c.copies;
+            return Err(InputError::OrderConflict {
+                file: name(file),
+                line: position(at),
+                order: c.order,
+                what: format!(
+                    "is also in {}:{} with other lines ({} there, {} here): an order in two \
+                     inputs must be the same order (overlapping downloads are counted once); \
+                     remove the stale copy, or read inputs whose order ids mean different \
+                     orders separately",
+                    name(first_file),
+                    position(first_at),
+                    crate::notes::count(first_lines, "line"),
+                    crate::notes::count(lines, "line"),
+                ),
+            });
+        }
+        Some(Ok(Some((skip, counts)))) => {
+            report.read_again_without = Some(skip);
+            report.overlaps = counts
+                .into_iter()
+                .map(|((file, earlier), n)| (name(file), n, name(earlier)))
+                .collect();
+        }
+        Some(Ok(None)) | None => {}
+    }
     report.item_lines = tallies.iter().map(|t| t.item_lines).sum();
     report.repeated_lines = ledger.repeated_lines;
-    report.overlaps = ledger
-        .overlaps
-        .into_iter()
-        .map(|((file, earlier), n)| (name(file), n, name(earlier)))
-        .collect();
+    report.overlaps.extend(
+        ledger
+            .overlaps
+            .into_iter()
+            .map(|((file, earlier), n)| (name(file), n, name(earlier))),
+    );
     for t in tallies {
         report.missing_customer += t.missing_customer;
         report.rejected_count += t.rejected_count;

@@ -44,6 +44,9 @@ pub(crate) struct LoadSettings {
     pub(crate) workers: usize,
     /// Bytes per CSV block (blocks end at the first record end after this many).
     pub(crate) block_bytes: usize,
+    /// Orders to leave out, per input: the copies of orders an earlier
+    /// input holds with the same lines (found by a first reading).
+    pub(crate) skip: Option<std::sync::Arc<super::ledger::Skip>>,
 }
 
 impl Default for LoadSettings {
@@ -62,6 +65,7 @@ impl Default for LoadSettings {
             workers: workers(),
             block_bytes: BLOCK_BYTES,
             encoding: None,
+            skip: None,
         }
     }
 }
