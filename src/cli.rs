@@ -285,8 +285,9 @@ pub(crate) struct InputArgs {
     /// [default: ISO 8601 dates and date-times].
     #[arg(long, value_name = "FMT", help_heading = "Input")]
     pub(crate) date_format: Option<String>,
-    /// Field delimiter: a single character, or 'tab' [default: sniffed among
-    /// , ; tab |].
+    /// Field delimiter: a single character, 'tab', or ' ' / 'space' for
+    /// columns aligned with runs of spaces [default: sniffed among , ; tab
+    /// | and aligned columns].
     #[arg(long, value_name = "CHAR", help_heading = "Input")]
     pub(crate) delimiter: Option<String>,
     /// The text encoding of CSV inputs, e.g. windows-1252, latin1,

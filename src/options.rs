@@ -536,6 +536,8 @@ fn format_name(format: Format) -> &'static str {
 fn parse_delimiter(s: &str) -> Result<u8, UsageError> {
     match s {
         "tab" | "\\t" | "\t" => Ok(b'\t'),
+        // Runs of spaces (columns aligned with spaces).
+        " " | "space" | "spaces" | "whitespace" => Ok(b' '),
         "\"" | "\n" | "\r" => Err(UsageError(format!(
             "--delimiter: {s:?} cannot separate fields (it quotes them or ends lines)"
         ))),

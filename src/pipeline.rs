@@ -67,6 +67,7 @@ pub fn analyze(
         }
         let shown = match source {
             Source::Csv { delimiter: b'\t' } => "delimiter 'tab'".to_owned(),
+            Source::Csv { delimiter: b' ' } => "columns aligned with spaces".to_owned(),
             Source::Csv { delimiter } => format!("delimiter '{}'", delimiter as char),
             Source::Parquet => "Parquet".to_owned(),
         };

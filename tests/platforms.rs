@@ -589,3 +589,77 @@ fn overlapping_line_item_files_count_each_order_once() {
         "{err}"
     );
 }
+
+#[test]
+fn columns_aligned_with_spaces_and_no_header_read_like_cdnow() {
+    // The CDNOW master file's layout (id, yyyymmdd, CDs, dollars, padded
+    // with spaces, no header); the rows of customers 1 to 8 from a public
+    // copy (testdata/platforms/README.md). Expected by a second, simple
+    // computation: split each line at whitespace and add up per id.
+    let file = platform("cdnow_master_sample.txt");
+    let text = fs::read_to_string(&file).unwrap();
+    let mut by_id: std::collections::BTreeMap<String, (u32, f64, String, String)> =
+        Default::default();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let day = format!("{}-{}-{}", &f[1][..4], &f[1][4..6], &f[1][6..]);
+        let e = by_id
+            .entry(f[0].to_owned())
+            .or_insert((0, 0.0, day.clone(), day.clone()));
+        e.0 += 1;
+        e.1 += f[3].parse::<f64>().unwrap();
+        e.2 = e.2.clone().min(day.clone());
+        e.3 = e.3.clone().max(day);
+    }
+    let mut expected: Rows = by_id
+        .into_iter()
+        .map(|(id, (n, m, first, last))| (id, n.to_string(), format!("{m:.2}"), first, last))
+        .collect();
+    expected.sort();
+    assert_eq!(expected.len(), 8);
+    // By hand, two of them: 00002 bought twice on 1997-01-12 (12.00 +
+    // 77.00); 00003: 20.76 + 20.76 + 19.54 + 57.45 + 20.96 + 16.99.
+    assert!(expected.contains(&(
+        "00002".into(),
+        "2".into(),
+        "89.00".into(),
+        "1997-01-12".into(),
+        "1997-01-12".into()
+    )));
+    assert!(expected.iter().any(|r| r.0 == "00003" && r.2 == "156.46"));
+    let names = [
+        "--customer",
+        "column1",
+        "--date",
+        "column2",
+        "--amount",
+        "column4",
+    ];
+    let (rows, err) = customers(&file, &names);
+    assert_eq!(rows, expected, "{err}");
+    assert!(err.contains("columns aligned with spaces"), "{err}");
+    assert!(
+        err.contains("the first line holds no column names"),
+        "{err}"
+    );
+    // --delimiter ' ' says the same; without names, the error says why the
+    // columns are numbered.
+    let mut forced = vec!["--delimiter", " "];
+    forced.extend(names);
+    assert_eq!(customers(&file, &forced).0, expected);
+    let err = failure_of(&["customers", &file], 1);
+    assert!(
+        err.contains("column1, column2, column3, column4 (numbered"),
+        "{err}"
+    );
+    // With a header, aligned columns are found by name.
+    let dir = tempfile::tempdir().unwrap();
+    let named = dir.path().join("aligned.txt");
+    fs::write(
+        &named,
+        format!("  customer_id   order_date   cds   amount\n{text}"),
+    )
+    .unwrap();
+    let (rows, _) = customers(named.to_str().unwrap(), &[]);
+    assert_eq!(rows, expected);
+}

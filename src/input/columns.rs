@@ -150,7 +150,7 @@ pub(crate) const NOT_SALES: &[&str] = &[
 ];
 
 /// Words that make a refund or cancellation partial (the order stays a sale).
-const PARTIAL: &[&str] = &[
+pub(crate) const PARTIAL: &[&str] = &[
     "partially",
     "partial",
     "part",
@@ -508,7 +508,7 @@ const CURRENCY: &[&str] = &[
 ];
 /// Amount columns that hold an order's total, not a line's: with an order
 /// column, they are taken once per order ([`AmountPer::Order`]). Folded.
-const ORDER_TOTAL: &[&str] = &[
+pub(crate) const ORDER_TOTAL: &[&str] = &[
     "ordertotal",
     "ordertotalamount",
     "grandtotal",
@@ -733,10 +733,18 @@ impl ColumnMap {
             if amount.is_none() {
                 missing.push("amount (--amount COL, or --quantity COL --price COL)");
             }
+            let numbered = header
+                .iter()
+                .enumerate()
+                .all(|(i, h)| *h == format!("column{}", i + 1));
+            let mut columns = header_list(header);
+            if numbered {
+                columns.push_str(" (numbered: the first line holds no column names)");
+            }
             return Err(InputError::MissingColumns {
                 file: file.to_owned(),
                 missing: missing.join(", "),
-                columns: header_list(header),
+                columns,
             });
         };
         // What adjusts the amount: the profile's columns, or a refund

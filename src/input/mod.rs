@@ -27,7 +27,8 @@
 //!   and whether the sums fit 64 bits at that scale are known at the end;
 //!   sinks get each amount at its own scale.
 
-mod columns;
+mod aligned;
+pub(crate) mod columns;
 mod encoding;
 mod ledger;
 mod open;
@@ -1300,7 +1301,7 @@ impl Reader<'_, '_> {
         };
         let (head, reader) = open::head_and_rest(reader, 64 * 1024).map_err(read_err)?;
         let decoding = encoding::detect(&head, self.settings.encoding, file)?;
-        let (head, mut reader) = match decoding {
+        let (head, reader) = match decoding {
             encoding::Decoding::Utf8 => (head, reader),
             _ => open::head_and_rest(encoding::decoded(reader, decoding), 64 * 1024)
                 .map_err(read_err)?,
@@ -1314,10 +1315,23 @@ impl Reader<'_, '_> {
         if head.iter().all(|b| b.is_ascii_whitespace()) || head == b"\xef\xbb\xbf" {
             return Err(empty());
         }
-        let delimiter = self
+        let mut delimiter = self
             .settings
             .delimiter
             .unwrap_or_else(|| open::sniff_delimiter(&head));
+        // Columns aligned with spaces: `--delimiter ' '`, or no delimiter
+        // found and the lines split alike at runs of spaces.
+        let aligned = delimiter == b' '
+            || (self.settings.delimiter.is_none()
+                && open::no_delimiter(&head)
+                && aligned::looks_aligned(&head));
+        let (head, mut reader) = if aligned {
+            delimiter = b'\t';
+            open::head_and_rest(Box::new(aligned::Aligned::new(reader)), 64 * 1024)
+                .map_err(read_err)?
+        } else {
+            (head, reader)
+        };
         let Some((record, end)) = header_record(&head, delimiter) else {
             return Err(empty());
         };
@@ -1327,7 +1341,22 @@ impl Reader<'_, '_> {
                 file: file.to_owned(),
             });
         }
-        let header = decode_header(&record, file)?;
+        let mut header = decode_header(&record, file)?;
+        // A first line without a letter is data, not names (the CDNOW file
+        // has no header): the columns are numbered.
+        let mut end = end;
+        if header.len() > 1 && header.iter().all(|h| !h.chars().any(char::is_alphabetic)) {
+            header = (1..=header.len()).map(|i| format!("column{i}")).collect();
+            end = 0;
+            self.file_notes.push((
+                file.to_owned(),
+                format!(
+                    "the first line holds no column names: it is read as data, and the columns are \
+                     named column1 to column{} (--customer column1 --date column2 ...)",
+                    header.len()
+                ),
+            ));
+        }
         let body = &head[end..];
         let sample = |map: &ColumnMap| -> Sample {
             // The whole records of the first bytes read.
@@ -1356,7 +1385,8 @@ impl Reader<'_, '_> {
             });
             sample
         };
-        let map = self.columns(file, header, Source::Csv { delimiter }, sample)?;
+        let shown = if aligned { b' ' } else { delimiter };
+        let map = self.columns(file, header, Source::Csv { delimiter: shown }, sample)?;
         self.first_lines[index] = 1 + line_breaks(&head[..end]);
         std::io::copy(&mut (&mut reader).take(end as u64), &mut std::io::sink())
             .map_err(read_err)?;

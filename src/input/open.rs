@@ -508,6 +508,14 @@ pub(crate) fn head_and_rest(
 /// Picks the delimiter among `,` `;` tab and `|`: the one that occurs most
 /// often, outside quotes, on the header line, and the same number of times on
 /// the following complete lines of the sample. Falls back to `,`.
+/// Whether none of the usual delimiters occurs in the first line.
+pub(crate) fn no_delimiter(head: &[u8]) -> bool {
+    let first = head.split(|&b| b == b'\n').next().unwrap_or(head);
+    !first
+        .iter()
+        .any(|b| matches!(b, b',' | b';' | b'\t' | b'|'))
+}
+
 pub(crate) fn sniff_delimiter(head: &[u8]) -> u8 {
     let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
     const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
