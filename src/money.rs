@@ -117,6 +117,11 @@ impl Decimal {
         mantissa: 0,
         scale: 0,
     };
+    /// One.
+    pub(crate) const ONE: Decimal = Decimal {
+        mantissa: 1,
+        scale: 0,
+    };
 
     /// Parses an amount as written in an export (see the module docs).
     pub(crate) fn parse(text: &str, separator: DecimalSeparator) -> Result<Decimal, AmountError> {

@@ -126,6 +126,9 @@ pub(crate) struct RunOptions {
     pub(crate) grouping: Option<Grouping>,
     /// How to write.
     pub(crate) output: OutputOptions,
+    /// `--lang` (for a definition chosen after reading: see
+    /// `pipeline::analyze`).
+    pub(crate) lang: crate::score::lang::Lang,
 }
 
 /// Resolves the shared options of the data commands.
@@ -253,6 +256,7 @@ pub(crate) fn resolve(
         terse: false,
         grouping: env.switches.grouping,
         output,
+        lang: method.segments.lang,
     })
 }
 

@@ -56,7 +56,7 @@ pub(crate) fn run_resolved(
 /// input layer kept of them (docs/decisions.md, "One engine").
 pub fn analyze(
     opts: &RunOptions,
-    definition: Definition,
+    mut definition: Definition,
     notes: &Notes,
 ) -> anyhow::Result<Analysis> {
     // Said once, however many times the inputs are read.
@@ -113,8 +113,16 @@ pub fn analyze(
     let Outcome::Done(result) = outcome else {
         anyhow::bail!("orders still scattered after grouping them by id");
     };
-    let (agg, ids) = result?;
+    let (mut agg, ids) = result?;
     let scale = report.scale;
+    if report.no_amount {
+        definition = without_amounts(definition, opts, notes)?;
+        // Every line counted as one unit so that every order is a
+        // purchase; no monetary value is known.
+        for c in &mut agg.customers {
+            c.monetary = 0;
+        }
+    }
     let (customers, thresholds) = analysis::score_customers(
         agg.customers,
         ids,
@@ -128,11 +136,13 @@ pub fn analyze(
         agg.as_of,
         customers.len(),
         &thresholds,
+        report.no_amount,
         opts,
         notes,
     );
     note_segments(&definition, &customers, notes);
     Ok(Analysis {
+        monetary: !report.no_amount,
         customers,
         as_of: agg.as_of,
         scale,
@@ -140,6 +150,41 @@ pub fn analyze(
         scoring: opts.scoring.clone(),
         definition,
         load: report,
+    })
+}
+
+/// The definition for a file without amounts: one on recency and
+/// frequency only. The default grid becomes the R x F grid (`rf-grid`),
+/// with a warning; a definition that reads m or fm is an error.
+fn without_amounts(
+    definition: Definition,
+    opts: &RunOptions,
+    notes: &Notes,
+) -> anyhow::Result<Definition> {
+    use crate::score::definition::{Preset, Shape};
+    let switched =
+        definition.shape != Shape::RF && definition.preset && definition.name == "default";
+    if definition.shape != Shape::RF && !switched {
+        return Err(crate::error::UsageError(format!(
+            "there is no amount column, and the segment definition '{}' reads the monetary score: \
+             use --segments rf-grid (recency and frequency), or name the amount with --amount COL",
+            definition.name
+        ))
+        .into());
+    }
+    notes.warn(format_args!(
+        "no amount column (amount, total, importo, importe, Betrag...): customers are scored on \
+         recency and frequency only{}; monetary, m and fm are left empty (--amount COL names one)",
+        if switched {
+            ", with the R x F grid (--segments rf-grid)"
+        } else {
+            ""
+        }
+    ));
+    Ok(if switched {
+        Definition::preset(Preset::RfGrid, opts.lang)
+    } else {
+        definition
     })
 }
 
@@ -354,6 +399,7 @@ fn note_scoring(
     as_of: Day,
     scored: usize,
     thresholds: &Thresholds,
+    no_amount: bool,
     opts: &RunOptions,
     notes: &Notes,
 ) {
@@ -396,7 +442,11 @@ fn note_scoring(
         );
     }
     notes.note(format_args!("scored {}", count(scored as u64, "customer")));
-    let empty = thresholds.empty_levels();
+    let mut empty = thresholds.empty_levels();
+    if no_amount {
+        // There is no monetary score to speak of.
+        empty.retain(|(metric, _)| *metric != "m");
+    }
     if !empty.is_empty() {
         let list: Vec<String> = empty.iter().map(|(m, l)| format!("{m}={l}")).collect();
         // Why, for each method that left a level empty.

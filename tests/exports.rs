@@ -409,3 +409,85 @@ fn several_currencies_are_an_error_unless_one_is_kept() {
         "{err}"
     );
 }
+
+#[test]
+fn a_file_without_amounts_is_scored_on_recency_and_frequency() {
+    // Visits or bookings without a price: each row an order. As of
+    // 2025-03-04: a bought on 01-01 and 02-01 (recency 31, f 2), b on
+    // 01-15 (48, 1), c on 03-01, 03-02, 03-03 (1, 3). Rank scores with N =
+    // 3: 1 + floor(5 x worse / 3): c r = f = 4, a r = f = 2, b r = f = 1.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("visits.csv");
+    fs::write(
+        &file,
+        "customer,date,product\na,2025-01-01,x\na,2025-02-01,y\nb,2025-01-15,z\n\
+         c,2025-03-01,x\nc,2025-03-02,x\nc,2025-03-03,y\n",
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let out = rfm()
+        .args(["customers", file, "-f", "csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("warning: no amount column"), "{err}");
+    assert!(err.contains("--segments rf-grid"), "{err}");
+    // The rf-grid's segment of each (r, f) cell, from `rfm rules`.
+    let cells = stdout_of(&["rules", "--segments", "rf-grid", "-f", "csv"]);
+    let segment_of = |r: &str, f: &str| -> String {
+        cells
+            .lines()
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .find(|c| c[0] == r && c[1] == f)
+            .map(|c| c[5].to_owned())
+            .unwrap()
+    };
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let expected = [
+        ("a", "31", "2", "2", "2"),
+        ("b", "48", "1", "1", "1"),
+        ("c", "1", "3", "4", "4"),
+    ];
+    assert_eq!(rows.len(), 3, "{text}");
+    for (row, (id, recency, f, r_score, f_score)) in rows.iter().zip(expected) {
+        // monetary, m and fm empty; rfm is r and f.
+        let key = segment_of(r_score, f_score);
+        assert_eq!(
+            row.as_slice(),
+            [
+                id,
+                row[1],
+                row[2],
+                recency,
+                f,
+                "",
+                r_score,
+                f_score,
+                "",
+                "",
+                &format!("{r_score}{f_score}"),
+                row[11],
+                key.as_str()
+            ],
+            "{text}"
+        );
+    }
+    // The summary leaves revenue empty; a definition reading m is an error;
+    // the report, all about revenue, says what it needs.
+    let summary = stdout_of(&["summary", file, "-f", "csv", "-q"]);
+    assert!(
+        summary.lines().nth(1).unwrap().contains(",0,,,"),
+        "{summary}"
+    );
+    let err = failure_of(&["customers", file, "--segments", "r-rfm"], 2);
+    assert!(err.contains("use --segments rf-grid"), "{err}");
+    let out_dir = dir.path().join("report");
+    let err = failure_of(&["report", file, "--out", out_dir.to_str().unwrap()], 2);
+    assert!(err.contains("rfm report needs amounts"), "{err}");
+}

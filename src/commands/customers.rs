@@ -65,16 +65,28 @@ impl Rows for CustomerRows<'_> {
         row.push(Value::Date(c.last));
         row.push(Value::Int(i64::from(c.recency_days)));
         row.push(Value::Int(i64::from(c.frequency)));
-        row.push(Value::Decimal {
-            units: i128::from(c.monetary),
-            scale: self.analysis.scale,
-            decimals: self.decimals,
-        });
-        row.push(Value::Int(i64::from(c.r)));
-        row.push(Value::Int(i64::from(c.f)));
-        row.push(Value::Int(i64::from(c.m)));
-        row.push(Value::Int(i64::from(c.fm)));
-        row.push(Value::Text(c.rfm(self.analysis.definition.levels > 9)));
+        if !self.analysis.monetary {
+            // Recency and frequency only: no amounts were read.
+            row.extend([
+                Value::Null,
+                Value::Int(i64::from(c.r)),
+                Value::Int(i64::from(c.f)),
+                Value::Null,
+                Value::Null,
+                Value::Text(Cow::Owned(format!("{}{}", c.r, c.f))),
+            ]);
+        } else {
+            row.push(Value::Decimal {
+                units: i128::from(c.monetary),
+                scale: self.analysis.scale,
+                decimals: self.decimals,
+            });
+            row.push(Value::Int(i64::from(c.r)));
+            row.push(Value::Int(i64::from(c.f)));
+            row.push(Value::Int(i64::from(c.m)));
+            row.push(Value::Int(i64::from(c.fm)));
+            row.push(Value::Text(c.rfm(self.analysis.definition.levels > 9)));
+        }
         let segment = &self.analysis.definition.segments[usize::from(c.segment)];
         row.push(Value::Segment(&segment.name, segment.tone));
         row.push(Value::Text(Cow::Borrowed(&segment.key)));

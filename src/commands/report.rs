@@ -80,6 +80,17 @@ pub(crate) fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
     opts.terse = true;
     opts.load.digest = true;
     let (opts, analysis) = pipeline::run_resolved(opts, &args.method)?;
+    if !analysis.monetary {
+        // The report's key figures, bars, heat map and migration are about
+        // revenue; half of it would be blank.
+        return Err(UsageError(
+            "rfm report needs amounts, and the inputs have no amount column: name one with \
+             --amount COL (or --quantity COL --price COL); rfm customers and rfm summary score \
+             recency and frequency alone"
+                .into(),
+        )
+        .into());
+    }
     let notes = Notes::warnings_only(args.quiet);
     let inputs = fingerprint(&analysis, &notes);
     let current = previous

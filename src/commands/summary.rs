@@ -42,7 +42,7 @@ pub(crate) fn tabulate<'a>(analysis: &'a Analysis, decimals: u8) -> Tabular<'a> 
         let customers = i128::from(t.customers);
         let [segment, key] = label;
         let [description, action] = texts;
-        vec![
+        let mut row = vec![
             segment,
             Value::Int(t.customers as i64),
             Value::Share {
@@ -80,7 +80,15 @@ pub(crate) fn tabulate<'a>(analysis: &'a Analysis, decimals: u8) -> Tabular<'a> 
             key,
             description,
             action,
-        ]
+        ];
+        if !analysis.monetary {
+            // Recency and frequency only: revenue, its share and the
+            // average monetary value are unknown.
+            for at in [4, 5, 8] {
+                row[at] = Value::Null;
+            }
+        }
+        row
     };
     let text = |s: &'a str| Value::Text(Cow::Borrowed(s));
     let rows: Vec<Vec<Value<'_>>> = analysis

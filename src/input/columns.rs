@@ -236,6 +236,10 @@ pub(crate) enum AmountColumns<T = usize> {
         /// Unit price column.
         price: T,
     },
+    /// No amount column: recency and frequency only. Every line is worth
+    /// [`Decimal::ONE`], so every order is a purchase; monetary values are
+    /// not shown.
+    Absent,
 }
 
 impl<T> AmountColumns<T> {
@@ -249,6 +253,7 @@ impl<T> AmountColumns<T> {
     ) -> Result<Decimal, RowProblem> {
         match self {
             AmountColumns::Amount(a) => number(a),
+            AmountColumns::Absent => Ok(Decimal::ONE),
             AmountColumns::QuantityPrice { quantity, price } => {
                 let q = number(quantity)?;
                 let p = number(price)?;
@@ -721,6 +726,12 @@ impl ColumnMap {
                     .map(|(quantity, price)| AmountColumns::QuantityPrice { quantity, price })
             }
         };
+        // No amount column at all, and none named: recency and frequency
+        // only (a warning says so).
+        let amount = match (customer, date, amount) {
+            (Some(_), Some(_), None) if !explicit_amount => Some(AmountColumns::Absent),
+            _ => amount,
+        };
         // Report every missing role at once, not one per run.
         let (Some(customer), Some(date), Some(amount)) = (customer, date, amount) else {
             let mut missing = Vec::new();
@@ -850,6 +861,7 @@ impl ColumnMap {
             AmountColumns::QuantityPrice { quantity, price } => {
                 format!("{} x {}", self.header[quantity], self.header[price])
             }
+            AmountColumns::Absent => "(none)".to_owned(),
         }
     }
 
@@ -862,6 +874,7 @@ impl ColumnMap {
             AmountColumns::QuantityPrice { quantity, price } => {
                 format!("{} x {}", name(quantity), name(price))
             }
+            AmountColumns::Absent => "(none: recency and frequency only)".to_owned(),
         };
         for term in &self.terms {
             match *term {

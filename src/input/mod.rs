@@ -132,6 +132,8 @@ pub(crate) struct LoadReport {
     pub(crate) currencies: Vec<(String, RowsAmount, RowsAmount)>,
     /// Amounts are per order: the counts by status are orders.
     pub(crate) per_order: bool,
+    /// There is no amount column: recency and frequency only.
+    pub(crate) no_amount: bool,
     /// Item lines of orders whose amount is the order's (blank order-level
     /// fields): not rows of their own.
     pub(crate) item_lines: u64,
@@ -780,6 +782,7 @@ fn settle<S>(
         report.status_column = map.status.map(|i| header[i].clone());
         report.currency_column = map.currency.map(|i| header[i].clone());
         report.per_order = map.per_order;
+        report.no_amount = map.amount == columns::AmountColumns::Absent;
     }
     let mut currencies: std::collections::HashMap<&str, (RowsAmount, RowsAmount)> =
         std::collections::HashMap::new();
@@ -1369,6 +1372,7 @@ impl Reader<'_, '_> {
             let amounts: Vec<usize> = match map.amount {
                 columns::AmountColumns::Amount(a) => vec![a],
                 columns::AmountColumns::QuantityPrice { quantity, price } => vec![quantity, price],
+                columns::AmountColumns::Absent => Vec::new(),
             };
             Records::new(delimiter).each(&body[..cut], |record, _| {
                 let text = |i: usize| {

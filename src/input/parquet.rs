@@ -87,6 +87,7 @@ impl ParquetFile {
         let mut roles = vec![(map.customer, "the customer id"), (map.date, "the date")];
         match map.amount {
             AmountColumns::Amount(i) => roles.push((i, "an amount")),
+            AmountColumns::Absent => {}
             AmountColumns::QuantityPrice { quantity, price } => {
                 roles.extend([(quantity, "the quantity"), (price, "the price")]);
             }
@@ -143,6 +144,7 @@ impl ParquetFile {
         let amounts = match map.amount {
             AmountColumns::Amount(a) => vec![a],
             AmountColumns::QuantityPrice { quantity, price } => vec![quantity, price],
+            AmountColumns::Absent => Vec::new(),
         };
         let mut projection: Vec<usize> = amounts.iter().copied().chain([map.date]).collect();
         projection.sort_unstable();
@@ -337,6 +339,7 @@ fn needed(map: &ColumnMap) -> Vec<usize> {
     match map.amount {
         AmountColumns::Amount(i) => columns.push(i),
         AmountColumns::QuantityPrice { quantity, price } => columns.extend([quantity, price]),
+        AmountColumns::Absent => {}
     }
     columns.extend(map.order);
     columns.extend(map.status);
@@ -478,6 +481,7 @@ impl ParquetRow<'_> {
     pub(crate) fn amount_text(&self) -> String {
         match &self.columns.amount {
             AmountColumns::Amount((a, _)) => a.text(self.index),
+            AmountColumns::Absent => String::new(),
             AmountColumns::QuantityPrice { quantity, price } => format!(
                 "{} x {}",
                 quantity.0.text(self.index),
@@ -501,6 +505,7 @@ impl ParquetRow<'_> {
         put(c.at.date, c.date.text(i));
         match &c.amount {
             AmountColumns::Amount((a, at)) => put(*at, a.text(i)),
+            AmountColumns::Absent => {}
             AmountColumns::QuantityPrice { quantity, price } => {
                 put(quantity.1, quantity.0.text(i));
                 put(price.1, price.0.text(i));
@@ -581,6 +586,7 @@ impl GroupColumns {
         };
         let amount = match map.amount {
             AmountColumns::Amount(i) => AmountColumns::Amount(number(i)?),
+            AmountColumns::Absent => AmountColumns::Absent,
             AmountColumns::QuantityPrice { quantity, price } => AmountColumns::QuantityPrice {
                 quantity: number(quantity)?,
                 price: number(price)?,

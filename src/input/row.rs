@@ -94,7 +94,7 @@ pub(crate) fn row_values<'r>(
     let expected = map.header.len();
     let amount_at = match map.amount {
         AmountColumns::Amount(a) => Some(a),
-        AmountColumns::QuantityPrice { .. } => None,
+        AmountColumns::QuantityPrice { .. } | AmountColumns::Absent => None,
     };
     if map.per_order
         && let Some(a) = amount_at
@@ -339,6 +339,7 @@ pub(crate) fn amount_text<'r>(field: &dyn Fn(usize) -> &'r [u8], map: &ColumnMap
         AmountColumns::QuantityPrice { quantity, price } => {
             format!("{} x {}", text(quantity), text(price))
         }
+        AmountColumns::Absent => String::new(),
     }
 }
 

@@ -28,6 +28,9 @@ pub(crate) struct Analysis {
     pub(crate) definition: Definition,
     /// What the loader saw.
     pub(crate) load: LoadReport,
+    /// Whether amounts were read: false for a file without an amount
+    /// column (recency and frequency only; monetary, m and fm not shown).
+    pub(crate) monetary: bool,
 }
 
 /// A customer with metrics, scores and segment.
