@@ -2,19 +2,30 @@
 //!
 //! Same shape as the other commands, without the data: the method and
 //! segment flags are resolved exactly as `rfm customers` resolves them, and
-//! `sql` turns them into text. Nothing is read but a `--segments` file.
+//! `sql` turns them into text. Nothing is read but a `--segments` file and
+//! a `--profile` file: the columns are named by flags, or by the profile
+//! given (never detected, since the table is not read), and the rules that
+//! decide which rows are sales (statuses, the profile's exclusions,
+//! `--currency`, amount terms, order-level totals) are written into the
+//! query (`sql::sales`).
 
 use crate::cli::{ColumnArgs, SqlArgs};
 use crate::dates::from_day;
 use crate::error::UsageError;
+use crate::fold::fold;
+use crate::input::columns::ORDER_TOTAL;
+use crate::input::{AmountPer, ProfileChoice, StatusRule};
 use crate::options::{self, Environment};
 use crate::output;
-use crate::sql::{self, AmountSource, AsOf, Columns, Output, Spec};
+use crate::sql::{self, AmountSource, AsOf, Columns, Currency, Exclude, Output, Sales, Spec, Term};
 
 /// Runs the command.
 pub(crate) fn run(args: &SqlArgs, env: &Environment) -> anyhow::Result<()> {
     let columns = columns(&args.columns)?;
-    let (params, scoring) = options::resolve_method(&args.method, columns.order.as_deref(), env)?;
+    // The order column a flag names: a profile's is left out by
+    // `--scoring r-quantile` (which counts rows), as in `rfm customers`.
+    let (params, scoring) =
+        options::resolve_method(&args.method, args.columns.order.as_deref(), env)?;
     let definition = options::definition(&args.method.segments)?;
     options::check_levels(&scoring, &definition)?;
     // `--as-of today` is the warehouse's date when the query runs, so a
@@ -53,72 +64,168 @@ pub(crate) fn run(args: &SqlArgs, env: &Environment) -> anyhow::Result<()> {
 }
 
 /// The column flags as the query needs them: customer, date and an amount
-/// are required, since there is no header to detect them from.
+/// are required, since there is no header to detect them from; a
+/// `--profile` names the ones the flags do not, with its rules (the table
+/// is not read, so a profile is never detected).
 fn columns(args: &ColumnArgs) -> Result<Columns, UsageError> {
-    // Said, not ignored: a query that counted cancelled orders would
-    // differ from `rfm customers` on the same table.
-    if args
-        .status
-        .as_deref()
-        .is_some_and(|s| !s.eq_ignore_ascii_case("none"))
-        || args.count_status.is_some()
-        || args.drop_status.is_some()
-        || args.currency.is_some()
-        || args
-            .profile
-            .as_deref()
-            .is_some_and(|p| !p.eq_ignore_ascii_case("none"))
-        || args.amount_per.is_some()
-    {
-        return Err(UsageError(
-            "--status, --count-status, --drop-status, --currency, --profile and --amount-per are not \
-             written in SQL yet: keep the sales in a view (WHERE status IN (...) AND currency = ..., \
-             one row per order) and give that as --table"
-                .into(),
-        ));
-    }
+    let profile = match args.profile.as_deref().map(ProfileChoice::parse) {
+        Some(Ok(ProfileChoice::Use(p))) => Some(p),
+        Some(Err(e)) => return Err(e),
+        Some(Ok(_)) | None => None,
+    };
+    let p = profile.as_deref();
     let missing = |flag: &str, what: &str| {
+        let also = match p {
+            Some(p) => format!(" (profile {} names none)", p.name),
+            None => String::new(),
+        };
         UsageError(format!(
-            "{flag} is required: rfm sql does not read the table, so name its {what} column (as the warehouse stores it)"
+            "{flag} is required{also}: rfm sql does not read the table, so name its {what} column (as the warehouse stores it)"
         ))
     };
-    let customer = args
-        .customer
-        .clone()
-        .ok_or_else(|| missing("--customer", "customer id"))?;
+    for (flag, name) in [
+        ("--customer", args.customer.as_ref()),
+        ("--date", args.date.as_ref()),
+        ("--amount", args.amount.as_ref()),
+        ("--quantity", args.quantity.as_ref()),
+        ("--price", args.price.as_ref()),
+        ("--order", args.order.as_ref()),
+        ("--status", args.status.as_ref()),
+    ] {
+        if name.is_some_and(|n| n.is_empty()) {
+            return Err(UsageError(format!("{flag}: the column name is empty")));
+        }
+    }
+    // Flags first, then the profile, as `rfm customers` resolves them.
+    let (customer, customer_fallback) = match (&args.customer, p) {
+        (Some(customer), _) => (customer.clone(), Vec::new()),
+        (None, Some(p)) => match (p.columns.customer.split_first(), &p.no_customer) {
+            (Some((first, rest)), _) => (first.clone(), rest.to_vec()),
+            (None, Some(why)) => {
+                return Err(UsageError(format!(
+                    "--profile {}: {}",
+                    p.name,
+                    crate::error::one_line(why)
+                )));
+            }
+            (None, None) => return Err(missing("--customer", "customer id")),
+        },
+        (None, None) => return Err(missing("--customer", "customer id")),
+    };
     let date = args
         .date
         .clone()
+        .or_else(|| p.and_then(|p| p.columns.date.clone()))
         .ok_or_else(|| missing("--date", "order date"))?;
+    let order = args
+        .order
+        .clone()
+        .or_else(|| p.and_then(|p| p.columns.order.clone()));
+    let explicit_amount = args.amount.is_some() || args.quantity.is_some() || args.price.is_some();
     let amount = match (&args.amount, &args.quantity, &args.price) {
         (Some(amount), _, _) => AmountSource::Column(amount.clone()),
         (None, Some(quantity), Some(price)) => AmountSource::Product {
             quantity: quantity.clone(),
             price: price.clone(),
         },
-        _ => {
-            return Err(UsageError(
-                "--amount (or --quantity and --price) is required: rfm sql does not read the table, so name its amount column (as the warehouse stores it)".into(),
-            ));
-        }
+        _ => match p.and_then(|p| p.columns.amount.clone()) {
+            Some(amount) => AmountSource::Column(amount),
+            None => {
+                return Err(UsageError(
+                    "--amount (or --quantity and --price) is required: rfm sql does not read the table, so name its amount column (as the warehouse stores it)".into(),
+                ));
+            }
+        },
     };
-    for (flag, name) in [
-        ("--customer", Some(&customer)),
-        ("--date", Some(&date)),
-        ("--amount", args.amount.as_ref()),
-        ("--quantity", args.quantity.as_ref()),
-        ("--price", args.price.as_ref()),
-        ("--order", args.order.as_ref()),
-    ] {
-        if name.is_some_and(|n| n.is_empty()) {
-            return Err(UsageError(format!("{flag}: the column name is empty")));
+    // The profile's terms adjust its own amount column, not one named by
+    // a flag.
+    let mut terms = Vec::new();
+    if let (false, Some(p)) = (explicit_amount, p) {
+        terms.extend(p.columns.add.iter().cloned().map(Term::Add));
+        terms.extend(p.columns.subtract.iter().cloned().map(Term::Subtract));
+        if let [total, adjusted] = p.columns.adjusted.as_slice() {
+            terms.push(Term::Adjusted {
+                total: total.clone(),
+                adjusted: adjusted.clone(),
+            });
         }
     }
+    let status = match (args.status.as_deref(), p) {
+        (Some(none), _) if none.eq_ignore_ascii_case("none") => None,
+        (Some(status), _) => Some(status.to_owned()),
+        (None, Some(p)) => p.columns.status.clone(),
+        (None, None) => None,
+    };
+    let mut statuses =
+        StatusRule::from_lists(args.count_status.as_deref(), args.drop_status.as_deref());
+    if statuses != StatusRule::Default && args.status.is_none() && status.is_none() {
+        return Err(UsageError(
+            "--count-status/--drop-status need the order status column: name it with --status COL (rfm sql does not read the table to find it)".into(),
+        ));
+    }
+    if let (StatusRule::Default, Some(p)) = (&statuses, p) {
+        let keys = |list: &[String]| list.iter().map(|s| StatusRule::key(s)).collect();
+        statuses = match (&p.rules.count_status, &p.rules.drop_status) {
+            (Some(list), _) => StatusRule::Only(keys(list)),
+            (None, Some(list)) => StatusRule::AllBut(keys(list)),
+            (None, None) => StatusRule::Default,
+        };
+    }
+    let exclude = p
+        .map(|p| {
+            p.rules
+                .exclude
+                .iter()
+                .map(|e| Exclude {
+                    column: e.column.clone(),
+                    values: e.values.iter().map(|v| StatusRule::key(v)).collect(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let currency = match (&args.currency, p.and_then(|p| p.columns.currency.as_ref())) {
+        (None, _) => None,
+        (Some(code), Some(column)) => Some(Currency {
+            column: column.clone(),
+            code: code.trim().to_ascii_uppercase(),
+        }),
+        (Some(code), None) => {
+            let naming: Vec<&str> = crate::input::built_in_profiles()
+                .iter()
+                .filter(|p| p.columns.currency.is_some())
+                .map(|p| p.name.as_str())
+                .collect();
+            return Err(UsageError(format!(
+                "--currency {code}: rfm sql does not read the table to find its currency column, and no flag names it; \
+                 use a --profile that names one ({}, or your own FILE.toml), \
+                 or keep the orders in {code} in a view (WHERE currency = '{code}') and give that as --table",
+                naming.join(", ")
+            )));
+        }
+    };
+    // `rfm customers`' default: an order-total column (order total, grand
+    // total...) is the order's.
+    let per = args
+        .amount_per
+        .or(p.and_then(|p| p.rules.amount_per))
+        .unwrap_or(match &amount {
+            AmountSource::Column(a) if ORDER_TOTAL.contains(&fold(a).as_str()) => AmountPer::Order,
+            _ => AmountPer::Line,
+        });
     Ok(Columns {
         customer,
+        customer_fallback,
         date,
         amount,
-        order: args.order.clone(),
+        terms,
+        order,
+        per_order: per == AmountPer::Order,
         fold_emails: !args.case_sensitive_ids,
+        sales: Sales {
+            status,
+            statuses,
+            exclude,
+            currency,
+        },
     })
 }

@@ -1,5 +1,5 @@
 //! What differs between the SQL dialects `rfm sql` writes: quoting, literals,
-//! integer division, date arithmetic and type names.
+//! integer division, date arithmetic, trimming and type names.
 //!
 //! The query itself (`sql::query`) is written once, in terms of these few
 //! pieces. Each piece uses only functions the dialect documents, and each is
@@ -203,6 +203,17 @@ impl Dialect {
         }
     }
 
+    /// `expr` without the characters of `chars` at its start (a
+    /// spreadsheet's `'` before a phone number).
+    pub(crate) fn ltrim(self, expr: &str, chars: &str) -> String {
+        let chars = self.string(chars);
+        match self {
+            // Spark's two-argument LTRIM is deprecated.
+            Dialect::Spark => format!("TRIM(LEADING {chars} FROM {expr})"),
+            _ => format!("LTRIM({expr}, {chars})"),
+        }
+    }
+
     /// A string expression to sort by in byte order (rfm's customer_id
     /// order), whatever the database's default collation.
     pub(crate) fn byte_order(self, expr: &str) -> String {
@@ -309,5 +320,12 @@ mod tests {
             "SELECT k\nFROM UNNEST(GENERATE_ARRAY(0, 2)) AS k"
         );
         assert_eq!(Dialect::Postgres.decimal("0.01"), "0.01");
+    }
+
+    #[test]
+    fn leading_characters_off() {
+        assert_eq!(Dialect::Duckdb.ltrim("x", "'"), "LTRIM(x, '''')");
+        assert_eq!(Dialect::Bigquery.ltrim("x", "'"), "LTRIM(x, '\\'')");
+        assert_eq!(Dialect::Spark.ltrim("x", "'"), "TRIM(LEADING '\\'' FROM x)");
     }
 }

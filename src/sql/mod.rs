@@ -7,10 +7,14 @@
 //! table):
 //!
 //! ```text
-//! lines      the mapped columns, customer and order ids trimmed, dates as DATE
+//! lines      the mapped columns, customer and order ids trimmed, dates as DATE,
+//!            the amount with a profile's terms, the status folded
 //! kept       rows with a customer, a date and an amount (--returns ignore: >= 0)
-//! orders     rows grouped by (customer, order id); an empty order id, or no
-//!            order column, makes a row an order of its own
+//!            that are sales: status, a profile's exclusions, --currency
+//! orders     rows grouped by (customer, order id), their amounts added up, or
+//!            taken once when the amount is the order's (--amount-per order);
+//!            an empty order id, or no order column, makes a row an order of
+//!            its own
 //! counted    orders within --since/--until and before --as-of
 //! customers  purchases (orders totalling > 0), first/last, net monetary
 //! as_of      --as-of, or the day after the latest purchase
@@ -32,8 +36,10 @@
 //! This module only builds text: it reads nothing and runs nothing.
 
 pub(crate) mod dialect;
+pub(crate) mod sales;
 
 pub(crate) use dialect::Dialect;
+pub(crate) use sales::{Currency, Exclude, Sales, Term};
 
 use crate::engine::{Counting, Returns};
 use crate::money::{self, Decimal};
@@ -63,15 +69,25 @@ pub(crate) enum AmountSource {
 pub(crate) struct Columns {
     /// Customer id.
     pub(crate) customer: String,
+    /// Customer columns read, in order, when the ones before are empty (a
+    /// profile's e-mail, then phone).
+    pub(crate) customer_fallback: Vec<String>,
     /// Order date (DATE, TIMESTAMP or an ISO date string).
     pub(crate) date: String,
     /// Amount, or quantity and price.
     pub(crate) amount: AmountSource,
+    /// Columns added to or subtracted from the amount (a profile's).
+    pub(crate) terms: Vec<Term>,
     /// Order id, if any.
     pub(crate) order: Option<String>,
+    /// The amount is the order's, on each of its lines or on one: taken
+    /// once per order (with an order column and an amount column).
+    pub(crate) per_order: bool,
     /// Lower-case customer ids with an `@` (e-mail addresses), as the
     /// engine does (`--case-sensitive-ids` turns it off).
     pub(crate) fold_emails: bool,
+    /// Which rows are sales.
+    pub(crate) sales: Sales,
 }
 
 /// The as-of date of the query.
@@ -286,7 +302,7 @@ fn steps(q: &mut Query, spec: &Spec, table: &str) {
     let text = d.text_type();
     let cols = spec.columns;
     let amount = match &cols.amount {
-        AmountSource::Column(a) => q.id(a),
+        AmountSource::Column(a) => sales::with_terms(&q.id(a), &cols.terms, |c| q.id(c)),
         AmountSource::Product { quantity, price } => {
             format!("{} * {}", q.id(quantity), q.id(price))
         }
@@ -295,39 +311,55 @@ fn steps(q: &mut Query, spec: &Spec, table: &str) {
         (Some(order), Counting::Orders) => Some(order),
         _ => None,
     };
-    let customer = format!("TRIM(CAST({} AS {text}))", q.id(&cols.customer));
-    let customer = if cols.fold_emails {
-        format!("CASE WHEN {customer} LIKE '%@%' THEN LOWER({customer}) ELSE {customer} END")
-    } else {
-        customer
-    };
-    let mut lines = format!("SELECT\n  {customer} AS customer_id,\n");
-    if let Some(order) = order {
-        let _ = writeln!(
-            lines,
-            "  TRIM(CAST({} AS {text})) AS order_id,",
-            q.id(order)
-        );
-    }
-    let _ = write!(
-        lines,
-        "  CAST({} AS DATE) AS order_date,\n  {amount} AS amount\nFROM {table}",
-        q.id(&cols.date)
+    // The amount is taken once per order only with an order to take it
+    // once for (as the engine: `ColumnMap::per_order`).
+    let per_order =
+        cols.per_order && order.is_some() && matches!(cols.amount, AmountSource::Column(_));
+    let customer = sales::customer(
+        d,
+        &q.id(&cols.customer),
+        &cols
+            .customer_fallback
+            .iter()
+            .map(|c| q.id(c))
+            .collect::<Vec<_>>(),
+        cols.fold_emails,
     );
-    q.cte("rfm_lines", &lines);
+    let mut columns = vec![format!("{customer} AS customer_id")];
+    if let Some(order) = order {
+        columns.push(format!("TRIM(CAST({} AS {text})) AS order_id", q.id(order)));
+    }
+    columns.push(format!("CAST({} AS DATE) AS order_date", q.id(&cols.date)));
+    columns.push(format!("{amount} AS amount"));
+    for (expr, name) in sales::line_columns(d, &cols.sales, |c| q.id(c)) {
+        columns.push(format!("{expr} AS {name}"));
+    }
+    q.cte(
+        "rfm_lines",
+        &format!("SELECT\n  {}\nFROM {table}", columns.join(",\n  ")),
+    );
 
     let mut kept = "SELECT *\nFROM rfm_lines\nWHERE customer_id <> ''\n  AND order_date IS NOT NULL\n  AND amount IS NOT NULL".to_owned();
     if spec.returns == Returns::Ignore {
         kept.push_str("\n  AND amount >= 0");
     }
+    for condition in sales::conditions(d, &cols.sales) {
+        let _ = write!(kept, "\n  AND {condition}");
+    }
     q.cte("rfm_kept", &kept);
 
+    // An order whose amount is the order's has it on every line, or on
+    // one (item lines are NULL, and left out above): taken once. Where rfm
+    // stops at two lines that differ, the query takes the larger.
     let orders = if order.is_some() {
-        "SELECT customer_id, MIN(order_date) AS order_date, SUM(amount) AS total\nFROM rfm_kept\nWHERE order_id <> ''\nGROUP BY customer_id, order_id\nUNION ALL\nSELECT customer_id, order_date, amount AS total\nFROM rfm_kept\nWHERE order_id IS NULL OR order_id = ''"
+        let total = if per_order { "MAX" } else { "SUM" };
+        format!(
+            "SELECT customer_id, MIN(order_date) AS order_date, {total}(amount) AS total\nFROM rfm_kept\nWHERE order_id <> ''\nGROUP BY customer_id, order_id\nUNION ALL\nSELECT customer_id, order_date, amount AS total\nFROM rfm_kept\nWHERE order_id IS NULL OR order_id = ''"
+        )
     } else {
-        "SELECT customer_id, order_date, amount AS total\nFROM rfm_kept"
+        "SELECT customer_id, order_date, amount AS total\nFROM rfm_kept".to_owned()
     };
-    q.cte("rfm_orders", orders);
+    q.cte("rfm_orders", &orders);
 
     let mut window = Vec::new();
     if let Some(since) = spec.since {
@@ -980,6 +1012,10 @@ mod tests {
             },
             order: None,
             fold_emails: true,
+            customer_fallback: Vec::new(),
+            terms: Vec::new(),
+            per_order: false,
+            sales: Sales::default(),
         };
         let rank = Binning::Method(Method::Rank, 5);
         let scoring = Scoring {

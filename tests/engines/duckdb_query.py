@@ -78,14 +78,16 @@ ROWS = {
 
 def without_terminator(query):
     """`query` without its final `;` (and the comments after it), to be
-    used as a subquery."""
+    used as a subquery. Token positions are UTF-8 byte offsets (a query
+    with accented letters in its strings has more bytes than characters)."""
     code = [
         position
         for position, kind in duckdb.tokenize(query)
         if kind != duckdb.token_type.comment
     ]
-    if code and query[code[-1]] == ";":
-        return query[: code[-1]]
+    data = query.encode("utf-8")
+    if code and data[code[-1] : code[-1] + 1] == b";":
+        return data[: code[-1]].decode("utf-8")
     return query
 
 
