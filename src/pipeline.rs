@@ -325,6 +325,8 @@ fn note_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) {
             count(*orders, "order")
         ));
     }
+    // Statuses are counted by order (an order's lines once); currencies by
+    // row, or by order when amounts are per order.
     let unit = if report.per_order { "order" } else { "row" };
     if let Some(column) = &report.status_column {
         let shown = |list: Vec<&(String, u64, i128, bool)>| -> String {
@@ -338,7 +340,7 @@ fn note_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) {
                     };
                     let mut money = String::new();
                     crate::money::write_scaled(*amount, 18, 2, '.', &mut money);
-                    format!("{name} {} {money}", count(*rows, unit))
+                    format!("{name} {} {money}", count(*rows, "order"))
                 })
                 .collect();
             if items.is_empty() {

@@ -303,7 +303,7 @@ fn orders_that_are_not_sales_do_not_count() {
     let (out, err) = status_run(&[]);
     assert_eq!(fm(&out), [row("a", "2", "30.00"), row("b", "1", "7.00")]);
     assert!(
-        err.contains("order status from column 'Order Status': counted completed 1 row 7.00, paid 1 row 10.00, pending 1 row 20.00; left out Annullato 1 row 8.00, VOIDED 1 row 9.00, failed 1 row 50.00, wc-cancelled 1 row 40.00"),
+        err.contains("order status from column 'Order Status': counted completed 1 order 7.00, paid 1 order 10.00, pending 1 order 20.00; left out Annullato 1 order 8.00, VOIDED 1 order 9.00, failed 1 order 50.00, wc-cancelled 1 order 40.00"),
         "{err}"
     );
     // Only paid and completed: a keeps 10.00.

@@ -44,6 +44,8 @@ pub(super) struct Conflict {
     pub(super) order: String,
     /// The other line.
     pub(super) other: (usize, Where),
+    /// This line.
+    pub(super) current: (usize, Where),
     /// What differs: the field and its two values (the other line's
     /// first).
     pub(super) differs: (&'static str, String, String),
@@ -171,6 +173,11 @@ impl Ledger {
         };
         match differs {
             None => {
+                // The earliest line stands for the order (the same whichever
+                // worker came first).
+                if at < first.at {
+                    (first.file, first.at) = (file, at);
+                }
                 first.lines += 1;
                 if let Err(i) = first.files.binary_search(&file) {
                     first.files.insert(i, file);
@@ -180,6 +187,7 @@ impl Ledger {
             Some(differs) => Verdict::Conflict(Conflict {
                 order: order.to_owned(),
                 other: (first.file, first.at),
+                current: (file, at),
                 differs,
             }),
         }

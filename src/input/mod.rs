@@ -122,8 +122,8 @@ pub(crate) struct LoadReport {
     pub(crate) file_notes: Vec<(String, String)>,
     /// The order status column, when there is one.
     pub(crate) status_column: Option<String>,
-    /// Per status as written: rows, their amounts at 18 decimals, and
-    /// whether it counts; counted first, then by rows.
+    /// Per status as written: orders, their amounts at 18 decimals, and
+    /// whether it counts; counted first, then by orders.
     pub(crate) statuses: Vec<(String, u64, i128, bool)>,
     /// The currency column, when there is one.
     pub(crate) currency_column: Option<String>,
@@ -352,6 +352,9 @@ struct Tally {
     /// Per order status as written: rows, their amounts at [`SCALE`], and
     /// whether the status counts.
     statuses: std::collections::HashMap<String, (u64, i128, bool)>,
+    /// Per order status: the orders (hashes of customer and order id) of
+    /// its rows that have an order id.
+    status_orders: std::collections::HashMap<String, std::collections::HashSet<u64>>,
     /// Per currency (upper case): rows and amounts at [`SCALE`], of the
     /// rows that count, and of those `--currency` left out.
     currencies: std::collections::HashMap<String, (RowsAmount, RowsAmount)>,
@@ -374,6 +377,7 @@ impl Tally {
             fatal: None,
             limit,
             statuses: std::collections::HashMap::new(),
+            status_orders: std::collections::HashMap::new(),
             currencies: std::collections::HashMap::new(),
             item_lines: 0,
         }
@@ -432,8 +436,23 @@ impl Tally {
                         ledger::Verdict::First => {}
                         ledger::Verdict::Repeat => return true,
                         ledger::Verdict::Conflict(conflict) => {
-                            self.stop(at, file, Fatal::Conflict(conflict), shared);
-                            return false;
+                            // Stopped at the later of the two lines, so that
+                            // every block up to both is read (their line
+                            // numbers depend on it), whichever came first.
+                            let (later_file, later) = if conflict.other.1 > at {
+                                conflict.other
+                            } else {
+                                (file, at)
+                            };
+                            let conflict = ledger::Conflict {
+                                current: (file, at),
+                                ..conflict
+                            };
+                            self.stop(later, later_file, Fatal::Conflict(conflict), shared);
+                            // The block is read to its end: a line after
+                            // this one may be the other line, and its number
+                            // needs this block's line count.
+                            return true;
                         }
                     }
                 }
@@ -447,8 +466,23 @@ impl Tally {
                                 .or_insert((0, 0, status_sale))
                         }
                     };
-                    entry.0 += 1;
                     entry.1 = entry.1.saturating_add(value);
+                    match order_id {
+                        // Counted as orders: an order's lines once.
+                        Some(order) => {
+                            let hash = std::hash::BuildHasher::hash_one(
+                                &ORDER_HASH,
+                                (values.customer.as_ref(), order),
+                            );
+                            let orders = match self.status_orders.get_mut(status.as_ref()) {
+                                Some(set) => set,
+                                None => self.status_orders.entry(status.to_string()).or_default(),
+                            };
+                            orders.insert(hash);
+                        }
+                        // A row without an order id is an order of its own.
+                        None => entry.0 += 1,
+                    }
                 }
                 if let Some(currency) = values.currency.as_deref().filter(|c| !c.is_empty())
                     && status_sale
@@ -637,6 +671,9 @@ struct ReadEnd {
     first: Option<(String, Vec<String>, Arc<ColumnMap>)>,
 }
 
+/// How orders are told apart in the counts by status (not by the engine).
+static ORDER_HASH: foldhash::fast::FixedState = foldhash::fast::FixedState::with_seed(0x05_7a7e);
+
 /// Rows, and the sum of their amounts at 18 decimals.
 pub(crate) type RowsAmount = (u64, i128);
 
@@ -742,8 +779,16 @@ fn settle<S>(
                 scale_source,
             },
             Fatal::Conflict(c) => {
-                let (field, theirs, ours) = c.differs;
-                let (other_file, other_at) = c.other;
+                // The earlier line first, whichever worker saw which first;
+                // the error is at the later one (where the run stopped).
+                let (field, mut theirs, mut ours) = c.differs;
+                let (mut other_file, mut other_at) = c.other;
+                let (mut file, mut at) = c.current;
+                if other_at > at {
+                    std::mem::swap(&mut theirs, &mut ours);
+                    std::mem::swap(&mut other_file, &mut file);
+                    std::mem::swap(&mut other_at, &mut at);
+                }
                 let what = if other_file == file {
                     format!(
                         "has the {field} '{theirs}' on line {} and '{ours}' on line {}: the lines \
@@ -822,11 +867,21 @@ fn settle<S>(
     }
     let mut statuses: std::collections::HashMap<&str, (u64, i128, bool)> =
         std::collections::HashMap::new();
+    let mut orders: std::collections::HashMap<&str, std::collections::HashSet<u64>> =
+        std::collections::HashMap::new();
     for tally in &tallies {
-        for (status, &(rows, amount, sale)) in &tally.statuses {
+        for (status, &(lone, amount, sale)) in &tally.statuses {
             let entry = statuses.entry(status.as_str()).or_insert((0, 0, sale));
-            entry.0 += rows;
+            entry.0 += lone;
             entry.1 = entry.1.saturating_add(amount);
+        }
+        for (status, set) in &tally.status_orders {
+            orders.entry(status.as_str()).or_default().extend(set);
+        }
+    }
+    for (status, set) in orders {
+        if let Some(entry) = statuses.get_mut(status) {
+            entry.0 += set.len() as u64;
         }
     }
     report.statuses = statuses
