@@ -258,8 +258,9 @@ pub(crate) enum InputError {
     },
     /// A profile names a column the header does not have.
     #[error(
-        "{file}: the {profile} profile needs the column '{}' for {role}, which the file does not have (--profile none reads the columns by name); the columns are: {columns}",
-        shown(column)
+        "{file}: the {profile} profile needs the column '{}' for {role}, which the file does not have: name the column to read with {} COL (or --profile none to read every column by name); the columns are: {columns}",
+        shown(column),
+        role_flag(role)
     )]
     ProfileColumn {
         /// The file.
@@ -329,6 +330,17 @@ pub(crate) enum InputError {
         /// What was filtered, for context.
         detail: String,
     },
+}
+
+/// The flag that names the column of a profile's role.
+fn role_flag(role: &str) -> &'static str {
+    match role {
+        "the customer" => "--customer",
+        "the order date" => "--date",
+        "the order id" => "--order",
+        "the amount" => "--amount",
+        _ => "--profile",
+    }
 }
 
 /// What an overflow message says after "too large to add up exactly".

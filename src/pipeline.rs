@@ -113,7 +113,21 @@ pub fn analyze(
     let Outcome::Done(result) = outcome else {
         anyhow::bail!("orders still scattered after grouping them by id");
     };
-    let (mut agg, ids) = result?;
+    let (mut agg, ids) = result.map_err(|e| match e {
+        // Statuses that left every order out are the likely reason.
+        InputError::NoPurchases { mut detail } => {
+            let left: u64 = report.statuses.iter().filter(|s| !s.3).map(|s| s.1).sum();
+            if left > 0 {
+                detail.push_str(&format!(
+                    "; the order statuses left out {} (see the status note): --count-status LIST \
+                     names the statuses that are sales, --status none ignores them",
+                    count(left, "order")
+                ));
+            }
+            InputError::NoPurchases { detail }
+        }
+        other => other,
+    })?;
     let scale = report.scale;
     if report.no_amount {
         definition = without_amounts(definition, opts, notes)?;
@@ -317,6 +331,15 @@ fn note_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) {
         notes.note(format_args!(
             "the amount is each order's total: taken once per order, from the line that has it ({}; --amount-per line adds up the lines instead)",
             what.join(", ")
+        ));
+    }
+    if let Some(example) = &report.shortened_example {
+        notes.warn(format_args!(
+            "{} with a customer id that looks like a number a spreadsheet shortened (e.g. '{}'): \
+             ids that lost their last digits may have become one customer; export the id column \
+             as text",
+            count(report.shortened_ids, "row"),
+            crate::error::shown(example)
         ));
     }
     for (file, orders, earlier) in &report.overlaps {

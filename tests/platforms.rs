@@ -677,3 +677,168 @@ fn columns_aligned_with_spaces_and_no_header_read_like_cdnow() {
     let (rows, _) = customers(named.to_str().unwrap(), &[]);
     assert_eq!(rows, expected);
 }
+
+#[test]
+fn shops_in_other_languages_and_renamed_columns() {
+    // prestashop_orders_de.expected.md: PrestaShop's own German state names.
+    let (rows, err) = customers(&platform("prestashop_orders_de.csv"), &[]);
+    let expected = expect(&[
+        ("J. Weber", 2, "1077.50", "2025-06-20", "2025-06-28"),
+        ("S. Keller", 2, "540.00", "2025-03-03", "2025-06-15"),
+        ("M. Huber", 1, "59.00", "2025-05-02", "2025-05-02"),
+    ]);
+    assert_eq!(rows, expected, "{err}");
+    let (rows, err) = customers(&platform("prestashop_orders_es_it.csv"), &[]);
+    let expected = expect(&[
+        ("C. García", 2, "200.00", "2025-05-10", "2025-06-10"),
+        ("G. Bianchi", 2, "95.00", "2025-04-02", "2025-06-12"),
+    ]);
+    assert_eq!(rows, expected, "{err}");
+    // woocommerce_orders_de.expected.md: translated labels, German and
+    // Italian, one answer.
+    let expected = expect(&[
+        (
+            "anna.schmidt@example.de",
+            2,
+            "47.40",
+            "2025-05-02",
+            "2025-06-27",
+        ),
+        (
+            "juergen.weiss@example.de",
+            1,
+            "44.70",
+            "2025-06-28",
+            "2025-06-28",
+        ),
+        (
+            "m.yilmaz@example.de",
+            1,
+            "24.80",
+            "2025-03-01",
+            "2025-03-01",
+        ),
+    ]);
+    for name in ["woocommerce_orders_de.csv", "woocommerce_orders_it.csv"] {
+        let (rows, err) = customers(&platform(name), &[]);
+        assert_eq!(rows, expected, "{name}: {err}");
+    }
+    // etsy_export_uk.expected.md: `Delivery` is the UK export's shipping.
+    let (rows, err) = customers(&platform("etsy_export_uk.csv"), &[]);
+    let expected = expect(&[
+        ("hollyberry88", 2, "69.95", "2025-11-30", "2025-12-28"),
+        ("Priya Nair", 1, "20.60", "2025-12-15", "2025-12-15"),
+        ("dunmore_crafts", 1, "41.50", "2025-11-14", "2025-11-14"),
+    ]);
+    assert_eq!(rows, expected, "{err}");
+    // Stripe's older header says `Created (UTC)` (docs/platforms/stripe.md):
+    // the same profile, the same answer as the current header.
+    let dir = tempfile::tempdir().unwrap();
+    let older = dir.path().join("unified_payments_2023.csv");
+    let text = fs::read_to_string(fixture("platforms/stripe_export.csv")).unwrap();
+    fs::write(
+        &older,
+        text.replacen("Created date (UTC)", "Created (UTC)", 1),
+    )
+    .unwrap();
+    let (current, _) = customers(&platform("stripe_export.csv"), &[]);
+    let (rows, err) = customers(older.to_str().unwrap(), &[]);
+    assert_eq!(rows, current, "{err}");
+    assert!(err.contains("(profile stripe;"), "{err}");
+    // A profile column the file lacks is said, not silently dropped.
+    let no_refunds = dir.path().join("no_refund_column.csv");
+    let woo = fs::read_to_string(fixture("platforms/woocommerce_orders.csv")).unwrap();
+    fs::write(
+        &no_refunds,
+        woo.replacen("Order Refund Amount", "Refund Note", 1),
+    )
+    .unwrap();
+    let (_, err) = customers(no_refunds.to_str().unwrap(), &[]);
+    assert!(
+        err.contains("the profile's column 'Order Refund Amount' is not in the file: left out"),
+        "{err}"
+    );
+}
+
+#[test]
+fn shopify_orders_without_email_or_phone_are_keyed_by_billing_name() {
+    // Draft and POS orders can have neither: #1002 (bob, 40.00 on
+    // 2024-01-20) with its e-mail and phones removed is its billing name's.
+    let text = fs::read_to_string(fixture("platforms/shopify_orders.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("orders_export.csv");
+    let mut writer = csv::Writer::from_path(&file).unwrap();
+    writer.write_record(&header).unwrap();
+    let mut billing_name = String::new();
+    for record in reader.records() {
+        let mut fields: Vec<String> = record.unwrap().iter().map(str::to_owned).collect();
+        if fields[at("Name")] == "#1002" {
+            for column in ["Email", "Phone", "Billing Phone"] {
+                fields[at(column)].clear();
+            }
+            billing_name = fields[at("Billing Name")].clone();
+        }
+        writer.write_record(&fields).unwrap();
+    }
+    writer.flush().unwrap();
+    assert!(!billing_name.is_empty());
+    let (rows, err) = customers(file.to_str().unwrap(), &[]);
+    assert!(
+        rows.contains(&(
+            billing_name.clone(),
+            "1".into(),
+            "40.00".into(),
+            "2024-01-20".into(),
+            "2024-01-20".into()
+        )),
+        "{billing_name}: {rows:?} {err}"
+    );
+}
+
+#[test]
+fn statuses_that_leave_every_order_out_say_so_in_the_error() {
+    // Every order "Zahlung ausstehend" in a shop with --count-status paid:
+    // no purchase, and the error says why.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("orders.csv");
+    fs::write(
+        &file,
+        "order_id,customer,date,amount,status\nO1,a,2025-03-01,30.00,Zahlung ausstehend\n",
+    )
+    .unwrap();
+    let err = failure_of(
+        &[
+            "customers",
+            file.to_str().unwrap(),
+            "--count-status",
+            "paid",
+        ],
+        1,
+    );
+    assert!(err.contains("the order statuses left out 1 order"), "{err}");
+    assert!(err.contains("--count-status LIST"), "{err}");
+}
+
+#[test]
+fn ids_a_spreadsheet_shortened_are_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("orders.csv");
+    fs::write(
+        &file,
+        "customer;date;amount\n9,19830E+11;2025-03-01;10,00\n9,19830E+11;2025-03-02;5,00\nC7;2025-03-03;1,00\n",
+    )
+    .unwrap();
+    let out = rfm()
+        .args(["customers", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("warning: 2 rows with a customer id that looks like a number a spreadsheet shortened (e.g. '9,19830E+11')"),
+        "{err}"
+    );
+}

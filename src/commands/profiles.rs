@@ -33,7 +33,11 @@ pub(crate) fn run(args: &ProfilesArgs) -> anyhow::Result<()> {
         } else {
             c.customer.join(", else ")
         };
-        let mut amount = c.amount.clone().unwrap_or_default();
+        let mut amount = c
+            .amount
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         for a in &c.add {
             amount.push_str(&format!(" + {a}"));
         }
@@ -50,10 +54,17 @@ pub(crate) fn run(args: &ProfilesArgs) -> anyhow::Result<()> {
         let sales = match (&p.rules.count_status, &p.rules.drop_status) {
             (Some(list), _) => format!("statuses {}", list.join(", ")),
             (None, Some(list)) => format!("every status but {}", list.join(", ")),
-            (None, None) => "every status but cancelled, voided, failed, refunded...".to_owned(),
+            (None, None) => match &p.rules.not_sales {
+                Some(list) => format!(
+                    "every status but cancelled, voided, failed, refunded... and {}",
+                    list.join(", ")
+                ),
+                None => "every status but cancelled, voided, failed, refunded...".to_owned(),
+            },
         };
         text.push_str(&format!("{}: {}\n", p.name, p.title));
-        text.push_str(&format!("  detected by: {}\n", p.detect.join(", ")));
+        let detect: Vec<String> = p.detect.iter().map(ToString::to_string).collect();
+        text.push_str(&format!("  detected by: {}\n", detect.join(", ")));
         text.push_str(&format!("  customer:    {customer}\n"));
         if let Some(order) = &c.order {
             text.push_str(&format!("  order:       {order}\n"));

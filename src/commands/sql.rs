@@ -115,12 +115,15 @@ fn columns(args: &ColumnArgs) -> Result<Columns, UsageError> {
     let date = args
         .date
         .clone()
-        .or_else(|| p.and_then(|p| p.columns.date.clone()))
+        .or_else(|| {
+            p.and_then(|p| p.columns.date.as_ref())
+                .map(|n| n.first().to_owned())
+        })
         .ok_or_else(|| missing("--date", "order date"))?;
-    let order = args
-        .order
-        .clone()
-        .or_else(|| p.and_then(|p| p.columns.order.clone()));
+    let order = args.order.clone().or_else(|| {
+        p.and_then(|p| p.columns.order.as_ref())
+            .map(|n| n.first().to_owned())
+    });
     let explicit_amount = args.amount.is_some() || args.quantity.is_some() || args.price.is_some();
     let amount = match (&args.amount, &args.quantity, &args.price) {
         (Some(amount), _, _) => AmountSource::Column(amount.clone()),
@@ -128,8 +131,8 @@ fn columns(args: &ColumnArgs) -> Result<Columns, UsageError> {
             quantity: quantity.clone(),
             price: price.clone(),
         },
-        _ => match p.and_then(|p| p.columns.amount.clone()) {
-            Some(amount) => AmountSource::Column(amount),
+        _ => match p.and_then(|p| p.columns.amount.as_ref()) {
+            Some(amount) => AmountSource::Column(amount.first().to_owned()),
             None => {
                 return Err(UsageError(
                     "--amount (or --quantity and --price) is required: rfm sql does not read the table, so name its amount column (as the warehouse stores it)".into(),
@@ -141,8 +144,18 @@ fn columns(args: &ColumnArgs) -> Result<Columns, UsageError> {
     // a flag.
     let mut terms = Vec::new();
     if let (false, Some(p)) = (explicit_amount, p) {
-        terms.extend(p.columns.add.iter().cloned().map(Term::Add));
-        terms.extend(p.columns.subtract.iter().cloned().map(Term::Subtract));
+        terms.extend(
+            p.columns
+                .add
+                .iter()
+                .map(|n| Term::Add(n.first().to_owned())),
+        );
+        terms.extend(
+            p.columns
+                .subtract
+                .iter()
+                .map(|n| Term::Subtract(n.first().to_owned())),
+        );
         if let [total, adjusted] = p.columns.adjusted.as_slice() {
             terms.push(Term::Adjusted {
                 total: total.clone(),
@@ -153,7 +166,7 @@ fn columns(args: &ColumnArgs) -> Result<Columns, UsageError> {
     let status = match (args.status.as_deref(), p) {
         (Some(none), _) if none.eq_ignore_ascii_case("none") => None,
         (Some(status), _) => Some(status.to_owned()),
-        (None, Some(p)) => p.columns.status.clone(),
+        (None, Some(p)) => p.columns.status.as_ref().map(|n| n.first().to_owned()),
         (None, None) => None,
     };
     let mut statuses =
@@ -164,12 +177,7 @@ fn columns(args: &ColumnArgs) -> Result<Columns, UsageError> {
         ));
     }
     if let (StatusRule::Default, Some(p)) = (&statuses, p) {
-        let keys = |list: &[String]| list.iter().map(|s| StatusRule::key(s)).collect();
-        statuses = match (&p.rules.count_status, &p.rules.drop_status) {
-            (Some(list), _) => StatusRule::Only(keys(list)),
-            (None, Some(list)) => StatusRule::AllBut(keys(list)),
-            (None, None) => StatusRule::Default,
-        };
+        statuses = p.status_rule();
     }
     let exclude = p
         .map(|p| {
@@ -186,7 +194,7 @@ fn columns(args: &ColumnArgs) -> Result<Columns, UsageError> {
     let currency = match (&args.currency, p.and_then(|p| p.columns.currency.as_ref())) {
         (None, _) => None,
         (Some(code), Some(column)) => Some(Currency {
-            column: column.clone(),
+            column: column.first().to_owned(),
             code: code.trim().to_ascii_uppercase(),
         }),
         (Some(code), None) => {

@@ -8,7 +8,7 @@
 //! indexes, resolved once per run and reported on stderr, so there is never
 //! any doubt about which column was read.
 
-use super::profiles::{AmountPer, Profile, ProfileChoice};
+use super::profiles::{AmountPer, Names, Profile, ProfileChoice};
 use crate::dates::DateFormat;
 use crate::error::{InputError, RowProblem, shown};
 use crate::fold::fold;
@@ -60,6 +60,9 @@ pub(crate) enum StatusRule {
     Only(Vec<String>),
     /// Every status but these (`--drop-status`).
     AllBut(Vec<String>),
+    /// Every status but [`NOT_SALES`] and these (an export profile's
+    /// `not_sales`).
+    DefaultAnd(Vec<String>),
 }
 
 /// Statuses that are not sales, whatever the platform: the order was
@@ -147,6 +150,29 @@ pub(crate) const NOT_SALES: &[&str] = &[
     "fallat",
     "fallada",
     "rebutjat",
+    // Drafts, abandoned checkouts, payment errors and reversed invoices.
+    "abbandonato",
+    "abbandonata",
+    "abandonado",
+    "abandonada",
+    "abandonne",
+    "abandonnee",
+    "abandonat",
+    "abandonata",
+    "bozza",
+    "borrador",
+    "brouillon",
+    "entwurf",
+    "ciorna",
+    "esborrany",
+    "errore",
+    "erreur",
+    "fehler",
+    "eroare",
+    "stornat",
+    "stornata",
+    "stornato",
+    "nonriuscito",
 ];
 
 /// Words that make a refund or cancellation partial (the order stays a sale).
@@ -204,6 +230,9 @@ impl StatusRule {
             }
             StatusRule::Only(list) => list.contains(&key),
             StatusRule::AllBut(list) => !list.contains(&key),
+            StatusRule::DefaultAnd(list) => {
+                !list.contains(&key) && StatusRule::Default.counts(status)
+            }
         }
     }
 
@@ -308,6 +337,8 @@ pub(crate) struct ColumnMap {
     /// The amount is the order's, taken once per order (see
     /// [`AmountPer::Order`]); needs an order column.
     pub(crate) per_order: bool,
+    /// Columns the profile names that the file does not have (left out).
+    pub(crate) absent: Vec<String>,
 }
 
 /// A column that adjusts a row's amount (blank: no change).
@@ -430,6 +461,8 @@ const DATE: &[&str] = &[
     "data_facturii",
     "data_de_la_comanda",
     "data_factura",
+    "data_emiterii",
+    "data_emitere",
     "date",
     "data",
     "fecha",
@@ -641,20 +674,25 @@ impl ColumnMap {
         let profile = flags.profile.for_header(header);
         let p = profile.as_deref();
         // A column the profile names: required ones must be there.
-        let named =
-            |role: &'static str, name: &str, required: bool| -> Result<Option<usize>, InputError> {
-                let at = exact(header, name);
-                match (at, p) {
-                    (None, Some(p)) if required => Err(InputError::ProfileColumn {
-                        file: file.to_owned(),
-                        profile: p.name.clone(),
-                        role,
-                        column: name.to_owned(),
-                        columns: header_list(header),
-                    }),
-                    _ => Ok(at),
-                }
-            };
+        let named = |role: &'static str,
+                     names: &Names,
+                     required: bool|
+         -> Result<Option<usize>, InputError> {
+            let at = names.find(header);
+            match (at, p) {
+                (None, Some(p)) if required => Err(InputError::ProfileColumn {
+                    file: file.to_owned(),
+                    profile: p.name.clone(),
+                    role,
+                    column: names.shown(),
+                    columns: header_list(header),
+                }),
+                _ => Ok(at),
+            }
+        };
+        // The profile's optional columns the file does not have (said in
+        // the columns note: an export that renamed one loses its part).
+        let mut absent = Vec::new();
         let mut customer_fallback = Vec::new();
         let customer = match (p, &flags.customer) {
             (Some(p), None) if !p.columns.customer.is_empty() => {
@@ -669,7 +707,11 @@ impl ColumnMap {
                         customer_fallback = rest.to_vec();
                         Some(*first)
                     }
-                    None => named("the customer", &p.columns.customer[0], true)?,
+                    None => named(
+                        "the customer",
+                        &Names::Any(p.columns.customer.clone()),
+                        true,
+                    )?,
                 }
             }
             (Some(p), None) if p.no_customer.is_some() => {
@@ -679,21 +721,27 @@ impl ColumnMap {
             }
             _ => find("--customer", &flags.customer, CUSTOMER)?,
         };
-        let date = match (p.and_then(|p| p.columns.date.as_deref()), &flags.date) {
+        let date = match (p.and_then(|p| p.columns.date.as_ref()), &flags.date) {
             (Some(name), None) => named("the order date", name, true)?,
             _ => find("--date", &flags.date, DATE)?,
         };
-        let order = match (p.and_then(|p| p.columns.order.as_deref()), &flags.order) {
+        let order = match (p.and_then(|p| p.columns.order.as_ref()), &flags.order) {
             _ if flags.no_order => None,
             (Some(name), None) => named("the order id", name, true)?,
             _ => find("--order", &flags.order, ORDER)?,
         };
         let status = match (
             flags.status.as_deref(),
-            p.and_then(|p| p.columns.status.as_deref()),
+            p.and_then(|p| p.columns.status.as_ref()),
         ) {
             (Some(none), _) if none.eq_ignore_ascii_case("none") => None,
-            (None, Some(name)) => named("the order status", name, false)?,
+            (None, Some(names)) => {
+                let at = named("the order status", names, false)?;
+                if at.is_none() {
+                    absent.push(names.first().to_owned());
+                }
+                at
+            }
             (given, _) => find_column(header, "--status", given, STATUS, file)?,
         };
         if status.is_none() && flags.statuses != StatusRule::Default && flags.status.is_none() {
@@ -707,7 +755,7 @@ impl ColumnMap {
         let explicit_qp = flags.quantity.is_some() || flags.price.is_some();
         let explicit_amount = flags.amount.is_some() || explicit_qp;
         let profile_amount = p
-            .and_then(|p| p.columns.amount.as_deref())
+            .and_then(|p| p.columns.amount.as_ref())
             .filter(|_| !explicit_amount);
         let amount = match profile_amount {
             Some(name) => named("the amount", name, true)?,
@@ -764,32 +812,37 @@ impl ColumnMap {
         if let (false, AmountColumns::Amount(_)) = (explicit_amount, amount) {
             match p {
                 Some(p) => {
-                    for c in &p.columns.add {
-                        terms.extend(named("a term of the amount", c, false)?.map(Term::Add));
+                    let signed = p
+                        .columns
+                        .add
+                        .iter()
+                        .map(|c| (c, Term::Add as fn(usize) -> Term));
+                    let signed = signed.chain(
+                        p.columns
+                            .subtract
+                            .iter()
+                            .map(|c| (c, Term::Subtract as fn(usize) -> Term)),
+                    );
+                    for (names, term) in signed {
+                        match names.find(header) {
+                            Some(i) => terms.push(term(i)),
+                            None => absent.push(names.first().to_owned()),
+                        }
                     }
-                    for c in &p.columns.subtract {
-                        terms.extend(named("a term of the amount", c, false)?.map(Term::Subtract));
-                    }
-                    if let [total, adjusted] = p.columns.adjusted.as_slice()
-                        && let (Some(total), Some(adjusted)) =
-                            (exact(header, total), exact(header, adjusted))
-                    {
-                        terms.push(Term::Adjusted { total, adjusted });
+                    if let [total, adjusted] = p.columns.adjusted.as_slice() {
+                        match (exact(header, total), exact(header, adjusted)) {
+                            (Some(total), Some(adjusted)) => {
+                                terms.push(Term::Adjusted { total, adjusted })
+                            }
+                            _ => absent.push(adjusted.clone()),
+                        }
                     }
                 }
                 None => terms.extend(first_named(header, REFUND).map(Term::Subtract)),
             }
         }
         let statuses = match (&flags.statuses, p) {
-            (StatusRule::Default, Some(p)) => match (&p.rules.count_status, &p.rules.drop_status) {
-                (Some(list), _) => {
-                    StatusRule::Only(list.iter().map(|s| StatusRule::key(s)).collect())
-                }
-                (None, Some(list)) => {
-                    StatusRule::AllBut(list.iter().map(|s| StatusRule::key(s)).collect())
-                }
-                (None, None) => StatusRule::Default,
-            },
+            (StatusRule::Default, Some(p)) => p.status_rule(),
             (rule, _) => rule.clone(),
         };
         let exclude = p
@@ -799,7 +852,11 @@ impl ColumnMap {
                     .iter()
                     .filter_map(|e| {
                         let values = e.values.iter().map(|v| StatusRule::key(v)).collect();
-                        exact(header, &e.column).map(|i| (i, values))
+                        let at = exact(header, &e.column);
+                        if at.is_none() {
+                            absent.push(e.column.clone());
+                        }
+                        at.map(|i| (i, values))
                     })
                     .collect()
             })
@@ -816,8 +873,8 @@ impl ColumnMap {
         let per_order = per == AmountPer::Order
             && order.is_some()
             && matches!(amount, AmountColumns::Amount(_));
-        let currency_column = match p.and_then(|p| p.columns.currency.as_deref()) {
-            Some(name) => named("the currency", name, false)?,
+        let currency_column = match p.and_then(|p| p.columns.currency.as_ref()) {
+            Some(names) => named("the currency", names, false)?,
             None => first_named(header, CURRENCY),
         };
         Ok(ColumnMap {
@@ -851,6 +908,7 @@ impl ColumnMap {
             terms,
             exclude,
             per_order,
+            absent,
         })
     }
 
@@ -908,6 +966,17 @@ impl ColumnMap {
                 "{} (profile {}; --profile none reads columns by name): {text}",
                 p.title, p.name
             );
+            if !self.absent.is_empty() {
+                let list: Vec<String> = self.absent.iter().map(|c| shown(c)).collect();
+                text.push_str(&format!(
+                    "; the profile's {} not in the file: left out",
+                    if list.len() == 1 {
+                        format!("column '{}' is", list[0])
+                    } else {
+                        format!("columns '{}' are", list.join("', '"))
+                    }
+                ));
+            }
             for (i, values) in &self.exclude {
                 if values.is_empty() {
                     text.push_str(&format!("; rows with a {} are out", name(*i)));

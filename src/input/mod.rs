@@ -134,6 +134,10 @@ pub(crate) struct LoadReport {
     pub(crate) per_order: bool,
     /// There is no amount column: recency and frequency only.
     pub(crate) no_amount: bool,
+    /// Rows whose customer id looks like a number a spreadsheet shortened
+    /// (`9,19830E+11`), and the first such id.
+    pub(crate) shortened_ids: u64,
+    pub(crate) shortened_example: Option<String>,
     /// Item lines of orders whose amount is the order's (blank order-level
     /// fields): not rows of their own.
     pub(crate) item_lines: u64,
@@ -360,6 +364,8 @@ struct Tally {
     currencies: std::collections::HashMap<String, (RowsAmount, RowsAmount)>,
     /// Item lines (see [`LoadReport::item_lines`]).
     item_lines: u64,
+    /// Customer ids a spreadsheet shortened, and the first one.
+    shortened: (u64, Option<(Where, String)>),
 }
 
 impl Tally {
@@ -380,6 +386,7 @@ impl Tally {
             status_orders: std::collections::HashMap::new(),
             currencies: std::collections::HashMap::new(),
             item_lines: 0,
+            shortened: (0, None),
         }
     }
 
@@ -509,6 +516,12 @@ impl Tally {
                 if self.limit.is_some_and(|limit| self.abs_sum > limit) {
                     self.stop(at, file, Fatal::Overflow, shared);
                     return false;
+                }
+                if row::looks_shortened(&values.customer) {
+                    self.shortened.0 += 1;
+                    if self.shortened.1.as_ref().is_none_or(|(w, _)| at < *w) {
+                        self.shortened.1 = Some((at, values.customer.to_string()));
+                    }
                 }
                 // Taken once, an order is a row of its own.
                 let order = if per_order {
@@ -936,6 +949,12 @@ fn settle<S>(
         Some(Ok(None)) | None => {}
     }
     report.item_lines = tallies.iter().map(|t| t.item_lines).sum();
+    report.shortened_ids = tallies.iter().map(|t| t.shortened.0).sum();
+    report.shortened_example = tallies
+        .iter()
+        .filter_map(|t| t.shortened.1.as_ref())
+        .min_by_key(|(w, _)| *w)
+        .map(|(_, id)| id.clone());
     report.repeated_lines = ledger.repeated_lines;
     report.overlaps.extend(
         ledger

@@ -16,6 +16,7 @@
 //! `--profile NAME|none|FILE` forces one or none. Explicit column flags
 //! always win over a profile.
 
+use super::columns::StatusRule;
 use crate::error::{InputError, UsageError};
 use crate::fold::fold;
 use serde::Deserialize;
@@ -43,9 +44,11 @@ pub(crate) struct Profile {
     pub(crate) name: String,
     /// What export it is, for `rfm profiles`.
     pub(crate) title: String,
-    /// Columns that all appear in the export's header (detection).
+    /// Columns that all appear in the export's header (detection); each
+    /// a name or a list of names any of which will do (a column renamed
+    /// between versions of the export).
     #[serde(default)]
-    pub(crate) detect: Vec<String>,
+    pub(crate) detect: Vec<Names>,
     /// Why the export cannot be segmented by customer, when it has no
     /// customer column.
     #[serde(default)]
@@ -65,25 +68,70 @@ pub(crate) struct ProfileColumns {
     #[serde(default)]
     pub(crate) customer: Vec<String>,
     /// Order id.
-    pub(crate) order: Option<String>,
+    pub(crate) order: Option<Names>,
     /// Order date.
-    pub(crate) date: Option<String>,
+    pub(crate) date: Option<Names>,
     /// Amount.
-    pub(crate) amount: Option<String>,
+    pub(crate) amount: Option<Names>,
     /// Columns added to the amount (blank: 0).
     #[serde(default)]
-    pub(crate) add: Vec<String>,
+    pub(crate) add: Vec<Names>,
     /// Columns subtracted from the amount (refunds, discounts; blank: 0).
     #[serde(default)]
-    pub(crate) subtract: Vec<String>,
+    pub(crate) subtract: Vec<Names>,
     /// `[total, adjusted]`: when `adjusted` is set (not blank, not 0),
     /// `total - adjusted` was refunded and is subtracted.
     #[serde(default)]
     pub(crate) adjusted: Vec<String>,
     /// Order status.
-    pub(crate) status: Option<String>,
+    pub(crate) status: Option<Names>,
     /// Currency.
-    pub(crate) currency: Option<String>,
+    pub(crate) currency: Option<Names>,
+}
+
+/// A column's name, or the names it has had (the first the header has is
+/// read): `"Created date (UTC)"` or `["Created date (UTC)", "Created (UTC)"]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum Names {
+    /// One name.
+    One(String),
+    /// Names in order of preference.
+    Any(Vec<String>),
+}
+
+impl Names {
+    /// The names, in order of preference.
+    pub(crate) fn all(&self) -> &[String] {
+        match self {
+            Names::One(name) => std::slice::from_ref(name),
+            Names::Any(names) => names,
+        }
+    }
+
+    /// The preferred name (what `rfm sql` writes: it cannot look).
+    pub(crate) fn first(&self) -> &str {
+        self.all().first().map_or("", String::as_str)
+    }
+
+    /// The first of the names the header has, compared folded.
+    pub(crate) fn find(&self, header: &[String]) -> Option<usize> {
+        let folded: Vec<String> = header.iter().map(|h| fold(h)).collect();
+        self.all()
+            .iter()
+            .find_map(|name| folded.iter().position(|h| *h == fold(name)))
+    }
+
+    /// The names, for messages (`A' or 'B`, inside quotes).
+    pub(crate) fn shown(&self) -> String {
+        self.all().join("' or '")
+    }
+}
+
+impl std::fmt::Display for Names {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.all().join(" or "))
+    }
 }
 
 /// A profile's rules.
@@ -96,6 +144,10 @@ pub(crate) struct ProfileRules {
     pub(crate) count_status: Option<Vec<String>>,
     /// Every status but these is a sale.
     pub(crate) drop_status: Option<Vec<String>>,
+    /// Statuses that are not sales besides rfm's built-in list (cancelled,
+    /// failed, refunded... in seven languages): every other status is a
+    /// sale, so a label in another language still counts.
+    pub(crate) not_sales: Option<Vec<String>>,
     /// Rows that are not sales whatever their status.
     #[serde(default)]
     pub(crate) exclude: Vec<Exclude>,
@@ -209,20 +261,30 @@ impl ProfileChoice {
         match self {
             ProfileChoice::None => None,
             ProfileChoice::Use(p) => Some(Arc::clone(p)),
-            ProfileChoice::Detect => {
-                let folded: Vec<String> = header.iter().map(|h| fold(h)).collect();
-                built_in()
-                    .iter()
-                    .filter(|p| !p.detect.is_empty())
-                    .filter(|p| p.detect.iter().all(|d| folded.contains(&fold(d))))
-                    .max_by_key(|p| p.detect.len())
-                    .cloned()
-            }
+            ProfileChoice::Detect => built_in()
+                .iter()
+                .filter(|p| !p.detect.is_empty())
+                .filter(|p| p.detect.iter().all(|d| d.find(header).is_some()))
+                .max_by_key(|p| p.detect.len())
+                .cloned(),
         }
     }
 }
 
 impl Profile {
+    /// Which statuses are sales by the profile's rules (the built-in list
+    /// when it says nothing).
+    pub(crate) fn status_rule(&self) -> StatusRule {
+        let keys = |list: &[String]| list.iter().map(|s| StatusRule::key(s)).collect();
+        let r = &self.rules;
+        match (&r.count_status, &r.drop_status, &r.not_sales) {
+            (Some(list), _, _) => StatusRule::Only(keys(list)),
+            (None, Some(list), _) => StatusRule::AllBut(keys(list)),
+            (None, None, Some(list)) => StatusRule::DefaultAnd(keys(list)),
+            (None, None, None) => StatusRule::Default,
+        }
+    }
+
     /// The error for an export without a customer column.
     pub(crate) fn no_customer_error(&self, file: &str) -> Option<InputError> {
         self.no_customer.as_ref().map(|why| InputError::NoCustomer {

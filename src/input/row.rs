@@ -277,6 +277,24 @@ pub(crate) fn with_terms<E>(
     Some(Ok(Decimal { mantissa, scale }))
 }
 
+/// Whether a customer id looks like a number a spreadsheet shortened to
+/// scientific notation (`9,19830E+11`, `1.23457E+15`): the digits it lost
+/// may have made different ids one.
+pub(crate) fn looks_shortened(id: &str) -> bool {
+    let Some((mantissa, exponent)) = id.split_once(['E', 'e']) else {
+        return false;
+    };
+    let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
+    let mut parts = mantissa.splitn(2, ['.', ',']);
+    let whole = parts.next().unwrap_or("");
+    let fraction = parts.next().unwrap_or("");
+    !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+        && !exponent.is_empty()
+        && exponent.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// A customer id from a fallback column: an e-mail as [`customer_key`]
 /// has it; a phone number without its spaces, punctuation and the `'`
 /// spreadsheets keep numbers as text with (`'+1 555-555-0123` is
@@ -360,6 +378,24 @@ mod tests {
         assert_eq!(fallback_key("Ann@Shop.com", true), "ann@shop.com");
         assert_eq!(fallback_key("Rosa Diaz", true), "Rosa Diaz");
         assert_eq!(fallback_key("12-34", true), "12-34");
+    }
+
+    #[test]
+    fn ids_in_scientific_notation_are_told_from_ids() {
+        for id in ["9,19830E+11", "1.23457E+15", "5E+3", "4.1e12"] {
+            assert!(looks_shortened(id), "{id}");
+        }
+        for id in [
+            "C00042",
+            "E12",
+            "12E",
+            "ABCE+1",
+            "1.2.3E+4",
+            "ann@shop.com",
+            "9,1983E+",
+        ] {
+            assert!(!looks_shortened(id), "{id}");
+        }
     }
 
     #[test]

@@ -171,7 +171,10 @@ pub(crate) fn line_columns(
     if let Some(status) = &sales.status {
         let status = id(status);
         columns.push((key(d, &status), "status_key"));
-        if sales.statuses == StatusRule::Default {
+        if matches!(
+            sales.statuses,
+            StatusRule::Default | StatusRule::DefaultAnd(_)
+        ) {
             columns.push((words(d, &status), "status_words"));
         }
     }
@@ -220,8 +223,14 @@ pub(crate) fn conditions(d: Dialect, sales: &Sales) -> Vec<String> {
     if sales.status.is_some() {
         // An empty status counts: item lines leave the order's fields empty.
         match &sales.statuses {
-            StatusRule::Default => {
-                let not_sales: Vec<String> = NOT_SALES.iter().map(|s| (*s).to_owned()).collect();
+            rule @ (StatusRule::Default | StatusRule::DefaultAnd(_)) => {
+                let mut not_sales: Vec<String> =
+                    NOT_SALES.iter().map(|s| (*s).to_owned()).collect();
+                // A profile's own non-sales are whole statuses, like the
+                // built-in list's first test.
+                if let StatusRule::DefaultAnd(more) = rule {
+                    not_sales.extend(more.iter().cloned());
+                }
                 let mut case = String::from("CASE\n    WHEN status_key = '' THEN 1\n");
                 let _ = writeln!(
                     case,
