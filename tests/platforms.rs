@@ -842,3 +842,30 @@ fn ids_a_spreadsheet_shortened_are_a_warning() {
         "{err}"
     );
 }
+
+#[test]
+fn a_romanian_invoice_list_from_excel_reads_with_zero_flags() {
+    // smartbill_facturi_emise.expected.md: Windows-1250 (ş ţ inside
+    // words), `Data emiterii`, `;`, 1.190,00, dd.mm.yyyy; cancelled and
+    // draft invoices out; a reversed invoice and its storno net to zero.
+    let (rows, err) = customers(&platform("smartbill_facturi_emise.csv"), &[]);
+    let expected = expect(&[
+        (
+            "SC Braşov Ţesături SRL",
+            2,
+            "1190.00",
+            "2025-05-28",
+            "2025-06-12",
+        ),
+        (
+            "Ionescu Ştefan PFA",
+            2,
+            "1500.00",
+            "2025-04-02",
+            "2025-06-05",
+        ),
+        ("Popa Mihai", 1, "250.00", "2025-03-20", "2025-03-20"),
+    ]);
+    assert_eq!(rows, expected, "{err}");
+    assert!(err.contains("read as windows-1250"), "{err}");
+}

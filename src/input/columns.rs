@@ -150,7 +150,9 @@ pub(crate) const NOT_SALES: &[&str] = &[
     "fallat",
     "fallada",
     "rebutjat",
-    // Drafts, abandoned checkouts, payment errors and reversed invoices.
+    // Drafts, abandoned checkouts and payment errors. (Not reversed
+    // invoices, "stornată": their reversal is a negative invoice of its own,
+    // and the two net to zero.)
     "abbandonato",
     "abbandonata",
     "abandonado",
@@ -169,9 +171,6 @@ pub(crate) const NOT_SALES: &[&str] = &[
     "erreur",
     "fehler",
     "eroare",
-    "stornat",
-    "stornata",
-    "stornato",
     "nonriuscito",
 ];
 

@@ -11,14 +11,17 @@
 //!    UTF-32 has no decoder here: an error with the `iconv` command.
 //! 3. Otherwise the first 64 KiB: valid UTF-8 (a character cut at the end
 //!    is fine) is read as UTF-8; anything else as Windows-1252, the superset
-//!    of Latin-1 that Excel writes, with a note.
+//!    of Latin-1 that Excel writes, with a note, unless it reads as
+//!    Windows-1250, which Romanian (and Central European) Excel writes:
+//!    `ş`, `ţ`, `Ş`, `Ţ` are bytes that Windows-1252 reads as `º`, `þ`, `ª`,
+//!    `Þ`, symbols that never sit inside a word in the languages it is for.
 //!
 //! Decoding streams on the reading thread (`encoding_rs_io`), so line
 //! numbers stay those of the file. A file that is UTF-8 at the start and
 //! not further on still gets the bad-row error naming `--encoding`.
 
 use crate::error::InputError;
-use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
+use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1250, WINDOWS_1252};
 use std::io::Read;
 
 /// How an input's bytes become UTF-8.
@@ -49,6 +52,10 @@ impl Decoding {
             Decoding::From(encoding, why) => Some(match why {
                 Why::Forced => format!("read as {} (--encoding)", encoding.name()),
                 Why::Bom => format!("read as {} (byte order mark)", encoding.name()),
+                Why::NotUtf8 if encoding == WINDOWS_1250 => format!(
+                    "not UTF-8: read as {} (Romanian and Central European spreadsheets' encoding: letters such as ş and ţ inside words; --encoding windows-1252 for Western European)",
+                    encoding.name()
+                ),
                 Why::NotUtf8 => format!(
                     "not UTF-8: read as {} (Excel's and most European spreadsheets' encoding; --encoding NAME to choose another)",
                     encoding.name()
@@ -101,8 +108,19 @@ pub(crate) fn detect(
         Ok(_) => Ok(Decoding::Utf8),
         // Cut inside a character at the end of the sample: UTF-8 so far.
         Err(e) if e.error_len().is_none() => Ok(Decoding::Utf8),
+        Err(_) if central_european(head) => Ok(Decoding::From(WINDOWS_1250, Why::NotUtf8)),
         Err(_) => Ok(Decoding::From(WINDOWS_1252, Why::NotUtf8)),
     }
+}
+
+/// Whether single-byte text is Windows-1250 rather than Windows-1252: one
+/// of the bytes that are Romanian letters there (ş ţ Ş Ţ) and symbols in
+/// Windows-1252 (º þ ª Þ) sits between two letters (`Bra\xbaov`, not
+/// `N\xba 5`).
+fn central_european(head: &[u8]) -> bool {
+    let letter = |b: u8| b.is_ascii_alphabetic() || b >= 0xC0;
+    head.windows(3)
+        .any(|w| matches!(w[1], 0xBA | 0xAA | 0xFE | 0xDE) && letter(w[0]) && letter(w[2]))
 }
 
 /// The input as UTF-8 (a byte order mark removed).
@@ -164,6 +182,21 @@ mod tests {
         assert_eq!(
             detect(&"é".as_bytes()[..1], None, "f").unwrap(),
             Decoding::Utf8
+        );
+        // Romanian from Excel: Windows-1250 (ş is 0xBA, ţ 0xFE, ă 0xE3);
+        // a Spanish "Nº 5" stays Windows-1252.
+        let ro = b"Client;Total\nSC Bra\xbaov \xdee\xbat\xe3turi SRL;1,00\n";
+        assert_eq!(
+            decode(ro, None),
+            (
+                Decoding::From(WINDOWS_1250, Why::NotUtf8),
+                "Client;Total\nSC Braşov Ţeştături SRL;1,00\n".into()
+            )
+        );
+        let es = b"Cliente;Nota\nJos\xe9;N\xba 5\n";
+        assert_eq!(
+            decode(es, None).0,
+            Decoding::From(WINDOWS_1252, Why::NotUtf8)
         );
         // Forced: ISO-8859-15 has € at 0xA4.
         let latin9 = forced("iso-8859-15").unwrap();
