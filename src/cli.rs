@@ -306,6 +306,11 @@ pub(crate) struct InputArgs {
     /// fields, instead of stopping (counted in the notes).
     #[arg(long, help_heading = "Input")]
     pub(crate) skip_bad_rows: bool,
+    /// When an order is in several inputs with other values (an order
+    /// refunded or completed between two downloads), read it from the last
+    /// input it is in (give the downloads oldest first) instead of stopping.
+    #[arg(long, help_heading = "Input")]
+    pub(crate) keep_latest: bool,
     /// Write dropped rows to FILE (CSV: file, line, reason, then the row's
     /// fields). Implies --skip-bad-rows.
     #[arg(long, value_name = "FILE", help_heading = "Input")]

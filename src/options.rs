@@ -247,6 +247,7 @@ pub(crate) fn resolve(
             workers: env.switches.workers.unwrap_or_else(input::workers),
             block_bytes: env.switches.block_bytes.unwrap_or(input::BLOCK_BYTES),
             skip: None,
+            keep_latest: input.keep_latest,
         },
         params,
         scoring,

@@ -73,6 +73,21 @@ pub fn analyze(
         };
         notes.note(format_args!("columns: {} ({shown})", map.describe()));
     };
+    // The same file twice: its orders count once when there is an order
+    // column (overlapping inputs), its rows twice otherwise.
+    let mut seen = std::collections::HashSet::new();
+    for path in &opts.load.paths {
+        if let InputPath::File(file) = path
+            && let Ok(canonical) = std::fs::canonicalize(file)
+            && !seen.insert(canonical)
+        {
+            notes.warn(format_args!(
+                "{} is given more than once: an order in it counts once when there is an order \
+                 column, its rows count again otherwise",
+                file.display()
+            ));
+        }
+    }
     let mut grouping = opts.grouping.unwrap_or(Grouping::Runs);
     let (mut outcome, mut report) = fold(&opts.load, opts, grouping, &mut announce)?;
     let skip = report.read_again_without.take();
@@ -95,6 +110,7 @@ pub fn analyze(
             copies: Vec::new(),
             // What the first reading found, which the second left out.
             overlaps: std::mem::take(&mut report.overlaps),
+            changed: report.changed.take(),
             ..second_report
         };
         if matches!(outcome, Outcome::NotContiguous) {
@@ -105,6 +121,7 @@ pub fn analyze(
             report = LoadReport {
                 copies: Vec::new(),
                 overlaps: std::mem::take(&mut report.overlaps),
+                changed: report.changed.take(),
                 ..third_report
             };
         }
@@ -340,6 +357,29 @@ fn note_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) {
              as text",
             count(report.shortened_ids, "row"),
             crate::error::shown(example)
+        ));
+    }
+    if let Some(order) = &report.order_without_total {
+        notes.warn(format_args!(
+            "{} {} only lines without the order's total (e.g. order '{}'): left out; \
+             --amount-per line if the amount is each line's",
+            crate::notes::thousands(report.orders_without_total),
+            if report.orders_without_total == 1 {
+                "order has"
+            } else {
+                "orders have"
+            },
+            crate::error::shown(order)
+        ));
+    }
+    if let Some((orders, example)) = &report.changed {
+        notes.note(format_args!(
+            "{} other values in a later input: each read from the last input it is in (--keep-latest), e.g. {example}",
+            if *orders == 1 {
+                "1 order has".to_owned()
+            } else {
+                format!("{} orders have", crate::notes::thousands(*orders))
+            }
         ));
     }
     for (file, orders, earlier) in &report.overlaps {

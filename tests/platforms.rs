@@ -746,16 +746,16 @@ fn shops_in_other_languages_and_renamed_columns() {
     assert_eq!(rows, current, "{err}");
     assert!(err.contains("(profile stripe;"), "{err}");
     // A profile column the file lacks is said, not silently dropped.
-    let no_refunds = dir.path().join("no_refund_column.csv");
-    let woo = fs::read_to_string(fixture("platforms/woocommerce_orders.csv")).unwrap();
+    let no_discount = dir.path().join("no_discount_column.csv");
+    let etsy = fs::read_to_string(fixture("platforms/etsy_export.csv")).unwrap();
     fs::write(
-        &no_refunds,
-        woo.replacen("Order Refund Amount", "Refund Note", 1),
+        &no_discount,
+        etsy.replacen("Discount Amount", "Discount Note", 1),
     )
     .unwrap();
-    let (_, err) = customers(no_refunds.to_str().unwrap(), &[]);
+    let (_, err) = customers(no_discount.to_str().unwrap(), &[]);
     assert!(
-        err.contains("the profile's column 'Order Refund Amount' is not in the file: left out"),
+        err.contains("the profile's column 'Discount Amount' is not in the file: left out"),
         "{err}"
     );
 }
@@ -868,4 +868,194 @@ fn a_romanian_invoice_list_from_excel_reads_with_zero_flags() {
     ]);
     assert_eq!(rows, expected, "{err}");
     assert!(err.contains("read as windows-1250"), "{err}");
+}
+
+/// Writes `text` to `name` in `dir`, returning the path.
+fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+    let path = dir.path().join(name);
+    fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn review_regressions_of_the_order_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    // Order numbers per customer: (customer, order) is the order, as the
+    // engine groups orders. By hand: A orders 1 and 2, 30.00; B order 1.
+    let per_customer = write(
+        &dir,
+        "percust.csv",
+        "order_no,customer_id,order_date,order_total\n1,A,2024-01-01,10\n2,A,2024-02-01,20\n1,B,2024-01-05,30\n",
+    );
+    let (rows, err) = customers(&per_customer, &[]);
+    assert_eq!(
+        rows,
+        expect(&[
+            ("A", 2, "30.00", "2024-01-01", "2024-02-01"),
+            ("B", 1, "30.00", "2024-01-05", "2024-01-05")
+        ]),
+        "{err}"
+    );
+    // Invoice numbers restarting every year, in two files: not overlaps.
+    let y1 = write(
+        &dir,
+        "y2023.csv",
+        "invoice,customer,date,amount\n1,A,2023-01-02,5\n",
+    );
+    let y2 = write(
+        &dir,
+        "y2024.csv",
+        "invoice,customer,date,amount\n1,B,2024-01-02,7\n",
+    );
+    let (rows, err) = customers(&y1, &[&y2]);
+    assert_eq!(rows.len(), 2, "{err}");
+    // A generic file with WooCommerce-like column names is read by name,
+    // not as the plugin's export (whose statuses would leave it empty).
+    let generic = write(
+        &dir,
+        "gen.csv",
+        "order_id,order_number,customer_id,billing_email,date,status,order_total,refunded_total\n\
+         1,1,C1,a@x.com,2024-01-01,shipped,10,0\n2,2,C2,b@x.com,2024-01-02,delivered,20,5\n",
+    );
+    let (rows, err) = customers(&generic, &[]);
+    assert!(!err.contains("(profile"), "{err}");
+    assert_eq!(
+        rows,
+        expect(&[
+            ("C1", 1, "10.00", "2024-01-01", "2024-01-01"),
+            ("C2", 1, "15.00", "2024-01-02", "2024-01-02")
+        ]),
+        "{err}"
+    );
+    // --amount names a line amount: the profile's once-per-order rule goes
+    // with its amount. #1005's two lines (40.00 and 35.00 in Lineitem
+    // price) are added up.
+    let shopify = platform("shopify_orders.csv");
+    let (rows, err) = customers(&shopify, &["--amount", "Lineitem price"]);
+    assert!(!err.contains("once per order"), "{err}");
+    assert!(rows.iter().any(|r| r.0 == "alice@example.com"), "{rows:?}");
+    // An order none of whose lines has the total is said, not lost; a row
+    // cut short is a bad row, not an item line.
+    let no_total = write(
+        &dir,
+        "g3.csv",
+        "order_id,customer,date,order_total\n1,A,2024-01-01,10\n1,A,2024-01-01,\n5,D,2024-01-03,\n",
+    );
+    let (_, err) = customers(&no_total, &[]);
+    assert!(
+        err.contains("warning: 1 order has only lines without the order's total (e.g. order '5')"),
+        "{err}"
+    );
+    let cut = write(
+        &dir,
+        "cut.csv",
+        "order_id,customer,date,order_total\n1,A,2024-01-01,10\n2,Z,2024-01-03\n",
+    );
+    let err = failure_of(&["customers", &cut], 1);
+    assert!(err.contains("cut.csv:3: expected 4 fields"), "{err}");
+    // --amount-per order needs an order column.
+    let no_order = write(&dir, "noord.csv", "customer,date,amount\nA,2024-01-01,10\n");
+    let err = failure_of(&["customers", &no_order, "--amount-per", "order"], 1);
+    assert!(
+        err.contains("--amount-per order needs an order id column"),
+        "{err}"
+    );
+    // The same file twice is said.
+    let out = rfm()
+        .args(["customers", &no_order, &no_order])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("is given more than once"), "{err}");
+    // A byte order mark is not part of the first id of a header-less file.
+    let bom = write(
+        &dir,
+        "bom.csv",
+        "\u{feff}00001,2024-01-01,10\n00001,2024-01-05,5\n",
+    );
+    let (rows, err) = customers(
+        &bom,
+        &[
+            "--customer",
+            "column1",
+            "--date",
+            "column2",
+            "--amount",
+            "column3",
+        ],
+    );
+    assert_eq!(
+        rows,
+        expect(&[("00001", 2, "15.00", "2024-01-01", "2024-01-05")]),
+        "{err}"
+    );
+}
+
+#[test]
+fn keep_latest_reads_an_order_changed_between_downloads_from_the_last() {
+    // Week 2 of the Shopify shop: #1002 (bob, paid 40.00) was refunded in
+    // full since week 1. Without the flag: an error naming both files and
+    // the flag. With it: week 2's copy is read, and bob, whose only sale
+    // it was, has no purchase left.
+    let dir = tempfile::tempdir().unwrap();
+    let week1 = platform("shopify_orders.csv");
+    let text = fs::read_to_string(&week1).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let week2 = dir.path().join("orders_week2.csv");
+    let mut writer = csv::Writer::from_path(&week2).unwrap();
+    writer.write_record(&header).unwrap();
+    for record in reader.records() {
+        let mut fields: Vec<String> = record.unwrap().iter().map(str::to_owned).collect();
+        if fields[at("Name")] == "#1002" {
+            fields[at("Financial Status")] = "refunded".into();
+            fields[at("Refunded Amount")] = "40.00".into();
+        }
+        writer.write_record(&fields).unwrap();
+    }
+    writer.flush().unwrap();
+    let week2 = week2.display().to_string();
+    let err = failure_of(&["customers", &week1, &week2], 1);
+    assert!(err.contains("order '#1002' is also in"), "{err}");
+    assert!(err.contains("--keep-latest"), "{err}");
+    let (rows, err) = customers(&week1, &[&week2, "--keep-latest"]);
+    assert!(!rows.iter().any(|r| r.0 == "bob@example.com"), "{rows:?}");
+    assert!(
+        rows.iter()
+            .any(|r| r.0 == "alice@example.com" && r.2 == "164.50"),
+        "{rows:?}"
+    );
+    assert!(
+        err.contains("1 order has other values in a later input"),
+        "{err}"
+    );
+    // Line items: invoice I2 gained a return line in the later file.
+    // By hand, the later copy: 3 x 1.00 + 1 x 4.00 - 1 x 4.00 = 3.00.
+    let header = "InvoiceNo,CustomerID,InvoiceDate,Quantity,UnitPrice\n";
+    let a = write(
+        &dir,
+        "march.csv",
+        &format!("{header}I2,a,2025-03-31,3,1.00\nI2,a,2025-03-31,1,4.00\n"),
+    );
+    let b = write(
+        &dir,
+        "april.csv",
+        &format!(
+            "{header}I2,a,2025-03-31,3,1.00\nI2,a,2025-03-31,1,4.00\nI2,a,2025-03-31,-1,4.00\nI3,b,2025-04-02,1,10.00\n"
+        ),
+    );
+    let err = failure_of(&["customers", &a, &b], 1);
+    assert!(
+        err.contains("with other lines (2 lines there, 3 lines here)"),
+        "{err}"
+    );
+    let (rows, _) = customers(&a, &[&b, "--keep-latest"]);
+    assert_eq!(
+        rows,
+        expect(&[
+            ("a", 1, "3.00", "2025-03-31", "2025-03-31"),
+            ("b", 1, "10.00", "2025-04-02", "2025-04-02")
+        ])
+    );
 }

@@ -215,7 +215,9 @@ fn columns(args: &ColumnArgs) -> Result<Columns, UsageError> {
     // total...) is the order's.
     let per = args
         .amount_per
-        .or(p.and_then(|p| p.rules.amount_per))
+        .or(p
+            .and_then(|p| p.rules.amount_per)
+            .filter(|_| !explicit_amount))
         .unwrap_or(match &amount {
             AmountSource::Column(a) if ORDER_TOTAL.contains(&fold(a).as_str()) => AmountPer::Order,
             _ => AmountPer::Line,

@@ -860,9 +860,13 @@ impl ColumnMap {
                     .collect()
             })
             .unwrap_or_default();
+        // An amount named by a flag is not the profile's: neither are its
+        // terms nor its level.
         let per = flags
             .amount_per
-            .or(p.and_then(|p| p.rules.amount_per))
+            .or(p
+                .and_then(|p| p.rules.amount_per)
+                .filter(|_| !explicit_amount))
             .unwrap_or(match amount {
                 AmountColumns::Amount(a) if ORDER_TOTAL.contains(&fold(&header[a]).as_str()) => {
                     AmountPer::Order
@@ -872,6 +876,14 @@ impl ColumnMap {
         let per_order = per == AmountPer::Order
             && order.is_some()
             && matches!(amount, AmountColumns::Amount(_));
+        if flags.amount_per == Some(AmountPer::Order) && !per_order {
+            return Err(InputError::NoColumnFor {
+                file: file.to_owned(),
+                flag: "--amount-per order",
+                what: "an order id column (--order COL) and one amount column (not quantity x price)",
+                columns: header_list(header),
+            });
+        }
         let currency_column = match p.and_then(|p| p.columns.currency.as_ref()) {
             Some(names) => named("the currency", names, false)?,
             None => first_named(header, CURRENCY),

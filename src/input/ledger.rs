@@ -23,6 +23,17 @@ use std::sync::{Arc, Mutex};
 
 const SHARDS: usize = 64;
 
+/// An order's key: (customer, order id), as the engine groups orders (an
+/// order number can be per customer, or restart every year).
+pub(super) fn order_key(customer: &str, order: &str) -> String {
+    let mut key = String::with_capacity(customer.len() + order.len() + 4);
+    key.push_str(&customer.len().to_string());
+    key.push(':');
+    key.push_str(customer);
+    key.push_str(order);
+    key
+}
+
 /// What an order's first line said.
 struct Seen {
     file: usize,
@@ -30,6 +41,11 @@ struct Seen {
     /// Lines with the order's values, and the inputs they are in (sorted).
     lines: u64,
     files: Vec<usize>,
+    /// With `--keep-latest`: the inputs holding a copy with other values
+    /// (sorted), whose order is read from the last of them.
+    changed: Vec<usize>,
+    /// The order id as written.
+    order: Box<str>,
     customer: Box<str>,
     date: Day,
     /// At 18 decimals.
@@ -71,6 +87,12 @@ pub(super) struct Ledger {
 pub(super) struct Summary {
     /// Lines repeating their order's values in the same input.
     pub(super) repeated_lines: u64,
+    /// With `--keep-latest`: the orders with other values in several
+    /// inputs, to leave out of all but the last, and an example (order id
+    /// and the inputs).
+    pub(super) changed: Skip,
+    pub(super) changed_count: u64,
+    pub(super) changed_example: Option<(String, Vec<usize>)>,
     /// (input, earlier input) -> orders of the input also in the earlier
     /// one (the first input an order is in, in the order they were given).
     pub(super) overlaps: Vec<((usize, usize), u64)>,
@@ -82,9 +104,23 @@ impl Ledger {
     pub(super) fn summary(&self) -> Summary {
         let mut repeated_lines = 0;
         let mut overlaps: HashMap<(usize, usize), u64> = HashMap::new();
+        let mut changed: Skip = HashMap::new();
+        let mut changed_count = 0;
+        let mut changed_example: Option<(String, Vec<usize>)> = None;
         for shard in &self.shards {
             let Ok(seen) = shard.lock() else { continue };
-            for s in seen.values() {
+            for (key, s) in seen.iter() {
+                if let Some((latest, older)) = s.changed.split_last() {
+                    changed_count += 1;
+                    for f in s.files.iter().chain(older).filter(|f| *f != latest) {
+                        changed.entry(*f).or_default().insert(key.clone());
+                    }
+                    let example = (s.order.to_string(), s.changed.clone());
+                    if changed_example.as_ref().is_none_or(|e| example < *e) {
+                        changed_example = Some(example);
+                    }
+                    continue;
+                }
                 repeated_lines += s.lines - s.files.len() as u64;
                 if let Some((&earliest, later)) = s.files.split_first() {
                     for &f in later {
@@ -98,6 +134,9 @@ impl Ledger {
         Summary {
             repeated_lines,
             overlaps,
+            changed,
+            changed_count,
+            changed_example,
         }
     }
 
@@ -116,20 +155,24 @@ impl Ledger {
         at: Where,
         values: &Values<'_>,
         amount: i128,
+        keep_latest: bool,
     ) -> Verdict {
-        let shard = self.hasher.hash_one(order) as usize % SHARDS;
+        let key = order_key(&values.customer, order);
+        let shard = self.hasher.hash_one(&key) as usize % SHARDS;
         // A poisoned shard means a worker panicked: the run fails anyway.
         let Ok(mut seen) = self.shards[shard].lock() else {
             return Verdict::First;
         };
-        let Some(first) = seen.get_mut(order) else {
+        let Some(first) = seen.get_mut(key.as_str()) else {
             seen.insert(
-                order.into(),
+                key.into(),
                 Seen {
                     file,
                     at,
                     lines: 1,
                     files: vec![file],
+                    changed: Vec::new(),
+                    order: order.into(),
                     customer: values.customer.as_ref().into(),
                     date: values.date,
                     amount,
@@ -184,6 +227,17 @@ impl Ledger {
                 }
                 Verdict::Repeat
             }
+            // Another input's copy with other values: with --keep-latest the
+            // inputs are read again, each such order from the last input it
+            // is in (see `summary`).
+            Some(_) if keep_latest && file != first.file => {
+                for f in [first.file, file] {
+                    if let Err(i) = first.changed.binary_search(&f) {
+                        first.changed.insert(i, f);
+                    }
+                }
+                Verdict::Repeat
+            }
             Some(differs) => Verdict::Conflict(Conflict {
                 order: order.to_owned(),
                 other: (first.file, first.at),
@@ -204,20 +258,33 @@ struct Share {
     first: Where,
 }
 
+/// An order's id as written, and its copies.
+type Copies = (Box<str>, Vec<Share>);
+
 /// The orders of line-level inputs, by order id, per input (see
 /// [`LineLedger::summary`]): when several inputs are read, an order whose
 /// lines are in two of them is an overlap.
 pub(super) struct LineLedger {
-    shards: Vec<Mutex<HashMap<Box<str>, Vec<Share>>>>,
+    /// By [`order_key`]: the order id as written, and its copies.
+    shards: Vec<Mutex<HashMap<Box<str>, Copies>>>,
     hashers: (foldhash::fast::FixedState, foldhash::fast::FixedState),
     routing: foldhash::fast::FixedState,
 }
 
 /// The orders to leave out of the later inputs (`(input, order id)`) and
 /// the notes: (input, orders, earlier input).
-pub(crate) type Overlaps = (Arc<Skip>, Vec<((usize, usize), u64)>);
+pub(crate) struct Overlaps {
+    /// The orders to leave out, per input.
+    pub(crate) skip: Arc<Skip>,
+    /// (input, earlier input) -> orders of the input also in the earlier
+    /// one with the same lines.
+    pub(crate) same: Vec<((usize, usize), u64)>,
+    /// (input, later input) -> orders of the input whose copy in the later
+    /// input has other lines, read from there (`--keep-latest`).
+    pub(crate) changed: Vec<((usize, usize), u64)>,
+}
 
-/// Per input, the order ids to leave out of it.
+/// Per input, the orders ([`order_key`]) to leave out of it.
 pub(crate) type Skip = HashMap<usize, std::collections::HashSet<Box<str>>>;
 
 /// An order in two inputs with other lines.
@@ -259,13 +326,19 @@ impl LineLedger {
             self.hashers.0.hash_one(content),
             self.hashers.1.hash_one(content),
         );
-        let shard = self.routing.hash_one(order) as usize % SHARDS;
+        let key = order_key(&values.customer, order);
+        let shard = self.routing.hash_one(&key) as usize % SHARDS;
         let Ok(mut seen) = self.shards[shard].lock() else {
             return;
         };
-        let copies = match seen.get_mut(order) {
-            Some(copies) => copies,
-            None => seen.entry(order.into()).or_default(),
+        let copies = match seen.get_mut(key.as_str()) {
+            Some((_, copies)) => copies,
+            None => {
+                &mut seen
+                    .entry(key.into())
+                    .or_insert((order.into(), Vec::new()))
+                    .1
+            }
         };
         match copies.iter_mut().find(|c| c.file == file) {
             Some(c) => {
@@ -285,19 +358,32 @@ impl LineLedger {
     /// The orders in several inputs: those whose lines are the same in each
     /// are left out of every input but the first they are in; the first
     /// whose lines differ (by input order, then line) is a conflict.
-    pub(super) fn summary(&self) -> Result<Option<Overlaps>, LineConflict> {
+    pub(super) fn summary(&self, keep_latest: bool) -> Result<Option<Overlaps>, LineConflict> {
         let mut skip: Skip = HashMap::new();
         let mut counts: HashMap<(usize, usize), u64> = HashMap::new();
+        let mut changed: HashMap<(usize, usize), u64> = HashMap::new();
         let mut conflict: Option<LineConflict> = None;
         for shard in &self.shards {
             let Ok(seen) = shard.lock() else { continue };
-            for (order, copies) in seen.iter().filter(|(_, c)| c.len() > 1) {
+            for (key, (order, copies)) in seen.iter().filter(|(_, (_, c))| c.len() > 1) {
                 let mut copies = copies.clone();
                 copies.sort_by_key(|c| c.file);
                 let first = copies[0];
+                let differ = copies[1..]
+                    .iter()
+                    .any(|c| (c.lines, c.sum) != (first.lines, first.sum));
+                if keep_latest && differ {
+                    // The last input's copy is read.
+                    let latest = copies[copies.len() - 1].file;
+                    for c in &copies[..copies.len() - 1] {
+                        skip.entry(c.file).or_default().insert(key.clone());
+                        *changed.entry((c.file, latest)).or_default() += 1;
+                    }
+                    continue;
+                }
                 for c in &copies[1..] {
                     if (c.lines, c.sum) == (first.lines, first.sum) {
-                        skip.entry(c.file).or_default().insert(order.clone());
+                        skip.entry(c.file).or_default().insert(key.clone());
                         *counts.entry((c.file, first.file)).or_default() += 1;
                     } else {
                         let found = LineConflict {
@@ -321,8 +407,15 @@ impl LineLedger {
         if skip.is_empty() {
             return Ok(None);
         }
-        let mut counts: Vec<_> = counts.into_iter().collect();
-        counts.sort_unstable();
-        Ok(Some((Arc::new(skip), counts)))
+        let sorted = |m: HashMap<(usize, usize), u64>| {
+            let mut v: Vec<_> = m.into_iter().collect();
+            v.sort_unstable();
+            v
+        };
+        Ok(Some(Overlaps {
+            skip: Arc::new(skip),
+            same: sorted(counts),
+            changed: sorted(changed),
+        }))
     }
 }

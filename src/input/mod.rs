@@ -143,9 +143,16 @@ pub(crate) struct LoadReport {
     pub(crate) item_lines: u64,
     /// Lines repeating their order's values (taken once).
     pub(crate) repeated_lines: u64,
+    /// Orders with item lines but no line with the order's total (left
+    /// out), and the first such order id.
+    pub(crate) orders_without_total: u64,
+    pub(crate) order_without_total: Option<String>,
     /// Orders also in an earlier input (counted once): (input, orders,
     /// the earlier input).
     pub(crate) overlaps: Vec<(String, u64, String)>,
+    /// `--keep-latest`: how many orders had other values in a later input
+    /// (read from there), and an example for the note.
+    pub(crate) changed: Option<(u64, String)>,
     /// Orders of line-level inputs that an earlier input holds with the
     /// same lines: the inputs must be read again without them
     /// ([`LoadSettings::skip`]).
@@ -364,6 +371,10 @@ struct Tally {
     currencies: std::collections::HashMap<String, (RowsAmount, RowsAmount)>,
     /// Item lines (see [`LoadReport::item_lines`]).
     item_lines: u64,
+    /// Order ids of item lines (by hash), and of lines with the order's
+    /// total: an order with item lines only never got its total.
+    item_orders: std::collections::HashMap<u64, String>,
+    total_orders: std::collections::HashSet<u64>,
     /// Customer ids a spreadsheet shortened, and the first one.
     shortened: (u64, Option<(Where, String)>),
 }
@@ -387,6 +398,8 @@ impl Tally {
             currencies: std::collections::HashMap::new(),
             item_lines: 0,
             shortened: (0, None),
+            item_orders: std::collections::HashMap::new(),
+            total_orders: std::collections::HashSet::new(),
         }
     }
 
@@ -430,7 +443,9 @@ impl Tally {
                 let per_order = map.per_order;
                 let order_id = values.order.as_deref().filter(|o| !o.is_empty());
                 if let (Some(skip), Some(order)) = (&shared.settings.skip, order_id)
-                    && skip.get(&file).is_some_and(|s| s.contains(order))
+                    && skip.get(&file).is_some_and(|s| {
+                        s.contains(ledger::order_key(&values.customer, order).as_str())
+                    })
                 {
                     // A copy of an order an earlier input holds.
                     return true;
@@ -439,7 +454,13 @@ impl Tally {
                     lines.line(order, file, at, &values, value);
                 }
                 if per_order && let Some(order) = order_id {
-                    match shared.ledger.check(order, file, at, &values, value) {
+                    self.total_orders
+                        .insert(std::hash::BuildHasher::hash_one(&ORDER_HASH, order));
+                    let keep_latest = shared.settings.keep_latest;
+                    match shared
+                        .ledger
+                        .check(order, file, at, &values, value, keep_latest)
+                    {
                         ledger::Verdict::First => {}
                         ledger::Verdict::Repeat => return true,
                         ledger::Verdict::Conflict(conflict) => {
@@ -538,6 +559,12 @@ impl Tally {
             }
             Ok(Parsed::ItemLine) => {
                 self.item_lines += 1;
+                true
+            }
+            Ok(Parsed::ItemOf(order)) => {
+                self.item_lines += 1;
+                let hash = std::hash::BuildHasher::hash_one(&ORDER_HASH, order.as_str());
+                self.item_orders.entry(hash).or_insert(order);
                 true
             }
             Err(problem) => {
@@ -667,7 +694,10 @@ fn read_with<S: Sink>(
     // Cleared on errors too, so no stale bar stays above the message.
     bar.finish_and_clear();
     let ledger = shared.ledger.summary();
-    let lines = shared.lines.as_ref().map(ledger::LineLedger::summary);
+    let lines = shared
+        .lines
+        .as_ref()
+        .map(|l| l.summary(settings.keep_latest));
     settle(settings, reader, results, ledger, lines)
 }
 
@@ -806,7 +836,8 @@ fn settle<S>(
                     format!(
                         "has the {field} '{theirs}' on line {} and '{ours}' on line {}: the lines \
                          of one order must agree on the order's values (a total written on \
-                         every line is taken once)",
+                         every line is taken once); if the column holds each line's amount, \
+                         --amount-per line adds them up",
                         position(other_at),
                         position(at)
                     )
@@ -814,7 +845,8 @@ fn settle<S>(
                     format!(
                         "is also in {}:{} with another {field} ('{theirs}' there, '{ours}' here): \
                          an order in two inputs must be the same order (overlapping downloads \
-                         are counted once); remove the stale copy",
+                         are counted once); --keep-latest reads each order from the last input \
+                         it is in (give the downloads oldest first), or remove the stale copy",
                         name(other_file),
                         position(other_at)
                     )
@@ -928,27 +960,58 @@ fn settle<S>(
                 line: position(at),
                 order: c.order,
                 what: format!(
-                    "is also in {}:{} with other lines ({} there, {} here): an order in two \
-                     inputs must be the same order (overlapping downloads are counted once); \
-                     remove the stale copy, or read inputs whose order ids mean different \
-                     orders separately",
+                    "is also in {}:{} with other lines ({}): an order in two inputs must be \
+                     the same order (overlapping downloads are counted once); --keep-latest \
+                     reads each order from the last input it is in (give the downloads oldest \
+                     first), or remove the stale copy",
                     name(first_file),
                     position(first_at),
-                    crate::notes::count(first_lines, "line"),
-                    crate::notes::count(lines, "line"),
+                    if first_lines == lines {
+                        format!(
+                            "as many, {}, with other values",
+                            crate::notes::count(lines, "line")
+                        )
+                    } else {
+                        format!(
+                            "{} there, {} here",
+                            crate::notes::count(first_lines, "line"),
+                            crate::notes::count(lines, "line")
+                        )
+                    },
                 ),
             });
         }
-        Some(Ok(Some((skip, counts)))) => {
-            report.read_again_without = Some(skip);
-            report.overlaps = counts
+        Some(Ok(Some(overlaps))) => {
+            report.read_again_without = Some(overlaps.skip);
+            report.overlaps = overlaps
+                .same
                 .into_iter()
                 .map(|((file, earlier), n)| (name(file), n, name(earlier)))
                 .collect();
+            let count: u64 = overlaps.changed.iter().map(|(_, n)| n).sum();
+            if let Some(((file, later), _)) = overlaps.changed.first() {
+                report.changed = Some((count, format!("{} and {}", name(*file), name(*later))));
+            }
         }
         Some(Ok(None)) | None => {}
     }
     report.item_lines = tallies.iter().map(|t| t.item_lines).sum();
+    {
+        let with_total: std::collections::HashSet<u64> = tallies
+            .iter()
+            .flat_map(|t| t.total_orders.iter().copied())
+            .collect();
+        let mut without: Vec<&String> = tallies
+            .iter()
+            .flat_map(|t| t.item_orders.iter())
+            .filter(|(h, _)| !with_total.contains(h))
+            .map(|(_, order)| order)
+            .collect();
+        without.sort_unstable();
+        without.dedup();
+        report.orders_without_total = without.len() as u64;
+        report.order_without_total = without.first().map(|o| (*o).clone());
+    }
     report.shortened_ids = tallies.iter().map(|t| t.shortened.0).sum();
     report.shortened_example = tallies
         .iter()
@@ -962,6 +1025,27 @@ fn settle<S>(
             .into_iter()
             .map(|((file, earlier), n)| (name(file), n, name(earlier))),
     );
+    if ledger.changed_count > 0 {
+        // Read again: each changed order from the last input it is in.
+        let skip = report
+            .read_again_without
+            .get_or_insert_with(|| Arc::new(ledger::Skip::new()));
+        let skip = Arc::make_mut(skip);
+        for (file, keys) in ledger.changed {
+            skip.entry(file).or_default().extend(keys);
+        }
+        if let Some((order, files)) = ledger.changed_example {
+            let inputs: Vec<String> = files.iter().map(|&f| name(f)).collect();
+            report.changed = Some((
+                ledger.changed_count,
+                format!(
+                    "order '{}' in {}",
+                    crate::error::shown(&order),
+                    inputs.join(", ")
+                ),
+            ));
+        }
+    }
     for t in tallies {
         report.missing_customer += t.missing_customer;
         report.rejected_count += t.rejected_count;
@@ -1386,6 +1470,16 @@ impl Reader<'_, '_> {
         if let Some(note) = decoding.note() {
             self.file_notes.push((file.to_owned(), note));
         }
+        // A UTF-8 byte order mark is not data: gone before anything looks
+        // at the first line (a header, or data when there is none).
+        let (head, reader) = if head.starts_with(b"\xef\xbb\xbf") {
+            let mut reader = reader;
+            let mut mark = [0u8; 3];
+            reader.read_exact(&mut mark).map_err(read_err)?;
+            open::head_and_rest(reader, 64 * 1024).map_err(read_err)?
+        } else {
+            (head, reader)
+        };
         let empty = || InputError::Empty {
             file: file.to_owned(),
         };

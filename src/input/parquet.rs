@@ -381,7 +381,14 @@ impl ParquetRow<'_> {
             && let AmountColumns::Amount((amount, _)) = &c.amount
             && amount.text(i).trim().is_empty()
         {
-            return Ok(Parsed::ItemLine);
+            let order = match (&c.order, at.order) {
+                (Some(o), Some(index)) => id(o, i, &at.header[index])?,
+                _ => None,
+            };
+            return Ok(match order {
+                Some(order) if !order.trim().is_empty() => Parsed::ItemOf(order.trim().to_owned()),
+                _ => Parsed::ItemLine,
+            });
         }
         let mut customer = match id(&c.customer, i, &at.header[at.customer])? {
             Some(Cow::Borrowed(s)) => super::columns::customer_key(s, at.fold_emails),

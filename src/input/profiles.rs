@@ -239,9 +239,14 @@ impl ProfileChoice {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| UsageError(format!("--profile {value}: cannot read it: {e}")))?;
             let profile: Profile = toml::from_str(&text).map_err(|e| {
+                let line = e
+                    .span()
+                    .and_then(|span| text.get(..span.start))
+                    .map(|before| before.matches('\n').count() + 1);
                 UsageError(format!(
-                    "--profile {value}: not a profile: {} (docs/profiles.md describes the format)",
-                    crate::error::one_line(&e.to_string())
+                    "--profile {value}{}: not a profile: {} (docs/profiles.md describes the format)",
+                    line.map(|l| format!(":{l}")).unwrap_or_default(),
+                    crate::error::one_line(e.message().trim())
                 ))
             })?;
             return Ok(ProfileChoice::Use(Arc::new(profile)));
@@ -263,8 +268,7 @@ impl ProfileChoice {
             ProfileChoice::Use(p) => Some(Arc::clone(p)),
             ProfileChoice::Detect => built_in()
                 .iter()
-                .filter(|p| !p.detect.is_empty())
-                .filter(|p| p.detect.iter().all(|d| d.find(header).is_some()))
+                .filter(|p| p.fits(header))
                 .max_by_key(|p| p.detect.len())
                 .cloned(),
         }
@@ -272,6 +276,24 @@ impl ProfileChoice {
 }
 
 impl Profile {
+    /// Whether a header is this export's: every `detect` column and every
+    /// column the profile needs (a customer column, the order id, the date
+    /// and the amount it names) are there. A file that only looks like the
+    /// export is read by column names instead.
+    pub(crate) fn fits(&self, header: &[String]) -> bool {
+        let c = &self.columns;
+        let has = |names: &Option<Names>| names.as_ref().is_none_or(|n| n.find(header).is_some());
+        !self.detect.is_empty()
+            && self.detect.iter().all(|d| d.find(header).is_some())
+            && (c.customer.is_empty()
+                || c.customer
+                    .iter()
+                    .any(|name| Names::One(name.clone()).find(header).is_some()))
+            && has(&c.order)
+            && has(&c.date)
+            && has(&c.amount)
+    }
+
     /// Which statuses are sales by the profile's rules (the built-in list
     /// when it says nothing).
     pub(crate) fn status_rule(&self) -> StatusRule {

@@ -70,6 +70,8 @@ pub(crate) enum Parsed<V> {
     /// order-level fields are blank (or missing: a short row), so it adds
     /// nothing to the order.
     ItemLine,
+    /// An item line with its order id.
+    ItemOf(String),
 }
 
 impl<V> Parsed<V> {
@@ -79,6 +81,7 @@ impl<V> Parsed<V> {
             Parsed::Row(v) => Parsed::Row(f(v)),
             Parsed::NoCustomer => Parsed::NoCustomer,
             Parsed::ItemLine => Parsed::ItemLine,
+            Parsed::ItemOf(o) => Parsed::ItemOf(o),
         }
     }
 }
@@ -98,11 +101,22 @@ pub(crate) fn row_values<'r>(
     };
     if map.per_order
         && let Some(a) = amount_at
-        && (a >= len || field(a).is_some_and(|t| money::trim(t).is_empty()))
     {
-        // An item line: short rows included (a plugin leaving the order
-        // columns out of item rows writes fewer fields).
-        return Ok(Parsed::ItemLine);
+        let blank = |i: usize| i >= len || field(i).is_some_and(|t| money::trim(t).is_empty());
+        if a < len && blank(a) {
+            // An item line: it says which order it belongs to, so that an
+            // order none of whose lines has the total can be named.
+            return Ok(match map.order.and_then(&field).map(money::trim) {
+                Some(order) if !order.is_empty() => Parsed::ItemOf(order.to_owned()),
+                _ => Parsed::ItemLine,
+            });
+        }
+        // A short row is an item line only without any of the order's
+        // fields (a plugin leaving the order columns out of item rows);
+        // a row cut short is a bad row.
+        if a >= len && blank(map.customer) && map.order.is_none_or(blank) {
+            return Ok(Parsed::ItemLine);
+        }
     }
     if len != expected {
         return Err(RowProblem::Ragged {
@@ -166,7 +180,15 @@ pub(crate) fn row_values<'r>(
         Decimal::parse(value, map.decimal).map_err(|e| RowProblem::BadNumber {
             column: map.header[i].clone(),
             value: value.to_owned(),
-            reason: e.to_string(),
+            reason: match (value.is_empty(), map.order) {
+                // An order's total written on its first line only.
+                (true, Some(_)) if Some(i) == amount_at && !map.per_order => {
+                    "empty (if the column holds each order's total, on one of its lines, \
+                     --amount-per order takes it once per order)"
+                        .to_owned()
+                }
+                _ => e.to_string(),
+            },
         })
     };
     // A row that does not count may leave its amount blank (a cancelled

@@ -47,6 +47,9 @@ pub(crate) struct LoadSettings {
     /// Orders to leave out, per input: the copies of orders an earlier
     /// input holds with the same lines (found by a first reading).
     pub(crate) skip: Option<std::sync::Arc<super::ledger::Skip>>,
+    /// `--keep-latest`: an order in several inputs with other values is
+    /// read from the last of them, instead of an error.
+    pub(crate) keep_latest: bool,
 }
 
 impl Default for LoadSettings {
@@ -66,6 +69,7 @@ impl Default for LoadSettings {
             block_bytes: BLOCK_BYTES,
             encoding: None,
             skip: None,
+            keep_latest: false,
         }
     }
 }
