@@ -303,9 +303,15 @@ pub(crate) fn with_terms<E>(
 /// scientific notation (`9,19830E+11`, `1.23457E+15`): the digits it lost
 /// may have made different ids one.
 pub(crate) fn looks_shortened(id: &str) -> bool {
-    let Some((mantissa, exponent)) = id.split_once(['E', 'e']) else {
+    // Every row's id is checked: the common case leaves at the first byte.
+    let bytes = id.as_bytes();
+    if !bytes.first().is_some_and(u8::is_ascii_digit) {
+        return false;
+    }
+    let Some(at) = memchr::memchr2(b'E', b'e', bytes) else {
         return false;
     };
+    let (mantissa, exponent) = (&id[..at], &id[at + 1..]);
     let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
     let mut parts = mantissa.splitn(2, ['.', ',']);
     let whole = parts.next().unwrap_or("");
