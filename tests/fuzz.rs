@@ -126,6 +126,13 @@ fn seeds() -> Vec<Seed> {
         "european.csv",
         "quantity_price.csv",
         "sample_orders.csv",
+        // Export profiles, order totals once per order, short item rows,
+        // columns aligned with spaces, Windows-1250 (issue 16).
+        "platforms/shopify_orders.csv",
+        "platforms/woocommerce_aoe_blank_item_rows_orders.csv",
+        "platforms/etsy_export.csv",
+        "platforms/cdnow_master_sample.txt",
+        "platforms/smartbill_facturi_emise.csv",
     ];
     let parquet = [
         "parquet/hand_computed.parquet",
@@ -134,10 +141,17 @@ fn seeds() -> Vec<Seed> {
     ];
     let mut seeds: Vec<Seed> = Vec::new();
     for name in csv {
-        let flags: &'static [&'static str] = if name == "european.csv" {
-            &common::EUROPEAN_FLAGS
-        } else {
-            &[]
+        let flags: &'static [&'static str] = match name {
+            "european.csv" => &common::EUROPEAN_FLAGS,
+            "platforms/cdnow_master_sample.txt" => &[
+                "--customer",
+                "column1",
+                "--date",
+                "column2",
+                "--amount",
+                "column4",
+            ],
+            _ => &[],
         };
         seeds.push((std::fs::read(data.join(name)).unwrap(), "csv", flags));
     }
