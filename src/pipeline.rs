@@ -388,9 +388,7 @@ fn note_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) {
             count(*orders, "order")
         ));
     }
-    // Statuses are counted by order (an order's lines once); currencies by
-    // row, or by order when amounts are per order.
-    let unit = if report.per_order { "order" } else { "row" };
+    // Statuses and currencies are counted by order (an order's lines once).
     if let Some(column) = &report.status_column {
         let shown = |list: Vec<&(String, u64, i128, bool)>| -> String {
             let items: Vec<String> = list
@@ -432,7 +430,7 @@ fn note_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) {
             .iter()
             .filter(|c| c.1.0 > 0)
             .map(|(code, (rows, amount), _)| {
-                format!("{code} {} {}", count(*rows, unit), money_of(*amount))
+                format!("{code} {} {}", count(*rows, "order"), money_of(*amount))
             })
             .collect();
         let left: Vec<String> = report
@@ -440,7 +438,7 @@ fn note_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) {
             .iter()
             .filter(|c| c.2.0 > 0)
             .map(|(code, _, (rows, amount))| {
-                format!("{code} {} {}", count(*rows, unit), money_of(*amount))
+                format!("{code} {} {}", count(*rows, "order"), money_of(*amount))
             })
             .collect();
         notes.note(format_args!(

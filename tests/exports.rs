@@ -370,12 +370,14 @@ fn statuses_in_parquet_follow_the_same_rule() {
 fn several_currencies_are_an_error_unless_one_is_kept() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("currencies.csv");
-    // By hand: EUR 10 + 20 (a), 5 (b); USD 7 (a); a cancelled GBP order
-    // does not count, so GBP is not among the currencies.
+    // By hand: EUR 10 (two lines, one order) + 20 (a), 5 (b): 3 orders;
+    // USD 7 (a); a cancelled GBP order does not count, so GBP is not among
+    // the currencies.
     fs::write(
         &file,
         "order_id,customer_id,order_date,amount,currency,status\n\
-         1,a,2025-01-01,10,EUR,paid\n\
+         1,a,2025-01-01,6,EUR,paid\n\
+         1,a,2025-01-01,4,EUR,\n\
          2,a,2025-01-02,20,eur,paid\n\
          3,b,2025-01-03,5,EUR,paid\n\
          4,a,2025-01-04,7,USD,paid\n\
@@ -384,7 +386,7 @@ fn several_currencies_are_an_error_unless_one_is_kept() {
     .unwrap();
     let err = failure_of(&["customers", file.to_str().unwrap()], 1);
     assert!(
-        err.contains("currencies.csv: the orders that count are in several currencies (column 'currency'): EUR (3 rows, 35.00), USD (1 row, 7.00); amounts in different currencies cannot be added up: keep one with --currency CODE, e.g. --currency EUR"),
+        err.contains("currencies.csv: the orders that count are in several currencies (column 'currency'): EUR (3 orders, 35.00), USD (1 order, 7.00); amounts in different currencies cannot be added up: keep one with --currency CODE, e.g. --currency EUR"),
         "{err}"
     );
     let out = rfm()
@@ -405,7 +407,7 @@ fn several_currencies_are_an_error_unless_one_is_kept() {
     );
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
-        err.contains("currency from column 'currency' (--currency): kept EUR 3 rows 35.00; left out USD 1 row 7.00"),
+        err.contains("currency from column 'currency' (--currency): kept EUR 3 orders 35.00; left out USD 1 order 7.00"),
         "{err}"
     );
 }

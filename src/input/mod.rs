@@ -369,6 +369,9 @@ struct Tally {
     /// Per currency (upper case): rows and amounts at [`SCALE`], of the
     /// rows that count, and of those `--currency` left out.
     currencies: std::collections::HashMap<String, (RowsAmount, RowsAmount)>,
+    /// Per currency and whether it is kept: the orders (hashes) of its rows
+    /// that have an order id (counted by order, as statuses).
+    currency_orders: std::collections::HashMap<(String, bool), std::collections::HashSet<u64>>,
     /// Item lines (see [`LoadReport::item_lines`]).
     item_lines: u64,
     /// Order ids of item lines (by hash), and of lines with the order's
@@ -396,6 +399,7 @@ impl Tally {
             statuses: std::collections::HashMap::new(),
             status_orders: std::collections::HashMap::new(),
             currencies: std::collections::HashMap::new(),
+            currency_orders: std::collections::HashMap::new(),
             item_lines: 0,
             shortened: (0, None),
             item_orders: std::collections::HashMap::new(),
@@ -516,13 +520,25 @@ impl Tally {
                     && status_sale
                 {
                     let key = currency.to_ascii_uppercase();
+                    let kept = values.counts.currency;
+                    match order_id {
+                        Some(order) => {
+                            let hash = std::hash::BuildHasher::hash_one(
+                                &ORDER_HASH,
+                                (values.customer.as_ref(), order),
+                            );
+                            self.currency_orders
+                                .entry((key.clone(), kept))
+                                .or_default()
+                                .insert(hash);
+                        }
+                        None => {
+                            let entry = self.currencies.entry(key.clone()).or_default();
+                            if kept { entry.0.0 += 1 } else { entry.1.0 += 1 }
+                        }
+                    }
                     let entry = self.currencies.entry(key).or_default();
-                    let side = if values.counts.currency {
-                        &mut entry.0
-                    } else {
-                        &mut entry.1
-                    };
-                    side.0 += 1;
+                    let side = if kept { &mut entry.0 } else { &mut entry.1 };
                     side.1 = side.1.saturating_add(value);
                 }
                 if !values.counts.sale() {
@@ -720,11 +736,6 @@ static ORDER_HASH: foldhash::fast::FixedState = foldhash::fast::FixedState::with
 /// Rows, and the sum of their amounts at 18 decimals.
 pub(crate) type RowsAmount = (u64, i128);
 
-/// `3 rows`, `1 row`.
-fn notes_count(rows: u64) -> String {
-    crate::notes::count(rows, "row")
-}
-
 /// Values of the first rows of an input, to find how they are written.
 #[derive(Debug, Default)]
 struct Sample {
@@ -876,6 +887,10 @@ fn settle<S>(
     }
     let mut currencies: std::collections::HashMap<&str, (RowsAmount, RowsAmount)> =
         std::collections::HashMap::new();
+    let mut currency_orders: std::collections::HashMap<
+        (&str, bool),
+        std::collections::HashSet<u64>,
+    > = std::collections::HashMap::new();
     for tally in &tallies {
         for (code, &(kept, left)) in &tally.currencies {
             let entry = currencies.entry(code.as_str()).or_default();
@@ -883,6 +898,18 @@ fn settle<S>(
             entry.0.1 = entry.0.1.saturating_add(kept.1);
             entry.1.0 += left.0;
             entry.1.1 = entry.1.1.saturating_add(left.1);
+        }
+        for ((code, kept), set) in &tally.currency_orders {
+            currency_orders
+                .entry((code.as_str(), *kept))
+                .or_default()
+                .extend(set);
+        }
+    }
+    for ((code, kept), set) in currency_orders {
+        if let Some(entry) = currencies.get_mut(code) {
+            let side = if kept { &mut entry.0 } else { &mut entry.1 };
+            side.0 += set.len() as u64;
         }
     }
     report.currencies = currencies
@@ -900,7 +927,7 @@ fn settle<S>(
             .map(|(code, (rows, amount), _)| {
                 let mut money = String::new();
                 money::write_scaled(*amount, 18, 2, '.', &mut money);
-                format!("{code} ({}, {money})", notes_count(*rows))
+                format!("{code} ({}, {money})", crate::notes::count(*rows, "order"))
             })
             .collect();
         return Err(InputError::Currencies {
