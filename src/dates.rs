@@ -440,7 +440,7 @@ const LAYOUTS: [Layout; 10] = [
 /// otherwise the numeric layout that reads every value, with years from
 /// 1900 to 2199 (a layout that makes 03/01/19 the year 19 is the wrong
 /// one). Two such layouts (day and month both 12 or less everywhere) are an
-/// error naming both. When none reads every value, ISO stays, and the rows
+/// error naming both, but for dotted dates, which are day first. When none reads every value, ISO stays, and the rows
 /// that are not ISO are errors as before.
 pub(crate) fn sniff<'a>(
     values: impl IntoIterator<Item = &'a str>,
@@ -473,11 +473,20 @@ pub(crate) fn sniff<'a>(
             )
         })
         .collect();
-    let all: Vec<Layout> = fits
+    let mut all: Vec<Layout> = fits
         .iter()
         .filter(|(_, n)| *n == values.len())
         .map(|(layout, _)| *layout)
         .collect();
+    // Dotted dates are day first (31.12.2025: German, Swiss, Romanian...);
+    // month first with dots is not a layout anyone writes, so a file of
+    // early-month dates is not ambiguous.
+    if all
+        .iter()
+        .any(|l| l.sep == Some(b'.') && l.order == Order::Dmy)
+    {
+        all.retain(|l| !(l.sep == Some(b'.') && l.order == Order::Mdy));
+    }
     match all.as_slice() {
         [one] => Ok(DateFormat::Numeric(*one)),
         [first, second, ..] => Err(SniffError::Ambiguous {

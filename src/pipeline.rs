@@ -401,7 +401,12 @@ fn note_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) {
                     };
                     let mut money = String::new();
                     crate::money::write_scaled(*amount, 18, 2, '.', &mut money);
-                    format!("{name} {} {money}", count(*rows, "order"))
+                    if report.no_amount {
+                        // No amounts were read: the units are not money.
+                        format!("{name} {}", count(*rows, "order"))
+                    } else {
+                        format!("{name} {} {money}", count(*rows, "order"))
+                    }
                 })
                 .collect();
             if items.is_empty() {

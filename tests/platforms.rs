@@ -1059,3 +1059,61 @@ fn keep_latest_reads_an_order_changed_between_downloads_from_the_last() {
         ])
     );
 }
+
+#[test]
+fn second_new_user_round_german_french_and_woocommerce_slugs() {
+    // Each table from the fixture's .expected.md (hand-derived).
+    // A German invoice list: `Brutto` is the amount; a credit note nets
+    // out, a cancelled invoice is out.
+    let (rows, err) = customers(&platform("de_rechnungen.csv"), &[]);
+    let expected = expect(&[
+        ("10001", 2, "1190.00", "2025-01-03", "2025-02-05"),
+        ("10002", 1, "297.50", "2025-01-17", "2025-01-17"),
+        ("10003", 1, "95.20", "2025-03-13", "2025-03-13"),
+    ]);
+    assert_eq!(rows, expected, "{err}");
+    // PrestaShop with a French back office: French column titles.
+    let (rows, err) = customers(&platform("prestashop_fr.csv"), &[]);
+    let expected = expect(&[
+        ("J. Martin", 3, "1064.00", "2024-06-03", "2024-06-22"),
+        ("S. Petit", 1, "95.00", "2024-06-18", "2024-06-18"),
+    ]);
+    assert_eq!(rows, expected, "{err}");
+    assert!(err.contains("(profile prestashop;"), "{err}");
+    // WooCommerce in French: `Attente paiement` is unpaid.
+    let (rows, err) = customers(&platform("woo_aoe_fr.csv"), &[]);
+    let expected = expect(&[
+        ("claire@ex.fr", 2, "80.00", "2025-01-10", "2025-01-15"),
+        ("paul@ex.fr", 1, "50.00", "2025-01-21", "2025-01-21"),
+    ]);
+    assert_eq!(rows, expected, "{err}");
+    // WP All Export's slugs: wc-pending and wc-on-hold are unpaid.
+    let (rows, err) = customers(&platform("woo_wpae.csv"), &[]);
+    let expected = expect(&[
+        ("anna@ex.com", 2, "75.00", "2024-02-01", "2024-02-10"),
+        ("ben@ex.com", 1, "80.00", "2024-03-05", "2024-03-05"),
+    ]);
+    assert_eq!(rows, expected, "{err}");
+    // Magento with a store's own statuses: a word of the profile's list
+    // (`Pending Bank Transfer`) is enough.
+    let (rows, err) = customers(&platform("magento_custom.csv"), &[]);
+    let expected = expect(&[
+        ("Guest Buyer", 1, "25.00", "2025-01-18", "2025-01-18"),
+        ("ann@ex.com", 2, "150.00", "2025-01-05", "2025-01-09"),
+        ("tom@ex.com", 2, "1260.00", "2025-01-14", "2025-01-17"),
+    ]);
+    assert_eq!(rows, expected, "{err}");
+    // Dotted dates with every day 12 or less are day first, not ambiguous.
+    let dir = tempfile::tempdir().unwrap();
+    let dotted = write(
+        &dir,
+        "januar.csv",
+        "Kundennummer;Rechnungsdatum;Brutto\n1;03.01.2025;10,00\n1;05.02.2025;5,00\n",
+    );
+    let (rows, err) = customers(&dotted, &[]);
+    assert_eq!(
+        rows,
+        expect(&[("1", 2, "15.00", "2025-01-03", "2025-02-05")]),
+        "{err}"
+    );
+}

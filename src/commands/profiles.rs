@@ -31,7 +31,8 @@ pub(crate) fn run(args: &ProfilesArgs) -> anyhow::Result<()> {
         let customer = if c.customer.is_empty() {
             "(none in the export)".to_owned()
         } else {
-            c.customer.join(", else ")
+            let names: Vec<String> = c.customer.iter().map(ToString::to_string).collect();
+            names.join(", else ")
         };
         let mut amount = c
             .amount

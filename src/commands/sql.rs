@@ -100,7 +100,10 @@ fn columns(args: &ColumnArgs) -> Result<Columns, UsageError> {
     let (customer, customer_fallback) = match (&args.customer, p) {
         (Some(customer), _) => (customer.clone(), Vec::new()),
         (None, Some(p)) => match (p.columns.customer.split_first(), &p.no_customer) {
-            (Some((first, rest)), _) => (first.clone(), rest.to_vec()),
+            (Some((first, rest)), _) => (
+                first.first().to_owned(),
+                rest.iter().map(|n| n.first().to_owned()).collect(),
+            ),
             (None, Some(why)) => {
                 return Err(UsageError(format!(
                     "--profile {}: {}",

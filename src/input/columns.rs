@@ -174,6 +174,11 @@ pub(crate) const NOT_SALES: &[&str] = &[
     "nonriuscito",
 ];
 
+/// WooCommerce's unpaid statuses, when written as its slugs with the `wc-`
+/// prefix (WP All Export, the database): that prefix says the status is
+/// WooCommerce's, whose paid statuses are processing and completed.
+pub(crate) const WOO_UNPAID: &[&str] = &["pending", "onhold", "checkoutdraft"];
+
 /// Words that make a refund or cancellation partial (the order stays a sale).
 pub(crate) const PARTIAL: &[&str] = &[
     "partially",
@@ -219,6 +224,13 @@ impl StatusRule {
                 if NOT_SALES.contains(&key.as_str()) {
                     return false;
                 }
+                let woo = status
+                    .trim()
+                    .get(..3)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("wc-"));
+                if woo && WOO_UNPAID.contains(&key.as_str()) {
+                    return false;
+                }
                 let words: Vec<String> = status
                     .split(|c: char| !c.is_alphanumeric())
                     .map(fold)
@@ -230,7 +242,17 @@ impl StatusRule {
             StatusRule::Only(list) => list.contains(&key),
             StatusRule::AllBut(list) => !list.contains(&key),
             StatusRule::DefaultAnd(list) => {
-                !list.contains(&key) && StatusRule::Default.counts(status)
+                // The profile's one-word entries match words too, as the
+                // built-in list does (`Pending Bank Transfer`).
+                let words: Vec<String> = status
+                    .split(|c: char| !c.is_alphanumeric())
+                    .map(fold)
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                let partial = words.iter().any(|w| PARTIAL.contains(&w.as_str()));
+                !list.contains(&key)
+                    && (partial || !words.iter().any(|w| list.contains(w)))
+                    && StatusRule::Default.counts(status)
             }
         }
     }
@@ -502,9 +524,18 @@ const AMOUNT: &[&str] = &[
     "betrag",
     "gesamtbetrag",
     "bruttobetrag",
+    "rechnungsbetrag",
+    "endbetrag",
+    "brutto",
+    "betrag_brutto",
+    "summe_brutto",
+    "bruttosumme",
+    "gesamt_brutto",
     "summe",
     "gesamt",
     "umsatz",
+    "netto",
+    "nettobetrag",
     "wert",
     "suma",
     "valoare",
@@ -639,6 +670,11 @@ const ORDER: &[&str] = &[
     "factura",
     "numero_commande",
     "numero_de_commande",
+    "n_de_commande",
+    "no_commande",
+    "no_de_commande",
+    "numero_de_facture",
+    "n_de_facture",
     "id_commande",
     "commande",
     "numero_facture",
@@ -648,6 +684,9 @@ const ORDER: &[&str] = &[
     "bestell_nr",
     "auftragsnummer",
     "rechnungsnummer",
+    "rechnungs_nr",
+    "beleg_nr",
+    "auftrags_nr",
     "rechnung",
     "belegnummer",
     "numar_comanda",
@@ -699,18 +738,22 @@ impl ColumnMap {
                     .columns
                     .customer
                     .iter()
-                    .filter_map(|c| exact(header, c))
+                    .filter_map(|names| names.find(header))
                     .collect();
                 match present.split_first() {
                     Some((first, rest)) => {
                         customer_fallback = rest.to_vec();
                         Some(*first)
                     }
-                    None => named(
-                        "the customer",
-                        &Names::Any(p.columns.customer.clone()),
-                        true,
-                    )?,
+                    None => {
+                        let all: Vec<String> = p
+                            .columns
+                            .customer
+                            .iter()
+                            .flat_map(|n| n.all().iter().cloned())
+                            .collect();
+                        named("the customer", &Names::Any(all), true)?
+                    }
                 }
             }
             (Some(p), None) if p.no_customer.is_some() => {

@@ -1441,15 +1441,15 @@ impl Reader<'_, '_> {
                                 }
                             })?;
                         let layout = match &found {
-                            DateFormat::Numeric(layout) => Some(layout.pattern()),
-                            DateFormat::Named => Some("day, month name and year".to_owned()),
+                            DateFormat::Numeric(layout) => Some(format!("as {}", layout.pattern())),
+                            DateFormat::Named => Some("with month names".to_owned()),
                             DateFormat::Iso | DateFormat::Strftime(_) => None,
                         };
                         if let Some(layout) = layout {
                             self.file_notes.push((
                                 file.to_owned(),
                                 format!(
-                                    "dates read as {layout} (the layout of every date in the first rows; --date-format to choose another)"
+                                    "dates read {layout} (the layout of every date in the first rows; --date-format to choose another)"
                                 ),
                             ));
                         }

@@ -64,9 +64,10 @@ pub(crate) struct Profile {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ProfileColumns {
-    /// The customer: the first of these columns that is not empty.
+    /// The customer: the first of these columns that is not empty (each
+    /// a name or the names it has had).
     #[serde(default)]
-    pub(crate) customer: Vec<String>,
+    pub(crate) customer: Vec<Names>,
     /// Order id.
     pub(crate) order: Option<Names>,
     /// Order date.
@@ -285,10 +286,7 @@ impl Profile {
         let has = |names: &Option<Names>| names.as_ref().is_none_or(|n| n.find(header).is_some());
         !self.detect.is_empty()
             && self.detect.iter().all(|d| d.find(header).is_some())
-            && (c.customer.is_empty()
-                || c.customer
-                    .iter()
-                    .any(|name| Names::One(name.clone()).find(header).is_some()))
+            && (c.customer.is_empty() || c.customer.iter().any(|n| n.find(header).is_some()))
             && has(&c.order)
             && has(&c.date)
             && has(&c.amount)

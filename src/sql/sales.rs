@@ -22,7 +22,7 @@
 
 use super::Dialect;
 use crate::input::StatusRule;
-use crate::input::columns::{NOT_SALES, PARTIAL};
+use crate::input::columns::{NOT_SALES, PARTIAL, WOO_UNPAID};
 use std::fmt::Write as _;
 
 /// A column that adjusts a row's amount (NULL: no change), as
@@ -176,6 +176,11 @@ pub(crate) fn line_columns(
             StatusRule::Default | StatusRule::DefaultAnd(_)
         ) {
             columns.push((words(d, &status), "status_words"));
+            let s = format!("TRIM(COALESCE(CAST({status} AS {}), ''))", d.text_type());
+            columns.push((
+                format!("CASE WHEN LOWER(SUBSTR({s}, 1, 3)) = 'wc-' THEN 1 ELSE 0 END"),
+                "status_wc",
+            ));
         }
     }
     if !sales.exclude.is_empty() {
@@ -226,16 +231,24 @@ pub(crate) fn conditions(d: Dialect, sales: &Sales) -> Vec<String> {
             rule @ (StatusRule::Default | StatusRule::DefaultAnd(_)) => {
                 let mut not_sales: Vec<String> =
                     NOT_SALES.iter().map(|s| (*s).to_owned()).collect();
-                // A profile's own non-sales are whole statuses, like the
-                // built-in list's first test.
+                // A profile's own non-sales join the built-in list, as
+                // whole statuses and as words.
                 if let StatusRule::DefaultAnd(more) = rule {
                     not_sales.extend(more.iter().cloned());
                 }
+                let words: Vec<&str> = not_sales.iter().map(String::as_str).collect();
                 let mut case = String::from("CASE\n    WHEN status_key = '' THEN 1\n");
                 let _ = writeln!(
                     case,
                     "    WHEN status_key IN {} THEN 0",
                     list(d, &not_sales)
+                );
+                // WooCommerce's slugs (`wc-pending`): its unpaid statuses.
+                let woo: Vec<String> = WOO_UNPAID.iter().map(|s| (*s).to_owned()).collect();
+                let _ = writeln!(
+                    case,
+                    "    WHEN status_wc = 1 AND status_key IN {} THEN 0",
+                    list(d, &woo)
                 );
                 let _ = writeln!(
                     case,
@@ -245,7 +258,7 @@ pub(crate) fn conditions(d: Dialect, sales: &Sales) -> Vec<String> {
                 let _ = write!(
                     case,
                     "    WHEN {}\n    THEN 0\n    ELSE 1\n  END = 1",
-                    any_word("status_words", NOT_SALES)
+                    any_word("status_words", &words)
                 );
                 conditions.push(case);
             }
