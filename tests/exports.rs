@@ -493,3 +493,37 @@ fn a_file_without_amounts_is_scored_on_recency_and_frequency() {
     let err = failure_of(&["report", file, "--out", out_dir.to_str().unwrap()], 2);
     assert!(err.contains("rfm report needs amounts"), "{err}");
 }
+
+#[test]
+fn a_german_shop_export_without_a_profile() {
+    // German headers only: Bestellsumme is an order total (repeated on the
+    // item line, taken once), Bestellstatus leaves Storniert out, dotted
+    // dates, decimal commas. By hand: a 1 purchase 10,00 (order 1; order 2
+    // cancelled); b 1 purchase 7,50.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bestellungen.csv");
+    fs::write(
+        &file,
+        "Bestellnummer;Bestelldatum;E-Mail;Bestellstatus;Bestellsumme\n\
+         1;03.01.2025;a@x.de;Abgeschlossen;10,00\n\
+         1;03.01.2025;a@x.de;Abgeschlossen;10,00\n\
+         2;04.02.2025;a@x.de;Storniert;5,00\n\
+         3;05.02.2025;b@x.de;In Bearbeitung;7,50\n",
+    )
+    .unwrap();
+    let out = rfm()
+        .args(["customers", file.to_str().unwrap(), "-f", "csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        fm(&stdout),
+        [row("a@x.de", "1", "10.00"), row("b@x.de", "1", "7.50")]
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("amount=Bestellsumme (once per order), order=Bestellnummer"),
+        "{err}"
+    );
+}
