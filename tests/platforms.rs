@@ -1103,6 +1103,26 @@ fn second_new_user_round_german_french_and_woocommerce_slugs() {
         ("tom@ex.com", 2, "1260.00", "2025-01-14", "2025-01-17"),
     ]);
     assert_eq!(rows, expected, "{err}");
+    // Magento's grid with German column titles.
+    let (rows, err) = customers(&platform("magento2_orders_de.csv"), &[]);
+    let expected = expect(&[
+        (
+            "ali.demir@example.de",
+            1,
+            "99.50",
+            "2025-05-18",
+            "2025-05-18",
+        ),
+        (
+            "k.vogel@example.de",
+            2,
+            "179.90",
+            "2025-06-20",
+            "2025-06-28",
+        ),
+    ]);
+    assert_eq!(rows, expected, "{err}");
+    assert!(err.contains("(profile magento2;"), "{err}");
     // Dotted dates with every day 12 or less are day first, not ambiguous.
     let dir = tempfile::tempdir().unwrap();
     let dotted = write(
