@@ -171,6 +171,27 @@ pub fn analyze(
         opts,
         notes,
     );
+    let negative: Vec<&str> = customers
+        .iter()
+        .filter(|c| c.monetary < 0)
+        .map(|c| c.id.as_str())
+        .collect();
+    if let Some(first) = negative.first() {
+        notes.warn(format_args!(
+            "{} a negative monetary value (e.g. '{}'): more returned or credited than bought; \
+             a cancelled invoice left out by its status while its reversal counts does this \
+             (the status note shows which statuses were left out)",
+            if negative.len() == 1 {
+                "1 customer has".to_owned()
+            } else {
+                format!(
+                    "{} customers have",
+                    crate::notes::thousands(negative.len() as u64)
+                )
+            },
+            crate::error::shown(first)
+        ));
+    }
     note_segments(&definition, &customers, notes);
     Ok(Analysis {
         monetary: !report.no_amount,

@@ -1137,3 +1137,37 @@ fn second_new_user_round_german_french_and_woocommerce_slugs() {
         "{err}"
     );
 }
+
+#[test]
+fn odoo_quotations_drafts_and_credit_notes() {
+    // odoo_sales.expected.md: Quotation and Quotation Sent are offers.
+    let (rows, err) = customers(&platform("odoo_sales.csv"), &[]);
+    let expected = expect(&[
+        (
+            "Deco Addict, Addison Olson",
+            2,
+            "2240.00",
+            "2025-01-10",
+            "2025-02-03",
+        ),
+        ("Gemini Furniture", 1, "1200.00", "2025-02-15", "2025-02-15"),
+        ("Ready Mat", 1, "75.00", "2025-04-06", "2025-04-06"),
+    ]);
+    assert_eq!(rows, expected, "{err}");
+    // odoo_invoices.expected.md: drafts have no date and are out (not bad
+    // rows); the document's Status decides over Payment Status; a credit
+    // note's positive total is subtracted (its Type says what it is).
+    let (rows, err) = customers(&platform("odoo_invoices.csv"), &[]);
+    let expected = expect(&[
+        ("Azure Interior", 1, "210.00", "2025-04-01", "2025-04-01"),
+        ("Deco Addict", 3, "1650.00", "2025-01-12", "2025-03-05"),
+        ("Gemini Furniture", 1, "600.00", "2025-01-25", "2025-01-25"),
+    ]);
+    assert_eq!(rows, expected, "{err}");
+    assert!(err.contains("order status from column 'Status'"), "{err}");
+    // The same from Parquet.
+    let dir = tempfile::tempdir().unwrap();
+    let parquet = as_parquet("odoo_invoices.csv", dir.path());
+    let (from_parquet, err) = customers_with(&[], &parquet, &[]);
+    assert_eq!(from_parquet, expected, "{err}");
+}

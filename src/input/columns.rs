@@ -172,6 +172,16 @@ pub(crate) const NOT_SALES: &[&str] = &[
     "fehler",
     "eroare",
     "nonriuscito",
+    // Offers, not sales (Odoo's Quotation and Quotation Sent).
+    "quotation",
+    "quote",
+    "preventivo",
+    "presupuesto",
+    "cotizacion",
+    "devis",
+    "angebot",
+    "oferta",
+    "pressupost",
 ];
 
 /// WooCommerce's unpaid statuses, when written as its slugs with the `wc-`
@@ -360,6 +370,8 @@ pub(crate) struct ColumnMap {
     pub(crate) per_order: bool,
     /// Columns the profile names that the file does not have (left out).
     pub(crate) absent: Vec<String>,
+    /// A document type column: credit notes in it are subtracted.
+    pub(crate) doc_type: Option<usize>,
 }
 
 /// A column that adjusts a row's amount (blank: no change).
@@ -439,6 +451,15 @@ const CUSTOMER: &[&str] = &[
     "client",
     "buyer",
     "customer_name",
+    "partner",
+    "contact",
+    "raison_sociale",
+    "ragione_sociale",
+    "denominazione",
+    "nombre_del_contacto",
+    "razon_social",
+    "firma",
+    "denumire_client",
     "cliente",
     "nome_cliente",
     "nombre_cliente",
@@ -484,6 +505,13 @@ const DATE: &[&str] = &[
     "data_factura",
     "data_emiterii",
     "data_emitere",
+    "invoice_bill_date",
+    "date_facturation",
+    "date_de_facturation",
+    "fecha_de_factura",
+    "fecha_emision",
+    "data_emissione",
+    "rechnungs_datum",
     "date",
     "data",
     "fecha",
@@ -502,6 +530,8 @@ const AMOUNT: &[&str] = &[
     "grand_total_base",
     "grand_total_purchased",
     "total_amount",
+    "total_signed",
+    "amount_total_signed",
     "total_collected",
     "net_sales",
     "value",
@@ -556,9 +586,11 @@ const AMOUNT: &[&str] = &[
 ];
 const STATUS: &[&str] = &[
     "order_status",
+    // The document's own status (draft, posted, cancelled) decides over
+    // how far it is paid.
+    "status",
     "financial_status",
     "payment_status",
-    "status",
     // Not "state": in shop exports it is the address's.
     "stato_ordine",
     "stato",
@@ -603,6 +635,27 @@ pub(crate) const ORDER_TOTAL: &[&str] = &[
     "montantdelacommande",
     "totalcomanda",
     "valoarecomanda",
+];
+/// A document's type (invoice, credit note), in invoice lists: a credit
+/// note with a positive total is subtracted.
+const DOC_TYPE: &[&str] = &[
+    "document_type",
+    "doc_type",
+    "type",
+    "move_type",
+    "invoice_type",
+    "tipo_documento",
+    "tipo_doc",
+    "tipo",
+    "tipo_de_documento",
+    "type_de_document",
+    "type_de_piece",
+    "belegart",
+    "dokumententyp",
+    "rechnungstyp",
+    "tip_document",
+    "tipus_de_document",
+    "tipus_document",
 ];
 /// Refunded amounts, subtracted from the amount (when no profile says
 /// otherwise).
@@ -656,6 +709,7 @@ const PRICE: &[&str] = &[
 ];
 const ORDER: &[&str] = &[
     "order_id",
+    "order_reference",
     "invoice",
     "invoiceno",
     "order_number",
@@ -975,6 +1029,7 @@ impl ColumnMap {
             exclude,
             per_order,
             absent,
+            doc_type: first_named(header, DOC_TYPE),
         })
     }
 

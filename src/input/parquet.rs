@@ -352,6 +352,7 @@ fn needed(map: &ColumnMap) -> Vec<usize> {
         }
     }
     columns.extend(map.exclude.iter().map(|(i, _)| *i));
+    columns.extend(map.doc_type);
     columns
 }
 
@@ -409,7 +410,6 @@ impl ParquetRow<'_> {
         if customer.is_empty() {
             return Ok(Parsed::NoCustomer);
         }
-        let date = c.date.get(i).map_err(|p| in_column(p, at, at.date))?;
         let number = |(column, index): &(NumberColumn, usize)| {
             column.get(i).map_err(|p| in_column(p, at, *index))
         };
@@ -450,6 +450,12 @@ impl ParquetRow<'_> {
         }
         let mut counts = super::row::Counts::of(status.as_deref(), currency.as_deref(), at);
         counts.status &= excluded.is_none();
+        // A row that does not count may leave its date blank.
+        let date = if !counts.sale() && c.date.text(i).trim().is_empty() {
+            0
+        } else {
+            c.date.get(i).map_err(|p| in_column(p, at, at.date))?
+        };
         // A row that does not count may leave its amount blank.
         let amount = match &c.amount {
             AmountColumns::Amount((a, _)) if !counts.sale() && a.text(i).trim().is_empty() => {
@@ -473,6 +479,20 @@ impl ParquetRow<'_> {
                 reason: "too large with the columns added to it or subtracted from it".to_owned(),
             }
         })??;
+        // A credit note with a positive total: subtracted (row.rs).
+        let amount = match (&c.doc_type, at.doc_type) {
+            (Some(column), Some(index))
+                if super::row::is_credit_note(
+                    &id(column, i, &at.header[index])?.unwrap_or_default(),
+                ) =>
+            {
+                Decimal {
+                    mantissa: -amount.mantissa.abs(),
+                    ..amount
+                }
+            }
+            _ => amount,
+        };
         Ok(Parsed::Row(Values {
             customer,
             order,
@@ -550,6 +570,8 @@ struct GroupColumns {
     fallback: Vec<TextColumn>,
     /// The columns of the amount's terms, by column index.
     terms: Vec<(usize, NumberColumn)>,
+    /// The document type column (credit notes are subtracted).
+    doc_type: Option<TextColumn>,
     /// The columns that exclude rows, by column index.
     exclude: Vec<(usize, TextColumn)>,
     order: Option<TextColumn>,
@@ -624,8 +646,13 @@ impl GroupColumns {
                 ))
             })
             .collect::<Result<_, InputError>>()?;
+        let doc_type = match map.doc_type {
+            Some(i) => Some(TextColumn::new(column(i)?, file, "the document type")?),
+            None => None,
+        };
         Ok(GroupColumns {
             customer,
+            doc_type,
             fallback,
             terms,
             exclude,

@@ -141,15 +141,6 @@ pub(crate) fn row_values<'r>(
     if customer.is_empty() {
         return Ok(Parsed::NoCustomer);
     }
-    let date_text = text(map.date)?;
-    let date = map
-        .date_format
-        .parse(date_text)
-        .map_err(|e| RowProblem::BadDate {
-            column: map.header[map.date].clone(),
-            value: date_text.to_owned(),
-            reason: e.to_string(),
-        })?;
     let order = match map.order {
         Some(i) => Some(text(i)?),
         None => None,
@@ -175,6 +166,19 @@ pub(crate) fn row_values<'r>(
     }
     let mut counts = Counts::of(status.as_deref(), currency, map);
     counts.status &= excluded.is_none();
+    // A row that does not count may leave its date blank (an ERP's draft).
+    let date_text = text(map.date)?;
+    let date = if date_text.is_empty() && !counts.sale() {
+        0
+    } else {
+        map.date_format
+            .parse(date_text)
+            .map_err(|e| RowProblem::BadDate {
+                column: map.header[map.date].clone(),
+                value: date_text.to_owned(),
+                reason: e.to_string(),
+            })?
+    };
     let number = |i: usize| -> Result<Decimal, RowProblem> {
         let value = text(i)?;
         Decimal::parse(value, map.decimal).map_err(|e| RowProblem::BadNumber {
@@ -218,6 +222,15 @@ pub(crate) fn row_values<'r>(
             reason: "too large with the columns added to it or subtracted from it".to_owned(),
         })??
     };
+    // A credit note written with a positive total (its type says what it
+    // is): subtracted, whatever its sign.
+    let amount = match map.doc_type {
+        Some(i) if is_credit_note(text(i)?) => Decimal {
+            mantissa: -amount.mantissa.abs(),
+            ..amount
+        },
+        _ => amount,
+    };
     Ok(Parsed::Row(TextValues {
         customer,
         order,
@@ -227,6 +240,26 @@ pub(crate) fn row_values<'r>(
         counts,
         currency,
     }))
+}
+
+/// Whether a document type says credit note (`Customer Credit Note`,
+/// `Nota di credito`, `Avoir`, `Gutschrift`, `Factura de abono`...).
+pub(crate) fn is_credit_note(kind: &str) -> bool {
+    const CREDIT: &[&str] = &[
+        "creditnote",
+        "creditmemo",
+        "notadicredito",
+        "notadecredito",
+        "notadecredit",
+        "avoir",
+        "gutschrift",
+        "abono",
+        "rectificativa",
+        "stornorechnung",
+        "storno",
+    ];
+    let key = crate::fold::fold(kind);
+    !key.is_empty() && CREDIT.iter().any(|c| key.contains(c))
 }
 
 /// What leaves a row out whatever its status (the map's `exclude`, e.g.
@@ -406,6 +439,23 @@ mod tests {
         assert_eq!(fallback_key("Ann@Shop.com", true), "ann@shop.com");
         assert_eq!(fallback_key("Rosa Diaz", true), "Rosa Diaz");
         assert_eq!(fallback_key("12-34", true), "12-34");
+    }
+
+    #[test]
+    fn credit_notes_are_told_by_their_type() {
+        for kind in [
+            "Customer Credit Note",
+            "Nota di credito",
+            "Avoir",
+            "Gutschrift",
+            "Factura de abono",
+            "Notă de credit",
+        ] {
+            assert!(is_credit_note(kind), "{kind}");
+        }
+        for kind in ["Customer Invoice", "Fattura", "Facture", "Rechnung", ""] {
+            assert!(!is_credit_note(kind), "{kind}");
+        }
     }
 
     #[test]
