@@ -171,25 +171,18 @@ pub fn analyze(
         opts,
         notes,
     );
-    let negative: Vec<&str> = customers
-        .iter()
-        .filter(|c| c.monetary < 0)
-        .map(|c| c.id.as_str())
-        .collect();
-    if let Some(first) = negative.first() {
+    let negative = customers.iter().filter(|c| c.monetary < 0).count() as u64;
+    if let Some(first) = customers.iter().find(|c| c.monetary < 0) {
         notes.warn(format_args!(
             "{} a negative monetary value (e.g. '{}'): more returned or credited than bought; \
              a cancelled invoice left out by its status while its reversal counts does this \
              (the status note shows which statuses were left out)",
-            if negative.len() == 1 {
+            if negative == 1 {
                 "1 customer has".to_owned()
             } else {
-                format!(
-                    "{} customers have",
-                    crate::notes::thousands(negative.len() as u64)
-                )
+                format!("{} customers have", crate::notes::thousands(negative))
             },
-            crate::error::shown(first)
+            crate::error::shown(&first.id)
         ));
     }
     note_segments(&definition, &customers, notes);

@@ -1116,7 +1116,7 @@ impl ColumnMap {
 
 /// The first column whose name is `name`, compared folded (a profile's
 /// column names).
-fn exact(header: &[String], name: &str) -> Option<usize> {
+pub(super) fn exact(header: &[String], name: &str) -> Option<usize> {
     let name = fold(name);
     header.iter().position(|h| fold(h) == name)
 }

@@ -443,10 +443,7 @@ impl ParquetRow<'_> {
             }
         })?;
         if let Some(why) = &excluded {
-            status = Some(Cow::Owned(match status {
-                Some(s) if !s.is_empty() => format!("{s}, {why}"),
-                _ => why.clone(),
-            }));
+            status = Some(super::row::excluded_status(status, why));
         }
         let mut counts = super::row::Counts::of(status.as_deref(), currency.as_deref(), at);
         counts.status &= excluded.is_none();
@@ -486,10 +483,7 @@ impl ParquetRow<'_> {
                     &id(column, i, &at.header[index])?.unwrap_or_default(),
                 ) =>
             {
-                Decimal {
-                    mantissa: -amount.mantissa.abs(),
-                    ..amount
-                }
+                super::row::credited(amount)
             }
             _ => amount,
         };

@@ -18,7 +18,6 @@
 
 use super::columns::StatusRule;
 use crate::error::{InputError, UsageError};
-use crate::fold::fold;
 use serde::Deserialize;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -117,10 +116,9 @@ impl Names {
 
     /// The first of the names the header has, compared folded.
     pub(crate) fn find(&self, header: &[String]) -> Option<usize> {
-        let folded: Vec<String> = header.iter().map(|h| fold(h)).collect();
         self.all()
             .iter()
-            .find_map(|name| folded.iter().position(|h| *h == fold(name)))
+            .find_map(|name| super::columns::exact(header, name))
     }
 
     /// The names, for messages (`A' or 'B`, inside quotes).

@@ -159,10 +159,7 @@ pub(crate) fn row_values<'r>(
         exclusion(map, |i| text(i).map(Cow::Borrowed))?
     };
     if let Some(why) = &excluded {
-        status = Some(Cow::Owned(match status {
-            Some(s) if !s.is_empty() => format!("{s}, {why}"),
-            _ => why.clone(),
-        }));
+        status = Some(excluded_status(status, why));
     }
     let mut counts = Counts::of(status.as_deref(), currency, map);
     counts.status &= excluded.is_none();
@@ -225,10 +222,7 @@ pub(crate) fn row_values<'r>(
     // A credit note written with a positive total (its type says what it
     // is): subtracted, whatever its sign.
     let amount = match map.doc_type {
-        Some(i) if is_credit_note(text(i)?) => Decimal {
-            mantissa: -amount.mantissa.abs(),
-            ..amount
-        },
+        Some(i) if is_credit_note(text(i)?) => credited(amount),
         _ => amount,
     };
     Ok(Parsed::Row(TextValues {
@@ -240,6 +234,23 @@ pub(crate) fn row_values<'r>(
         counts,
         currency,
     }))
+}
+
+/// A status as the notes show it, with what excluded the row
+/// (`paid, Cancelled at set`).
+pub(crate) fn excluded_status<'a>(status: Option<Cow<'a, str>>, why: &str) -> Cow<'a, str> {
+    Cow::Owned(match status {
+        Some(s) if !s.is_empty() => format!("{s}, {why}"),
+        _ => why.to_owned(),
+    })
+}
+
+/// A credit note's amount: subtracted, whatever sign it was written with.
+pub(crate) fn credited(amount: Decimal) -> Decimal {
+    Decimal {
+        mantissa: -amount.mantissa.abs(),
+        ..amount
+    }
 }
 
 /// Whether a document type says credit note (`Customer Credit Note`,
