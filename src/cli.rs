@@ -98,6 +98,46 @@ pub(crate) struct CustomersArgs {
         help_heading = "Output"
     )]
     pub(crate) sort: SortSpec,
+    #[command(flatten)]
+    pub(crate) keep: KeepArgs,
+    /// Only customers in these segments: keys or names, comma-separated, in
+    /// any language (e.g. at_risk,cant_lose_them or "At Risk").
+    #[arg(long, value_name = "KEYS", help_heading = "Output")]
+    pub(crate) segment: Option<String>,
+    /// Only the first N customers (after --sort and --segment), e.g. a call
+    /// list of the 100 most valuable At Risk customers.
+    #[arg(long, value_name = "N", help_heading = "Output")]
+    pub(crate) top: Option<usize>,
+    /// Add a 'reason' column: each score with the value and band that gave
+    /// it, the segment rule, and the smallest change to a better segment
+    /// (docs/reasons.md).
+    #[arg(long, help_heading = "Output")]
+    pub(crate) reasons: bool,
+}
+
+/// `--keep`, for the commands that write customers.
+#[derive(Debug, Args)]
+pub(crate) struct KeepArgs {
+    /// Customer columns to carry into the output, comma-separated (e.g.
+    /// email,name,country): each customer's values from its latest purchase
+    /// (its last line read); they never change scores.
+    #[arg(long, value_name = "COLS", value_delimiter = ',', help_heading = "Output")]
+    pub(crate) keep: Vec<String>,
+}
+
+/// `--where` and `--by`: which orders count, and scoring per group.
+#[derive(Debug, Args)]
+pub(crate) struct SelectArgs {
+    /// Only order lines for which EXPR holds count, e.g. "Country = 'France'"
+    /// or "Quantity > 0 and StockCode != 'POST'" (docs/where.md); repeatable,
+    /// all must hold. Customers are scored against the customers left.
+    #[arg(long = "where", value_name = "EXPR", help_heading = "Selection")]
+    pub(crate) filter: Vec<String>,
+    /// Score each value of column COL (country, store, channel...) against
+    /// its own customers, as if it were a file of its own; adds a 'group'
+    /// column (a customer in two groups is a row in each).
+    #[arg(long, value_name = "COL", help_heading = "Selection")]
+    pub(crate) by: Option<String>,
 }
 
 /// `rfm summary`.
@@ -145,6 +185,8 @@ pub(crate) struct ReportArgs {
     /// No notes, progress or result line on stderr (errors are still printed).
     #[arg(short, long, help_heading = "Output")]
     pub(crate) quiet: bool,
+    #[command(flatten)]
+    pub(crate) keep: KeepArgs,
 }
 
 /// `rfm compare`.
@@ -448,6 +490,8 @@ pub(crate) struct MethodArgs {
     pub(crate) m_bins: Option<String>,
     #[command(flatten)]
     pub(crate) segments: SegmentArgs,
+    #[command(flatten)]
+    pub(crate) select: SelectArgs,
 }
 
 /// `--explain`, for the commands that score data.

@@ -116,6 +116,14 @@ pub(crate) enum InputError {
         /// The header.
         columns: String,
     },
+    /// A `--where` expression that does not fit the input's columns.
+    #[error("{file}: {why}")]
+    Where {
+        /// The file.
+        file: String,
+        /// What is wrong, with the expression and the position.
+        why: String,
+    },
     /// A flag names a column that is not there.
     #[error(
         "{file}: {flag} '{}' is not a column; the columns are: {columns}",

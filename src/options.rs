@@ -248,6 +248,18 @@ pub(crate) fn resolve(
             block_bytes: env.switches.block_bytes.unwrap_or(input::BLOCK_BYTES),
             skip: None,
             keep_latest: input.keep_latest,
+            extras: input::extras::ExtraFlags {
+                filter: if method.select.filter.is_empty() {
+                    None
+                } else {
+                    Some(std::sync::Arc::new(
+                        input::filter::Filter::parse(&method.select.filter)
+                            .map_err(|e| UsageError(e.to_string()))?,
+                    ))
+                },
+                by: method.select.by.clone(),
+                keep: Vec::new(),
+            },
         },
         params,
         scoring,

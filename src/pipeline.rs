@@ -154,14 +154,36 @@ pub fn analyze(
             c.monetary = 0;
         }
     }
-    let (customers, thresholds) = analysis::score_customers(
+    let kept = kept_values(&agg.customers, &ids, &report);
+    // Freed before the customers are scored: the values are in `kept`.
+    report.kept = Default::default();
+    let grouped = opts.load.extras.by.is_some();
+    let (customers, groups) = score_groups(
         agg.customers,
         ids,
+        &kept,
+        opts.params.as_of,
         agg.as_of,
         scale,
-        &opts.scoring,
+        opts,
         &definition,
     );
+    drop(kept);
+    let thresholds = groups
+        .first()
+        .map(|g| g.thresholds.clone())
+        .unwrap_or_default();
+    if grouped {
+        notes.note(format_args!(
+            "{} by {}: each scored against its own customers",
+            count(groups.len() as u64, "group"),
+            report
+                .by_column
+                .as_deref()
+                .map(crate::error::shown)
+                .unwrap_or_default()
+        ));
+    }
     note_scoring(
         &agg.stats,
         agg.as_of,
@@ -174,28 +196,142 @@ pub fn analyze(
     let negative = customers.iter().filter(|c| c.monetary < 0).count() as u64;
     if let Some(first) = customers.iter().find(|c| c.monetary < 0) {
         notes.warn(format_args!(
-            "{} a negative monetary value (e.g. '{}'): more returned or credited than bought; \
-             a cancelled invoice left out by its status while its reversal counts does this \
-             (the status note shows which statuses were left out)",
+            "{} a negative monetary value (e.g. '{}'): more returned or credited than bought{}",
             if negative == 1 {
                 "1 customer has".to_owned()
             } else {
                 format!("{} customers have", crate::notes::thousands(negative))
             },
-            crate::error::shown(&first.id)
+            crate::error::shown(&first.id),
+            if report.status_column.is_some() {
+                "; a cancelled invoice left out by its status while its reversal counts does \
+                 this (the status note shows which statuses were left out)"
+            } else {
+                ""
+            }
         ));
     }
     note_segments(&definition, &customers, notes);
     Ok(Analysis {
         monetary: !report.no_amount,
         customers,
-        as_of: agg.as_of,
+        as_of: groups.iter().map(|g| g.as_of).max().unwrap_or(agg.as_of),
         scale,
         thresholds,
         scoring: opts.scoring.clone(),
         definition,
+        by: report.by_column.clone(),
+        kept: report.kept_columns.clone(),
+        groups,
         load: report,
     })
+}
+
+/// Each customer's `--keep` values (by customer code): those of the last
+/// line of its latest purchase, which the engine located; none without
+/// `--keep`.
+fn kept_values(
+    metrics: &[engine::CustomerMetrics],
+    ids: &[engine::CustomerId],
+    report: &LoadReport,
+) -> Vec<Option<Box<[Box<str>]>>> {
+    if report.kept_columns.is_empty() {
+        return Vec::new();
+    }
+    let mut kept = vec![None; ids.len()];
+    let blank: Box<[Box<str>]> = report.kept_columns.iter().map(|_| Box::from("")).collect();
+    for m in metrics {
+        let id = &ids[m.customer as usize];
+        let values = report.kept.values(id, m.last_at).unwrap_or(&blank);
+        kept[m.customer as usize] = Some(values.into());
+    }
+    kept
+}
+
+/// Scores the customers, per `--by` group when there are groups: each
+/// group against its own customers, with its own as-of date (`--as-of`,
+/// or the day after the group's latest purchase), as in a run on the
+/// group's rows alone. The customers come out sorted by group, then id.
+#[allow(clippy::too_many_arguments)]
+fn score_groups(
+    metrics: Vec<engine::CustomerMetrics>,
+    ids: Vec<engine::CustomerId>,
+    kept: &[Option<Box<[Box<str>]>>],
+    as_of: Option<Day>,
+    overall: Day,
+    scale: u8,
+    opts: &RunOptions,
+    definition: &Definition,
+) -> (Vec<ScoredCustomer>, Vec<analysis::Group>) {
+    if opts.load.extras.by.is_none() {
+        let customers_count = metrics.len();
+        let (customers, thresholds) = analysis::score_customers(
+            metrics,
+            ids,
+            kept,
+            overall,
+            scale,
+            &opts.scoring,
+            definition,
+        );
+        let group = analysis::Group {
+            name: String::new(),
+            as_of: overall,
+            thresholds,
+            customers: customers_count,
+        };
+        return (customers, vec![group]);
+    }
+    // The customers of each group, by group name.
+    let mut by_group: std::collections::BTreeMap<&str, Vec<engine::CustomerMetrics>> =
+        std::collections::BTreeMap::new();
+    for m in &metrics {
+        let (group, _) = input::extras::split(&ids[m.customer as usize]);
+        by_group.entry(group).or_default().push(*m);
+    }
+    let mut customers = Vec::with_capacity(metrics.len());
+    let mut groups = Vec::with_capacity(by_group.len());
+    for (index, (name, members)) in by_group.into_iter().enumerate() {
+        let mut group_ids = Vec::with_capacity(members.len());
+        let mut group_kept = Vec::with_capacity(if kept.is_empty() { 0 } else { members.len() });
+        let members: Vec<engine::CustomerMetrics> = members
+            .into_iter()
+            .map(|mut m| {
+                let code = m.customer as usize;
+                let (_, id) = input::extras::split(&ids[code]);
+                m.customer = group_ids.len() as u32;
+                group_ids.push(engine::CustomerId::from(id));
+                if !kept.is_empty() {
+                    group_kept.push(kept[code].clone());
+                }
+                m
+            })
+            .collect();
+        let group_as_of = as_of.unwrap_or_else(|| {
+            members.iter().map(|m| m.last).max().map_or(overall, |d| d + 1)
+        });
+        let size = members.len();
+        let (scored, thresholds) = analysis::score_customers(
+            members,
+            group_ids,
+            &group_kept,
+            group_as_of,
+            scale,
+            &opts.scoring,
+            definition,
+        );
+        customers.extend(scored.into_iter().map(|mut c| {
+            c.group = index as u32;
+            c
+        }));
+        groups.push(analysis::Group {
+            name: name.to_owned(),
+            as_of: group_as_of,
+            thresholds,
+            customers: size,
+        });
+    }
+    (customers, groups)
 }
 
 /// The definition for a file without amounts: one on recency and
@@ -297,6 +433,23 @@ fn after_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) -> anyhow::
         ));
     }
     note_load(report, opts, notes);
+    if report.filtered > 0
+        && report.rows() == report.filtered + report.missing_customer + report.rejected_count
+    {
+        let filter = opts
+            .load
+            .extras
+            .filter
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        return Err(crate::error::UsageError(format!(
+            "--where {filter} leaves no row to score: it left out {} of {}",
+            crate::notes::thousands(report.filtered),
+            count(report.rows(), "row")
+        ))
+        .into());
+    }
     if report.rows() == report.missing_customer + report.rejected_count {
         let first = report
             .first_rejected
@@ -326,6 +479,14 @@ fn note_load(report: &LoadReport, opts: &RunOptions, notes: &Notes) {
         count(report.rows(), "row"),
         names.join(", ")
     ));
+    if let Some(filter) = &opts.load.extras.filter {
+        notes.note(format_args!(
+            "--where {filter}: kept {}, left out {} (customers are scored against the \
+             customers left)",
+            count(report.rows() - report.filtered, "row"),
+            crate::notes::thousands(report.filtered)
+        ));
+    }
     if report.missing_customer > 0 {
         notes.note(format_args!(
             "dropped {} without a customer id",

@@ -79,6 +79,7 @@ pub(crate) fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
     options::read_files(&opts.load.paths, &args.method.segments).refuse_folder("--out", &target)?;
     opts.terse = true;
     opts.load.digest = true;
+    opts.load.extras.keep = args.keep.keep.clone();
     let (opts, analysis) = pipeline::run_resolved(opts, &args.method)?;
     if !analysis.monetary {
         // The report's key figures, bars, heat map and migration are about

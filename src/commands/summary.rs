@@ -2,7 +2,8 @@
 
 use crate::cli::SummaryArgs;
 use crate::options::Environment;
-use crate::output::render::{Shown, Tabular, Value};
+use crate::output::OutputOptions;
+use crate::output::render::{self, Format, JsonRenderer, Renderer, Rows, Shown, Tabular, Value};
 use crate::pipeline;
 use crate::score::analysis::Analysis;
 use crate::score::summary::{self, Totals};
@@ -30,7 +31,120 @@ pub(crate) const COLUMNS: [&str; 12] = [
 pub(crate) fn run(args: &SummaryArgs, env: &Environment) -> anyhow::Result<()> {
     let (opts, analysis) =
         pipeline::run(&args.input, &args.method, &args.explain, &args.output, env)?;
-    output::emit(&opts.output, tabulate(&analysis, opts.output.decimals))
+    match &analysis.by {
+        None => output::emit(&opts.output, tabulate(&analysis, opts.output.decimals)),
+        Some(by) => emit_groups(&analysis, by, &opts.output),
+    }
+}
+
+/// `--by`: one summary per group. The table format prints a block per
+/// group under its name; JSON nests the per-group documents under
+/// `groups`; the other formats are one table with a `group` column first
+/// (shares within the group, no total rows).
+fn emit_groups(analysis: &Analysis, by: &str, options: &OutputOptions) -> anyhow::Result<()> {
+    let decimals = options.decimals;
+    let views: Vec<Analysis> = (0..analysis.groups.len())
+        .map(|g| analysis.for_group(g))
+        .collect();
+    let name = |g: usize| analysis.groups[g].name.as_str();
+    match options.format {
+        Format::Table => {
+            let renderer = render::renderer(options.format, options.render);
+            output::write_to(options.path.as_deref(), |out| {
+                for (g, view) in views.iter().enumerate() {
+                    if g > 0 {
+                        writeln!(out)?;
+                    }
+                    writeln!(
+                        out,
+                        "{by} = {} ({}, as of {})",
+                        shown_group(name(g)),
+                        crate::notes::count(view.customers.len() as u64, "customer"),
+                        crate::dates::from_day(view.as_of).format("%Y-%m-%d")
+                    )?;
+                    let table = tabulate(view, decimals).for_format(options.format);
+                    renderer.render(&table, out)?;
+                }
+                Ok(())
+            })
+        }
+        Format::Json => {
+            // Each group's document as `rfm summary` writes it, its key
+            // order kept, with the group's name first.
+            let mut document = format!("{{\n  \"by\": {},\n  \"groups\": [", json_string(by));
+            for (g, view) in views.iter().enumerate() {
+                let table = tabulate(view, decimals).for_format(Format::Json);
+                let mut text = Vec::new();
+                JsonRenderer.render(&table, &mut text)?;
+                let text = String::from_utf8_lossy(&text);
+                let body = text.trim().strip_prefix('{').unwrap_or(&text);
+                let separator = if g > 0 { "," } else { "" };
+                document.push_str(&format!(
+                    "{separator}\n{{\"group\": {},{body}",
+                    json_string(name(g))
+                ));
+            }
+            document.push_str("\n  ]\n}\n");
+            output::write_to(options.path.as_deref(), |out| out.write_all(document.as_bytes()))
+        }
+        _ => {
+            let tables: Vec<(&str, Tabular<'_>)> = views
+                .iter()
+                .enumerate()
+                .map(|(g, view)| (name(g), tabulate(view, decimals)))
+                .collect();
+            let mut columns = vec!["group"];
+            columns.extend(COLUMNS);
+            let table = Tabular {
+                columns,
+                shown: vec![
+                    ("segment_key", Shown::Files),
+                    ("description", Shown::Json),
+                    ("action", Shown::Json),
+                ],
+                rows: Box::new(GroupRows { tables }),
+                total: None,
+                json_envelope: None,
+            };
+            output::emit(options, table)
+        }
+    }
+}
+
+/// The rows of every group's summary, each after its group's name.
+struct GroupRows<'a> {
+    tables: Vec<(&'a str, Tabular<'a>)>,
+}
+
+impl Rows for GroupRows<'_> {
+    fn len(&self) -> usize {
+        self.tables.iter().map(|(_, t)| t.rows.len()).sum()
+    }
+
+    fn fill<'s>(&'s self, mut index: usize, row: &mut Vec<Value<'s>>) {
+        for (name, table) in &self.tables {
+            let len = table.rows.len();
+            if index < len {
+                let mut cells = Vec::new();
+                table.rows.fill(index, &mut cells);
+                row.clear();
+                row.push(Value::Text(Cow::Borrowed(name)));
+                row.extend(cells);
+                return;
+            }
+            index -= len;
+        }
+    }
+}
+
+/// `text` as a JSON string.
+fn json_string(text: &str) -> String {
+    serde_json::Value::from(text).to_string()
+}
+
+/// A group value as shown in a heading: `(empty)` for rows without one.
+fn shown_group(name: &str) -> &str {
+    if name.is_empty() { "(empty)" } else { name }
 }
 
 /// The per-segment summary as a table, with a total row. The JSON document

@@ -65,6 +65,9 @@ struct Customer {
     frequency: u32,
     /// Has at least one order inside the window / before the as-of date.
     in_scope: bool,
+    /// Where the last line of the latest purchase was read ([`Sink::row`]'s
+    /// `at`): of two purchases on the latest day, the one read last.
+    last_at: u64,
 }
 
 impl Customer {
@@ -74,6 +77,7 @@ impl Customer {
         last: Day::MIN,
         frequency: 0,
         in_scope: false,
+        last_at: 0,
     };
 }
 
@@ -112,6 +116,8 @@ struct Open {
     id: Vec<u8>,
     date: Day,
     total: i64,
+    /// Where its last line was read.
+    at: u64,
     /// When it was last used (for closing the least recently used).
     used: u64,
     /// Opened among the first [`OPEN_ORDERS`] orders of a block: it may
@@ -131,6 +137,7 @@ const BUFFERED: usize = 256;
 pub(crate) struct Pending {
     hash: u64,
     total: i64,
+    at: u64,
     date: Day,
     len: u8,
     id: [u8; INLINE],
@@ -143,6 +150,7 @@ pub(crate) struct LongOrder {
     id: Box<[u8]>,
     date: Day,
     total: i64,
+    at: u64,
 }
 
 /// Closed orders for the partitions another worker owns, their totals at
@@ -162,6 +170,7 @@ struct Fragment {
     id: Box<[u8]>,
     date: Day,
     total: i64,
+    at: u64,
 }
 
 /// An order of [`Grouping::Hash`]: (customer, order id) in the worker's
@@ -177,6 +186,7 @@ struct Slot {
     offset: usize,
     date: Day,
     total: i64,
+    at: u64,
 }
 
 /// The orders of [`Grouping::Hash`], by customer partition.
@@ -399,7 +409,7 @@ impl Fold {
     /// as-of cut are counted now; an order that counts waits in its
     /// partition's buffer (long ids, rare, go straight to the table, or to
     /// the owner's mail).
-    fn close(&mut self, customer: &[u8], date: Day, total: i64) -> Result<(), Full> {
+    fn close(&mut self, customer: &[u8], date: Day, total: i64, at: u64) -> Result<(), Full> {
         self.stats.orders += 1;
         let p = self.params;
         if p.since.is_some_and(|s| date < s) || p.until.is_some_and(|u| date > u) {
@@ -414,9 +424,9 @@ impl Fold {
         let partition = Self::partition(hash);
         if customer.len() > INLINE {
             if self.owned.contains(&partition) {
-                return self.apply(hash, customer, date, total);
+                return self.apply(hash, customer, date, total, at);
             }
-            self.mail_long(partition, hash, customer, date, total);
+            self.mail_long(partition, hash, customer, date, total, at);
             return Ok(());
         }
         let mut id = [0u8; INLINE];
@@ -424,6 +434,7 @@ impl Fold {
         self.pending[partition].push(Pending {
             hash,
             total,
+            at,
             date,
             len: customer.len() as u8,
             id,
@@ -436,7 +447,14 @@ impl Fold {
 
     /// Applies one counted order to its customer (step 4): a purchase is an
     /// order totalling more than zero; monetary sums every order.
-    fn apply(&mut self, hash: u64, customer: &[u8], date: Day, total: i64) -> Result<(), Full> {
+    fn apply(
+        &mut self,
+        hash: u64,
+        customer: &[u8],
+        date: Day,
+        total: i64,
+        at: u64,
+    ) -> Result<(), Full> {
         let counting = self.params.counting;
         let c = self.customer(hash, customer)?;
         c.in_scope = true;
@@ -446,7 +464,10 @@ impl Fold {
         if counting.is_purchase(total) {
             c.frequency += 1;
             c.first = c.first.min(date);
-            c.last = c.last.max(date);
+            if (date, at) > (c.last, c.last_at) {
+                c.last = date;
+                c.last_at = at;
+            }
         }
         Ok(())
     }
@@ -467,13 +488,21 @@ impl Fold {
                 self.tables[Self::partition(next.hash)].prefetch_entry(next.hash);
             }
             let total = o.total.wrapping_mul(factor);
-            self.apply(o.hash, &o.id[..usize::from(o.len)], o.date, total)?;
+            self.apply(o.hash, &o.id[..usize::from(o.len)], o.date, total, o.at)?;
         }
         Ok(())
     }
 
     /// A long-id order for another worker's partition.
-    fn mail_long(&mut self, partition: usize, hash: u64, customer: &[u8], date: Day, total: i64) {
+    fn mail_long(
+        &mut self,
+        partition: usize,
+        hash: u64,
+        customer: &[u8],
+        date: Day,
+        total: i64,
+        at: u64,
+    ) {
         let scale = self.scale;
         let Some(postbox) = &mut self.postbox else {
             return;
@@ -484,6 +513,7 @@ impl Fold {
             id: customer.into(),
             date,
             total,
+            at,
         });
         if postbox.long[to].len() == BUFFERED {
             let long = std::mem::take(&mut postbox.long[to]);
@@ -533,7 +563,8 @@ impl Fold {
         let factor = pow10(self.scale - mail.scale);
         let mut result = self.apply_all(&mail.orders, factor);
         for o in mail.long {
-            result = result.and(self.apply(o.hash, &o.id, o.date, o.total.wrapping_mul(factor)));
+            let total = o.total.wrapping_mul(factor);
+            result = result.and(self.apply(o.hash, &o.id, o.date, total, o.at));
         }
         self.full |= result.is_err();
     }
@@ -584,6 +615,7 @@ impl Fold {
                 Some(slot) => {
                     slot.date = slot.date.min(order.date);
                     slot.total = slot.total.wrapping_add(order.total);
+                    slot.at = slot.at.max(order.at);
                 }
                 None => {
                     let offset = arena.len();
@@ -597,6 +629,7 @@ impl Fold {
                         offset,
                         date: order.date,
                         total: order.total,
+                        at: order.at,
                     };
                     table.insert_unique(order.hash, slot, |s| s.hash);
                 }
@@ -610,11 +643,12 @@ impl Fold {
                 id: order.id.as_slice().into(),
                 date: order.date,
                 total: order.total,
+                at: order.at,
             });
             return Ok(());
         }
         self.runs.push(order.hash);
-        self.close(&order.customer, order.date, order.total)
+        self.close(&order.customer, order.date, order.total, order.at)
     }
 
     /// Starts a block of the parallel reading. Its first [`OPEN_ORDERS`]
@@ -652,7 +686,14 @@ impl Fold {
     /// One valid order line (steps 2 and 3): `--returns ignore` drops
     /// negative rows; a row without an order id is an order of its own; the
     /// others join the open order they belong to.
-    pub(crate) fn row(&mut self, customer: &str, order: Option<&str>, date: Day, amount: Decimal) {
+    pub(crate) fn row(
+        &mut self,
+        customer: &str,
+        order: Option<&str>,
+        date: Day,
+        amount: Decimal,
+        at: u64,
+    ) {
         if self.params.returns == Returns::Ignore && amount.mantissa < 0 {
             self.stats.negative_rows_dropped += 1;
             return;
@@ -665,8 +706,8 @@ impl Fold {
             .wrapping_mul(pow10(self.scale - amount.scale));
         let customer = customer.as_bytes();
         let result = match order {
-            None | Some("") => self.close(customer, date, amount),
-            Some(order) => self.add_to_order(customer, order.as_bytes(), date, amount),
+            None | Some("") => self.close(customer, date, amount, at),
+            Some(order) => self.add_to_order(customer, order.as_bytes(), date, amount, at),
         };
         self.full |= result.is_err();
     }
@@ -679,6 +720,7 @@ impl Fold {
         id: &[u8],
         date: Day,
         amount: i64,
+        at: u64,
     ) -> Result<(), Full> {
         self.clock += 1;
         let hash = self.hasher.hash_one((customer, id));
@@ -692,6 +734,7 @@ impl Fold {
                 let o = &mut self.open[i];
                 o.date = o.date.min(date);
                 o.total = o.total.wrapping_add(amount);
+                o.at = o.at.max(at);
                 i
             }
             None => {
@@ -716,6 +759,7 @@ impl Fold {
                 o.id.extend_from_slice(id);
                 o.date = date;
                 o.total = amount;
+                o.at = at;
                 o.head = self.in_block && self.opened < OPEN_ORDERS;
                 self.opened += 1;
                 slot
@@ -879,6 +923,7 @@ impl Fold {
                     Some(found) => {
                         found.date = found.date.min(slot.date);
                         found.total = found.total.wrapping_add(slot.total);
+                        found.at = found.at.max(slot.at);
                     }
                     None => {
                         combined.insert_unique(slot.hash, slot, |s| s.hash);
@@ -888,7 +933,7 @@ impl Fold {
         }
         for slot in combined {
             let (customer, _) = slot_bytes(arenas, &slot);
-            self.close(customer, slot.date, slot.total)?;
+            self.close(customer, slot.date, slot.total, slot.at)?;
         }
         Ok(())
     }
@@ -908,8 +953,9 @@ impl Fold {
             let parts = &fragments[start..end];
             let date = parts.iter().map(|f| f.date).min().unwrap_or(first.date);
             let total = parts.iter().fold(0i64, |t, f| t.wrapping_add(f.total));
+            let at = parts.iter().map(|f| f.at).max().unwrap_or(first.at);
             self.runs.push(first.hash);
-            self.close(&first.customer, date, total)?;
+            self.close(&first.customer, date, total, at)?;
             start = end;
         }
         Ok(())
@@ -994,6 +1040,7 @@ impl Fold {
                         last: c.last,
                         frequency: c.frequency,
                         monetary: c.monetary,
+                        last_at: c.last_at,
                     });
                     customer_ids.push(CustomerId::from_utf8_lossy(Self::key_bytes(arena, &e.key)));
                 } else if c.in_scope {
@@ -1010,8 +1057,8 @@ impl crate::input::Sink for Fold {
         Fold::begin_block(self);
     }
 
-    fn row(&mut self, customer: &str, order: Option<&str>, date: Day, amount: Decimal) {
-        Fold::row(self, customer, order, date, amount);
+    fn row(&mut self, customer: &str, order: Option<&str>, date: Day, amount: Decimal, at: u64) {
+        Fold::row(self, customer, order, date, amount, at);
     }
 
     fn end_block(&mut self) {

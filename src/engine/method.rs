@@ -81,6 +81,9 @@ pub(crate) struct CustomerMetrics {
     pub(crate) frequency: u32,
     /// Sum of all the customer's order totals, at the input scale.
     pub(crate) monetary: i64,
+    /// Where the last line of the latest purchase was read (the input
+    /// layer's position of a row): what `--keep` reads its values from.
+    pub(crate) last_at: u64,
 }
 
 /// Counts for the notes.

@@ -372,6 +372,8 @@ pub(crate) struct ColumnMap {
     pub(crate) absent: Vec<String>,
     /// A document type column: credit notes in it are subtracted.
     pub(crate) doc_type: Option<usize>,
+    /// `--where`, `--by` and `--keep` (set once the dates are sniffed).
+    pub(crate) extras: super::extras::Extras,
 }
 
 /// A column that adjusts a row's amount (blank: no change).
@@ -1030,6 +1032,7 @@ impl ColumnMap {
             per_order,
             absent,
             doc_type: first_named(header, DOC_TYPE),
+            extras: super::extras::Extras::default(),
         })
     }
 
@@ -1130,7 +1133,7 @@ fn first_named(header: &[String], names: &[&str]) -> Option<usize> {
         .find_map(|name| folded.iter().position(|h| *h == fold(name)))
 }
 
-fn find_column(
+pub(super) fn find_column(
     header: &[String],
     flag: &'static str,
     given: Option<&str>,

@@ -30,6 +30,8 @@
 mod aligned;
 pub(crate) mod columns;
 mod encoding;
+pub(crate) mod extras;
+pub(crate) mod filter;
 mod ledger;
 mod open;
 mod parquet;
@@ -55,6 +57,7 @@ use open::{Digester, ParquetSource};
 use parquet::{Group, ParquetFile};
 use records::{Record, Records};
 use row::{Parsed, Values};
+use std::borrow::Cow;
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
@@ -70,8 +73,9 @@ pub(crate) trait Sink: Send {
     /// A block starts.
     fn begin_block(&mut self);
     /// A valid row: trimmed customer id (never empty), order id when an
-    /// order column is mapped, date, amount.
-    fn row(&mut self, customer: &str, order: Option<&str>, date: Day, amount: Decimal);
+    /// order column is mapped, date, amount, and where it was read
+    /// ([`extras::position`]: positions order as the rows were read).
+    fn row(&mut self, customer: &str, order: Option<&str>, date: Day, amount: Decimal, at: u64);
     /// The block ended.
     fn end_block(&mut self);
     /// The worker took its last block.
@@ -110,6 +114,14 @@ pub(crate) struct LoadReport {
     pub(crate) copies: Vec<Option<Result<Arc<open::SpillCopy>, String>>>,
     /// Rows without a customer id (dropped).
     pub(crate) missing_customer: u64,
+    /// Rows `--where` left out.
+    pub(crate) filtered: u64,
+    /// The `--keep` values of the rows read.
+    pub(crate) kept: Arc<extras::KeptByWorker>,
+    /// The `--keep` columns, as the first input names them.
+    pub(crate) kept_columns: Vec<String>,
+    /// The `--by` column, as the first input names it.
+    pub(crate) by_column: Option<String>,
     /// Rows skipped with `--skip-bad-rows`.
     pub(crate) rejected_count: u64,
     /// The first skipped row, for the note.
@@ -275,7 +287,7 @@ struct Ignore;
 
 impl Sink for Ignore {
     fn begin_block(&mut self) {}
-    fn row(&mut self, _: &str, _: Option<&str>, _: Day, _: Decimal) {}
+    fn row(&mut self, _: &str, _: Option<&str>, _: Day, _: Decimal, _: u64) {}
     fn end_block(&mut self) {}
     fn finish(&mut self) {}
 }
@@ -346,6 +358,10 @@ struct Tally {
     /// Data rows per input.
     rows: Vec<u64>,
     missing_customer: u64,
+    /// Rows `--where` left out.
+    filtered: u64,
+    /// The `--keep` values of the rows given to the sink.
+    kept: extras::Kept,
     rejected_count: u64,
     rejected: Vec<Reject>,
     first_rejected: Option<Reject>,
@@ -387,6 +403,8 @@ impl Tally {
         Tally {
             rows: Vec::new(),
             missing_customer: 0,
+            filtered: 0,
+            kept: extras::Kept::default(),
             rejected_count: 0,
             rejected: Vec::new(),
             first_rejected: None,
@@ -418,7 +436,7 @@ impl Tally {
     /// counted (or stops the run). False when the run stops.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    fn take<S: Sink>(
+    fn take<'r, S: Sink>(
         &mut self,
         result: Result<Parsed<Values<'_>>, RowProblem>,
         map: &ColumnMap,
@@ -426,11 +444,18 @@ impl Tally {
         file: usize,
         shown: impl FnOnce() -> String,
         fields: impl FnOnce() -> Vec<String>,
+        field: &dyn Fn(usize) -> Option<&'r str>,
         sink: &mut S,
         shared: &Shared<'_>,
     ) -> bool {
         match result {
-            Ok(Parsed::Row(values)) => {
+            Ok(Parsed::Row(mut values)) => {
+                if let Some(by) = map.extras.by {
+                    // The customer in its group: orders, purchases and the
+                    // as-of date are then per group.
+                    let group = field(by).map(money::trim).unwrap_or("");
+                    values.customer = Cow::Owned(extras::grouped(group, &values.customer));
+                }
                 let amount = values.amount;
                 if amount.scale > SCALE {
                     // More decimals than can be added up exactly (a Parquet
@@ -566,7 +591,16 @@ impl Tally {
                 } else {
                     values.order.as_deref()
                 };
-                sink.row(&values.customer, order, values.date, amount);
+                let position = extras::position(at.seq, at.at);
+                if !map.extras.keep.is_empty() {
+                    let kept = map.extras.keep.iter().map(|&i| {
+                        field(i)
+                            .map(|t| money::trim(t).to_owned())
+                            .unwrap_or_default()
+                    });
+                    self.kept.row(&values.customer, position, kept);
+                }
+                sink.row(&values.customer, order, values.date, amount, position);
                 true
             }
             Ok(Parsed::NoCustomer) => {
@@ -743,6 +777,8 @@ struct Sample {
     dates: Vec<String>,
     /// The amount column's (or quantity's and price's).
     amounts: Vec<String>,
+    /// Every column's, by column (CSV only), for `--where` on dates.
+    fields: Vec<Vec<String>>,
 }
 
 /// Puts the workers' tallies together: line numbers, the first error, the
@@ -884,6 +920,8 @@ fn settle<S>(
         report.currency_column = map.currency.map(|i| header[i].clone());
         report.per_order = map.per_order;
         report.no_amount = map.amount == columns::AmountColumns::Absent;
+        report.kept_columns = map.extras.keep.iter().map(|&i| header[i].clone()).collect();
+        report.by_column = map.extras.by.map(|i| header[i].clone());
     }
     let mut currencies: std::collections::HashMap<&str, (RowsAmount, RowsAmount)> =
         std::collections::HashMap::new();
@@ -1073,8 +1111,16 @@ fn settle<S>(
             ));
         }
     }
+    let mut kept = extras::KeptByWorker::default();
+    for (worker, t) in tallies.iter_mut().enumerate() {
+        kept.reader_of
+            .extend(t.blocks.iter().map(|&(seq, ..)| (seq, worker)));
+        kept.workers.push(std::mem::take(&mut t.kept));
+    }
+    report.kept = Arc::new(kept);
     for t in tallies {
         report.missing_customer += t.missing_customer;
+        report.filtered += t.filtered;
         report.rejected_count += t.rejected_count;
         abs_sum = abs_sum.saturating_add(t.abs_sum);
         rejected.extend(t.rejected);
@@ -1241,6 +1287,17 @@ fn csv_block<S: Sink>(
                 _ => std::str::from_utf8(record.field(i)).ok(),
             }
         };
+        let field = |i: usize| {
+            if i < record.fields.len() {
+                text(i)
+            } else {
+                None
+            }
+        };
+        if record.unclosed.is_none() && !map.extras.admits(&field) {
+            tally.filtered += 1;
+            return true;
+        }
         let (result, line) = match record.unclosed {
             // Named where the quote opened, whatever the column.
             Some(unclosed) => {
@@ -1269,6 +1326,7 @@ fn csv_block<S: Sink>(
             file,
             || row::amount_text(&|i| record.field(i), map),
             || record.texts(),
+            &field,
             sink,
             shared,
         )
@@ -1300,6 +1358,11 @@ fn parquet_block<S: Sink>(
             at: number,
             parquet: true,
         };
+        let field = |i: usize| row.extra(i);
+        if !map.extras.admits(&field) {
+            tally.filtered += 1;
+            return true;
+        }
         tally.take(
             row.values(),
             map,
@@ -1307,6 +1370,7 @@ fn parquet_block<S: Sink>(
             file,
             || row.amount_text(),
             || row.fields(width),
+            &field,
             sink,
             shared,
         )
@@ -1456,6 +1520,20 @@ impl Reader<'_, '_> {
                         found
                     }
                 };
+                let date_format = |i: usize| {
+                    if i == map.date {
+                        return map.date_format.clone();
+                    }
+                    let values = sample.fields.get(i).map(Vec::as_slice).unwrap_or_default();
+                    dates::sniff(values.iter().map(String::as_str)).unwrap_or_default()
+                };
+                map.extras = extras::Extras::resolve(
+                    &self.settings.extras,
+                    &header,
+                    map.decimal,
+                    &date_format,
+                    file,
+                )?;
                 // Printed with the bar hidden, so no stale bar line stays above it.
                 let on_columns = &mut self.on_columns;
                 self.shared.bar.suspend(|| on_columns(&map, source));
@@ -1577,6 +1655,12 @@ impl Reader<'_, '_> {
                         .map(str::to_owned)
                 };
                 sample.dates.extend(text(map.date));
+                if sample.fields.len() < record.fields.len() {
+                    sample.fields.resize(record.fields.len(), Vec::new());
+                }
+                for (i, values) in sample.fields.iter_mut().enumerate() {
+                    values.extend(text(i));
+                }
                 sample
                     .amounts
                     .extend(amounts.iter().filter_map(|&i| text(i)));

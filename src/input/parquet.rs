@@ -174,6 +174,7 @@ impl ParquetFile {
         super::Sample {
             dates: texts(map.date),
             amounts: amounts.into_iter().flat_map(texts).collect(),
+            fields: Vec::new(),
         }
     }
 
@@ -353,6 +354,7 @@ fn needed(map: &ColumnMap) -> Vec<usize> {
     }
     columns.extend(map.exclude.iter().map(|(i, _)| *i));
     columns.extend(map.doc_type);
+    columns.extend(map.extras.columns());
     columns
 }
 
@@ -498,6 +500,11 @@ impl ParquetRow<'_> {
         }))
     }
 
+    /// Field `column` as text, when `--where`, `--by` or `--keep` reads it.
+    pub(crate) fn extra(&self, column: usize) -> Option<&str> {
+        self.columns.extra(column, self.index)
+    }
+
     /// The amount as it was stored (for messages).
     pub(crate) fn amount_text(&self) -> String {
         match &self.columns.amount {
@@ -576,6 +583,9 @@ struct GroupColumns {
     amount: AmountColumns<(NumberColumn, usize)>,
     /// Where each came from in the file (for `--rejects`).
     at: ColumnMap,
+    /// The columns `--where`, `--by` and `--keep` read, as text (dates in
+    /// ISO), by column index.
+    extra: Vec<(usize, StringChunked)>,
 }
 
 impl GroupColumns {
@@ -644,6 +654,19 @@ impl GroupColumns {
             Some(i) => Some(TextColumn::new(column(i)?, file, "the document type")?),
             None => None,
         };
+        let mut extra = Vec::new();
+        for i in map.extras.columns() {
+            if extra.iter().any(|(c, _)| *c == i) {
+                continue;
+            }
+            let series = column(i)?;
+            let text = series
+                .cast(&DataType::String)
+                .ok()
+                .and_then(|t| t.str().ok().cloned())
+                .ok_or_else(|| type_error(series, file, "a --where, --by or --keep column", "text"))?;
+            extra.push((i, text));
+        }
         Ok(GroupColumns {
             customer,
             doc_type,
@@ -656,7 +679,15 @@ impl GroupColumns {
             date,
             amount,
             at: map.clone(),
+            extra,
         })
+    }
+
+    /// Field `column` of row `i` as text, when it is one `--where`, `--by`
+    /// or `--keep` reads (`None` when null).
+    fn extra(&self, column: usize, i: usize) -> Option<&str> {
+        let (_, text) = self.extra.iter().find(|(c, _)| *c == column)?;
+        text.get(i)
     }
 }
 

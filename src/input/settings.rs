@@ -50,6 +50,8 @@ pub(crate) struct LoadSettings {
     /// `--keep-latest`: an order in several inputs with other values is
     /// read from the last of them, instead of an error.
     pub(crate) keep_latest: bool,
+    /// `--where`, `--by`, `--keep`.
+    pub(crate) extras: super::extras::ExtraFlags,
 }
 
 impl Default for LoadSettings {
@@ -70,6 +72,7 @@ impl Default for LoadSettings {
             encoding: None,
             skip: None,
             keep_latest: false,
+            extras: Default::default(),
         }
     }
 }

@@ -106,8 +106,9 @@ fn compare(a: &ScoredCustomer, b: &ScoredCustomer, column: SortColumn) -> Orderi
     }
 }
 
-/// Sorts customers by the spec, then by customer id. They arrive sorted by
-/// id (`analysis::score_customers`), so the default order costs nothing.
+/// Sorts customers by the spec, then by customer id; with `--by`, within
+/// each group, groups in name order. They arrive sorted by group and id
+/// (`analysis::score_customers`), so the default order costs nothing.
 pub(crate) fn sort_customers(customers: &mut [ScoredCustomer], spec: &SortSpec) {
     if spec
         .0
@@ -117,6 +118,10 @@ pub(crate) fn sort_customers(customers: &mut [ScoredCustomer], spec: &SortSpec) 
         return;
     }
     customers.sort_by(|a, b| {
+        let group = a.group.cmp(&b.group);
+        if group.is_ne() {
+            return group;
+        }
         spec.0
             .iter()
             .map(|k| {
@@ -146,6 +151,8 @@ mod tests {
             m: 1,
             fm: 1,
             segment: segment.rank() as u8,
+            group: 0,
+            kept: None,
         }
     }
 

@@ -31,6 +31,69 @@ pub(crate) struct Analysis {
     /// Whether amounts were read: false for a file without an amount
     /// column (recency and frequency only; monetary, m and fm not shown).
     pub(crate) monetary: bool,
+    /// The `--by` column and its groups, in name order, each scored
+    /// against its own customers; one unnamed group without `--by`.
+    pub(crate) by: Option<String>,
+    /// The groups (see [`Analysis::by`]).
+    pub(crate) groups: Vec<Group>,
+    /// The `--keep` columns, as the input names them.
+    pub(crate) kept: Vec<String>,
+}
+
+impl Analysis {
+    /// Group `g` as an analysis of its own (its customers, as-of date and
+    /// levels), for the outputs written per group.
+    pub(crate) fn for_group(&self, g: usize) -> Analysis {
+        let group = &self.groups[g];
+        Analysis {
+            customers: self
+                .customers
+                .iter()
+                .filter(|c| c.group as usize == g)
+                .cloned()
+                .map(|mut c| {
+                    c.group = 0;
+                    c
+                })
+                .collect(),
+            as_of: group.as_of,
+            thresholds: group.thresholds.clone(),
+            groups: vec![group.clone()],
+            by: None,
+            load: LoadReport::default(),
+            ..self.clone_settings()
+        }
+    }
+
+    /// Everything but the customers, the groups and the load report.
+    fn clone_settings(&self) -> Analysis {
+        Analysis {
+            customers: Vec::new(),
+            as_of: self.as_of,
+            scale: self.scale,
+            thresholds: self.thresholds.clone(),
+            scoring: self.scoring.clone(),
+            definition: self.definition.clone(),
+            load: LoadReport::default(),
+            monetary: self.monetary,
+            by: self.by.clone(),
+            groups: Vec::new(),
+            kept: self.kept.clone(),
+        }
+    }
+}
+
+/// A `--by` group: its value, as-of date and score levels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Group {
+    /// The group column's value (empty without `--by`).
+    pub(crate) name: String,
+    /// The group's as-of date: `--as-of`, or the day after its latest purchase.
+    pub(crate) as_of: Day,
+    /// What every score level of the group holds.
+    pub(crate) thresholds: Thresholds,
+    /// Its customers.
+    pub(crate) customers: usize,
 }
 
 /// A customer with metrics, scores and segment.
@@ -59,6 +122,10 @@ pub(crate) struct ScoredCustomer {
     /// The segment: an index into the definition's segments (so sorting by
     /// it gives the definition's display order).
     pub(crate) segment: u8,
+    /// The `--by` group: an index into [`Analysis::groups`] (0 without).
+    pub(crate) group: u32,
+    /// The `--keep` columns' values from the latest purchase, when asked for.
+    pub(crate) kept: Option<Box<[Box<str>]>>,
 }
 
 impl ScoredCustomer {
@@ -137,7 +204,8 @@ impl Thresholds {
 }
 
 /// Scores and segments customers; `ids` maps customer codes to ids (they
-/// are moved into the result, not copied); monetary values are at `scale`
+/// are moved into the result, not copied), `kept` to their `--keep` values
+/// (empty without); monetary values are at `scale`
 /// decimals. The result is sorted by customer id.
 ///
 /// Inputs are taken by value and every intermediate is dropped as soon as it
@@ -145,6 +213,7 @@ impl Thresholds {
 pub(crate) fn score_customers(
     metrics: Vec<CustomerMetrics>,
     ids: Vec<CustomerId>,
+    kept: &[Option<Box<[Box<str>]>>],
     as_of: Day,
     scale: u8,
     scoring: &Scoring,
@@ -197,6 +266,8 @@ pub(crate) fn score_customers(
             m: m[i],
             fm: score::fm(f[i], m[i]),
             segment: definition.segment_of(r[i], f[i], m[i]),
+            group: 0,
+            kept: kept.get(c.customer as usize).cloned().flatten(),
         }
     };
     // Gathered in id order: random reads, so two chunks at a time, one on
@@ -277,7 +348,7 @@ mod tests {
         as_of: Day,
     ) -> (Vec<ScoredCustomer>, Thresholds) {
         let definition = Definition::preset(Preset::Default, Lang::En);
-        score_customers(metrics, ids, as_of, 2, &Scoring::default(), &definition)
+        score_customers(metrics, ids, &[], as_of, 2, &Scoring::default(), &definition)
     }
 
     fn metrics(customer: u32, last: Day, frequency: u32, monetary: i64) -> CustomerMetrics {

@@ -389,6 +389,47 @@ impl Definition {
         )
     }
 
+    /// The segments (indices into [`Definition::segments`]) a `--segment`
+    /// list names: comma-separated keys or names, compared folded (case,
+    /// accents and punctuation aside), names in any of rfm's languages.
+    pub(crate) fn select(&self, list: &str) -> Result<Vec<u8>, String> {
+        use crate::fold::fold;
+        let mut chosen = Vec::new();
+        for wanted in list.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+            let folded = fold(wanted);
+            let by_text = self
+                .segments
+                .iter()
+                .position(|s| fold(&s.key) == folded || fold(&s.name) == folded);
+            // A built-in segment's name in another language: its key.
+            let by_translation = || {
+                let index = Lang::ALL.into_iter().find_map(|lang| {
+                    (0..=Segment::ALL.len()).find(|&i| fold(lang.text(i).name) == folded)
+                })?;
+                let key = Segment::ALL.get(index).map_or("others", |s| s.key());
+                self.segments.iter().position(|s| s.key == key)
+            };
+            match by_text.or_else(by_translation) {
+                Some(i) => chosen.push(i as u8),
+                None => {
+                    return Err(format!(
+                        "--segment: no segment '{wanted}' in the definition '{}'; its segments: {}",
+                        self.name,
+                        self.segments
+                            .iter()
+                            .map(|s| s.key.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+            }
+        }
+        if chosen.is_empty() {
+            return Err("--segment: name at least one segment (e.g. at_risk)".to_owned());
+        }
+        Ok(chosen)
+    }
+
     /// The segment (index into [`Definition::segments`]) of scores r, f, m,
     /// each within 1..=levels.
     pub(crate) fn segment_of(&self, r: u8, f: u8, m: u8) -> u8 {

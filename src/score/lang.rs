@@ -45,7 +45,6 @@ pub(crate) const TEXTS_PER_LANG: usize = 12;
 
 impl Lang {
     /// All languages, in `--lang` order.
-    #[cfg(test)]
     pub(crate) const ALL: [Lang; 7] = [
         Lang::En,
         Lang::It,
@@ -533,6 +532,304 @@ const TEXTS: [[Text; TEXTS_PER_LANG]; 7] = [
             "Revisar la definició de segments: aquests clients no reben cap acció específica.",
         ),
     ],
+];
+
+/// A word after a count, by the plural forms the languages need: `one`
+/// (1), `few` (Romanian only: 0, 2-19 and 101-119...: `zile`) and `other`
+/// (Romanian 20 and more: `de zile`; for the other languages `few` and
+/// `other` are the same).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Plural {
+    /// After 1 (French: 0 and 1).
+    pub(crate) one: &'static str,
+    /// Romanian: after 0 and when n mod 100 is 1 to 19 (n not 1).
+    pub(crate) few: &'static str,
+    /// Every other count.
+    pub(crate) other: &'static str,
+}
+
+/// The texts of the `reason` column (`--reasons`, src/score/reasons.rs)
+/// in one language. `{}` is the one inserted piece; `more_orders` takes
+/// `{n}` (the count) and `{u}` (the plural word).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ReasonText {
+    /// Days after a count (`23 days`).
+    pub(crate) days: Plural,
+    /// `{}` = `23 days`: `23 days since the last purchase`.
+    pub(crate) since_last: &'static str,
+    /// Purchases after a count (`12 purchases`).
+    pub(crate) purchases: Plural,
+    /// `{}` = an amount: `180.50 spent`.
+    pub(crate) spent: &'static str,
+    /// `{}` = a range: `band 15-29 days`.
+    pub(crate) band: &'static str,
+    /// `{}` = a value: a band of one value.
+    pub(crate) exactly: &'static str,
+    /// `{}` = a value: a band open above.
+    pub(crate) at_least: &'static str,
+    /// `{}` = a value: a band open below.
+    pub(crate) up_to: &'static str,
+    /// A band open at both ends.
+    pub(crate) any_value: &'static str,
+    /// `{}` = the values an `ntile` group holds.
+    pub(crate) group: &'static str,
+    /// `cell 344`.
+    pub(crate) cell: &'static str,
+    /// `rule 18`.
+    pub(crate) rule: &'static str,
+    /// `line 12` (of a definition file).
+    pub(crate) line: &'static str,
+    /// The customer fell to Others.
+    pub(crate) no_rule: &'static str,
+    /// A rule that restricts no score.
+    pub(crate) any_scores: &'static str,
+    /// `{}` = a segment name: `to reach Champions`.
+    pub(crate) to_reach: &'static str,
+    /// Exactly one more order.
+    pub(crate) one_more_order: &'static str,
+    /// `{n}` = a count, `{u}` = [`ReasonText::orders`]: `2 more orders`.
+    pub(crate) more_orders: &'static str,
+    /// Orders after a count, in `more_orders`.
+    pub(crate) orders: Plural,
+    /// `{}` = an amount: `30.00 more spent`.
+    pub(crate) more_spent: &'static str,
+    /// `{}` = `14 days` (with [`ReasonText::within`]).
+    pub(crate) purchase_within: &'static str,
+    /// Days after a count in `purchase_within` (German: dative, `Tagen`).
+    pub(crate) within: Plural,
+    /// Joins the last two parts of a change.
+    pub(crate) and: &'static str,
+}
+
+impl Lang {
+    /// The texts of the `reason` column.
+    pub(crate) fn reasons(self) -> &'static ReasonText {
+        &REASON_TEXTS[self as usize]
+    }
+
+    /// The form of `word` after the count `n`.
+    pub(crate) fn plural(self, n: i64, word: &Plural) -> &'static str {
+        let n = n.unsigned_abs();
+        match self {
+            Lang::Ro if n == 1 => word.one,
+            Lang::Ro if n == 0 || (1..=19).contains(&(n % 100)) => word.few,
+            Lang::Ro => word.other,
+            Lang::Fr if n <= 1 => word.one,
+            _ if n == 1 => word.one,
+            _ => word.other,
+        }
+    }
+}
+
+/// Shorthand for a [`Plural`] with the same `few` and `other`.
+const fn p(one: &'static str, other: &'static str) -> Plural {
+    Plural {
+        one,
+        few: other,
+        other,
+    }
+}
+
+/// The texts of the `reason` column, indexed by `Lang as usize`.
+const REASON_TEXTS: [ReasonText; 7] = [
+    // English.
+    ReasonText {
+        days: p("day", "days"),
+        since_last: "{} since the last purchase",
+        purchases: p("purchase", "purchases"),
+        spent: "{} spent",
+        band: "band {}",
+        exactly: "exactly {}",
+        at_least: "at least {}",
+        up_to: "up to {}",
+        any_value: "any value",
+        group: "ntile group of {}",
+        cell: "cell",
+        rule: "rule",
+        line: "line",
+        no_rule: "no rule matches",
+        any_scores: "any scores",
+        to_reach: "to reach {}",
+        one_more_order: "one more order",
+        more_orders: "{n} more {u}",
+        orders: p("order", "orders"),
+        more_spent: "{} more spent",
+        purchase_within: "a purchase within {}",
+        within: p("day", "days"),
+        and: "and",
+    },
+    // Italian.
+    ReasonText {
+        days: p("giorno", "giorni"),
+        since_last: "{} dall'ultimo acquisto",
+        purchases: p("acquisto", "acquisti"),
+        spent: "{} spesi",
+        band: "fascia {}",
+        exactly: "esattamente {}",
+        at_least: "almeno {}",
+        up_to: "fino a {}",
+        any_value: "qualsiasi valore",
+        group: "gruppo ntile di {}",
+        cell: "cella",
+        rule: "regola",
+        line: "riga",
+        no_rule: "nessuna regola corrisponde",
+        any_scores: "qualsiasi punteggio",
+        to_reach: "per passare a {}",
+        one_more_order: "un ordine in più",
+        more_orders: "{n} {u} in più",
+        orders: p("ordine", "ordini"),
+        more_spent: "{} di spesa in più",
+        purchase_within: "un acquisto entro {}",
+        within: p("giorno", "giorni"),
+        and: "e",
+    },
+    // Spanish.
+    ReasonText {
+        days: p("día", "días"),
+        since_last: "{} desde la última compra",
+        purchases: p("compra", "compras"),
+        spent: "{} gastados",
+        band: "franja {}",
+        exactly: "exactamente {}",
+        at_least: "al menos {}",
+        up_to: "hasta {}",
+        any_value: "cualquier valor",
+        group: "grupo ntile de {}",
+        cell: "celda",
+        rule: "regla",
+        line: "línea",
+        no_rule: "ninguna regla coincide",
+        any_scores: "cualquier puntuación",
+        to_reach: "para pasar a {}",
+        one_more_order: "un pedido más",
+        more_orders: "{n} {u} más",
+        orders: p("pedido", "pedidos"),
+        more_spent: "{} más de gasto",
+        purchase_within: "una compra en un plazo de {}",
+        within: p("día", "días"),
+        and: "y",
+    },
+    // French.
+    ReasonText {
+        days: p("jour", "jours"),
+        since_last: "{} depuis le dernier achat",
+        purchases: p("achat", "achats"),
+        spent: "{} dépensés",
+        band: "tranche {}",
+        exactly: "exactement {}",
+        at_least: "au moins {}",
+        up_to: "jusqu'à {}",
+        any_value: "toute valeur",
+        group: "groupe ntile de {}",
+        cell: "cellule",
+        rule: "règle",
+        line: "ligne",
+        no_rule: "aucune règle ne correspond",
+        any_scores: "tout score",
+        to_reach: "pour atteindre {}",
+        one_more_order: "une commande de plus",
+        more_orders: "{n} {u} de plus",
+        orders: p("commande", "commandes"),
+        more_spent: "{} de dépenses en plus",
+        purchase_within: "un achat sous {}",
+        within: p("jour", "jours"),
+        and: "et",
+    },
+    // German.
+    ReasonText {
+        days: p("Tag", "Tage"),
+        since_last: "{} seit dem letzten Kauf",
+        purchases: p("Kauf", "Käufe"),
+        spent: "{} ausgegeben",
+        band: "Bereich {}",
+        exactly: "genau {}",
+        at_least: "mindestens {}",
+        up_to: "bis {}",
+        any_value: "beliebiger Wert",
+        group: "ntile-Gruppe mit {}",
+        cell: "Zelle",
+        rule: "Regel",
+        line: "Zeile",
+        no_rule: "keine Regel trifft zu",
+        any_scores: "beliebige Werte",
+        to_reach: "um {} zu erreichen",
+        one_more_order: "eine Bestellung mehr",
+        more_orders: "{n} {u} mehr",
+        orders: p("Bestellung", "Bestellungen"),
+        more_spent: "{} mehr Umsatz",
+        purchase_within: "ein Kauf innerhalb von {}",
+        within: p("Tag", "Tagen"),
+        and: "und",
+    },
+    // Romanian.
+    ReasonText {
+        days: Plural {
+            one: "zi",
+            few: "zile",
+            other: "de zile",
+        },
+        since_last: "{} de la ultima achiziție",
+        purchases: Plural {
+            one: "achiziție",
+            few: "achiziții",
+            other: "de achiziții",
+        },
+        spent: "{} cheltuiți",
+        band: "interval {}",
+        exactly: "exact {}",
+        at_least: "cel puțin {}",
+        up_to: "până la {}",
+        any_value: "orice valoare",
+        group: "grup ntile cu {}",
+        cell: "celula",
+        rule: "regula",
+        line: "linia",
+        no_rule: "nicio regulă nu se aplică",
+        any_scores: "orice scor",
+        to_reach: "pentru a trece la {}",
+        one_more_order: "încă o comandă",
+        more_orders: "încă {n} {u}",
+        orders: Plural {
+            one: "comandă",
+            few: "comenzi",
+            other: "de comenzi",
+        },
+        more_spent: "încă {} cheltuiți",
+        purchase_within: "o achiziție în cel mult {}",
+        within: Plural {
+            one: "zi",
+            few: "zile",
+            other: "de zile",
+        },
+        and: "și",
+    },
+    // Catalan.
+    ReasonText {
+        days: p("dia", "dies"),
+        since_last: "{} des de l'última compra",
+        purchases: p("compra", "compres"),
+        spent: "{} gastats",
+        band: "franja {}",
+        exactly: "exactament {}",
+        at_least: "com a mínim {}",
+        up_to: "fins a {}",
+        any_value: "qualsevol valor",
+        group: "grup ntile de {}",
+        cell: "cel·la",
+        rule: "regla",
+        line: "línia",
+        no_rule: "cap regla no coincideix",
+        any_scores: "qualsevol puntuació",
+        to_reach: "per passar a {}",
+        one_more_order: "una comanda més",
+        more_orders: "{n} {u} més",
+        orders: p("comanda", "comandes"),
+        more_spent: "{} més de despesa",
+        purchase_within: "una compra en un termini de {}",
+        within: p("dia", "dies"),
+        and: "i",
+    },
 ];
 
 #[cfg(test)]

@@ -67,6 +67,8 @@ mod tests {
             m: 1,
             fm: 1,
             segment,
+            group: 0,
+            kept: None,
         }
     }
 
