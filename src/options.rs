@@ -29,8 +29,9 @@ use std::path::{Path, PathBuf};
 /// (a release binary has none): `RFM_GROUPING=runs|hash` forces how orders
 /// are grouped, `RFM_WORKERS` and `RFM_BLOCK_BYTES` set the reading's
 /// threads and block size (so small inputs are cut into many blocks on
-/// several workers), and `RFM_FAIL_AT=FILE` makes `rfm report` fail half
-/// way through writing FILE (for the atomicity tests).
+/// several workers), and `RFM_FAIL_AT=FILE` makes `rfm report` (or `rfm
+/// audiences`) fail half way through writing FILE (for the atomicity
+/// tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct TestSwitches {
     /// `RFM_GROUPING`.
@@ -39,7 +40,8 @@ pub(crate) struct TestSwitches {
     pub(crate) workers: Option<usize>,
     /// `RFM_BLOCK_BYTES`.
     pub(crate) block_bytes: Option<usize>,
-    /// `RFM_FAIL_AT`: a report file (e.g. `report.html`).
+    /// `RFM_FAIL_AT`: a report file (e.g. `report.html`), or
+    /// `audiences.json` (`rfm audiences`).
     pub(crate) fail_at: Option<&'static str>,
 }
 
@@ -63,6 +65,7 @@ impl TestSwitches {
             fail_at: std::env::var("RFM_FAIL_AT").ok().and_then(|name| {
                 crate::output::REPORT_FILES
                     .into_iter()
+                    .chain(["audiences.json"])
                     .find(|file| *file == name)
             }),
         }

@@ -20,7 +20,7 @@ use crate::money;
 use crate::notes::Notes;
 use crate::notes::{count, thousands};
 use crate::options::{self, Environment, RunOptions};
-use crate::output;
+use crate::output::{self, FolderKind};
 use crate::output::render::{
     self, Format, RenderOptions, Renderer, Tabular, Value, nested, nested_value,
 };
@@ -35,6 +35,7 @@ use anyhow::Context;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
 /// How many of the biggest fallers report.html lists.
 const MOVERS_SHOWN: usize = 20;
@@ -43,25 +44,7 @@ const MOVERS_SHOWN: usize = 20;
 pub(crate) fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
     // Problems with the folder or the previous report are found before the
     // (possibly long) analysis.
-    let target = output::report_folder(&args.out)?;
-    if let Some(name) = target.file_name() {
-        let stem = output::temp_folder(&name.to_string_lossy());
-        options::sweep_stale(&[(options::parent_dir(&target), stem)], args.quiet);
-    }
-    if let Some(rejects) = &args.input.rejects {
-        let inside = std::path::absolute(rejects)
-            .ok()
-            .zip(std::path::absolute(&target).ok())
-            .is_some_and(|(r, t)| r.starts_with(t));
-        if inside {
-            return Err(UsageError(format!(
-                "--rejects {}: put it outside --out {}, which is replaced whole",
-                rejects.display(),
-                args.out.display()
-            ))
-            .into());
-        }
-    }
+    let target = out_folder(&args.out, &output::REPORT, args.input.rejects.as_deref(), args.quiet)?;
     let previous = match &args.previous {
         Some(path) => Some(Snapshot::read(path).context("--previous")?),
         None => None,
@@ -116,7 +99,7 @@ pub(crate) fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
         };
         render::renderer(Format::Csv, options).render(&data.for_format(Format::Csv), out)
     };
-    output::write_folder(&target, env.switches.fail_at, |folder| {
+    output::write_folder(&output::REPORT, &target, env.switches.fail_at, |folder| {
         folder.write("customers.csv", |out| {
             csv(customers::tabulate(&analysis, decimals), out)
         })?;
@@ -163,6 +146,38 @@ pub(crate) fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
         let _ = writeln!(io::stderr(), "{line}");
     }
     Ok(())
+}
+
+/// Resolves `--out DIR` for a command that writes a folder whole (see
+/// `output::owned_folder`), before any work: removes the temporary
+/// folders that killed runs left beside it, and refuses a `--rejects` file
+/// inside it (it would be deleted with the folder).
+pub(crate) fn out_folder(
+    out: &Path,
+    kind: &FolderKind,
+    rejects: Option<&Path>,
+    quiet: bool,
+) -> anyhow::Result<PathBuf> {
+    let target = output::owned_folder(out, kind)?;
+    if let Some(name) = target.file_name() {
+        let stem = output::temp_folder(&name.to_string_lossy());
+        options::sweep_stale(&[(options::parent_dir(&target), stem)], quiet);
+    }
+    if let Some(rejects) = rejects {
+        let inside = std::path::absolute(rejects)
+            .ok()
+            .zip(std::path::absolute(&target).ok())
+            .is_some_and(|(r, t)| r.starts_with(t));
+        if inside {
+            return Err(UsageError(format!(
+                "--rejects {}: put it outside --out {}, which is replaced whole",
+                rejects.display(),
+                out.display()
+            ))
+            .into());
+        }
+    }
+    Ok(target)
 }
 
 /// Segments with at least one customer.
@@ -249,7 +264,7 @@ fn method_lines(analysis: &Analysis, opts: &RunOptions) -> Vec<(&'static str, St
 }
 
 #[derive(Serialize)]
-struct Method<'a> {
+pub(crate) struct Method<'a> {
     as_of: String,
     as_of_from: &'static str,
     since: Option<String>,
@@ -269,7 +284,8 @@ struct Scores {
     m: String,
 }
 
-fn method<'a>(analysis: &'a Analysis, opts: &RunOptions) -> Method<'a> {
+/// The method as report.json records it (also in audiences.json).
+pub(crate) fn method<'a>(analysis: &'a Analysis, opts: &RunOptions) -> Method<'a> {
     let day = |d: crate::dates::Day| from_day(d).format("%Y-%m-%d").to_string();
     let [r, f, m] = opts.scoring.metrics().map(describe);
     Method {

@@ -1,6 +1,6 @@
 //! One worker's share of the method: rows -> orders -> customer state.
 //!
-//! Each valid row is folded into the state of its customer (56 bytes a
+//! Each valid row is folded into the state of its customer (64 bytes a
 //! customer), so memory grows with the customers, plus 8 bytes an order for
 //! the run check ([`Grouping::Runs`]) or one table entry an order
 //! ([`Grouping::Hash`]).
@@ -1085,6 +1085,19 @@ mod tests {
         workers: usize,
         scale: u8,
     ) -> Result<(Aggregate, Vec<CustomerId>), InputError> {
+        let at: Vec<u64> = (0..rows.len() as u64).collect();
+        aggregate_at(rows, &at, params, grouping, workers, scale)
+    }
+
+    /// [`aggregate`] with each row's position given.
+    fn aggregate_at(
+        rows: &[(&str, Option<&str>, Day, Decimal)],
+        at: &[u64],
+        params: Params,
+        grouping: Grouping,
+        workers: usize,
+        scale: u8,
+    ) -> Result<(Aggregate, Vec<CustomerId>), InputError> {
         let mut folds: Vec<Fold> = mailboxes(workers)
             .into_iter()
             .enumerate()
@@ -1093,7 +1106,7 @@ mod tests {
         for (i, &(customer, order, date, amount)) in rows.iter().enumerate() {
             let fold = &mut folds[i % workers];
             fold.begin_block();
-            fold.row(customer, order, date, amount);
+            fold.row(customer, order, date, amount, at[i]);
             fold.end_block();
         }
         // Every worker must finish before any can see its inbox closed.
@@ -1143,6 +1156,8 @@ mod tests {
                         let mut c = *c;
                         let id = ids[c.customer as usize].to_string();
                         c.customer = 0;
+                        // Checked on its own (`last_at_is_the_last_line_...`).
+                        c.last_at = 0;
                         (id, c)
                     })
                     .collect::<Vec<_>>();
@@ -1160,9 +1175,18 @@ mod tests {
                 view(aggregate(rows, params, Grouping::Hash, workers, 2)),
                 expected
             );
+            // Read in the other order, each row where it was.
             let reversed: Vec<_> = rows.iter().rev().copied().collect();
+            let at: Vec<u64> = (0..rows.len() as u64).rev().collect();
             assert_eq!(
-                view(aggregate(&reversed, params, Grouping::Hash, workers, 2)),
+                view(aggregate_at(
+                    &reversed,
+                    &at,
+                    params,
+                    Grouping::Hash,
+                    workers,
+                    2
+                )),
                 expected
             );
         }
@@ -1176,6 +1200,7 @@ mod tests {
             last,
             frequency,
             monetary,
+            last_at: 0,
         }
     }
 
@@ -1338,9 +1363,55 @@ mod tests {
     }
 
     #[test]
-    fn a_customer_takes_56_bytes() {
+    fn a_customer_takes_64_bytes() {
         // The figure the docs give (docs/decisions.md, "One engine").
-        assert_eq!(std::mem::size_of::<Entry>(), 56);
+        assert_eq!(std::mem::size_of::<Entry>(), 64);
+    }
+
+    #[test]
+    fn last_at_is_the_last_line_of_the_latest_purchase() {
+        // a: purchases on day 5 and day 9 (order 2, lines at 1 and 2), a
+        // return on day 10 (not a purchase). c: two purchases on day 7,
+        // order 6's last line (8) read after order 7's only line (7).
+        let d = |cents| Decimal {
+            mantissa: cents,
+            scale: 2,
+        };
+        let rows = [
+            ("a", Some("1"), 5, d(1000)),
+            ("a", Some("2"), 9, d(2000)),
+            ("a", Some("2"), 9, d(500)),
+            ("a", Some("3"), 10, d(-5000)),
+            ("b", Some("4"), 3, d(100)),
+            ("b", None, 3, d(100)),
+            ("c", Some("6"), 7, d(100)),
+            ("c", Some("7"), 7, d(100)),
+            ("c", Some("6"), 7, d(100)),
+        ];
+        let expected = [("a", 2), ("b", 5), ("c", 8)];
+        let forward: Vec<u64> = (0..rows.len() as u64).collect();
+        let reversed_rows: Vec<_> = rows.iter().rev().copied().collect();
+        let backward: Vec<u64> = forward.iter().rev().copied().collect();
+        for (rows, at, groupings) in [
+            (&rows[..], &forward, &[Grouping::Runs, Grouping::Hash][..]),
+            (&reversed_rows[..], &backward, &[Grouping::Hash][..]),
+        ] {
+            for &grouping in groupings {
+                for workers in [1, 2, 3] {
+                    let (a, ids) =
+                        aggregate_at(rows, at, Params::default(), grouping, workers, 2).unwrap();
+                    let mut got: Vec<(String, u64)> = a
+                        .customers
+                        .iter()
+                        .map(|c| (ids[c.customer as usize].to_string(), c.last_at))
+                        .collect();
+                    got.sort();
+                    let want: Vec<(String, u64)> =
+                        expected.iter().map(|&(c, at)| (c.to_owned(), at)).collect();
+                    assert_eq!(got, want, "{grouping:?} on {workers} workers");
+                }
+            }
+        }
     }
 
     #[test]
@@ -1353,7 +1424,7 @@ mod tests {
         rows.push(("a", Some("1".to_owned()), 3, -100));
         let params = Params::default();
         let mut fold = Fold::new(params, Grouping::Runs);
-        for (c, o, d, a) in &rows {
+        for (i, (c, o, d, a)) in rows.iter().enumerate() {
             fold.row(
                 c,
                 o.as_deref(),
@@ -1362,6 +1433,7 @@ mod tests {
                     mantissa: *a,
                     scale: 2,
                 },
+                i as u64,
             );
         }
         fold.finish();

@@ -81,7 +81,7 @@ impl Inputs {
         for (input, _) in &self.files {
             if fs::canonicalize(input).is_ok_and(|real| real.starts_with(&dir_real)) {
                 return Err(UsageError(format!(
-                    "{flag} {}: the folder holds the input {}, and rfm report replaces the whole folder; \
+                    "{flag} {}: the folder holds the input {}, and rfm replaces the whole folder; \
                      move the input or name another folder",
                     dir.display(),
                     input.display()

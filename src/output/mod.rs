@@ -210,12 +210,35 @@ pub(crate) const REPORT_FILES: [&str; 5] = [
     "report.html",
 ];
 
+/// A folder a command writes whole (`report --out`, `audiences --out`),
+/// and how to tell one it wrote before: only such a folder (or an empty
+/// one) is ever replaced.
+pub(crate) struct FolderKind {
+    /// The command, for messages: `rfm report`.
+    pub(crate) command: &'static str,
+    /// What to call the folder in messages: `report`.
+    pub(crate) noun: &'static str,
+    /// An example `--out`, for messages: `reports/2026-W47`.
+    pub(crate) example: &'static str,
+    /// Why an existing, non-empty folder is not one the command wrote
+    /// (`None`: it is, and may be replaced).
+    pub(crate) foreign: fn(&Path) -> Option<String>,
+}
+
+/// `rfm report --out`.
+pub(crate) const REPORT: FolderKind = FolderKind {
+    command: "rfm report",
+    noun: "report",
+    example: "reports/2026-W47",
+    foreign: not_a_report,
+};
+
 /// Resolves `--out DIR` to the folder that will be replaced (a symlink's
-/// target) and checks that it can be: missing, empty, or an earlier report
-/// (a `report.json` written by rfm and nothing rfm did not write). Anything
-/// else is refused before any work is done, since the whole folder is
-/// replaced.
-pub(crate) fn report_folder(dir: &Path) -> Result<PathBuf, UsageError> {
+/// target) and checks that it can be: missing, empty, or one `kind`'s
+/// command wrote (for a report: a `report.json` written by rfm and nothing
+/// rfm did not write). Anything else is refused before any work is done,
+/// since the whole folder is replaced.
+pub(crate) fn owned_folder(dir: &Path, kind: &FolderKind) -> Result<PathBuf, UsageError> {
     let shown = dir.display();
     let usage = |why: String| UsageError(format!("--out {shown}: {why}"));
     let dir = match fs::symlink_metadata(dir) {
@@ -227,9 +250,10 @@ pub(crate) fn report_folder(dir: &Path) -> Result<PathBuf, UsageError> {
     let name = match dir.components().next_back() {
         Some(std::path::Component::Normal(name)) => name.to_owned(),
         _ => {
-            return Err(usage(
-                "name the report folder itself, e.g. --out reports/2026-W47".into(),
-            ));
+            return Err(usage(format!(
+                "name the {} folder itself, e.g. --out {}",
+                kind.noun, kind.example
+            )));
         }
     };
     let parent = match dir.parent() {
@@ -243,15 +267,25 @@ pub(crate) fn report_folder(dir: &Path) -> Result<PathBuf, UsageError> {
         Err(e) => return Err(usage(e.to_string())),
     };
     if !meta.is_dir() {
-        return Err(usage("it is a file; rfm report writes a folder".into()));
+        return Err(usage(format!("it is a file; {} writes a folder", kind.command)));
     }
-    let names = entries(&target).map_err(|e| usage(e.to_string()))?;
-    if let Some(why) = not_a_report(&target, &names) {
+    if let Some(why) = foreign(&target, kind) {
         return Err(usage(format!(
-            "not an rfm report folder ({why}) and it would be replaced whole: choose a new or empty folder"
+            "not an {} folder ({why}) and it would be replaced whole: choose a new or empty folder",
+            kind.command
         )));
     }
     Ok(target)
+}
+
+/// Why a folder is not one `kind`'s command wrote: `None` when it is, or
+/// when it is empty.
+fn foreign(dir: &Path, kind: &FolderKind) -> Option<String> {
+    match entries(dir) {
+        Ok(names) if names.is_empty() => None,
+        Ok(_) => (kind.foreign)(dir),
+        Err(e) => Some(e.to_string()),
+    }
 }
 
 /// The names in a folder, sorted.
@@ -265,10 +299,11 @@ fn entries(dir: &Path) -> io::Result<Vec<String>> {
 }
 
 /// Why a non-empty folder is not an earlier report, if it is not.
-fn not_a_report(dir: &Path, names: &[String]) -> Option<String> {
-    if names.is_empty() {
-        return None;
-    }
+fn not_a_report(dir: &Path) -> Option<String> {
+    let names = match entries(dir) {
+        Ok(names) => names,
+        Err(e) => return Some(e.to_string()),
+    };
     let foreign: Vec<&str> = names
         .iter()
         .map(String::as_str)
@@ -277,12 +312,16 @@ fn not_a_report(dir: &Path, names: &[String]) -> Option<String> {
     if !foreign.is_empty() {
         return Some(format!("it holds {}", foreign.join(", ")));
     }
-    let written_by_rfm = fs::read_to_string(dir.join("report.json"))
-        .is_ok_and(|text| text.starts_with("{\n  \"tool\": \"rfm\","));
-    if !written_by_rfm {
+    if !written_by_rfm(&dir.join("report.json")) {
         return Some("it has no report.json written by rfm".into());
     }
     None
+}
+
+/// Whether `file` is a JSON document rfm wrote (`report.json`,
+/// `audiences.json`): they all start with the tool's name.
+pub(crate) fn written_by_rfm(file: &Path) -> bool {
+    fs::read_to_string(file).is_ok_and(|text| text.starts_with("{\n  \"tool\": \"rfm\","))
 }
 
 /// The folder being written, for [`Folder::write`].
@@ -297,8 +336,9 @@ pub(crate) struct Folder<'a> {
 }
 
 impl Folder<'_> {
-    /// Writes the file `name` with `write`, flushed and synced. A file that
-    /// the replaced report had keeps its permissions (a private 0600
+    /// Writes the file `name` (which may be in a subfolder:
+    /// `entered/champions.csv`) with `write`, flushed and synced. A file
+    /// that the replaced folder had keeps its permissions (a private 0600
     /// customers.csv stays private). With `RFM_FAIL_AT=name` (debug builds
     /// only) the writing fails half way, on purpose (for the tests of
     /// atomicity).
@@ -309,6 +349,9 @@ impl Folder<'_> {
     ) -> anyhow::Result<()> {
         let path = self.path.join(name);
         let attempt = || -> io::Result<()> {
+            if let Some(dir) = path.parent() {
+                fs::create_dir_all(dir)?;
+            }
             let file = fs::File::create(&path)?;
             if let Some(old) = self.previous.and_then(|p| fs::metadata(p.join(name)).ok()) {
                 file.set_permissions(old.permissions())?;
@@ -329,8 +372,8 @@ impl Folder<'_> {
     }
 }
 
-/// Writes the report folder `target` (as [`report_folder`] resolved it)
-/// atomically: `fill` writes the files into a fresh temporary sibling
+/// Writes the folder `target` of a `kind` (as [`owned_folder`] resolved
+/// it) atomically: `fill` writes the files into a fresh temporary sibling
 /// (`.NAME.rfm-XXXXXX`), which then takes the place of `target` in one
 /// rename. On Linux an existing folder is swapped out with
 /// `renameat2(RENAME_EXCHANGE)`, so `target` always holds a whole report,
@@ -338,8 +381,9 @@ impl Folder<'_> {
 /// the old folder is moved aside first, leaving a moment without `target`.
 /// If `fill` fails, the temporary folder is removed and `target` is
 /// untouched. If the old folder gained files rfm did not write while the
-/// report was being made, it is put back and the run fails.
+/// new one was being made, it is put back and the run fails.
 pub(crate) fn write_folder(
+    kind: &FolderKind,
     target: &Path,
     fail_at: Option<&str>,
     fill: impl FnOnce(&Folder) -> anyhow::Result<()>,
@@ -387,7 +431,7 @@ pub(crate) fn write_folder(
     })?;
     sync_dir(staging.path());
     let staged = staging.keep();
-    if let Err(e) = replace_dir(&staged, target) {
+    if let Err(e) = replace_dir(&staged, target, kind) {
         let _ = fs::remove_dir_all(&staged);
         return Err(e.context(format!("cannot write {shown}")));
     }
@@ -398,13 +442,12 @@ pub(crate) fn write_folder(
 /// Puts the folder `staged` in the place of `target`, then removes the
 /// folder it replaced, unless that one gained files rfm did not write
 /// (then it is put back).
-fn replace_dir(staged: &Path, target: &Path) -> anyhow::Result<()> {
+fn replace_dir(staged: &Path, target: &Path, kind: &FolderKind) -> anyhow::Result<()> {
     if !target.exists() {
         return Ok(fs::rename(staged, target)?);
     }
     let changed = |old: &Path| -> anyhow::Result<()> {
-        let names = entries(old)?;
-        match not_a_report(old, &names) {
+        match foreign(old, kind) {
             None => Ok(()),
             Some(why) => {
                 anyhow::bail!("the folder changed during the run ({why}); it was left as it was")
@@ -466,7 +509,7 @@ mod tests {
         report(&target, "old");
         fs::write(target.join("migration.csv"), "old").expect("writes");
         report(&staged, "new");
-        replace_dir(&staged, &target).expect("replaced");
+        replace_dir(&staged, &target, &REPORT).expect("replaced");
         assert_eq!(entries(&target).expect("reads"), ["report.json"]);
         assert!(
             fs::read_to_string(target.join("report.json"))
@@ -482,10 +525,10 @@ mod tests {
         let (target, staged) = (tmp.path().join("r"), tmp.path().join(".r.rfm-1"));
         report(&target, "old");
         // Checked at the start, then someone saved a file into it.
-        assert!(report_folder(&target).is_ok());
+        assert!(owned_folder(&target, &REPORT).is_ok());
         fs::write(target.join("notes.txt"), "mine").expect("writes");
         report(&staged, "new");
-        let err = replace_dir(&staged, &target).expect_err("refused");
+        let err = replace_dir(&staged, &target, &REPORT).expect_err("refused");
         assert!(err.to_string().contains("notes.txt"), "{err}");
         assert_eq!(
             fs::read_to_string(target.join("notes.txt")).expect("kept"),

@@ -358,6 +358,7 @@ mod tests {
             last,
             frequency,
             monetary,
+            last_at: 0,
         }
     }
 

@@ -30,6 +30,7 @@ pub(crate) mod definition;
 pub(crate) mod definition_file;
 pub(crate) mod explain;
 pub(crate) mod lang;
+pub(crate) mod reasons;
 pub(crate) mod segment;
 pub(crate) mod summary;
 
