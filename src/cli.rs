@@ -51,6 +51,13 @@ pub(crate) enum Command {
     /// customers moved from each segment to each other, which are new and
     /// which are gone; --movers lists who moved.
     Compare(CompareArgs),
+    /// Write one CSV per segment for email tools (Mailchimp, Klaviyo, any
+    /// other with --style plain): the customer ids and the --keep columns;
+    /// with --previous, also who entered and who left each segment.
+    ///
+    /// The folder appears whole or not at all, and the same input gives
+    /// byte-identical files (docs/audiences.md).
+    Audiences(AudiencesArgs),
     /// Print one SQL query that runs the same segmentation inside a
     /// warehouse (DuckDB, PostgreSQL, BigQuery, Snowflake, Spark): the rows
     /// of `rfm customers`, or with --summary those of `rfm summary`.
@@ -121,7 +128,12 @@ pub(crate) struct KeepArgs {
     /// Customer columns to carry into the output, comma-separated (e.g.
     /// email,name,country): each customer's values from its latest purchase
     /// (its last line read); they never change scores.
-    #[arg(long, value_name = "COLS", value_delimiter = ',', help_heading = "Output")]
+    #[arg(
+        long,
+        value_name = "COLS",
+        value_delimiter = ',',
+        help_heading = "Output"
+    )]
     pub(crate) keep: Vec<String>,
 }
 
@@ -233,6 +245,8 @@ pub(crate) struct SqlArgs {
     /// Decimals for money values (monetary, revenue, avg_monetary).
     #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u8).range(0..=10), help_heading = "Output")]
     pub(crate) decimals: u8,
+    #[command(flatten)]
+    pub(crate) keep: KeepArgs,
     /// Write to FILE instead of stdout, atomically (a failed run leaves any
     /// existing FILE untouched).
     #[arg(short, long, value_name = "FILE", help_heading = "Output")]
@@ -584,6 +598,36 @@ pub(crate) enum ColorWhen {
     Always,
     /// Never colour.
     Never,
+}
+
+/// `rfm audiences`.
+#[derive(Debug, Args)]
+pub(crate) struct AudiencesArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    #[command(flatten)]
+    pub(crate) method: MethodArgs,
+    #[command(flatten)]
+    pub(crate) explain: ExplainArgs,
+    /// The audiences folder to write (created if missing): SEGMENT_KEY.csv
+    /// per non-empty segment and audiences.json. It appears whole or not at
+    /// all, replacing earlier audiences there only when the run succeeds; a
+    /// folder that rfm audiences did not write is never replaced.
+    #[arg(short, long, value_name = "DIR", help_heading = "Audiences")]
+    pub(crate) out: PathBuf,
+    /// An earlier audiences folder (of the same --style): adds
+    /// entered/SEGMENT_KEY.csv and left/SEGMENT_KEY.csv, who entered and who
+    /// left each segment since.
+    #[arg(long, value_name = "PREV", help_heading = "Audiences")]
+    pub(crate) previous: Option<PathBuf>,
+    /// The columns, named for the tool that imports the files.
+    #[arg(long, value_enum, value_name = "STYLE", default_value_t = crate::output::audience::Style::Plain, help_heading = "Audiences")]
+    pub(crate) style: crate::output::audience::Style,
+    /// No notes, counts or result line on stderr (errors are still printed).
+    #[arg(short, long, help_heading = "Output")]
+    pub(crate) quiet: bool,
+    #[command(flatten)]
+    pub(crate) keep: KeepArgs,
 }
 
 #[cfg(test)]

@@ -56,6 +56,7 @@ pub fn run(cli: Cli, env: &Environment) -> anyhow::Result<()> {
         Command::Summary(args) => commands::summary::run(&args, env),
         Command::Report(args) => commands::report::run(&args, env),
         Command::Compare(args) => commands::compare::run(&args, env),
+        Command::Audiences(args) => commands::audiences::run(&args, env),
         Command::Sql(args) => commands::sql::run(&args, env),
         Command::Rules(args) => commands::rules::run(&args, env),
         Command::Profiles(args) => commands::profiles::run(&args),

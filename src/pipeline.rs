@@ -42,7 +42,15 @@ pub(crate) fn run_resolved(
     };
     let analysis = analyze(&opts, definition, &notes)?;
     if opts.explain {
-        explain::print(&analysis, opts.output.decimals)?;
+        match &analysis.by {
+            None => explain::print(&analysis, opts.output.decimals)?,
+            Some(by) => {
+                for (g, group) in analysis.groups.iter().enumerate() {
+                    eprintln!("{by} = {}:", group.name);
+                    explain::print(&analysis.for_group(g), opts.output.decimals)?;
+                }
+            }
+        }
     }
     Ok((opts, analysis))
 }
@@ -308,7 +316,11 @@ fn score_groups(
             })
             .collect();
         let group_as_of = as_of.unwrap_or_else(|| {
-            members.iter().map(|m| m.last).max().map_or(overall, |d| d + 1)
+            members
+                .iter()
+                .map(|m| m.last)
+                .max()
+                .map_or(overall, |d| d + 1)
         });
         let size = members.len();
         let (scored, thresholds) = analysis::score_customers(

@@ -5,61 +5,19 @@
 
 mod common;
 
-use common::{fixture, online_retail_path, rfm, stdout_of};
+use common::{
+    fixture, folder_contents as contents, leftovers, online_retail_path, path_str, rfm, run_ok,
+    segments_of, stdout_of,
+};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 const FILES: [&str; 4] = ["customers.csv", "summary.csv", "report.json", "report.html"];
 
-/// Runs rfm, asserting success; returns stderr.
-fn run_ok(args: &[&str]) -> String {
-    let out = rfm().args(args).output().expect("runs");
-    assert!(
-        out.status.success(),
-        "rfm {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stderr).expect("utf-8")
-}
-
-/// Every file of a folder, by name.
-fn contents(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fs::read_dir(dir)
-        .expect("folder exists")
-        .map(|e| {
-            let e = e.expect("entry");
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                fs::read(e.path()).expect("reads"),
-            )
-        })
-        .collect()
-}
-
 fn sample() -> String {
     fixture("sample_orders.csv").display().to_string()
-}
-
-fn path_str(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-/// Customer id -> segment key of a customers CSV (`,`-separated), parsed
-/// here with the csv crate, not with rfm's reader.
-fn segments_of(path: &Path) -> HashMap<String, String> {
-    let mut reader = csv::Reader::from_path(path).expect("opens");
-    let header = reader.headers().expect("header").clone();
-    let id = header.iter().position(|h| h == "customer_id").expect("id");
-    let key = header.iter().position(|h| h == "segment_key").expect("key");
-    reader
-        .records()
-        .map(|r| {
-            let r = r.expect("record");
-            (r[id].to_owned(), r[key].to_owned())
-        })
-        .collect()
 }
 
 /// (from key, to key) -> customers by a plain join of two customers files;
@@ -263,14 +221,6 @@ fn reruns_are_byte_identical_and_stamp_adds_the_time() {
         when.starts_with(&chrono::Local::now().format("%Y-").to_string()),
         "{when}"
     );
-}
-
-fn leftovers(parent: &Path) -> Vec<String> {
-    fs::read_dir(parent)
-        .expect("reads")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".rfm-"))
-        .collect()
 }
 
 #[test]

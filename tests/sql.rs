@@ -993,6 +993,280 @@ fn postgres_applies_statuses_and_profiles_as_rfm_does() {
     on(engines::postgres(), sales_rules);
 }
 
+// ---- --where, --keep, --by ----
+
+/// testdata/sql_select.csv: nine lines, made for the selection flags: a
+/// country with spaces around it and one empty, a quantity that is text
+/// (`abc`) or empty, two orders of C3 on the same day (A5 read before A6),
+/// a return (A4) and an e-mail that is empty on C1's latest order.
+fn select_table() -> Table {
+    Table::new(
+        None,
+        "select orders",
+        fixture("sql_select.csv"),
+        &[
+            ("order_id", ColType::Text),
+            ("customer_id", ColType::Text),
+            ("order_date", ColType::Timestamp),
+            ("amount", ColType::Decimal(2)),
+            ("country", ColType::Text),
+            ("channel", ColType::Text),
+            ("qty", ColType::Text),
+            ("email", ColType::Text),
+        ],
+    )
+}
+
+/// `--where` expressions of every kind on the hand-made file.
+const SELECT_WHERE: &[&str] = &[
+    "country = 'France'",
+    "country != 'France'",
+    "country > 'G'",
+    "qty > 1",
+    "qty <= 1.0",
+    "order_date >= 2025-02-15",
+    "order_date = 2025-02-20",
+    "country in ('Italy', 'Germany')",
+    "country not in ('France')",
+    "qty in (1, 'abc')",
+    "qty not in (1, 2)",
+    "email ~ '^c[0-9]@(old|late)'",
+    "email !~ 'new'",
+    "email ~ '(?i)^C4'",
+    "country is empty",
+    "qty is not empty",
+    "not (qty = 1)",
+    "(country = 'France' or channel = 'shop') and not (qty is empty)",
+];
+
+fn selections(engine: &dyn SqlEngine) {
+    let file = fixture("sql_select.csv");
+    let table = select_table();
+    let mut rows = 0;
+    for expr in SELECT_WHERE {
+        for summary in [false, true] {
+            rows += check(
+                engine,
+                &Case {
+                    file: &file,
+                    table: &table,
+                    table_flag: "select orders",
+                    mapping: &HAND,
+                    flags: &["--where", expr],
+                    summary,
+                },
+            );
+        }
+    }
+    // Two --where, with a method.
+    rows += check(
+        engine,
+        &Case {
+            file: &file,
+            table: &table,
+            table_flag: "select orders",
+            mapping: &HAND,
+            flags: &[
+                "--where",
+                "amount > 0",
+                "--where",
+                "channel = 'web'",
+                "--scoring",
+                "ntile",
+            ],
+            summary: false,
+        },
+    );
+    // Derived by hand: France is A1 (10.00 + 5.00 on 2025-01-05), A2 (its
+    // country ' France ' trimmed; 20.00 on 2025-02-10) and A7 (100.00).
+    let case = Case {
+        file: &file,
+        table: &table,
+        table_flag: "select orders",
+        mapping: &HAND,
+        flags: &["--where", "country = 'France'"],
+        summary: false,
+    };
+    assert_eq!(
+        measures(&check_sql(engine, &case, &[], "")),
+        hand(&[
+            ("C1", 2, "35.00", "2025-01-05", "2025-02-10"),
+            ("C4", 1, "100.00", "2025-03-03", "2025-03-03"),
+        ])
+    );
+    // --keep: derived by hand, the last line of each latest purchase: C1's
+    // is B1 (2025-02-15), C2's A3 (A4 is a return), C3's A6 (read after A5,
+    // the same day), C4's A7; without B1, C1's is A2, whose e-mail is empty.
+    for (flags, expected) in [
+        (
+            &["--keep", "email,country"][..],
+            &[
+                ["C1", "c1@de.example", "Germany"],
+                ["C2", "c2@example", "Germany"],
+                ["C3", "c3@late.example", "Italy"],
+                ["C4", "c4@example", "France"],
+            ][..],
+        ),
+        (
+            &["--keep", "email", "--where", "order_id != 'B1'"][..],
+            &[
+                ["C1", "", ""],
+                ["C2", "c2@example", ""],
+                ["C3", "c3@late.example", ""],
+                ["C4", "c4@example", ""],
+            ][..],
+        ),
+    ] {
+        let case = Case {
+            file: &file,
+            table: &table,
+            table_flag: "select orders",
+            mapping: &HAND,
+            flags,
+            summary: false,
+        };
+        let actual = check_sql(engine, &case, &[], "");
+        let header = &actual[0];
+        let kept = header.len() - (flags[1].split(',').count());
+        assert_eq!(header[kept - 1], "segment_key", "{header:?}");
+        for (row, want) in actual[1..].iter().zip(expected) {
+            assert_eq!(row[0], want[0]);
+            assert_eq!(&row[kept..], &want[1..=row.len() - kept], "{row:?}");
+        }
+        rows += actual.len() - 1;
+    }
+    for flags in [
+        &["--keep", "channel,qty", "--scoring", "r-quantile"][..],
+        &[
+            "--keep",
+            "email",
+            "--as-of",
+            "2025-02-21",
+            "--returns",
+            "ignore",
+        ][..],
+    ] {
+        let mapping = if flags.contains(&"r-quantile") {
+            without_order(&HAND)
+        } else {
+            HAND.to_vec()
+        };
+        rows += check(
+            engine,
+            &Case {
+                file: &file,
+                table: &table,
+                table_flag: "select orders",
+                mapping: &mapping,
+                flags,
+                summary: false,
+            },
+        );
+    }
+    // Typed columns of the fixtures: numbers, dates, text, regex.
+    for (file, table, flag, mapping, exprs) in [
+        (
+            fixture("sample_orders.csv"),
+            sample_table(),
+            "sample orders",
+            &SAMPLE[..],
+            &[
+                "sku in ('SPOON', 'TEA-12')",
+                "quantity > 3",
+                "unit_price >= 4.95",
+                "order_date < 2024-06-01",
+                "sku ~ '^GIFT' or quantity = 1",
+            ][..],
+        ),
+        (
+            fixture("hand_computed.csv"),
+            hand_table(),
+            "shop.Orders",
+            &HAND[..],
+            &[
+                "amount > 0",
+                "order_date = 2025-01-10",
+                "order_id is not empty",
+            ][..],
+        ),
+    ] {
+        for expr in exprs {
+            rows += check(
+                engine,
+                &Case {
+                    file: &file,
+                    table: &table,
+                    table_flag: flag,
+                    mapping,
+                    flags: &["--where", expr],
+                    summary: false,
+                },
+            );
+        }
+    }
+    // --keep on orders of several lines: the last line read.
+    rows += check(
+        engine,
+        &Case {
+            file: &fixture("sample_orders.csv"),
+            table: &sample_table(),
+            table_flag: "sample orders",
+            mapping: &SAMPLE,
+            flags: &["--keep", "sku,quantity", "--where", "quantity > 0"],
+            summary: false,
+        },
+    );
+    eprintln!("{}: selections: {rows} rows equal", engine.name());
+}
+
+#[test]
+fn duckdb_selects_rows_as_rfm_does() {
+    on(engines::duckdb(), selections);
+}
+
+#[test]
+fn postgres_selects_rows_as_rfm_does() {
+    on(engines::postgres(), selections);
+}
+
+#[test]
+fn where_refuses_what_a_dialect_cannot_write() {
+    let mut args = MINIMAL.to_vec();
+    args[1] = "snowflake";
+    args.extend(["--where", "c ~ '(?:ab)+'"]);
+    let err = sql_failure(&args);
+    assert!(
+        err.contains("--where \"c ~ '(?:ab)+'\": snowflake cannot express c ~ '(?:ab)+'"),
+        "{err}"
+    );
+    let mut args = MINIMAL.to_vec();
+    args.extend(["--where", "c = France"]);
+    let err = sql_failure(&args);
+    assert!(err.contains("'France'"), "{err}");
+    // Without --where the query is the same as before.
+    let mut args = MINIMAL.to_vec();
+    args.extend(["--where", "Country = 'France'"]);
+    let with = sql_of(&args);
+    assert!(
+        with.contains(
+            "  FROM \"orders\"\n  WHERE NULLIF(TRIM(CAST(\"Country\" AS VARCHAR)), '') = 'France'\n"
+        ),
+        "{with}"
+    );
+    assert!(!sql_of(&MINIMAL).contains("WHERE NULLIF"));
+    // Not written yet: refused rather than ignored.
+    let mut args = MINIMAL.to_vec();
+    args.extend(["--by", "Country"]);
+    let err = sql_failure(&args);
+    assert!(
+        err.contains("--by Country: rfm sql does not write per-group scores"),
+        "{err}"
+    );
+    let mut args = MINIMAL.to_vec();
+    args.extend(["--keep", "email", "--summary"]);
+    assert!(sql_failure(&args).contains("--keep"));
+}
+
 // ---- The command line, and the SQL of the dialects that cannot run here ----
 
 fn sql_of(args: &[&str]) -> String {

@@ -7,8 +7,7 @@ use crate::output::render::{Rows, Shown, Tabular, Value};
 use crate::pipeline;
 use crate::score::analysis::Analysis;
 use crate::score::lang::Lang;
-struct Reasons<'a>(std::marker::PhantomData<&'a ()>);
-impl<'a> Reasons<'a> { fn new(_: &'a crate::score::analysis::Thresholds, _: &'a crate::score::analysis::Scoring, _: &'a crate::score::definition::Definition, _: u8, _: crate::dates::Day, _: Lang) -> Self { Reasons(std::marker::PhantomData) } fn reason(&self, _: &crate::score::analysis::ScoredCustomer) -> String { String::new() } }
+use crate::score::reasons::Reasons;
 use crate::{output, output::sort};
 use std::borrow::Cow;
 
@@ -50,7 +49,8 @@ pub(crate) fn run(args: &CustomersArgs, env: &Environment) -> anyhow::Result<()>
     }
     let mut table = tabulate(&analysis, opts.output.decimals);
     if args.reasons {
-        table = with_reasons(table, &analysis, opts.lang);
+        let separator = if opts.output.render.excel { ',' } else { '.' };
+        table = with_reasons(table, &analysis, opts.lang, opts.output.decimals, separator);
     }
     output::emit(&opts.output, table)
 }
@@ -136,7 +136,13 @@ impl Rows for CustomerRows<'_> {
 
 /// `--reasons`: the table with a `reason` column last, each customer's
 /// reason in the run's language, against its group's levels.
-fn with_reasons<'a>(table: Tabular<'a>, analysis: &'a Analysis, lang: Lang) -> Tabular<'a> {
+fn with_reasons<'a>(
+    table: Tabular<'a>,
+    analysis: &'a Analysis,
+    lang: Lang,
+    decimals: u8,
+    separator: char,
+) -> Tabular<'a> {
     struct WithReasons<'a> {
         inner: Box<dyn Rows + 'a>,
         analysis: &'a Analysis,
@@ -166,6 +172,14 @@ fn with_reasons<'a>(table: Tabular<'a>, analysis: &'a Analysis, lang: Lang) -> T
                 g.as_of,
                 lang,
             )
+            .money_format(decimals, separator)
+        })
+        .map(|r| {
+            if analysis.monetary {
+                r
+            } else {
+                r.without_monetary()
+            }
         })
         .collect();
     let mut columns = table.columns;

@@ -20,10 +20,10 @@ use crate::money;
 use crate::notes::Notes;
 use crate::notes::{count, thousands};
 use crate::options::{self, Environment, RunOptions};
-use crate::output::{self, FolderKind};
 use crate::output::render::{
     self, Format, RenderOptions, Renderer, Tabular, Value, nested, nested_value,
 };
+use crate::output::{self, FolderKind};
 use crate::pipeline;
 use crate::report::html::{self, InputFile};
 use crate::report::migration::Migration;
@@ -44,7 +44,22 @@ const MOVERS_SHOWN: usize = 20;
 pub(crate) fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
     // Problems with the folder or the previous report are found before the
     // (possibly long) analysis.
-    let target = out_folder(&args.out, &output::REPORT, args.input.rejects.as_deref(), args.quiet)?;
+    let target = out_folder(
+        &args.out,
+        &output::REPORT,
+        args.input.rejects.as_deref(),
+        args.quiet,
+    )?;
+    if args.previous.is_some() && args.method.select.by.is_some() {
+        // The migration matches customers by id; with groups an id can be
+        // in several rows.
+        return Err(crate::error::UsageError(
+            "--previous with --by: the migration is per customer, not per group; report each \
+             group on its own with --where \"COL = 'value'\" to follow it"
+                .into(),
+        )
+        .into());
+    }
     let previous = match &args.previous {
         Some(path) => Some(Snapshot::read(path).context("--previous")?),
         None => None,
@@ -109,6 +124,11 @@ pub(crate) fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
         if let Some(m) = &migration {
             folder.write("migration.csv", |out| csv(tables::pairs(m), out))?;
         }
+        if analysis.by.is_some() {
+            folder.write("groups.csv", |out| {
+                csv(summary::groups_table(&analysis, decimals), out)
+            })?;
+        }
         folder.write("report.json", |out| {
             let document = json_document(&analysis, &opts, &inputs, migration.as_ref(), &stamp);
             render::JsonRenderer.render(&document, out)
@@ -124,6 +144,10 @@ pub(crate) fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
                 migration: migration.as_ref(),
                 movers_shown: MOVERS_SHOWN,
                 stamp: stamp.clone(),
+                groups: analysis
+                    .by
+                    .as_ref()
+                    .map(|by| (by.as_str(), summary::groups_table(&analysis, decimals))),
             };
             html::write(out, &page)
         })?;
@@ -251,10 +275,23 @@ fn method_lines(analysis: &Analysis, opts: &RunOptions) -> Vec<(&'static str, St
     if let Some(until) = &m.until {
         lines.push(("until", until.clone()));
     }
+    if let Some(filter) = &m.filter {
+        lines.push(("only order lines where", filter.clone()));
+    }
+    if let Some(by) = m.by {
+        lines.push((
+            "scored per group of",
+            format!("{by} (each group against its own customers)"),
+        ));
+    }
+    let left_out = match analysis.load.filtered {
+        0 => String::new(),
+        n => format!(", {} left out by --where", thousands(n)),
+    };
     lines.push((
         "rows",
         format!(
-            "{} read, {} without a customer id, {} skipped as bad",
+            "{} read{left_out}, {} without a customer id, {} skipped as bad",
             thousands(analysis.load.rows()),
             thousands(analysis.load.missing_customer),
             thousands(analysis.load.rejected_count)
@@ -275,6 +312,15 @@ pub(crate) struct Method<'a> {
     segments: &'a str,
     levels: u8,
     columns: &'a str,
+    /// `--where`, as normalized (absent without).
+    #[serde(rename = "where", skip_serializing_if = "Option::is_none")]
+    filter: Option<String>,
+    /// `--by` (absent without).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    by: Option<&'a str>,
+    /// `--keep` (absent without).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    keep: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -309,6 +355,9 @@ pub(crate) fn method<'a>(analysis: &'a Analysis, opts: &RunOptions) -> Method<'a
         segments: &analysis.definition.name,
         levels: analysis.definition.levels,
         columns: &analysis.load.columns,
+        filter: opts.load.extras.filter.as_ref().map(ToString::to_string),
+        by: analysis.by.as_deref(),
+        keep: &analysis.kept,
     }
 }
 

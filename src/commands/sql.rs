@@ -14,6 +14,7 @@ use crate::dates::from_day;
 use crate::error::UsageError;
 use crate::fold::fold;
 use crate::input::columns::ORDER_TOTAL;
+use crate::input::filter::Filter;
 use crate::input::{AmountPer, ProfileChoice, StatusRule};
 use crate::options::{self, Environment};
 use crate::output;
@@ -35,6 +36,23 @@ pub(crate) fn run(args: &SqlArgs, env: &Environment) -> anyhow::Result<()> {
         (_, Some(day)) => AsOf::Date(from_day(day)),
         (_, None) => AsOf::Latest,
     };
+    if let Some(by) = &args.method.select.by {
+        return Err(UsageError(format!(
+            "--by {by}: rfm sql does not write per-group scores yet; run rfm customers --by {by}, or one rfm sql per group with --where \"{} = '...'\"",
+            by
+        ))
+        .into());
+    }
+    let filter = filter(args)?;
+    if args.summary && !args.keep.keep.is_empty() {
+        return Err(UsageError(
+            "--keep adds columns to the customers' rows; the --summary query has none".into(),
+        )
+        .into());
+    }
+    if let Some(name) = args.keep.keep.iter().find(|n| n.trim().is_empty()) {
+        return Err(UsageError(format!("--keep: a column name is empty ('{name}')")).into());
+    }
     let spec = Spec {
         dialect: args.dialect,
         table: &args.table,
@@ -47,6 +65,8 @@ pub(crate) fn run(args: &SqlArgs, env: &Environment) -> anyhow::Result<()> {
         scoring: &scoring,
         definition: &definition,
         decimals: args.decimals,
+        filter: &filter,
+        keep: &args.keep.keep,
     };
     let what = if args.summary {
         Output::Summary
@@ -61,6 +81,27 @@ pub(crate) fn run(args: &SqlArgs, env: &Environment) -> anyhow::Result<()> {
     output::write_to(options::output_path(args.output.as_deref()), |out| {
         out.write_all(text.as_bytes())
     })
+}
+
+/// `--where` as SQL conditions, one per expression; what the dialect
+/// cannot write is a usage error naming the dialect and the part. Column
+/// names are the table's, exactly as written (the table is not read, so
+/// they cannot be matched loosely as `rfm customers` matches a header).
+fn filter(args: &SqlArgs) -> Result<Vec<String>, UsageError> {
+    let exprs = &args.method.select.filter;
+    if exprs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let parsed = Filter::parse(exprs).map_err(|e| UsageError(e.to_string()))?;
+    parsed
+        .exprs()
+        .iter()
+        .zip(exprs)
+        .map(|(expr, source)| {
+            sql::filter::condition(args.dialect, expr)
+                .map_err(|e| UsageError(format!("--where \"{source}\": {e}")))
+        })
+        .collect()
 }
 
 /// The column flags as the query needs them: customer, date and an amount

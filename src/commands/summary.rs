@@ -85,7 +85,9 @@ fn emit_groups(analysis: &Analysis, by: &str, options: &OutputOptions) -> anyhow
                 ));
             }
             document.push_str("\n  ]\n}\n");
-            output::write_to(options.path.as_deref(), |out| out.write_all(document.as_bytes()))
+            output::write_to(options.path.as_deref(), |out| {
+                out.write_all(document.as_bytes())
+            })
         }
         _ => {
             let tables: Vec<(&str, Tabular<'_>)> = views
@@ -135,6 +137,46 @@ impl Rows for GroupRows<'_> {
             index -= len;
         }
     }
+}
+
+/// `--by` in `rfm report`: one row per group with its as-of date, its
+/// customers and revenue, and its customers per segment (a column per
+/// segment, in the definition's order).
+pub(crate) fn groups_table(analysis: &Analysis, decimals: u8) -> Tabular<'_> {
+    let segments = &analysis.definition.segments;
+    let mut counts = vec![vec![0i64; segments.len()]; analysis.groups.len()];
+    let mut revenue = vec![0i128; analysis.groups.len()];
+    for c in &analysis.customers {
+        let g = c.group as usize;
+        counts[g][usize::from(c.segment)] += 1;
+        revenue[g] += i128::from(c.monetary);
+    }
+    let rows: Vec<Vec<Value<'_>>> = analysis
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(g, group)| {
+            let mut row = vec![
+                Value::Text(Cow::Borrowed(shown_group(&group.name))),
+                Value::Date(group.as_of),
+                Value::Int(group.customers as i64),
+                if analysis.monetary {
+                    Value::Decimal {
+                        units: revenue[g],
+                        scale: analysis.scale,
+                        decimals,
+                    }
+                } else {
+                    Value::Null
+                },
+            ];
+            row.extend(counts[g].iter().map(|&n| Value::Int(n)));
+            row
+        })
+        .collect();
+    let mut columns = vec!["group", "as_of", "customers", "revenue"];
+    columns.extend(segments.iter().map(|s| s.name.as_str()));
+    Tabular::new(&columns, rows)
 }
 
 /// `text` as a JSON string.

@@ -68,15 +68,16 @@ impl Extras {
         date_format: &dyn Fn(usize) -> crate::dates::DateFormat,
         file: &str,
     ) -> Result<Extras, InputError> {
-        let filter = match &flags.filter {
-            Some(filter) => Some(filter.bind(header, decimal, date_format).map_err(|e| {
-                InputError::Where {
-                    file: file.to_owned(),
-                    why: e.to_string(),
-                }
-            })?),
-            None => None,
-        };
+        let filter =
+            match &flags.filter {
+                Some(filter) => Some(filter.bind(header, decimal, date_format).map_err(|e| {
+                    InputError::Where {
+                        file: file.to_owned(),
+                        why: e.to_string(),
+                    }
+                })?),
+                None => None,
+            };
         let by = match &flags.by {
             Some(name) => find_column(header, "--by", Some(name), &[], file)?,
             None => None,
@@ -222,7 +223,12 @@ mod tests {
     #[test]
     fn kept_values_of_any_row_are_known() {
         let mut kept = Kept::default();
-        let row = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>().into_iter();
+        let row = |v: &[&str]| {
+            v.iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .into_iter()
+        };
         kept.row("c1", position(0, 1), row(&["a@x", "IT"]));
         kept.row("c1", position(0, 5), row(&["a@x", "IT"]));
         kept.row("c1", position(2, 0), row(&["b@x", "IT"]));

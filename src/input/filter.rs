@@ -30,10 +30,6 @@
 //! does not read as the value's type makes every comparison false, `!=` as
 //! well (SQL's NULL); `is empty` is how to ask for it.
 
-// The input layer and `rfm sql` call this module in changes of their own;
-// until then parts of it are only used by its tests.
-#![cfg_attr(not(test), allow(dead_code))]
-
 use super::columns::header_list;
 use crate::dates::{self, DateFormat, Day};
 use crate::error::shown;
@@ -211,13 +207,15 @@ impl Filter {
         Ok(filter)
     }
 
-    /// The expressions, one per `--where` (all must hold).
+    /// The expressions, one per `--where` (all must hold), for `rfm sql`,
+    /// which writes them as SQL.
     pub(crate) fn exprs(&self) -> &[Expr] {
         &self.exprs
     }
 
     /// The column names the expressions read, as written, in order of
     /// appearance, each once.
+    #[cfg(test)]
     pub(crate) fn columns(&self) -> Vec<String> {
         let mut names: Vec<String> = Vec::new();
         for (name, _) in self.refs.iter().flatten() {

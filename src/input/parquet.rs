@@ -664,7 +664,9 @@ impl GroupColumns {
                 .cast(&DataType::String)
                 .ok()
                 .and_then(|t| t.str().ok().cloned())
-                .ok_or_else(|| type_error(series, file, "a --where, --by or --keep column", "text"))?;
+                .ok_or_else(|| {
+                    type_error(series, file, "a --where, --by or --keep column", "text")
+                })?;
             extra.push((i, text));
         }
         Ok(GroupColumns {

@@ -1,6 +1,7 @@
 //! The output stage: writing results, to stdout or to a file atomically.
 //! Beside this file: `render` (one renderer per format, writing to any
-//! `Write`) and `sort` (`--sort`).
+//! `Write`), `sort` (`--sort`) and `audience` (the rows of `rfm
+//! audiences`).
 //!
 //! A file is written to a temporary sibling, flushed, synced and renamed over
 //! the target only when everything succeeded. A run that fails half way (bad
@@ -8,6 +9,7 @@
 //! clobbers the previous good one, which is what a cron job overwriting last
 //! week's report needs. A name ending in `.gz` or `.zst` is compressed.
 
+pub(crate) mod audience;
 mod guard;
 pub(crate) mod render;
 pub(crate) mod sort;
@@ -267,7 +269,10 @@ pub(crate) fn owned_folder(dir: &Path, kind: &FolderKind) -> Result<PathBuf, Usa
         Err(e) => return Err(usage(e.to_string())),
     };
     if !meta.is_dir() {
-        return Err(usage(format!("it is a file; {} writes a folder", kind.command)));
+        return Err(usage(format!(
+            "it is a file; {} writes a folder",
+            kind.command
+        )));
     }
     if let Some(why) = foreign(&target, kind) {
         return Err(usage(format!(

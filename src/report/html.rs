@@ -87,6 +87,8 @@ pub(crate) struct Page<'a> {
     pub(crate) movers_shown: usize,
     /// `--stamp`: when the report was made.
     pub(crate) stamp: Option<String>,
+    /// `--by`: the group column and a row per group.
+    pub(crate) groups: Option<(&'a str, Tabular<'a>)>,
 }
 
 const STYLE: &str = r#"
@@ -197,6 +199,17 @@ pub(crate) fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
     writeln!(out, "<section id=\"segments\">\n<h2>Segments</h2>")?;
     table(out, &page.summary, &color_of)?;
     writeln!(out, "</section>")?;
+
+    // `--by`: every group scored against its own customers.
+    if let Some((by, groups)) = &page.groups {
+        writeln!(
+            out,
+            "<section id=\"groups\">\n<h2>Per {}</h2>\n<p class=\"muted\">Each group is scored against its own customers, with its own as-of date, as in a run on its rows alone; a customer who bought in two groups counts in both. The segments above add the groups up. groups.csv has this table.</p>\n<div class=\"scroll\">",
+            escape(by)
+        )?;
+        table(out, groups, &color_of)?;
+        writeln!(out, "</div>\n</section>")?;
+    }
 
     // Bars.
     let bar_rows = |value: &dyn Fn(&summary::Totals) -> (i128, String)| -> Vec<Bar<'_>> {

@@ -348,7 +348,15 @@ mod tests {
         as_of: Day,
     ) -> (Vec<ScoredCustomer>, Thresholds) {
         let definition = Definition::preset(Preset::Default, Lang::En);
-        score_customers(metrics, ids, &[], as_of, 2, &Scoring::default(), &definition)
+        score_customers(
+            metrics,
+            ids,
+            &[],
+            as_of,
+            2,
+            &Scoring::default(),
+            &definition,
+        )
     }
 
     fn metrics(customer: u32, last: Day, frequency: u32, monetary: i64) -> CustomerMetrics {

@@ -36,6 +36,7 @@
 //! This module only builds text: it reads nothing and runs nothing.
 
 pub(crate) mod dialect;
+pub(crate) mod filter;
 pub(crate) mod sales;
 
 pub(crate) use dialect::Dialect;
@@ -126,6 +127,12 @@ pub(crate) struct Spec<'a> {
     pub(crate) definition: &'a Definition,
     /// Decimals of money values.
     pub(crate) decimals: u8,
+    /// `--where`, as SQL conditions on the table's rows (`filter`), all of
+    /// which must hold.
+    pub(crate) filter: &'a [String],
+    /// `--keep`: table columns carried into the customers' rows, from the
+    /// last line of each customer's latest purchase.
+    pub(crate) keep: &'a [String],
 }
 
 /// Which result the query gives.
@@ -334,10 +341,26 @@ fn steps(q: &mut Query, spec: &Spec, table: &str) {
     for (expr, name) in sales::line_columns(d, &cols.sales, |c| q.id(c)) {
         columns.push(format!("{expr} AS {name}"));
     }
-    q.cte(
-        "rfm_lines",
-        &format!("SELECT\n  {}\nFROM {table}", columns.join(",\n  ")),
-    );
+    // `--keep`: the values, and where the line is in the order the table
+    // is read (SQL has no other: see docs/sql.md).
+    if !spec.keep.is_empty() {
+        columns.push("ROW_NUMBER() OVER () AS line_no".to_owned());
+        for (i, name) in spec.keep.iter().enumerate() {
+            columns.push(format!(
+                "COALESCE(TRIM(CAST({} AS {text})), '') AS keep_{i}",
+                q.id(name)
+            ));
+        }
+    }
+    let mut lines = format!("SELECT\n  {}\nFROM {table}", columns.join(",\n  "));
+    for (i, condition) in spec.filter.iter().enumerate() {
+        let _ = write!(
+            lines,
+            "\n{} {condition}",
+            if i == 0 { "WHERE" } else { "  AND" }
+        );
+    }
+    q.cte("rfm_lines", &lines);
 
     let mut kept = "SELECT *\nFROM rfm_lines\nWHERE customer_id <> ''\n  AND order_date IS NOT NULL\n  AND amount IS NOT NULL".to_owned();
     if spec.returns == Returns::Ignore {
@@ -351,13 +374,19 @@ fn steps(q: &mut Query, spec: &Spec, table: &str) {
     // An order whose amount is the order's has it on every line, or on
     // one (item lines are NULL, and left out above): taken once. Where rfm
     // stops at two lines that differ, the query takes the larger.
+    let keep = !spec.keep.is_empty();
+    let (last_line, line) = if keep {
+        (", MAX(line_no) AS last_line", ", line_no AS last_line")
+    } else {
+        ("", "")
+    };
     let orders = if order.is_some() {
         let total = if per_order { "MAX" } else { "SUM" };
         format!(
-            "SELECT customer_id, MIN(order_date) AS order_date, {total}(amount) AS total\nFROM rfm_kept\nWHERE order_id <> ''\nGROUP BY customer_id, order_id\nUNION ALL\nSELECT customer_id, order_date, amount AS total\nFROM rfm_kept\nWHERE order_id IS NULL OR order_id = ''"
+            "SELECT customer_id, MIN(order_date) AS order_date, {total}(amount) AS total{last_line}\nFROM rfm_kept\nWHERE order_id <> ''\nGROUP BY customer_id, order_id\nUNION ALL\nSELECT customer_id, order_date, amount AS total{line}\nFROM rfm_kept\nWHERE order_id IS NULL OR order_id = ''"
         )
     } else {
-        "SELECT customer_id, order_date, amount AS total\nFROM rfm_kept".to_owned()
+        format!("SELECT customer_id, order_date, amount AS total{line}\nFROM rfm_kept")
     };
     q.cte("rfm_orders", &orders);
 
@@ -395,6 +424,30 @@ fn steps(q: &mut Query, spec: &Spec, table: &str) {
         ),
     };
     q.cte("rfm_customers", &customers);
+
+    if keep {
+        // The latest purchase: the greatest (order date, its last line).
+        let purchase = match spec.counting {
+            Counting::Orders => "\nWHERE total > 0",
+            Counting::Rows => "",
+        };
+        q.cte(
+            "rfm_latest",
+            &format!(
+                "SELECT customer_id, last_line\nFROM (\n  SELECT\n    customer_id,\n    last_line,\n    ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY order_date DESC, last_line DESC) AS k\n  FROM {source}{purchase}\n) p\nWHERE k = 1"
+            ),
+        );
+        let values = (0..spec.keep.len())
+            .map(|i| format!("l.keep_{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        q.cte(
+            "rfm_keep",
+            &format!(
+                "SELECT p.customer_id, {values}\nFROM rfm_latest p\nJOIN rfm_kept l ON l.customer_id = p.customer_id AND l.line_no = p.last_line"
+            ),
+        );
+    }
 
     let as_of = match spec.as_of {
         AsOf::Latest => format!(
@@ -710,7 +763,7 @@ fn customers_select(q: &mut Query, spec: &Spec) {
     } else {
         format!("CONCAT({}, {}, {})", cast("r"), cast("f"), cast("m"))
     };
-    let columns = [
+    let mut columns = vec![
         ("customer_id".to_owned(), "customer_id"),
         ("first_order".to_owned(), "first_order"),
         ("last_order".to_owned(), "last_order"),
@@ -725,12 +778,26 @@ fn customers_select(q: &mut Query, spec: &Spec) {
         (segment_names(d, spec.definition, false), "segment"),
         (segment_names(d, spec.definition, true), "segment_key"),
     ];
+    let mut from = "rfm_segmented";
+    if !spec.keep.is_empty() {
+        let values = (0..spec.keep.len())
+            .map(|i| format!("COALESCE(k.keep_{i}, '') AS keep_{i}"))
+            .collect::<Vec<_>>()
+            .join(",\n  ");
+        q.cte(
+            "rfm_with_kept",
+            &format!(
+                "SELECT\n  s.*,\n  {values}\nFROM rfm_segmented s\nLEFT JOIN rfm_keep k ON k.customer_id = s.customer_id"
+            ),
+        );
+        from = "rfm_with_kept";
+        for (i, name) in spec.keep.iter().enumerate() {
+            columns.push((format!("keep_{i}"), name));
+        }
+    }
     q.select_columns(
         &columns,
-        &format!(
-            "FROM rfm_segmented\nORDER BY {}",
-            d.byte_order("customer_id")
-        ),
+        &format!("FROM {from}\nORDER BY {}", d.byte_order("customer_id")),
     );
 }
 
@@ -998,6 +1065,8 @@ mod tests {
             scoring,
             definition,
             decimals: 2,
+            filter: &[],
+            keep: &[],
         }
     }
 

@@ -54,6 +54,67 @@ pub fn stdout_of(args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
+/// Runs rfm with `args`, asserting success; returns stderr (for the
+/// commands that write files, whose result is on stderr).
+pub fn run_ok(args: &[&str]) -> String {
+    let out = rfm().args(args).output().expect("runs");
+    assert!(
+        out.status.success(),
+        "rfm {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stderr).expect("utf-8")
+}
+
+/// A path as a command-line argument.
+pub fn path_str(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// Every file below `dir` (a report or audiences folder), by path relative
+/// to it (`entered/champions.csv`).
+pub fn folder_contents(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(dir: &Path, prefix: &str, into: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).expect("folder exists") {
+            let entry = entry.expect("entry");
+            let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+            if entry.file_type().expect("type").is_dir() {
+                walk(&entry.path(), &format!("{name}/"), into);
+            } else {
+                into.insert(name, std::fs::read(entry.path()).expect("reads"));
+            }
+        }
+    }
+    let mut files = std::collections::BTreeMap::new();
+    walk(dir, "", &mut files);
+    files
+}
+
+/// The temporary files and folders of rfm runs left in `parent`.
+pub fn leftovers(parent: &Path) -> Vec<String> {
+    std::fs::read_dir(parent)
+        .expect("reads")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".rfm-"))
+        .collect()
+}
+
+/// Customer id -> segment key of a customers CSV (`,`-separated), parsed
+/// here with the csv crate, not with rfm's reader.
+pub fn segments_of(path: &Path) -> std::collections::HashMap<String, String> {
+    let mut reader = csv::Reader::from_path(path).expect("opens");
+    let header = reader.headers().expect("header").clone();
+    let id = header.iter().position(|h| h == "customer_id").expect("id");
+    let key = header.iter().position(|h| h == "segment_key").expect("key");
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("record");
+            (r[id].to_owned(), r[key].to_owned())
+        })
+        .collect()
+}
+
 /// Runs rfm with `args`, expecting failure with `code`; returns stderr.
 pub fn failure_of(args: &[&str], code: i32) -> String {
     let out = rfm().args(args).output().expect("runs");
