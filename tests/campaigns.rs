@@ -239,3 +239,89 @@ fn where_errors_name_the_position_and_the_columns() {
     let err = common::failure_of(&["customers", file, "--segment", "champs"], 2);
     assert!(err.contains("champions"), "{err}");
 }
+
+/// The band a `--reasons` text states for one metric: (low, high), each
+/// open when absent, in thousandths (money) or units.
+fn stated_band(part: &str) -> (i64, Option<i64>, Option<i64>) {
+    // e.g. `R 2: 76 days since the last purchase (band 72-179 days)`,
+    // `M 4: 1797.24 spent (band 915.30-2019.769)`, `F 1: 1 purchase (up to 1)`.
+    let number = |t: &str| -> i64 {
+        let t = t.trim().split(' ').next().unwrap();
+        if t.contains('.') {
+            thousandths(t)
+        } else {
+            t.parse::<i64>().unwrap() * 1000
+        }
+    };
+    let (_, rest) = part.split_once(": ").unwrap();
+    let (value, band) = rest.split_once(" (").unwrap();
+    let band = band.trim_end_matches(')');
+    let (low, high) = if let Some(b) = band.strip_prefix("band ") {
+        let (l, h) = b.split_once('-').unwrap();
+        (Some(number(l)), Some(number(h)))
+    } else if let Some(b) = band.strip_prefix("at least ") {
+        (Some(number(b)), None)
+    } else if let Some(b) = band.strip_prefix("up to ") {
+        (None, Some(number(b)))
+    } else if let Some(b) = band.strip_prefix("exactly ") {
+        (Some(number(b)), Some(number(b)))
+    } else {
+        panic!("band '{band}'")
+    };
+    (number(value), low, high)
+}
+
+#[test]
+fn reasons_restate_every_score_on_online_retail() {
+    let retail = online_retail_path();
+    let out = stdout_of(&["customers", retail.to_str().unwrap(), "--reasons", "-f", "json"]);
+    let customers: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(customers.len(), 4338);
+    // Per metric and score: the band every customer with it was told.
+    let mut bands: HashMap<(usize, u64), (Option<i64>, Option<i64>)> = HashMap::new();
+    let mut changes = 0;
+    for c in &customers {
+        let reason = c["reason"].as_str().unwrap();
+        let parts: Vec<&str> = reason.split("; ").collect();
+        let columns = [
+            ("r", c["recency_days"].as_i64().unwrap() * 1000),
+            ("f", c["frequency"].as_i64().unwrap() * 1000),
+            ("m", (c["monetary"].as_f64().unwrap() * 1000.0).round() as i64),
+        ];
+        for (metric, (name, value)) in columns.into_iter().enumerate() {
+            let score = c[name].as_u64().unwrap();
+            let part = parts[metric];
+            let label = format!("{} {score}: ", name.to_uppercase());
+            assert!(part.starts_with(&label), "{part} / {label}");
+            let (stated, low, high) = stated_band(part);
+            // Money is shown to 2 decimals; the file's amounts have 3.
+            let tolerance = if metric == 2 { 5 } else { 0 };
+            assert!((stated - value).abs() <= tolerance, "{part}: {value}");
+            assert!(low.is_none_or(|l| value >= l - tolerance), "{part}");
+            assert!(high.is_none_or(|h| value <= h + tolerance), "{part}");
+            let band = bands.entry((metric, score)).or_insert((low, high));
+            assert_eq!(*band, (low, high), "one band per score: {part}");
+        }
+        let segment = c["segment"].as_str().unwrap();
+        assert!(parts[3].starts_with(segment), "{reason}");
+        changes += usize::from(reason.contains("to reach "));
+    }
+    // The bands of one metric do not overlap: a value gives one score.
+    for metric in 0..3 {
+        let mut of: Vec<(Option<i64>, Option<i64>)> = bands
+            .iter()
+            .filter(|((m, _), _)| *m == metric)
+            .map(|(_, b)| *b)
+            .collect();
+        of.sort_by_key(|b| b.0.unwrap_or(i64::MIN));
+        for pair in of.windows(2) {
+            assert!(pair[0].1.unwrap() < pair[1].0.unwrap(), "{pair:?}");
+        }
+    }
+    // Everyone but the Champions is told how to get better.
+    let champions = customers
+        .iter()
+        .filter(|c| c["segment_key"] == "champions")
+        .count();
+    assert!(changes + champions >= customers.len() * 9 / 10, "{changes}");
+}
