@@ -274,7 +274,13 @@ fn stated_band(part: &str) -> (i64, Option<i64>, Option<i64>) {
 #[test]
 fn reasons_restate_every_score_on_online_retail() {
     let retail = online_retail_path();
-    let out = stdout_of(&["customers", retail.to_str().unwrap(), "--reasons", "-f", "json"]);
+    let out = stdout_of(&[
+        "customers",
+        retail.to_str().unwrap(),
+        "--reasons",
+        "-f",
+        "json",
+    ]);
     let customers: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
     assert_eq!(customers.len(), 4338);
     // Per metric and score: the band every customer with it was told.
@@ -286,7 +292,10 @@ fn reasons_restate_every_score_on_online_retail() {
         let columns = [
             ("r", c["recency_days"].as_i64().unwrap() * 1000),
             ("f", c["frequency"].as_i64().unwrap() * 1000),
-            ("m", (c["monetary"].as_f64().unwrap() * 1000.0).round() as i64),
+            (
+                "m",
+                (c["monetary"].as_f64().unwrap() * 1000.0).round() as i64,
+            ),
         ];
         for (metric, (name, value)) in columns.into_iter().enumerate() {
             let score = c[name].as_u64().unwrap();

@@ -204,10 +204,11 @@ pub(crate) fn write_rejects(
 
 /// The files an rfm report folder may hold: a folder holding only these
 /// (and `report.json`) is an earlier report that `--out` may replace.
-pub(crate) const REPORT_FILES: [&str; 5] = [
+pub(crate) const REPORT_FILES: [&str; 6] = [
     "customers.csv",
     "summary.csv",
     "migration.csv",
+    "groups.csv",
     "report.json",
     "report.html",
 ];
