@@ -1634,6 +1634,9 @@ impl Reader<'_, '_> {
             ));
         }
         let body = &head[end..];
+        // Every column's first values only when `--where` may compare one
+        // with dates.
+        let every_column = self.settings.extras.filter.is_some();
         let sample = |map: &ColumnMap| -> Sample {
             // The whole records of the first bytes read.
             let mut sample = Sample::default();
@@ -1655,7 +1658,7 @@ impl Reader<'_, '_> {
                         .map(str::to_owned)
                 };
                 sample.dates.extend(text(map.date));
-                if sample.fields.len() < record.fields.len() {
+                if every_column && sample.fields.len() < record.fields.len() {
                     sample.fields.resize(record.fields.len(), Vec::new());
                 }
                 for (i, values) in sample.fields.iter_mut().enumerate() {
