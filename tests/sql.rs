@@ -385,6 +385,33 @@ fn online_retail(engine: &dyn SqlEngine) {
             },
         );
     }
+    // --by Country: 37 groups, scored apart; the summary's shares within
+    // each; --keep through the groups. The kept line is the last one read
+    // of the latest purchase, which in SQL is the table's scan order:
+    // DuckDB scans in load order, PostgreSQL does not (a freshly copied
+    // table holds 580152's last line, POSTAGE, among September's rows), so
+    // there a column that is the same on every line of a purchase.
+    let keep = if engine.name() == "duckdb" {
+        "Description"
+    } else {
+        "Country"
+    };
+    for (flags, summary) in [
+        (&["--by", "Country", "--keep", keep][..], false),
+        (&["--by", "Country"][..], true),
+    ] {
+        rows += check(
+            engine,
+            &Case {
+                file: &file,
+                table: &table,
+                table_flag: "online_retail",
+                mapping: &RETAIL,
+                flags,
+                summary,
+            },
+        );
+    }
     let mapping = without_order(&RETAIL);
     rows += check(
         engine,
@@ -1163,6 +1190,95 @@ fn selections(engine: &dyn SqlEngine) {
             },
         );
     }
+    // --by: each country scored apart ('' for C3's A5, ' France ' trimmed
+    // into France, C1 in France and in Germany), with every method, a
+    // fixed as-of date, fixed bins, --keep and --where.
+    for (flags, summary) in [
+        (&["--by", "country"][..], false),
+        (&["--by", "country"][..], true),
+        (&["--by", "channel", "--scoring", "ntile"][..], false),
+        (&["--by", "channel", "--scoring", "ntile"][..], true),
+        (&["--by", "country", "--as-of", "2025-03-10"][..], false),
+        (&["--by", "country", "--r-bins", "5,10,20,30"][..], true),
+        (&["--by", "country", "--keep", "email,channel"][..], false),
+        (
+            &[
+                "--by",
+                "country",
+                "--where",
+                "channel = 'web'",
+                "--returns",
+                "ignore",
+            ][..],
+            true,
+        ),
+        (&["--by", "email", "--segments", "rf-grid"][..], false),
+    ] {
+        rows += check(
+            engine,
+            &Case {
+                file: &file,
+                table: &table,
+                table_flag: "select orders",
+                mapping: &HAND,
+                flags,
+                summary,
+            },
+        );
+    }
+    for summary in [false, true] {
+        rows += check(
+            engine,
+            &Case {
+                file: &file,
+                table: &table,
+                table_flag: "select orders",
+                mapping: &without_order(&HAND),
+                flags: &["--by", "channel", "--scoring", "r-quantile"],
+                summary,
+            },
+        );
+    }
+    // Derived by hand: by country, C1 is a customer of France (A1, A2:
+    // 35.00 on two orders, the last 2025-02-10) and of Germany (B1, 8.00);
+    // France's as-of date is the day after C4's 2025-03-03, Germany's the
+    // day after C1's B1 (2025-02-15), whatever C2's return of 2025-03-01
+    // (not a purchase); C2's monetary is net: 30.00 - 5.00.
+    let case = Case {
+        file: &file,
+        table: &table,
+        table_flag: "select orders",
+        mapping: &HAND,
+        flags: &["--by", "country"],
+        summary: false,
+    };
+    let actual = check_sql(engine, &case, &[], "");
+    assert_eq!(
+        actual[0][..6],
+        [
+            "group",
+            "customer_id",
+            "first_order",
+            "last_order",
+            "recency_days",
+            "frequency"
+        ]
+    );
+    let got: Vec<[&str; 6]> = actual[1..]
+        .iter()
+        .map(|r| [&*r[0], &*r[1], &*r[3], &*r[4], &*r[5], &*r[6]])
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ["", "C3", "2025-02-20", "1", "1", "12.50"],
+            ["France", "C1", "2025-02-10", "22", "2", "35.00"],
+            ["France", "C4", "2025-03-03", "1", "1", "100.00"],
+            ["Germany", "C1", "2025-02-15", "1", "1", "8.00"],
+            ["Germany", "C2", "2025-02-01", "15", "1", "25.00"],
+            ["Italy", "C3", "2025-02-20", "1", "1", "7.50"],
+        ]
+    );
     // Typed columns of the fixtures: numbers, dates, text, regex.
     for (file, table, flag, mapping, exprs) in [
         (
@@ -1254,14 +1370,20 @@ fn where_refuses_what_a_dialect_cannot_write() {
         "{with}"
     );
     assert!(!sql_of(&MINIMAL).contains("WHERE NULLIF"));
-    // Not written yet: refused rather than ignored.
+    // --by: the group in every key, window and join; without it, none.
     let mut args = MINIMAL.to_vec();
     args.extend(["--by", "Country"]);
-    let err = sql_failure(&args);
+    let by = sql_of(&args);
     assert!(
-        err.contains("--by Country: rfm sql does not write per-group scores"),
-        "{err}"
+        by.contains("COALESCE(TRIM(CAST(\"Country\" AS VARCHAR)), '') AS grp"),
+        "{by}"
     );
+    assert!(by.contains("GROUP BY grp, customer_id"), "{by}");
+    assert!(by.contains("grp AS \"group\""), "{by}");
+    assert!(!sql_of(&MINIMAL).contains("grp"));
+    let mut args = MINIMAL.to_vec();
+    args.extend(["--by", " "]);
+    assert!(sql_failure(&args).contains("--by: the column name is empty"));
     let mut args = MINIMAL.to_vec();
     args.extend(["--keep", "email", "--summary"]);
     assert!(sql_failure(&args).contains("--keep"));
@@ -1578,8 +1700,34 @@ fn snapshots_of_every_dialect() {
             format!("{dialect}_statuses"),
             snapshot_sql(dialect, &STATUS_SNAPSHOT)
         );
+        insta::assert_snapshot!(format!("{dialect}_by"), snapshot_sql(dialect, &BY_SNAPSHOT));
+        let mut summary = BY_SNAPSHOT[..10].to_vec();
+        summary.push("--summary");
+        insta::assert_snapshot!(
+            format!("{dialect}_by_summary"),
+            snapshot_sql(dialect, &summary)
+        );
     }
 }
+
+/// `--by` with `--keep` and per-group quantile break points (DuckDB and
+/// PostgreSQL run it: duckdb_selects_rows_as_rfm_does).
+const BY_SNAPSHOT: [&str; 14] = [
+    "--table",
+    "orders",
+    "--customer",
+    "customer_id",
+    "--date",
+    "order_date",
+    "--amount",
+    "amount",
+    "--by",
+    "Store Name",
+    "--keep",
+    "email",
+    "--scoring",
+    "r-quantile",
+];
 
 /// The built-in list of non-sales on a status column.
 const STATUS_SNAPSHOT: [&str; 10] = [

@@ -36,12 +36,10 @@ pub(crate) fn run(args: &SqlArgs, env: &Environment) -> anyhow::Result<()> {
         (_, Some(day)) => AsOf::Date(from_day(day)),
         (_, None) => AsOf::Latest,
     };
-    if let Some(by) = &args.method.select.by {
-        return Err(UsageError(format!(
-            "--by {by}: rfm sql does not write per-group scores yet; run rfm customers --by {by}, or one rfm sql per group with --where \"{} = '...'\"",
-            by
-        ))
-        .into());
+    if let Some(by) = &args.method.select.by
+        && by.trim().is_empty()
+    {
+        return Err(UsageError(format!("--by: the column name is empty ('{by}')")).into());
     }
     let filter = filter(args)?;
     if args.summary && !args.keep.keep.is_empty() {
@@ -67,6 +65,7 @@ pub(crate) fn run(args: &SqlArgs, env: &Environment) -> anyhow::Result<()> {
         decimals: args.decimals,
         filter: &filter,
         keep: &args.keep.keep,
+        by: args.method.select.by.as_deref(),
     };
     let what = if args.summary {
         Output::Summary

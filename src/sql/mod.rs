@@ -133,6 +133,26 @@ pub(crate) struct Spec<'a> {
     /// `--keep`: table columns carried into the customers' rows, from the
     /// last line of each customer's latest purchase.
     pub(crate) keep: &'a [String],
+    /// `--by`: the column whose values are scored apart, each against its
+    /// own customers (the query's `grp`).
+    pub(crate) by: Option<&'a str>,
+}
+
+impl Spec<'_> {
+    /// `grp, ` before the customer id wherever a customer is keyed, with
+    /// `--by`; nothing without.
+    fn group_key(&self) -> &'static str {
+        if self.by.is_some() { "grp, " } else { "" }
+    }
+
+    /// `PARTITION BY grp ` at the start of a window, with `--by`.
+    fn partition(&self) -> &'static str {
+        if self.by.is_some() {
+            "PARTITION BY grp "
+        } else {
+            ""
+        }
+    }
 }
 
 /// Which result the query gives.
@@ -276,6 +296,12 @@ fn header(text: &mut String, spec: &Spec, output: Output) {
         "-- Scores: {scoring}; returns: {returns}; as of: {as_of}; segments: {}.",
         spec.definition.name
     );
+    if let Some(by) = spec.by {
+        let _ = writeln!(
+            text,
+            "-- Per value of {by} (grp): each scored against its own customers, as of its own latest purchase unless --as-of."
+        );
+    }
 }
 
 fn describe(binning: &Binning) -> String {
@@ -332,7 +358,14 @@ fn steps(q: &mut Query, spec: &Spec, table: &str) {
             .collect::<Vec<_>>(),
         cols.fold_emails,
     );
-    let mut columns = vec![format!("{customer} AS customer_id")];
+    let mut columns = Vec::new();
+    if let Some(by) = spec.by {
+        columns.push(format!(
+            "COALESCE(TRIM(CAST({} AS {text})), '') AS grp",
+            q.id(by)
+        ));
+    }
+    columns.push(format!("{customer} AS customer_id"));
     if let Some(order) = order {
         columns.push(format!("TRIM(CAST({} AS {text})) AS order_id", q.id(order)));
     }
@@ -380,13 +413,17 @@ fn steps(q: &mut Query, spec: &Spec, table: &str) {
     } else {
         ("", "")
     };
+    // With --by, the group is part of the customer (and so of the order):
+    // an order whose lines fall in two groups is two orders, as in the
+    // engine.
+    let g = spec.group_key();
     let orders = if order.is_some() {
         let total = if per_order { "MAX" } else { "SUM" };
         format!(
-            "SELECT customer_id, MIN(order_date) AS order_date, {total}(amount) AS total{last_line}\nFROM rfm_kept\nWHERE order_id <> ''\nGROUP BY customer_id, order_id\nUNION ALL\nSELECT customer_id, order_date, amount AS total{line}\nFROM rfm_kept\nWHERE order_id IS NULL OR order_id = ''"
+            "SELECT {g}customer_id, MIN(order_date) AS order_date, {total}(amount) AS total{last_line}\nFROM rfm_kept\nWHERE order_id <> ''\nGROUP BY {g}customer_id, order_id\nUNION ALL\nSELECT {g}customer_id, order_date, amount AS total{line}\nFROM rfm_kept\nWHERE order_id IS NULL OR order_id = ''"
         )
     } else {
-        format!("SELECT customer_id, order_date, amount AS total{line}\nFROM rfm_kept")
+        format!("SELECT {g}customer_id, order_date, amount AS total{line}\nFROM rfm_kept")
     };
     q.cte("rfm_orders", &orders);
 
@@ -417,10 +454,10 @@ fn steps(q: &mut Query, spec: &Spec, table: &str) {
 
     let customers = match spec.counting {
         Counting::Orders => format!(
-            "SELECT\n  customer_id,\n  MIN(CASE WHEN total > 0 THEN order_date END) AS first_order,\n  MAX(CASE WHEN total > 0 THEN order_date END) AS last_order,\n  COUNT(CASE WHEN total > 0 THEN 1 END) AS frequency,\n  SUM(total) AS monetary\nFROM {source}\nGROUP BY customer_id\nHAVING COUNT(CASE WHEN total > 0 THEN 1 END) > 0"
+            "SELECT\n  {g}customer_id,\n  MIN(CASE WHEN total > 0 THEN order_date END) AS first_order,\n  MAX(CASE WHEN total > 0 THEN order_date END) AS last_order,\n  COUNT(CASE WHEN total > 0 THEN 1 END) AS frequency,\n  SUM(total) AS monetary\nFROM {source}\nGROUP BY {g}customer_id\nHAVING COUNT(CASE WHEN total > 0 THEN 1 END) > 0"
         ),
         Counting::Rows => format!(
-            "SELECT\n  customer_id,\n  MIN(order_date) AS first_order,\n  MAX(order_date) AS last_order,\n  COUNT(*) AS frequency,\n  SUM(total) AS monetary\nFROM {source}\nGROUP BY customer_id"
+            "SELECT\n  {g}customer_id,\n  MIN(order_date) AS first_order,\n  MAX(order_date) AS last_order,\n  COUNT(*) AS frequency,\n  SUM(total) AS monetary\nFROM {source}\nGROUP BY {g}customer_id"
         ),
     };
     q.cte("rfm_customers", &customers);
@@ -434,7 +471,7 @@ fn steps(q: &mut Query, spec: &Spec, table: &str) {
         q.cte(
             "rfm_latest",
             &format!(
-                "SELECT customer_id, last_line\nFROM (\n  SELECT\n    customer_id,\n    last_line,\n    ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY order_date DESC, last_line DESC) AS k\n  FROM {source}{purchase}\n) p\nWHERE k = 1"
+                "SELECT {g}customer_id, last_line\nFROM (\n  SELECT\n    {g}customer_id,\n    last_line,\n    ROW_NUMBER() OVER (PARTITION BY {g}customer_id ORDER BY order_date DESC, last_line DESC) AS k\n  FROM {source}{purchase}\n) p\nWHERE k = 1"
             ),
         );
         let values = (0..spec.keep.len())
@@ -444,12 +481,26 @@ fn steps(q: &mut Query, spec: &Spec, table: &str) {
         q.cte(
             "rfm_keep",
             &format!(
-                "SELECT p.customer_id, {values}\nFROM rfm_latest p\nJOIN rfm_kept l ON l.customer_id = p.customer_id AND l.line_no = p.last_line"
+                "SELECT {}p.customer_id, {values}\nFROM rfm_latest p\nJOIN rfm_kept l ON l.customer_id = p.customer_id AND l.line_no = p.last_line",
+                if spec.by.is_some() { "p.grp, " } else { "" }
             ),
         );
     }
 
+    // With --by and no --as-of, each group's as-of date is the day after
+    // its own latest purchase.
+    let (as_of, join) = match (spec.as_of, spec.by) {
+        (AsOf::Latest, Some(_)) => (
+            format!(
+                "SELECT grp, {} AS as_of\nFROM rfm_customers\nGROUP BY grp",
+                d.next_day("MAX(last_order)")
+            ),
+            "JOIN rfm_as_of a ON a.grp = c.grp",
+        ),
+        _ => (String::new(), "CROSS JOIN rfm_as_of a"),
+    };
     let as_of = match spec.as_of {
+        AsOf::Latest if spec.by.is_some() => as_of,
         AsOf::Latest => format!(
             "SELECT {} AS as_of\nFROM rfm_customers",
             d.next_day("MAX(last_order)")
@@ -462,8 +513,10 @@ fn steps(q: &mut Query, spec: &Spec, table: &str) {
     q.cte(
         "rfm_measured",
         &format!(
-            "SELECT\n  c.customer_id,\n  c.first_order,\n  c.last_order,\n  {} AS recency_days,\n  c.frequency,\n  c.monetary,\n  COUNT(*) OVER () AS n\nFROM rfm_customers c\nCROSS JOIN rfm_as_of a",
-            d.days_between("c.last_order", "a.as_of")
+            "SELECT\n  {}c.customer_id,\n  c.first_order,\n  c.last_order,\n  {} AS recency_days,\n  c.frequency,\n  c.monetary,\n  COUNT(*) OVER ({}) AS n\nFROM rfm_customers c\n{join}",
+            if spec.by.is_some() { "c.grp, " } else { "" },
+            d.days_between("c.last_order", "a.as_of"),
+            if spec.by.is_some() { "PARTITION BY c.grp" } else { "" }
         ),
     );
 
@@ -507,13 +560,15 @@ fn scores(q: &mut Query, spec: &Spec) {
             Binning::Method(Method::Rank, _) => {
                 let dir = if higher { "" } else { " DESC" };
                 windows.push(format!(
-                    "RANK() OVER (ORDER BY {column}{dir}) - 1 AS {name}_worse"
+                    "RANK() OVER ({}ORDER BY {column}{dir}) - 1 AS {name}_worse",
+                    spec.partition()
                 ));
             }
             Binning::Method(Method::Ntile, levels) => {
                 let dir = if higher { "" } else { " DESC" };
                 windows.push(format!(
-                    "NTILE({levels}) OVER (ORDER BY {column}{dir}, {}) AS {name}_tile",
+                    "NTILE({levels}) OVER ({}ORDER BY {column}{dir}, {}) AS {name}_tile",
+                    spec.partition(),
                     d.byte_order("customer_id")
                 ));
             }
@@ -539,13 +594,20 @@ fn scores(q: &mut Query, spec: &Spec) {
         _ => None,
     });
     let mut joins = Vec::new();
+    // With --by, break points per group: the cuts, the sorted values and
+    // the breaks carry `grp`, and each customer meets its group's.
+    let (g, on_group) = match spec.by {
+        Some(_) => ("grp, ", " AND lo.grp = c.grp"),
+        None => ("", ""),
+    };
     if let Some(levels) = quantile_levels {
         let cuts = (1..levels)
             .map(|k| {
                 let h = format!("(n - 1) * {k}");
                 let lo = d.int_div(&h, &levels.to_string());
                 format!(
-                    "SELECT {k} AS k, {lo} AS lo, {h} - {levels} * {lo} AS rem\nFROM (SELECT COUNT(*) AS n FROM rfm_measured) c"
+                    "SELECT {g}{k} AS k, {lo} AS lo, {h} - {levels} * {lo} AS rem\nFROM (SELECT {g}COUNT(*) AS n FROM rfm_measured{}) c",
+                    if spec.by.is_some() { " GROUP BY grp" } else { "" }
                 )
             })
             .collect::<Vec<_>>()
@@ -558,7 +620,8 @@ fn scores(q: &mut Query, spec: &Spec) {
             q.cte(
                 &format!("rfm_{name}_sorted"),
                 &format!(
-                    "SELECT {column} AS v, ROW_NUMBER() OVER (ORDER BY {column}) - 1 AS pos\nFROM rfm_measured"
+                    "SELECT {g}{column} AS v, ROW_NUMBER() OVER ({}ORDER BY {column}) - 1 AS pos\nFROM rfm_measured",
+                    spec.partition()
                 ),
             );
             let points = (1..*levels)
@@ -572,14 +635,24 @@ fn scores(q: &mut Query, spec: &Spec) {
             q.cte(
                 &format!("rfm_{name}_breaks"),
                 &format!(
-                    "SELECT\n  {points}\nFROM rfm_cuts c\nJOIN rfm_{name}_sorted lo ON lo.pos = c.lo\nLEFT JOIN rfm_{name}_sorted hi ON hi.pos = c.lo + 1"
+                    "SELECT\n  {}{points}\nFROM rfm_cuts c\nJOIN rfm_{name}_sorted lo ON lo.pos = c.lo{on_group}\nLEFT JOIN rfm_{name}_sorted hi ON hi.pos = c.lo + 1{}{}",
+                    if spec.by.is_some() { "c.grp,\n  " } else { "" },
+                    on_group.replace("lo.", "hi."),
+                    if spec.by.is_some() { "\nGROUP BY c.grp" } else { "" }
                 ),
             );
-            joins.push(format!("CROSS JOIN rfm_{name}_breaks {name}b"));
+            joins.push(if spec.by.is_some() {
+                format!("JOIN rfm_{name}_breaks {name}b ON {name}b.grp = x.grp")
+            } else {
+                format!("CROSS JOIN rfm_{name}_breaks {name}b")
+            });
         }
     }
 
-    let mut select = "SELECT\n  x.customer_id,\n  x.first_order,\n  x.last_order,\n  x.recency_days,\n  x.frequency,\n  x.monetary".to_owned();
+    let mut select = format!(
+        "SELECT\n  {}x.customer_id,\n  x.first_order,\n  x.last_order,\n  x.recency_days,\n  x.frequency,\n  x.monetary",
+        if spec.by.is_some() { "x.grp,\n  " } else { "" }
+    );
     for (name, column, higher, binning) in metrics(spec) {
         let score = match binning {
             Binning::Method(Method::Rank, levels) => {
@@ -763,7 +836,11 @@ fn customers_select(q: &mut Query, spec: &Spec) {
     } else {
         format!("CONCAT({}, {}, {})", cast("r"), cast("f"), cast("m"))
     };
-    let mut columns = vec![
+    let mut columns = Vec::new();
+    if spec.by.is_some() {
+        columns.push(("grp".to_owned(), "group"));
+    }
+    columns.extend([
         ("customer_id".to_owned(), "customer_id"),
         ("first_order".to_owned(), "first_order"),
         ("last_order".to_owned(), "last_order"),
@@ -777,7 +854,7 @@ fn customers_select(q: &mut Query, spec: &Spec) {
         (rfm, "rfm"),
         (segment_names(d, spec.definition, false), "segment"),
         (segment_names(d, spec.definition, true), "segment_key"),
-    ];
+    ]);
     let mut from = "rfm_segmented";
     if !spec.keep.is_empty() {
         let values = (0..spec.keep.len())
@@ -787,7 +864,8 @@ fn customers_select(q: &mut Query, spec: &Spec) {
         q.cte(
             "rfm_with_kept",
             &format!(
-                "SELECT\n  s.*,\n  {values}\nFROM rfm_segmented s\nLEFT JOIN rfm_keep k ON k.customer_id = s.customer_id"
+                "SELECT\n  s.*,\n  {values}\nFROM rfm_segmented s\nLEFT JOIN rfm_keep k ON k.customer_id = s.customer_id{}",
+                if spec.by.is_some() { " AND k.grp = s.grp" } else { "" }
             ),
         );
         from = "rfm_with_kept";
@@ -795,10 +873,12 @@ fn customers_select(q: &mut Query, spec: &Spec) {
             columns.push((format!("keep_{i}"), name));
         }
     }
-    q.select_columns(
-        &columns,
-        &format!("FROM {from}\nORDER BY {}", d.byte_order("customer_id")),
-    );
+    let order = if spec.by.is_some() {
+        format!("{}, {}", d.byte_order("grp"), d.byte_order("customer_id"))
+    } else {
+        d.byte_order("customer_id")
+    };
+    q.select_columns(&columns, &format!("FROM {from}\nORDER BY {order}"));
 }
 
 /// `round(num / den, k)` half away from zero, for `den > 0`, as a decimal
@@ -842,25 +922,49 @@ fn summary_select(q: &mut Query, spec: &Spec) {
     let int = d.int_type();
     let segments = d.numbers("segment_no", spec.definition.segments.len());
     q.cte("rfm_segments", &segments);
+    // With --by, every segment of every group (a group is a value with
+    // customers), shares within the group, as rfm summary's CSV.
+    let by = spec.by.is_some();
+    let g = spec.group_key();
     q.cte(
         "rfm_totals",
-        "SELECT COUNT(*) AS all_customers, SUM(monetary) AS all_revenue\nFROM rfm_segmented",
+        &format!(
+            "SELECT {g}COUNT(*) AS all_customers, SUM(monetary) AS all_revenue\nFROM rfm_segmented{}",
+            if by { "\nGROUP BY grp" } else { "" }
+        ),
     );
+    let (cells, on_group, grouped) = if by {
+        (
+            "rfm_segments g\nCROSS JOIN (SELECT DISTINCT grp FROM rfm_segmented) p\nLEFT JOIN rfm_segmented s ON s.segment_no = g.segment_no AND s.grp = p.grp",
+            "\nJOIN rfm_totals t ON t.grp = g.grp",
+            "p.grp, ",
+        )
+    } else {
+        (
+            "rfm_segments g\nLEFT JOIN rfm_segmented s ON s.segment_no = g.segment_no",
+            "\nCROSS JOIN rfm_totals t",
+            "",
+        )
+    };
     q.cte(
         "rfm_per_segment",
         &format!(
-            "SELECT\n  g.segment_no,\n  COUNT(s.customer_id) AS customers,\n  CAST(COALESCE(SUM(s.frequency), 0) AS {int}) AS orders,\n  COALESCE(SUM(s.monetary), 0) AS revenue,\n  CAST(COALESCE(SUM(s.recency_days), 0) AS {int}) AS recency_sum\nFROM rfm_segments g\nLEFT JOIN rfm_segmented s ON s.segment_no = g.segment_no\nGROUP BY g.segment_no"
+            "SELECT\n  {grouped}g.segment_no,\n  COUNT(s.customer_id) AS customers,\n  CAST(COALESCE(SUM(s.frequency), 0) AS {int}) AS orders,\n  COALESCE(SUM(s.monetary), 0) AS revenue,\n  CAST(COALESCE(SUM(s.recency_days), 0) AS {int}) AS recency_sum\nFROM {cells}\nGROUP BY {grouped}g.segment_no"
         ),
     );
     q.cte(
         "rfm_estimates",
         &format!(
-            "SELECT\n  g.*,\n  t.all_customers,\n  t.all_revenue,\n  CASE WHEN t.all_revenue > 0 THEN {} END AS share_estimate,\n  CASE WHEN g.customers > 0 THEN {} END AS average_estimate\nFROM rfm_per_segment g\nCROSS JOIN rfm_totals t",
+            "SELECT\n  g.*,\n  t.all_customers,\n  t.all_revenue,\n  CASE WHEN t.all_revenue > 0 THEN {} END AS share_estimate,\n  CASE WHEN g.customers > 0 THEN {} END AS average_estimate\nFROM rfm_per_segment g{on_group}",
             estimate(d, "g.revenue", "t.all_revenue", 4),
             estimate(d, "g.revenue", "g.customers", spec.decimals),
         ),
     );
-    let columns = [
+    let mut columns = Vec::new();
+    if by {
+        columns.push(("grp".to_owned(), "group"));
+    }
+    columns.extend([
         (segment_names(d, spec.definition, false), "segment"),
         ("customers".to_owned(), "customers"),
         (
@@ -901,8 +1005,13 @@ fn summary_select(q: &mut Query, spec: &Spec) {
             "avg_monetary",
         ),
         (segment_names(d, spec.definition, true), "segment_key"),
-    ];
-    q.select_columns(&columns, "FROM rfm_estimates\nORDER BY segment_no");
+    ]);
+    let order = if by {
+        format!("{}, segment_no", d.byte_order("grp"))
+    } else {
+        "segment_no".to_owned()
+    };
+    q.select_columns(&columns, &format!("FROM rfm_estimates\nORDER BY {order}"));
 }
 
 #[cfg(test)]
@@ -1067,6 +1176,7 @@ mod tests {
             decimals: 2,
             filter: &[],
             keep: &[],
+            by: None,
         }
     }
 
