@@ -115,6 +115,13 @@ pub(crate) struct CustomersArgs {
     /// list of the 100 most valuable At Risk customers.
     #[arg(long, value_name = "N", help_heading = "Output")]
     pub(crate) top: Option<usize>,
+    #[command(flatten)]
+    pub(crate) reasons: ReasonsArgs,
+}
+
+/// `--reasons`, for the commands that write customers.
+#[derive(Debug, Args)]
+pub(crate) struct ReasonsArgs {
     /// Add a 'reason' column: each score with the value and band that gave
     /// it, the segment rule, and the smallest change to a better segment
     /// (docs/reasons.md).
@@ -199,6 +206,9 @@ pub(crate) struct ReportArgs {
     pub(crate) quiet: bool,
     #[command(flatten)]
     pub(crate) keep: KeepArgs,
+    /// customers.csv and the movers in report.html get a 'reason' column.
+    #[command(flatten)]
+    pub(crate) reasons: ReasonsArgs,
 }
 
 /// `rfm compare`.

@@ -334,3 +334,208 @@ fn reasons_restate_every_score_on_online_retail() {
         .count();
     assert!(changes + champions >= customers.len() * 9 / 10, "{changes}");
 }
+
+/// Parses a CSV file written by rfm into (header, rows).
+fn read_table(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_path(path).expect("open");
+    let header = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| r.expect("csv").iter().map(str::to_owned).collect())
+        .collect();
+    (header, rows)
+}
+
+fn at(header: &[String], name: &str) -> usize {
+    header
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("{name} in {header:?}"))
+}
+
+/// Undoes report.html's escaping.
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// The cells of an HTML table row, tags taken out.
+fn cells(row: &str) -> Vec<String> {
+    row.split("<td")
+        .skip(1)
+        .map(|cell| {
+            let inner = &cell[cell.find('>').unwrap() + 1..];
+            let inner = &inner[..inner.find("</td>").unwrap()];
+            // A segment cell starts with its colour swatch.
+            let inner = match inner.rfind("</span>") {
+                Some(end) => &inner[end + 7..],
+                None => inner,
+            };
+            unescape(inner)
+        })
+        .collect()
+}
+
+#[test]
+fn report_reasons_and_the_migration_of_runs_made_with_by() {
+    let retail = online_retail_path();
+    let retail = retail.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (dir.path().join("old"), dir.path().join("new"));
+    let report = |extra: &[&str], out: &std::path::Path| {
+        let mut args = vec!["report", retail, "--by", "Country", "--reasons", "-q", "-o"];
+        args.push(out.to_str().unwrap());
+        args.extend(extra);
+        stdout_of(&args);
+    };
+    report(&["--until", "2011-09-30"], &old);
+    report(&["--previous", old.to_str().unwrap()], &new);
+
+    // customers.csv with --reasons is rfm customers --reasons, byte for byte.
+    let customers = stdout_of(&[
+        "customers",
+        retail,
+        "--by",
+        "Country",
+        "--reasons",
+        "-f",
+        "csv",
+        "-q",
+    ]);
+    assert_eq!(
+        std::fs::read_to_string(new.join("customers.csv")).unwrap(),
+        customers
+    );
+
+    // The migration, recounted from the two customers.csv files: a customer
+    // is a (group, id) pair.
+    let runs: Vec<HashMap<(String, String), String>> = [&old, &new]
+        .iter()
+        .map(|folder| {
+            let (header, rows) = read_table(&folder.join("customers.csv"));
+            let (g, id, key) = (
+                at(&header, "group"),
+                at(&header, "customer_id"),
+                at(&header, "segment_key"),
+            );
+            let map: HashMap<_, _> = rows
+                .iter()
+                .map(|r| ((r[g].clone(), r[id].clone()), r[key].clone()))
+                .collect();
+            assert_eq!(map.len(), rows.len(), "one row per group and customer");
+            map
+        })
+        .collect();
+    let mut pairs: HashMap<(String, String), u64> = HashMap::new();
+    for (customer, to) in &runs[1] {
+        if let Some(from) = runs[0].get(customer) {
+            *pairs.entry((from.clone(), to.clone())).or_default() += 1;
+        }
+    }
+    let (header, rows) = read_table(&new.join("migration.csv"));
+    let (from, to, n) = (
+        at(&header, "from_segment_key"),
+        at(&header, "to_segment_key"),
+        at(&header, "customers"),
+    );
+    let mut counted = 0;
+    for row in &rows {
+        let expected = pairs
+            .get(&(row[from].clone(), row[to].clone()))
+            .copied()
+            .unwrap_or(0);
+        if !row[from].is_empty() && !row[to].is_empty() {
+            assert_eq!(row[n].parse::<u64>().unwrap(), expected, "{row:?}");
+            counted += expected;
+        }
+    }
+    let both = runs[1].keys().filter(|c| runs[0].contains_key(*c)).count() as u64;
+    assert_eq!(counted, both);
+    // Some customers bought in two countries: matched in each.
+    let ids_in_two = {
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for (_, id) in runs[1].keys() {
+            *seen.entry(id.as_str()).or_default() += 1;
+        }
+        seen.values().filter(|&&n| n > 1).count()
+    };
+    assert!(ids_in_two > 0);
+
+    // rfm compare on the same folders lists the movers the files give.
+    let movers = stdout_of(&[
+        "compare",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--movers",
+        "champions..",
+        "-f",
+        "csv",
+        "-q",
+    ]);
+    let mut listed: Vec<(String, String)> = csv::Reader::from_reader(movers.as_bytes())
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_owned(), r[1].to_owned())
+        })
+        .collect();
+    listed.sort();
+    let mut expected: Vec<(String, String)> = runs[1]
+        .iter()
+        .filter(|(c, to)| runs[0].get(*c).is_some_and(|f| f == "champions") && *to != "champions")
+        .map(|(c, _)| c.clone())
+        .collect();
+    expected.sort();
+    assert!(!expected.is_empty());
+    assert_eq!(listed, expected);
+
+    // report.html's movers each carry the reason customers.csv gives them.
+    let (header, rows) = read_table(&new.join("customers.csv"));
+    let (g, id, reason) = (
+        at(&header, "group"),
+        at(&header, "customer_id"),
+        at(&header, "reason"),
+    );
+    let reason_of: HashMap<(&str, &str), &str> = rows
+        .iter()
+        .map(|r| ((r[g].as_str(), r[id].as_str()), r[reason].as_str()))
+        .collect();
+    let html = std::fs::read_to_string(new.join("report.html")).unwrap();
+    let shown: Vec<Vec<String>> = html
+        .lines()
+        .filter(|l| l.contains("<td class=\"wrap\">"))
+        .map(cells)
+        .collect();
+    assert_eq!(shown.len(), 20, "the 20 biggest fallers");
+    for row in &shown {
+        let stated = &row[row.len() - 1];
+        assert_eq!(
+            Some(stated.as_str()),
+            reason_of.get(&(row[0].as_str(), row[1].as_str())).copied(),
+            "{row:?}"
+        );
+        assert!(stated.contains(&format!("{}: cell", row[3])), "{row:?}");
+    }
+
+    // A run with --by and one without cannot be matched.
+    let plain = dir.path().join("plain.csv");
+    std::fs::write(&plain, stdout_of(&["customers", retail, "-f", "csv", "-q"])).unwrap();
+    let out = rfm()
+        .args(["compare", old.to_str().unwrap(), plain.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("has a group column (a run made with --by)"),
+        "{err}"
+    );
+}

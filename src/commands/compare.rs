@@ -34,6 +34,7 @@ pub(crate) fn run(args: &CompareArgs, env: &Environment) -> anyhow::Result<()> {
     }
     let old = Snapshot::read(&args.old).context("OLD")?;
     let new = Snapshot::read(&args.new).context("NEW")?;
+    crate::report::migration::comparable(&old, &new).map_err(UsageError)?;
     let migration = Migration::between(&old, &new);
     let notes = Notes::new(args.output.quiet);
     notes.note(format_args!(

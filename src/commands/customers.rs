@@ -48,7 +48,7 @@ pub(crate) fn run(args: &CustomersArgs, env: &Environment) -> anyhow::Result<()>
         analysis.customers.truncate(top);
     }
     let mut table = tabulate(&analysis, opts.output.decimals);
-    if args.reasons {
+    if args.reasons.reasons {
         let separator = if opts.output.render.excel { ',' } else { '.' };
         table = with_reasons(table, &analysis, opts.lang, opts.output.decimals, separator);
     }
@@ -136,7 +136,7 @@ impl Rows for CustomerRows<'_> {
 
 /// `--reasons`: the table with a `reason` column last, each customer's
 /// reason in the run's language, against its group's levels.
-fn with_reasons<'a>(
+pub(crate) fn with_reasons<'a>(
     table: Tabular<'a>,
     analysis: &'a Analysis,
     lang: Lang,
@@ -160,7 +160,29 @@ fn with_reasons<'a>(
             row.push(Value::Text(Cow::Owned(reason)));
         }
     }
-    let reasons = analysis
+    let reasons = reasons(analysis, lang, decimals, separator);
+    let mut columns = table.columns;
+    columns.push("reason");
+    Tabular {
+        columns,
+        rows: Box::new(WithReasons {
+            inner: table.rows,
+            analysis,
+            reasons,
+        }),
+        ..table
+    }
+}
+
+/// The reasons of each group's customers (`Reasons::reason`), indexed by
+/// `ScoredCustomer::group`.
+pub(crate) fn reasons(
+    analysis: &Analysis,
+    lang: Lang,
+    decimals: u8,
+    separator: char,
+) -> Vec<Reasons<'_>> {
+    analysis
         .groups
         .iter()
         .map(|g| {
@@ -181,16 +203,5 @@ fn with_reasons<'a>(
                 r.without_monetary()
             }
         })
-        .collect();
-    let mut columns = table.columns;
-    columns.push("reason");
-    Tabular {
-        columns,
-        rows: Box::new(WithReasons {
-            inner: table.rows,
-            analysis,
-            reasons,
-        }),
-        ..table
-    }
+        .collect()
 }

@@ -50,16 +50,6 @@ pub(crate) fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
         args.input.rejects.as_deref(),
         args.quiet,
     )?;
-    if args.previous.is_some() && args.method.select.by.is_some() {
-        // The migration matches customers by id; with groups an id can be
-        // in several rows.
-        return Err(crate::error::UsageError(
-            "--previous with --by: the migration is per customer, not per group; report each \
-             group on its own with --where \"COL = 'value'\" to follow it"
-                .into(),
-        )
-        .into());
-    }
     let previous = match &args.previous {
         Some(path) => Some(Snapshot::read(path).context("--previous")?),
         None => None,
@@ -95,6 +85,10 @@ pub(crate) fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
     let current = previous
         .as_ref()
         .map(|_| Snapshot::from_analysis(&analysis, args.out.display().to_string()));
+    if let Some((old, new)) = previous.as_ref().zip(current.as_ref()) {
+        crate::report::migration::comparable(old, new)
+            .map_err(|e| UsageError(format!("--previous: {e}")))?;
+    }
     let migration = previous
         .as_ref()
         .zip(current.as_ref())
@@ -105,6 +99,37 @@ pub(crate) fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
             .to_string()
     });
     let decimals = args.decimals;
+    // --reasons: in customers.csv (money as the CSV writes it) and for the
+    // movers in report.html.
+    let separator = if args.excel { ',' } else { '.' };
+    let reasons = args
+        .reasons
+        .reasons
+        .then(|| customers::reasons(&analysis, opts.lang, decimals, '.'));
+    // A mover is found by group and id (runs made with --by), as the
+    // migration matched it.
+    let group_name = |c: &crate::score::analysis::ScoredCustomer| {
+        analysis
+            .by
+            .as_ref()
+            .map(|_| analysis.groups[c.group as usize].name.as_str())
+    };
+    let by_id: std::collections::HashMap<
+        (Option<&str>, &str),
+        &crate::score::analysis::ScoredCustomer,
+    > = if reasons.is_some() && migration.is_some() {
+        analysis
+            .customers
+            .iter()
+            .map(|c| ((group_name(c), &*c.id), c))
+            .collect()
+    } else {
+        std::collections::HashMap::new()
+    };
+    let reason_of = |member: &crate::report::snapshot::Member| -> Option<String> {
+        let c = by_id.get(&(member.group.as_deref(), member.id.as_str()))?;
+        Some(reasons.as_ref()?[c.group as usize].reason(c))
+    };
     let csv = |data: Tabular<'_>, out: &mut dyn Write| {
         let options = RenderOptions {
             excel: args.excel,
@@ -116,7 +141,14 @@ pub(crate) fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
     };
     output::write_folder(&output::REPORT, &target, env.switches.fail_at, |folder| {
         folder.write("customers.csv", |out| {
-            csv(customers::tabulate(&analysis, decimals), out)
+            let table = customers::tabulate(&analysis, decimals);
+            if args.reasons.reasons {
+                let table =
+                    customers::with_reasons(table, &analysis, opts.lang, decimals, separator);
+                csv(table, out)
+            } else {
+                csv(table, out)
+            }
         })?;
         folder.write("summary.csv", |out| {
             csv(summary::tabulate(&analysis, decimals), out)
@@ -148,6 +180,9 @@ pub(crate) fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
                     .by
                     .as_ref()
                     .map(|by| (by.as_str(), summary::groups_table(&analysis, decimals))),
+                reason_of: reasons
+                    .is_some()
+                    .then_some(&reason_of as html::ReasonOf<'_>),
             };
             html::write(out, &page)
         })?;

@@ -68,6 +68,9 @@ pub(crate) struct InputFile {
     pub(crate) sha256: Option<String>,
 }
 
+/// The reason of a customer of this run, for the movers list.
+pub(crate) type ReasonOf<'a> = &'a dyn Fn(&crate::report::snapshot::Member) -> Option<String>;
+
 /// Everything the page shows.
 pub(crate) struct Page<'a> {
     /// The run.
@@ -89,6 +92,9 @@ pub(crate) struct Page<'a> {
     pub(crate) stamp: Option<String>,
     /// `--by`: the group column and a row per group.
     pub(crate) groups: Option<(&'a str, Tabular<'a>)>,
+    /// `--reasons`: the reason of a customer (by id) in this run, for the
+    /// movers list.
+    pub(crate) reason_of: Option<ReasonOf<'a>>,
 }
 
 const STYLE: &str = r#"
@@ -108,6 +114,7 @@ table{border-collapse:collapse;width:100%;font-size:.92em}
 th,td{padding:5px 7px;border-bottom:1px solid var(--line);text-align:left;white-space:nowrap}
 th{background:#eef1f4;font-weight:600;white-space:normal;vertical-align:bottom}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.total td{font-weight:600;border-top:2px solid var(--ink)}
+td.wrap{white-space:normal;min-width:22em}
 .sw{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:6px;vertical-align:-1px}
 .chart{width:100%;height:auto;font-size:13px;fill:var(--ink)}.chart .value{fill:var(--muted)}.chart .axis{font-size:12px;fill:var(--muted)}
 .heat{max-width:560px;display:block;margin:0 auto}
@@ -528,12 +535,16 @@ fn migration_section(
     )?;
     if !fallers.is_empty() {
         let shown = &fallers[..fallers.len().min(page.movers_shown)];
-        table(
-            out,
-            &tables::movers_table(m, shown, page.decimals)
-                .for_format(crate::output::render::Format::Table),
-            color_of,
-        )?;
+        let mut movers = tables::movers_table(m, shown, page.decimals)
+            .for_format(crate::output::render::Format::Table);
+        if let Some(reason_of) = page.reason_of {
+            let reasons = shown
+                .iter()
+                .map(|mover| reason_of(mover.new).unwrap_or_default())
+                .collect();
+            movers = movers.with_column("reason", reasons);
+        }
+        table(out, &movers, color_of)?;
     }
     writeln!(out, "</section>")
 }
@@ -572,27 +583,31 @@ fn table(
         write!(out, "<th{class}>{}</th>", escape(&name.replace('_', " ")))?;
     }
     writeln!(out, "</tr>")?;
-    let cell = |v: &Value, num: bool| -> String {
+    // A reason is a sentence or three: it wraps instead of widening the
+    // table.
+    let class: Vec<&str> = data
+        .columns
+        .iter()
+        .zip(&numeric)
+        .map(|(name, num)| match (*name, num) {
+            (_, true) => " class=\"num\"",
+            ("reason", _) => " class=\"wrap\"",
+            _ => "",
+        })
+        .collect();
+    let cell = |v: &Value, class: &str| -> String {
         let text = match v {
             Value::Segment(name, _) => swatched(name, color_of),
             other => escape(&crate::output::render::cell_text(other)),
         };
-        if num {
-            format!("<td class=\"num\">{text}</td>")
-        } else {
-            format!("<td>{text}</td>")
-        }
+        format!("<td{class}>{text}</td>")
     };
     for row in &rows {
-        let cells: String = row.iter().zip(&numeric).map(|(v, n)| cell(v, *n)).collect();
+        let cells: String = row.iter().zip(&class).map(|(v, c)| cell(v, c)).collect();
         writeln!(out, "<tr>{cells}</tr>")?;
     }
     if let Some(total) = &data.total {
-        let cells: String = total
-            .iter()
-            .zip(&numeric)
-            .map(|(v, n)| cell(v, *n))
-            .collect();
+        let cells: String = total.iter().zip(&class).map(|(v, c)| cell(v, c)).collect();
         writeln!(out, "<tr class=\"total\">{cells}</tr>")?;
     }
     writeln!(out, "</table></div>")

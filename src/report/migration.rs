@@ -1,7 +1,8 @@
 //! Migration between two runs: which segment each customer was in before
 //! and is in now. Pure: two [`Snapshot`]s in, counts and pairs out.
 //!
-//! Customers are matched by id and segments by key. A customer only in the
+//! Customers are matched by id (by group and id in runs made with `--by`)
+//! and segments by key. A customer only in the
 //! new run is *new* (a first purchase since, or a wider data window); one
 //! only in the old run is *gone* from the data (a narrower window, a
 //! deleted account). Neither is a segment, so they are counted apart from
@@ -81,16 +82,16 @@ impl<'a> Migration<'a> {
         let mut matrix = vec![vec![0u64; n]; n];
         let mut new_customers = vec![0u64; n];
         let mut gone_customers = vec![0u64; n];
-        let by_id: HashMap<&str, usize> = old
+        let by_id: HashMap<(Option<&str>, &str), usize> = old
             .customers
             .iter()
             .enumerate()
-            .map(|(i, c)| (c.id.as_str(), i))
+            .map(|(i, c)| ((c.group.as_deref(), c.id.as_str()), i))
             .collect();
         let mut matched = vec![false; old.customers.len()];
         let mut pairs = Vec::new();
         for (j, c) in new.customers.iter().enumerate() {
-            match by_id.get(c.id.as_str()) {
+            match by_id.get(&(c.group.as_deref(), c.id.as_str())) {
                 Some(&i) => {
                     matched[i] = true;
                     matrix[old_index[old.customers[i].segment]][c.segment] += 1;
@@ -237,14 +238,39 @@ fn health(tone: Tone) -> Option<u8> {
     }
 }
 
-/// Most valuable first: new monetary descending (unknown last), then id.
+/// Most valuable first: new monetary descending (unknown last), then id,
+/// then group.
 fn sort_by_value(list: &mut [Move<'_>]) {
     list.sort_by(|a, b| {
         b.new
             .monetary
             .cmp(&a.new.monetary)
             .then_with(|| a.new.id.cmp(&b.new.id))
+            .then_with(|| a.new.group.cmp(&b.new.group))
     });
+}
+
+/// Refuses two runs that cannot be matched: one made with `--by` (a
+/// `group` column) and one without.
+pub(crate) fn comparable(old: &Snapshot, new: &Snapshot) -> Result<(), String> {
+    let with = |s: &Snapshot| {
+        if s.grouped {
+            "has a group column (a run made with --by)"
+        } else {
+            "has no group column"
+        }
+    };
+    if old.grouped == new.grouped {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} {}, but {} {}: compare runs made with the same --by (or both without)",
+            old.source,
+            with(old),
+            new.source,
+            with(new)
+        ))
+    }
 }
 
 /// `At-Risk`, `at_risk` and `At Risk` alike; apostrophes dropped
@@ -279,6 +305,7 @@ mod tests {
             customers: customers
                 .iter()
                 .map(|&(id, segment, monetary)| Member {
+                    group: None,
                     id: id.into(),
                     segment,
                     rfm: None,
@@ -288,10 +315,42 @@ mod tests {
                 })
                 .collect(),
             scale: 0,
+            grouped: false,
         }
     }
 
     use Segment::*;
+
+    /// `run` with every customer in a group: ("group/id", segment, monetary).
+    fn grouped(segments: &[Segment], customers: &[(&str, usize, i64)]) -> Snapshot {
+        let mut snapshot = run(segments, customers);
+        for member in &mut snapshot.customers {
+            let (group, id) = member.id.split_once('/').unwrap();
+            member.group = Some(group.to_owned());
+            member.id = id.to_owned();
+        }
+        snapshot.grouped = true;
+        snapshot
+    }
+
+    #[test]
+    fn runs_made_with_by_match_group_and_id() {
+        // Old: a in FR champions, a in DE at risk. New: a in FR at risk,
+        // a in IT (new), DE's a gone.
+        let old = grouped(&[Champions, AtRisk], &[("FR/a", 0, 10), ("DE/a", 1, 5)]);
+        let new = grouped(&[Champions, AtRisk], &[("FR/a", 1, 12), ("IT/a", 0, 3)]);
+        let m = Migration::between(&old, &new);
+        assert_eq!(m.matrix, vec![vec![0, 1], vec![0, 0]]);
+        assert_eq!(m.new_customers, vec![1, 0]);
+        assert_eq!(m.gone_customers, vec![0, 1]);
+        let movers = m.movers(&[0], &[]);
+        assert_eq!(movers.len(), 1);
+        assert_eq!(movers[0].new.group.as_deref(), Some("FR"));
+        assert!(comparable(&old, &new).is_ok());
+        let plain = run(&[Champions], &[("a", 0, 1)]);
+        let err = comparable(&old, &plain).unwrap_err();
+        assert!(err.contains("has a group column"), "{err}");
+    }
 
     #[test]
     fn counts_by_hand() {

@@ -7,6 +7,9 @@
 //! optionally `.gz`/`.zst` compressed. Segments are matched across runs by
 //! `segment_key`, which no `--lang` translates, so a report in Italian can
 //! be compared with last week's in English.
+//!
+//! A run made with `--by` has a `group` column: its customers are
+//! (group, id) pairs, as the run scored them, and are matched so.
 
 use crate::error::SnapshotError;
 use crate::input::{self, Content, InputPath};
@@ -59,6 +62,8 @@ pub(crate) fn labels(definition: &crate::score::definition::Definition) -> Vec<L
 /// needed for a migration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Member {
+    /// The `--by` group, in a run made with it.
+    pub(crate) group: Option<String>,
     /// The customer id.
     pub(crate) id: String,
     /// Index into [`Snapshot::segments`].
@@ -84,6 +89,8 @@ pub(crate) struct Snapshot {
     pub(crate) customers: Vec<Member>,
     /// The decimal scale of `monetary`.
     pub(crate) scale: u8,
+    /// Made with `--by`: every member has a group.
+    pub(crate) grouped: bool,
 }
 
 impl Snapshot {
@@ -91,6 +98,7 @@ impl Snapshot {
     pub(crate) fn from_analysis(analysis: &Analysis, source: String) -> Snapshot {
         let definition = &analysis.definition;
         let dashed = definition.levels > 9;
+        let grouped = analysis.by.is_some();
         Snapshot {
             source,
             segments: labels(definition),
@@ -98,6 +106,7 @@ impl Snapshot {
                 .customers
                 .iter()
                 .map(|c| Member {
+                    group: grouped.then(|| analysis.groups[c.group as usize].name.clone()),
                     id: c.id.to_string(),
                     segment: usize::from(c.segment),
                     rfm: Some(c.rfm(dashed).into_owned()),
@@ -107,6 +116,7 @@ impl Snapshot {
                 })
                 .collect(),
             scale: analysis.scale,
+            grouped,
         }
     }
 
@@ -279,6 +289,7 @@ fn row_error(file: &str, e: &csv::Error) -> SnapshotError {
 fn read_customers(path: &Path, order: Vec<Label>) -> Result<Snapshot, SnapshotError> {
     let mut table = open_table(path)?;
     let id_col = table.require("customer_id")?;
+    let group_col = table.column("group");
     let key_col = table.column("segment_key");
     let name_col = table.column("segment");
     if key_col.is_none() && name_col.is_none() {
@@ -318,10 +329,18 @@ fn read_customers(path: &Path, order: Vec<Label>) -> Result<Snapshot, SnapshotEr
         if id.is_empty() {
             return Err(bad("empty customer_id".into()));
         }
-        if let Some(first) = seen.insert(id.to_owned(), line) {
-            return Err(bad(format!(
-                "customer '{id}' appears twice (first on line {first})"
-            )));
+        let group = group_col.map(|c| record.get(c).unwrap_or_default().trim());
+        let seen_key = match group {
+            Some(g) => format!("{g}\u{1f}{id}"),
+            None => id.to_owned(),
+        };
+        if let Some(first) = seen.insert(seen_key, line) {
+            return Err(bad(match group {
+                Some(g) => {
+                    format!("customer '{id}' of group '{g}' appears twice (first on line {first})")
+                }
+                None => format!("customer '{id}' appears twice (first on line {first})"),
+            }));
         }
         let name = field(name_col).unwrap_or_default();
         // Files without keys: a built-in segment's name, in any language,
@@ -362,6 +381,7 @@ fn read_customers(path: &Path, order: Vec<Label>) -> Result<Snapshot, SnapshotEr
         };
         amounts.push(monetary);
         customers.push(Member {
+            group: group.map(str::to_owned),
             id: id.to_owned(),
             segment,
             rfm: field(rfm_col).filter(|s| !s.is_empty()).map(str::to_owned),
@@ -382,6 +402,7 @@ fn read_customers(path: &Path, order: Vec<Label>) -> Result<Snapshot, SnapshotEr
         segments,
         customers,
         scale,
+        grouped: group_col.is_some(),
     })
 }
 

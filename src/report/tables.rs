@@ -160,12 +160,20 @@ fn compact<T: Serialize + ?Sized>(value: &T) -> Value<'static> {
 
 /// The customers who moved, most valuable first.
 pub(crate) fn movers_table<'a>(m: &'a Migration, movers: &[Move<'a>], decimals: u8) -> Tabular<'a> {
+    // Runs made with --by: each row is a customer in a group.
+    let grouped = m.new.grouped;
+    let mut columns = Vec::with_capacity(MOVER_COLUMNS.len() + 1);
+    if grouped {
+        columns.push("group");
+    }
+    columns.extend(MOVER_COLUMNS);
     let mut data = Tabular::new(
-        &MOVER_COLUMNS,
+        &columns,
         MoverRows {
             migration: m,
             movers: movers.to_vec(),
             decimals,
+            grouped,
         },
     );
     data.shown = vec![
@@ -179,6 +187,7 @@ struct MoverRows<'a> {
     migration: &'a Migration<'a>,
     movers: Vec<Move<'a>>,
     decimals: u8,
+    grouped: bool,
 }
 
 impl Rows for MoverRows<'_> {
@@ -196,6 +205,9 @@ impl Rows for MoverRows<'_> {
         };
         let int = |i: Option<i64>| i.map_or(Value::Null, Value::Int);
         row.clear();
+        if self.grouped {
+            row.push(text(&m.new.group));
+        }
         row.push(Value::Text(Cow::Borrowed(&m.new.id)));
         row.push(Value::Segment(&from.name, from.tone));
         row.push(Value::Segment(&to.name, to.tone));

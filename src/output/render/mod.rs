@@ -275,6 +275,37 @@ impl<'a> Tabular<'a> {
         }
     }
 
+    /// The table with one more column last, its values given in row order
+    /// (a row without one gets an empty value).
+    pub(crate) fn with_column(self, name: &'a str, values: Vec<String>) -> Tabular<'a> {
+        struct Added<'a> {
+            inner: Box<dyn Rows + 'a>,
+            values: Vec<String>,
+        }
+        impl Rows for Added<'_> {
+            fn len(&self) -> usize {
+                self.inner.len()
+            }
+
+            fn fill<'s>(&'s self, index: usize, row: &mut Vec<Value<'s>>) {
+                self.inner.fill(index, row);
+                let value = self.values.get(index).map_or("", String::as_str);
+                row.push(Value::Text(Cow::Borrowed(value)));
+            }
+        }
+        let mut columns = self.columns;
+        columns.push(name);
+        Tabular {
+            columns,
+            rows: Box::new(Added {
+                inner: self.rows,
+                values,
+            }),
+            total: None,
+            ..self
+        }
+    }
+
     /// The columns `format` shows: the others are dropped from the columns,
     /// the rows and the total.
     pub(crate) fn for_format(self, format: Format) -> Tabular<'a> {
