@@ -220,6 +220,13 @@ pub fn analyze(
         ));
     }
     note_segments(&definition, &customers, notes);
+    let (kept_headers, renamed) = analysis::kept_headers(&report.kept_columns);
+    for (name, header) in renamed {
+        notes.note(format_args!(
+            "--keep {}: written as column '{header}' (rfm writes a '{name}' column of its own)",
+            crate::error::shown(&name)
+        ));
+    }
     Ok(Analysis {
         monetary: !report.no_amount,
         customers,
@@ -230,6 +237,7 @@ pub fn analyze(
         definition,
         by: report.by_column.clone(),
         kept: report.kept_columns.clone(),
+        kept_headers,
         groups,
         load: report,
     })

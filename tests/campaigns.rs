@@ -539,3 +539,31 @@ fn report_reasons_and_the_migration_of_runs_made_with_by() {
         "{err}"
     );
 }
+
+#[test]
+fn kept_columns_never_repeat_a_header() {
+    // customer_id is rfm's own column: kept as input_customer_id; email
+    // named twice (in two spellings) is kept once.
+    let out = rfm()
+        .arg("customers")
+        .arg(common::fixture("sql_select.csv"))
+        .args(["--order", "order_id", "--customer", "customer_id"])
+        .args(["--date", "order_date", "--amount", "amount"])
+        .args(["--keep", "customer_id,email,EMAIL", "-f", "csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let header = text.lines().next().unwrap();
+    assert!(
+        header.ends_with(",segment_key,input_customer_id,email"),
+        "{header}"
+    );
+    // C1's latest purchase is B1, the last line.
+    assert!(text.contains(",C1,c1@de.example\n"), "{text}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--keep customer_id: written as column 'input_customer_id'"),
+        "{err}"
+    );
+}

@@ -11,23 +11,9 @@ use crate::score::reasons::Reasons;
 use crate::{output, output::sort};
 use std::borrow::Cow;
 
-/// The columns, in contract order (`segment_key` is left out of the
-/// terminal table).
-pub(crate) const COLUMNS: [&str; 13] = [
-    "customer_id",
-    "first_order",
-    "last_order",
-    "recency_days",
-    "frequency",
-    "monetary",
-    "r",
-    "f",
-    "m",
-    "fm",
-    "rfm",
-    "segment",
-    "segment_key",
-];
+// The columns, in contract order (`segment_key` is left out of the
+// terminal table).
+use crate::score::analysis::CUSTOMER_COLUMNS as COLUMNS;
 
 /// Runs the command.
 pub(crate) fn run(args: &CustomersArgs, env: &Environment) -> anyhow::Result<()> {
@@ -64,7 +50,7 @@ pub(crate) fn tabulate(analysis: &Analysis, decimals: u8) -> Tabular<'_> {
         columns.push("group");
     }
     columns.extend(COLUMNS);
-    columns.extend(analysis.kept.iter().map(String::as_str));
+    columns.extend(analysis.kept_headers.iter().map(String::as_str));
     Tabular {
         columns,
         shown: vec![("segment_key", Shown::Files)],

@@ -84,7 +84,10 @@ impl Extras {
         };
         let mut keep = Vec::with_capacity(flags.keep.len());
         for name in &flags.keep {
-            if let Some(i) = find_column(header, "--keep", Some(name), &[], file)? {
+            // A column named twice (`email,Email`) is kept once.
+            if let Some(i) = find_column(header, "--keep", Some(name), &[], file)?
+                && !keep.contains(&i)
+            {
                 keep.push(i);
             }
         }

@@ -38,6 +38,58 @@ pub(crate) struct Analysis {
     pub(crate) groups: Vec<Group>,
     /// The `--keep` columns, as the input names them.
     pub(crate) kept: Vec<String>,
+    /// Their headers in the customers' output: the input's names, except
+    /// that one rfm writes itself gets an `input_` prefix
+    /// ([`kept_headers`]).
+    pub(crate) kept_headers: Vec<String>,
+}
+
+/// The columns of a customer row (`rfm customers`), after `group` with
+/// `--by` and before the kept columns and `reason`.
+pub(crate) const CUSTOMER_COLUMNS: [&str; 13] = [
+    "customer_id",
+    "first_order",
+    "last_order",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "r",
+    "f",
+    "m",
+    "fm",
+    "rfm",
+    "segment",
+    "segment_key",
+];
+
+/// The output headers of kept columns: a name rfm writes itself
+/// (`customer_id`, `segment`, `group`, `reason`...) becomes `input_NAME`
+/// (`input_input_NAME` if that is taken too...), so that no header is
+/// written twice; the renamed ones are returned apart, for a note.
+pub(crate) fn kept_headers(kept: &[String]) -> (Vec<String>, Vec<(String, String)>) {
+    let mut taken: Vec<String> = CUSTOMER_COLUMNS
+        .iter()
+        .chain(&["group", "reason"])
+        .map(|s| (*s).to_owned())
+        .collect();
+    taken.extend(kept.iter().cloned());
+    let mut renamed = Vec::new();
+    let headers = kept
+        .iter()
+        .map(|name| {
+            if !CUSTOMER_COLUMNS.contains(&name.as_str()) && name != "group" && name != "reason" {
+                return name.clone();
+            }
+            let mut header = format!("input_{name}");
+            while taken.contains(&header) {
+                header = format!("input_{header}");
+            }
+            taken.push(header.clone());
+            renamed.push((name.clone(), header.clone()));
+            header
+        })
+        .collect();
+    (headers, renamed)
 }
 
 impl Analysis {
@@ -79,6 +131,7 @@ impl Analysis {
             by: self.by.clone(),
             groups: Vec::new(),
             kept: self.kept.clone(),
+            kept_headers: self.kept_headers.clone(),
         }
     }
 }
@@ -338,6 +391,30 @@ fn id_prefix(id: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kept_columns_named_like_rfms_own_are_renamed() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let (headers, renamed) = kept_headers(&names(&[
+            "email",
+            "segment",
+            "input_segment",
+            "group",
+            "Segment",
+        ]));
+        assert_eq!(
+            headers,
+            names(&[
+                "email",
+                "input_input_segment",
+                "input_segment",
+                "input_group",
+                "Segment"
+            ])
+        );
+        assert_eq!(renamed.len(), 2);
+        assert_eq!(renamed[0], ("segment".into(), "input_input_segment".into()));
+    }
     use crate::score::definition::Preset;
     use crate::score::lang::Lang;
     use crate::score::segment::Segment;
