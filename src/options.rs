@@ -29,9 +29,11 @@ use std::path::{Path, PathBuf};
 /// (a release binary has none): `RFM_GROUPING=runs|hash` forces how orders
 /// are grouped, `RFM_WORKERS` and `RFM_BLOCK_BYTES` set the reading's
 /// threads and block size (so small inputs are cut into many blocks on
-/// several workers), and `RFM_FAIL_AT=FILE` makes `rfm report` (or `rfm
+/// several workers), `RFM_FAIL_AT=FILE` makes `rfm report` (or `rfm
 /// audiences`) fail half way through writing FILE (for the atomicity
-/// tests).
+/// tests), and `RFM_AUDIENCE_PART_BYTES` lowers the size above which `rfm
+/// audiences --style klaviyo` writes a file in parts (50 MB otherwise), so
+/// small files are split.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct TestSwitches {
     /// `RFM_GROUPING`.
@@ -43,6 +45,8 @@ pub(crate) struct TestSwitches {
     /// `RFM_FAIL_AT`: a report file (e.g. `report.html`), or
     /// `audiences.json` (`rfm audiences`).
     pub(crate) fail_at: Option<&'static str>,
+    /// `RFM_AUDIENCE_PART_BYTES`.
+    pub(crate) audience_part_bytes: Option<usize>,
 }
 
 impl TestSwitches {
@@ -68,6 +72,7 @@ impl TestSwitches {
                     .chain(["audiences.json"])
                     .find(|file| *file == name)
             }),
+            audience_part_bytes: number("RFM_AUDIENCE_PART_BYTES"),
         }
     }
 

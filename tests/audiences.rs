@@ -309,13 +309,19 @@ fn hand_export(dir: &Path) -> PathBuf {
     );
     let path = dir.join("orders.csv");
     fs::write(&path, text).expect("writes");
-    // Two segments by recency alone: orders in the last 30 days, the rest.
+    two_segments(dir);
+    path
+}
+
+/// Two segments by recency alone (with [`hand_flags`]): orders in the 30
+/// days before 2025-01-31 make `Recent, active` (key `recent_active`), the
+/// others `Older` (key `others`).
+fn two_segments(dir: &Path) {
     fs::write(
         dir.join("two.toml"),
         "levels = 2\nothers = \"Older\"\n\n[[rule]]\nsegment = \"Recent, active\"\nr = 2\n",
     )
     .expect("writes");
-    path
 }
 
 /// The flags that score the hand-made export into its two segments.
@@ -522,19 +528,21 @@ fn shopify_export_mapped_for_both_tools() {
         ]);
     }
     // The four customers of the fixture (docs in its .expected.md): Dana
-    // ordered as a guest with a phone and no email.
+    // ordered as a guest with a phone and no email. Alice and Bob said no
+    // to marketing: the non-subscribed files, without the consent column.
     let m = contents(&mailchimp);
-    let header = "Email Address,First Name,Last Name,Phone Number,Country,Accepts Marketing,Tags,Customer ID\n";
+    let header = "Email Address,First Name,Last Name,Phone Number,Country,Tags,Customer ID\n";
     assert_eq!(
-        text(&m, "loyal_customers.csv"),
+        text(&m, "loyal_customers.non-subscribed.csv"),
         format!(
-            "{header}alice@example.com,Alice,Archer,(413) 555-0101,US,no,RFM Loyal Customers,alice@example.com\n"
+            "{header}alice@example.com,Alice,Archer,(413) 555-0101,US,RFM Loyal Customers,alice@example.com\n"
         )
     );
     assert_eq!(
-        text(&m, "hibernating.csv"),
-        format!("{header}Bob@example.com,Bob,Baker,,US,no,RFM Hibernating,bob@example.com\n")
+        text(&m, "hibernating.non-subscribed.csv"),
+        format!("{header}Bob@example.com,Bob,Baker,,US,RFM Hibernating,bob@example.com\n")
     );
+    assert!(!m.contains_key("loyal_customers.csv"));
     assert!(!m.contains_key("potential_loyalist.csv"));
     let k = contents(&klaviyo);
     assert_eq!(
@@ -739,4 +747,525 @@ fn by_groups_and_colliding_columns_are_refused_before_the_work() {
     );
     assert!(err.contains("'Tags'") && err.contains("--keep"), "{err}");
     assert!(!out.exists());
+}
+
+/// `rfm audiences ORDERS --out OUT` scored with [`hand_flags`] (the
+/// definition beside ORDERS), with `extra` flags and, when given, the size
+/// above which a Klaviyo file is cut into parts lowered to `part_bytes`
+/// (`RFM_AUDIENCE_PART_BYTES`, a debug-build switch): its stderr.
+fn run_parts(orders: &Path, out: &Path, extra: &[&str], part_bytes: Option<usize>) -> String {
+    let dir = orders.parent().expect("a folder");
+    let mut command = rfm();
+    command
+        .args(["audiences", path_str(orders), "--out", path_str(out)])
+        .args(hand_flags(dir))
+        .args(extra);
+    if let Some(bytes) = part_bytes {
+        command.env("RFM_AUDIENCE_PART_BYTES", bytes.to_string());
+    }
+    let result = command.output().expect("runs");
+    let stderr = String::from_utf8(result.stderr).expect("utf-8");
+    assert!(result.status.success(), "{stderr}");
+    stderr
+}
+
+/// The CSV files of a folder (audiences.json left out) as text, with the
+/// parts of each file cut into parts put back together: `others.part1.csv`,
+/// `others.part2.csv`... become `others.csv`, the header kept once. Checks
+/// every part on the way: numbered from 1 without a gap, at most `limit`
+/// bytes, starting with the header, holding at least one row.
+fn joined(files: &BTreeMap<String, Vec<u8>>, limit: usize) -> BTreeMap<String, String> {
+    let mut whole: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut cut: BTreeMap<String, BTreeMap<usize, &Vec<u8>>> = BTreeMap::new();
+    for (name, bytes) in files.iter().filter(|(n, _)| n.ends_with(".csv")) {
+        let part = name
+            .trim_end_matches(".csv")
+            .rsplit_once(".part")
+            .and_then(|(base, n)| Some((base, n.parse::<usize>().ok()?)));
+        match part {
+            Some((base, n)) => {
+                cut.entry(format!("{base}.csv"))
+                    .or_default()
+                    .insert(n, bytes);
+            }
+            None => {
+                whole.insert(name.clone(), bytes.clone());
+            }
+        }
+    }
+    for (name, parts) in cut {
+        assert!(!whole.contains_key(&name), "{name} both whole and in parts");
+        assert!(parts.len() > 1, "{name} in one part");
+        assert_eq!(
+            parts.keys().copied().collect::<Vec<_>>(),
+            (1..=parts.len()).collect::<Vec<_>>(),
+            "{name}"
+        );
+        // The headers of these files hold no line break.
+        let first = parts[&1];
+        let header = &first[..=first.iter().position(|&b| b == b'\n').expect("header")];
+        let mut all = header.to_vec();
+        for (n, bytes) in parts {
+            assert!(
+                bytes.len() <= limit,
+                "{name} part {n}: {} bytes",
+                bytes.len()
+            );
+            assert!(bytes.starts_with(header), "{name} part {n}: no header");
+            assert!(bytes.len() > header.len(), "{name} part {n}: no row");
+            all.extend_from_slice(&bytes[header.len()..]);
+        }
+        whole.insert(name, all);
+    }
+    whole
+        .into_iter()
+        .map(|(name, bytes)| (name, String::from_utf8(bytes).expect("utf-8")))
+        .collect()
+}
+
+/// audiences.json's `files`: (file, kind, segment_key, status, part, rows),
+/// checked against the folder: every CSV listed once, with its rows.
+fn listed(files: &BTreeMap<String, Vec<u8>>) -> Vec<(String, String, String, String, u64, usize)> {
+    let marker: serde_json::Value = serde_json::from_slice(&files["audiences.json"]).expect("json");
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or("null").to_owned();
+    let list: Vec<_> = marker["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| {
+            (
+                text(&f["file"]),
+                text(&f["kind"]),
+                text(&f["segment_key"]),
+                text(&f["status"]),
+                f["part"].as_u64().unwrap_or(0),
+                f["rows"].as_u64().expect("rows") as usize,
+            )
+        })
+        .collect();
+    let csvs: BTreeSet<&String> = files.keys().filter(|n| n.ends_with(".csv")).collect();
+    assert_eq!(list.iter().map(|f| &f.0).collect::<BTreeSet<_>>(), csvs);
+    assert_eq!(list.len(), csvs.len(), "a file listed twice");
+    for f in &list {
+        assert_eq!(read_csv(&files[&f.0]).1.len(), f.5, "{}", f.0);
+    }
+    list
+}
+
+/// Klaviyo orders (`Email`, `Notes`): in week 1 seven older customers
+/// (k04's note holds a line break and a comma, so it is quoted over two
+/// lines) and two recent ones; in week 2 k07 is gone, n01 is new and k02
+/// ordered again, so it is recent.
+fn klaviyo_orders(dir: &Path, week: u8) -> PathBuf {
+    let mut text = String::from("customer_id,order_date,amount,Email,Notes\n");
+    let k02 = if week == 1 {
+        "2024-06-02"
+    } else {
+        "2025-01-25"
+    };
+    let mut orders = vec![
+        ("k01", "2024-06-01", ""),
+        ("k02", k02, ""),
+        ("k03", "2024-06-03", ""),
+        ("k04", "2024-06-04", "\"call\nback, later\""),
+        ("k05", "2024-06-05", ""),
+        ("k06", "2024-06-06", ""),
+        ("r01", "2025-01-20", ""),
+        ("r02", "2025-01-21", ""),
+    ];
+    orders.push(if week == 1 {
+        ("k07", "2024-06-07", "")
+    } else {
+        ("n01", "2024-06-08", "")
+    });
+    for (id, date, note) in orders {
+        text.push_str(&format!("{id},{date},10.00,{id}@x.com,{note}\n"));
+    }
+    let path = dir.join(format!("week{week}.csv"));
+    fs::write(&path, text).expect("writes");
+    two_segments(dir);
+    path
+}
+
+#[test]
+fn klaviyo_files_over_the_limit_are_written_in_parts() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (week1, week2) = (klaviyo_orders(tmp.path(), 1), klaviyo_orders(tmp.path(), 2));
+    let klaviyo = ["--style", "klaviyo", "--keep", "Email,Notes"];
+    let dir = |name: &str| tmp.path().join(name);
+    let (whole_dir, cut_dir) = (dir("whole"), dir("cut"));
+    run_parts(&week1, &dir("whole"), &klaviyo, None);
+    let stderr = run_parts(&week1, &dir("cut"), &klaviyo, Some(100));
+    let (whole, cut) = (contents(&dir("whole")), contents(&dir("cut")));
+
+    // By hand: a 36-byte header; rows of 21 bytes (k01@x.com,,Older,k01),
+    // 39 for k04 (its note quoted) and 32 for a recent one (the segment
+    // name quoted). Older is 201 bytes: k01-k03 make 99, k04 and k05 96,
+    // k06 and k07 78. Recent, active is 100 bytes: not over, kept whole.
+    let header = "Email,Notes,RFM Segment,Customer ID\n";
+    let row = |id: &str| format!("{id}@x.com,,Older,{id}\n");
+    assert_eq!(
+        text(&cut, "others.part1.csv"),
+        format!("{header}{}{}{}", row("k01"), row("k02"), row("k03"))
+    );
+    assert_eq!(
+        text(&cut, "others.part2.csv"),
+        format!(
+            "{header}k04@x.com,\"call\nback, later\",Older,k04\n{}",
+            row("k05")
+        )
+    );
+    assert_eq!(
+        text(&cut, "others.part3.csv"),
+        format!("{header}{}{}", row("k06"), row("k07"))
+    );
+    assert_eq!(cut["recent_active.csv"].len(), 100);
+    assert_eq!(
+        cut.keys().collect::<Vec<_>>(),
+        [
+            "audiences.json",
+            "others.part1.csv",
+            "others.part2.csv",
+            "others.part3.csv",
+            "recent_active.csv"
+        ]
+    );
+    // Put back together, the parts are the file of the run without a
+    // limit.
+    let whole_csv = joined(&whole, usize::MAX);
+    assert_eq!(joined(&cut, 100), whole_csv);
+    // audiences.json lists every part; stderr names them.
+    let null = "null".to_owned();
+    let entry = |file: &str, key: &str, part: u64, rows: usize| {
+        (
+            file.to_owned(),
+            "segment".to_owned(),
+            key.to_owned(),
+            null.clone(),
+            part,
+            rows,
+        )
+    };
+    assert_eq!(
+        listed(&cut),
+        [
+            entry("recent_active.csv", "recent_active", 0, 2),
+            entry("others.part1.csv", "others", 1, 3),
+            entry("others.part2.csv", "others", 2, 2),
+            entry("others.part3.csv", "others", 3, 2),
+        ]
+    );
+    for line in [
+        "note: klaviyo: others.csv is over 100 bytes (Klaviyo takes 50 MB a file): written in 3 \
+         parts, others.part1.csv to others.part3.csv; upload each into the same list\n",
+        "note: recent_active.csv: 2 rows\n",
+        "note: others.part1.csv: 3 rows\n",
+        "note: others.part2.csv: 2 rows\n",
+        "note: others.part3.csv: 2 rows\n",
+        ": 9 rows in 4 segment files\n",
+    ] {
+        assert!(stderr.contains(line), "{line:?} not in:\n{stderr}");
+    }
+
+    // Week 2 against the earlier folder cut into parts: the same entered
+    // and left as against the whole one. By hand: k02 entered Recent,
+    // active and left Older (written as now), n01 entered Older, k07 left
+    // it (written as then).
+    let mut previous = klaviyo.to_vec();
+    previous.extend(["--previous", path_str(&whole_dir)]);
+    run_parts(&week2, &dir("after_whole"), &previous, None);
+    previous[5] = path_str(&cut_dir);
+    run_parts(&week2, &dir("after_cut"), &previous, None);
+    let after = joined(&contents(&dir("after_whole")), usize::MAX);
+    assert_eq!(joined(&contents(&dir("after_cut")), usize::MAX), after);
+    assert_eq!(
+        after["entered/recent_active.csv"],
+        format!("{header}k02@x.com,,\"Recent, active\",k02\n")
+    );
+    assert_eq!(
+        after["entered/others.csv"],
+        format!("{header}{}", row("n01"))
+    );
+    assert_eq!(
+        after["left/others.csv"],
+        format!("{header}k02@x.com,,\"Recent, active\",k02\n{}", row("k07"))
+    );
+    assert_eq!(after.len(), 5, "{:?}", after.keys());
+
+    // Both cut, at 80 bytes: every file, entered and left too, is the
+    // whole run's put back together. By hand: Recent, active (3 rows of
+    // 32) in 3 parts, Older (21, 21, 39, 21, 21, 21) in 4, left/others
+    // (32, 21) in 2; the entered files fit.
+    let stderr = run_parts(&week2, &dir("both_cut"), &previous, Some(80));
+    let both = contents(&dir("both_cut"));
+    assert_eq!(joined(&both, 80), after);
+    assert_eq!(
+        both.keys().collect::<Vec<_>>(),
+        [
+            "audiences.json",
+            "entered/others.csv",
+            "entered/recent_active.csv",
+            "left/others.part1.csv",
+            "left/others.part2.csv",
+            "others.part1.csv",
+            "others.part2.csv",
+            "others.part3.csv",
+            "others.part4.csv",
+            "recent_active.part1.csv",
+            "recent_active.part2.csv",
+            "recent_active.part3.csv",
+        ]
+    );
+    let kinds: Vec<(String, String, u64)> =
+        listed(&both).into_iter().map(|f| (f.0, f.1, f.4)).collect();
+    assert!(kinds.contains(&("left/others.part2.csv".into(), "left".into(), 2)));
+    assert!(
+        stderr.contains("since the previous: 2 entered, 2 left"),
+        "{stderr}"
+    );
+
+    // The folder cut into parts is rfm's: replaced by a run without a limit
+    // (which writes it whole); a file saved among the parts is not.
+    run_parts(&week1, &dir("cut"), &klaviyo, None);
+    assert_eq!(contents(&dir("cut")), whole);
+    run_parts(&week1, &dir("cut"), &klaviyo, Some(100));
+    fs::write(dir("cut").join("others.part4.csv"), "mine").expect("writes");
+    let out = dir("cut");
+    let err = failure_of(&["audiences", path_str(&week1), "--out", path_str(&out)], 2);
+    assert!(
+        err.contains("not an rfm audiences folder") && err.contains("others.part4.csv"),
+        "{err}"
+    );
+
+    // A row that does not fit with the header even alone: a part of its
+    // own, with a warning. Other styles are never cut.
+    let stderr = run_parts(&week1, &dir("tiny"), &klaviyo, Some(40));
+    assert!(
+        stderr.contains(
+            "warning: others.part4.csv: one row alone is over 40 bytes with the header: Klaviyo \
+             may refuse the file"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(joined(&contents(&dir("tiny")), usize::MAX), whole_csv);
+    run_parts(&week1, &dir("plain"), &["--keep", "Email,Notes"], Some(40));
+    assert!(contents(&dir("plain")).keys().all(|k| !k.contains(".part")));
+}
+
+/// Mailchimp orders (`Email`, `Name`, `Newsletter`, the consent): in week
+/// 1, m01 (yes) and m02 (no) recent; m03 (blank), m04 (`sometimes`), m05
+/// (`Y`) and m06 (no) older. In week 2 m02 says yes, m03 ordered again
+/// (recent, still blank), m05 says no, m06 is gone and m07 (yes) is new.
+fn mailchimp_orders(dir: &Path, week: u8) -> PathBuf {
+    let rows: &[(&str, &str, &str, &str)] = if week == 1 {
+        &[
+            ("m01", "2025-01-20", "Ann Lee", "yes"),
+            ("m02", "2025-01-21", "Bo Li", "no"),
+            ("m03", "2024-06-01", "Cy Dee", ""),
+            ("m04", "2024-06-02", "Di Fox", "sometimes"),
+            ("m05", "2024-06-03", "Ed Roe", "Y"),
+            ("m06", "2024-06-04", "Flo Ng", "no"),
+        ]
+    } else {
+        &[
+            ("m01", "2025-01-20", "Ann Lee", "yes"),
+            ("m02", "2025-01-21", "Bo Li", "yes"),
+            ("m03", "2025-01-22", "Cy Dee", ""),
+            ("m04", "2024-06-02", "Di Fox", "sometimes"),
+            ("m05", "2024-06-03", "Ed Roe", "no"),
+            ("m07", "2024-06-05", "Gil Tan", "yes"),
+        ]
+    };
+    let mut text = String::from("customer_id,order_date,amount,Email,Name,Newsletter\n");
+    for (id, date, name, consent) in rows {
+        text.push_str(&format!("{id},{date},10.00,{id}@x.com,{name},{consent}\n"));
+    }
+    let path = dir.join(format!("mailchimp{week}.csv"));
+    fs::write(&path, text).expect("writes");
+    two_segments(dir);
+    path
+}
+
+#[test]
+fn mailchimp_writes_one_file_per_consent_as_written_by_hand() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let week1 = mailchimp_orders(tmp.path(), 1);
+    let out = tmp.path().join("week1");
+    // The Klaviyo limit does not apply to Mailchimp.
+    let stderr = run_parts(
+        &week1,
+        &out,
+        &["--style", "mailchimp", "--keep", "Email,Name,Newsletter"],
+        Some(40),
+    );
+    let files = contents(&out);
+    // No Newsletter column: the file says it.
+    let header = "Email Address,First Name,Last Name,Tags,Customer ID\n";
+    let recent = |id: &str, first: &str, last: &str| {
+        format!("{id}@x.com,{first},{last},RFM Recent  active,{id}\n")
+    };
+    let older =
+        |id: &str, first: &str, last: &str| format!("{id}@x.com,{first},{last},RFM Older,{id}\n");
+    assert_eq!(
+        text(&files, "recent_active.csv"),
+        format!("{header}{}", recent("m01", "Ann", "Lee"))
+    );
+    assert_eq!(
+        text(&files, "recent_active.non-subscribed.csv"),
+        format!("{header}{}", recent("m02", "Bo", "Li"))
+    );
+    // Y is yes; blank, no and a value neither yes nor no are not.
+    assert_eq!(
+        text(&files, "others.csv"),
+        format!("{header}{}", older("m05", "Ed", "Roe"))
+    );
+    assert_eq!(
+        text(&files, "others.non-subscribed.csv"),
+        format!(
+            "{header}{}{}{}",
+            older("m03", "Cy", "Dee"),
+            older("m04", "Di", "Fox"),
+            older("m06", "Flo", "Ng")
+        )
+    );
+    let entry = |file: &str, key: &str, status: &str, rows: usize| {
+        (
+            file.to_owned(),
+            "segment".to_owned(),
+            key.to_owned(),
+            status.to_owned(),
+            0,
+            rows,
+        )
+    };
+    assert_eq!(
+        listed(&files),
+        [
+            entry("recent_active.csv", "recent_active", "subscribed", 1),
+            entry(
+                "recent_active.non-subscribed.csv",
+                "recent_active",
+                "non-subscribed",
+                1
+            ),
+            entry("others.csv", "others", "subscribed", 1),
+            entry("others.non-subscribed.csv", "others", "non-subscribed", 3),
+        ]
+    );
+    for line in [
+        "note: mailchimp: 'Newsletter' -> the file: yes in SEGMENT.csv (import as Subscribed), \
+         anything else in SEGMENT.non-subscribed.csv (import as Non-subscribed)\n",
+        "note: mailchimp: Mailchimp sets one status per import: import each SEGMENT.csv as \
+         Subscribed and each SEGMENT.non-subscribed.csv as Non-subscribed\n",
+        "warning: 1 value of 'Newsletter' neither yes nor no: in the non-subscribed files\n",
+        "note: others.non-subscribed.csv: 3 rows\n",
+        ": 6 rows in 4 segment files\n",
+    ] {
+        assert!(stderr.contains(line), "{line:?} not in:\n{stderr}");
+    }
+
+    // Week 2. A contact still in its segment whose consent changed enters
+    // the file of its new status (m02 to Subscribed, m05 to Non-subscribed)
+    // and leaves nothing; m03 moved (entered Recent, active; left Older as
+    // written now); m06 left as written then; m07 is new.
+    let week2 = mailchimp_orders(tmp.path(), 2);
+    let out2 = tmp.path().join("week2");
+    let stderr = run_parts(
+        &week2,
+        &out2,
+        &[
+            "--style",
+            "mailchimp",
+            "--keep",
+            "Email,Name,Newsletter",
+            "--previous",
+            path_str(&out),
+        ],
+        None,
+    );
+    let files = contents(&out2);
+    let changes: Vec<(&str, String)> = files
+        .iter()
+        .filter(|(name, _)| name.contains('/'))
+        .map(|(name, bytes)| {
+            (
+                name.as_str(),
+                String::from_utf8(bytes.clone()).expect("utf-8"),
+            )
+        })
+        .collect();
+    let file = |rows: &[String]| format!("{header}{}", rows.concat());
+    assert_eq!(
+        changes,
+        [
+            ("entered/others.csv", file(&[older("m07", "Gil", "Tan")])),
+            (
+                "entered/others.non-subscribed.csv",
+                file(&[older("m05", "Ed", "Roe")])
+            ),
+            (
+                "entered/recent_active.csv",
+                file(&[recent("m02", "Bo", "Li")])
+            ),
+            (
+                "entered/recent_active.non-subscribed.csv",
+                file(&[recent("m03", "Cy", "Dee")])
+            ),
+            (
+                "left/others.non-subscribed.csv",
+                file(&[recent("m03", "Cy", "Dee"), older("m06", "Flo", "Ng")])
+            ),
+        ]
+    );
+    assert!(
+        stderr.contains("since the previous: 4 entered, 2 left"),
+        "{stderr}"
+    );
+
+    // Against a week 1 written without the consent column (no statuses):
+    // only the moves between segments, and m06, whose consent is not
+    // known, is not taken as subscribed.
+    let plain1 = tmp.path().join("week1_without");
+    run_parts(
+        &week1,
+        &plain1,
+        &["--style", "mailchimp", "--keep", "Email,Name"],
+        None,
+    );
+    assert!(
+        contents(&plain1)
+            .keys()
+            .all(|k| !k.contains("non-subscribed")),
+        "one file per segment without a consent column"
+    );
+    let out3 = tmp.path().join("week2_against_without");
+    run_parts(
+        &week2,
+        &out3,
+        &[
+            "--style",
+            "mailchimp",
+            "--keep",
+            "Email,Name,Newsletter",
+            "--previous",
+            path_str(&plain1),
+        ],
+        None,
+    );
+    let names: Vec<String> = contents(&out3)
+        .into_keys()
+        .filter(|name| name.contains('/'))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "entered/others.csv",
+            "entered/recent_active.non-subscribed.csv",
+            "left/others.non-subscribed.csv"
+        ]
+    );
+    assert_eq!(
+        text(&contents(&out3), "left/others.non-subscribed.csv"),
+        file(&[recent("m03", "Cy", "Dee"), older("m06", "Flo", "Ng")])
+    );
 }

@@ -4,9 +4,18 @@
 //! Customers are scored exactly as `rfm customers` scores them; each
 //! non-empty segment becomes `SEGMENT_KEY.csv` with the customer id and the
 //! `--keep` columns, laid out by `--style` (`output::audience`, which also
-//! drops and dedupes for the email tools). With `--previous`, an earlier
-//! audiences folder, `entered/SEGMENT_KEY.csv` and `left/SEGMENT_KEY.csv`
-//! say who entered and who left each segment since.
+//! drops and dedupes for the email tools, and names the files). With
+//! `--previous`, an earlier audiences folder, `entered/SEGMENT_KEY.csv` and
+//! `left/SEGMENT_KEY.csv` say who entered and who left each segment since.
+//!
+//! Mailchimp with a consent column kept gets one file per import status
+//! (`SEGMENT_KEY.non-subscribed.csv` beside `SEGMENT_KEY.csv`); Klaviyo,
+//! which takes at most 50 MB a file, gets a bigger file in parts
+//! (`SEGMENT_KEY.part1.csv`...). A file is rendered whole by the one CSV
+//! writer and then cut between records, so the parts put back together are
+//! the file that would have been written. audiences.json lists every file
+//! as written, which is what `--previous` reads back and what marks the
+//! folder as replaceable.
 //!
 //! The folder is written like `rfm report --out` writes its own
 //! (`output::write_folder`): whole or not at all, and never over a folder
@@ -17,10 +26,10 @@
 use crate::cli::{AudiencesArgs, ColorWhen, OutputArgs};
 use crate::commands::{report, rules};
 use crate::error::UsageError;
-use crate::notes::{Notes, count};
+use crate::notes::{Notes, count, thousands};
 use crate::options::{self, Environment, RunOptions};
 use crate::output::audience::{
-    self, Audience, Changes, Customer, Layout, PreviousFile, Reason, Row, Segment, Style,
+    self, Audience, Customer, Kind, Layout, PreviousFile, Reason, Row, Segment, Status, Style,
 };
 use crate::output::render::{
     self, Format, RenderOptions, Renderer, Rows, Tabular, Value, nested, nested_value,
@@ -38,9 +47,6 @@ use std::path::Path;
 
 /// The file that marks an audiences folder, and describes it.
 const MARKER: &str = "audiences.json";
-/// The subfolders of `--previous`'s changes.
-const ENTERED: &str = "entered";
-const LEFT: &str = "left";
 /// The most customers a note lists per reason for leaving them out.
 const LISTED: usize = 10;
 
@@ -100,10 +106,16 @@ pub(crate) fn run(args: &AudiencesArgs, env: &Environment) -> anyhow::Result<()>
     if let Some(why) = layout.missing_contact(analysis.customers.iter().map(|c| c.id.as_str())) {
         return Err(UsageError(why).into());
     }
-    if args.style == Style::Mailchimp {
+    if layout.by_status() {
+        notes.note(
+            "mailchimp: Mailchimp sets one status per import: import each SEGMENT.csv as \
+             Subscribed and each SEGMENT.non-subscribed.csv as Non-subscribed",
+        );
+    } else if args.style == Style::Mailchimp {
         notes.note(
             "mailchimp: the files carry no subscription status: choose it in Mailchimp's import, \
-             and import as Subscribed only contacts who gave permission",
+             and import as Subscribed only contacts who gave permission (keep a consent column, \
+             e.g. 'Accepts Marketing', for one file per status)",
         );
     }
     let segments: Vec<Segment> = analysis
@@ -134,7 +146,13 @@ pub(crate) fn run(args: &AudiencesArgs, env: &Environment) -> anyhow::Result<()>
     let changes = previous
         .as_ref()
         .map(|files| audience::changes(&layout, &audience, &segments, files));
-    let files = files(&segments, &audience, changes.as_ref());
+    let files = audience::files(&segments, &audience, changes.as_ref());
+    // Klaviyo's upload limit, lowered by the tests (debug builds only).
+    let limit = (args.style == Style::Klaviyo).then(|| {
+        env.switches
+            .audience_part_bytes
+            .unwrap_or(audience::KLAVIYO_FILE_BYTES)
+    });
     let empty: Vec<&str> = segments
         .iter()
         .zip(&audience.files)
@@ -142,9 +160,10 @@ pub(crate) fn run(args: &AudiencesArgs, env: &Environment) -> anyhow::Result<()>
         .map(|(s, _)| s.key)
         .collect();
 
+    let mut written = Vec::new();
     output::write_folder(&AUDIENCES, &target, env.switches.fail_at, |folder| {
         for file in &files {
-            folder.write(&file.path, |out| write_csv(&layout.header, file.rows, out))?;
+            written.extend(write_file(folder, &layout.header, file, limit)?);
         }
         folder.write(MARKER, |out| {
             let marker = Marker {
@@ -155,17 +174,20 @@ pub(crate) fn run(args: &AudiencesArgs, env: &Environment) -> anyhow::Result<()>
                 mappings: &mappings,
                 audience: &audience,
                 segments: &segments,
-                files: &files,
+                files: &written,
             };
             render::JsonRenderer.render(&marker.document(), out)
         })
     })?;
 
-    for file in &files {
+    if let Some(limit) = limit {
+        note_parts(&notes, &written, limit);
+    }
+    for file in &written {
         notes.note(format_args!(
             "{}: {}",
             file.path,
-            count(file.rows.len() as u64, "row")
+            count(file.rows as u64, "row")
         ));
     }
     if !empty.is_empty() {
@@ -175,13 +197,13 @@ pub(crate) fn run(args: &AudiencesArgs, env: &Environment) -> anyhow::Result<()>
         ));
     }
     if !args.quiet {
-        let written: usize = audience.files.iter().map(Vec::len).sum();
-        let filled = audience.files.iter().filter(|f| !f.is_empty()).count();
+        let rows: usize = audience.files.iter().map(Vec::len).sum();
+        let segment_files = written.iter().filter(|f| f.kind == Kind::Segment).count();
         let mut line = format!(
             "wrote {}: {} in {}",
             args.out.display(),
-            count(written as u64, "row"),
-            count(filled as u64, "segment file")
+            count(rows as u64, "row"),
+            count(segment_files as u64, "segment file")
         );
         if !audience.dropped.is_empty() {
             line.push_str(&format!(
@@ -204,53 +226,110 @@ pub(crate) fn run(args: &AudiencesArgs, env: &Environment) -> anyhow::Result<()>
     Ok(())
 }
 
-/// One file of the folder.
-struct File<'a> {
-    /// Its path in the folder: `champions.csv`, `entered/champions.csv`.
+/// A file as written: a planned file whole, or one of its parts.
+struct Written<'a> {
+    /// Its path in the folder: `champions.csv`, `entered/champions.csv`,
+    /// `champions.part2.csv`.
     path: String,
-    /// `segment`, `entered` or `left`.
-    kind: &'static str,
+    /// The path of the whole file (its own path when it is not cut).
+    whole: String,
+    /// What it holds.
+    kind: Kind,
     /// The segment key.
     segment_key: &'a str,
-    /// The rows.
-    rows: &'a [Row],
+    /// The Mailchimp status to import it with, if the rows are split so.
+    status: Option<Status>,
+    /// Its part number (from 1), when the file is cut into parts.
+    part: Option<usize>,
+    /// Its rows.
+    rows: usize,
+    /// Its size in bytes, when a limit applies (Klaviyo), for the notes.
+    bytes: Option<usize>,
 }
 
-/// The files to write: the non-empty segments in the definition's order,
-/// then the changes by segment key.
-fn files<'a>(
-    segments: &[Segment<'a>],
-    audience: &'a Audience,
-    changes: Option<&'a Changes>,
-) -> Vec<File<'a>> {
-    let mut files: Vec<File<'a>> = segments
-        .iter()
-        .zip(&audience.files)
-        .filter(|(_, rows)| !rows.is_empty())
-        .map(|(s, rows)| File {
-            path: format!("{}.csv", s.key),
-            kind: "segment",
-            segment_key: s.key,
-            rows,
-        })
-        .collect();
-    if let Some(changes) = changes {
-        for (kind, map) in [(ENTERED, &changes.entered), (LEFT, &changes.left)] {
-            files.extend(map.iter().map(|(key, rows)| File {
-                path: format!("{kind}/{key}.csv"),
-                kind,
-                segment_key: key,
-                rows,
-            }));
+/// Writes `file` into `folder`: whole, or with a `limit` (Klaviyo's), cut
+/// into parts when it is bigger (`output::audience::parts`), each part with
+/// the header. What was written, in order.
+fn write_file<'a>(
+    folder: &output::Folder,
+    header: &[String],
+    file: &audience::File<'a>,
+    limit: Option<usize>,
+) -> anyhow::Result<Vec<Written<'a>>> {
+    let written = |part: Option<usize>, rows: usize, bytes: Option<usize>| Written {
+        path: file.path(part),
+        whole: file.path(None),
+        kind: file.kind,
+        segment_key: file.segment_key,
+        status: file.status,
+        part,
+        rows,
+        bytes,
+    };
+    let Some(limit) = limit else {
+        let whole = written(None, file.rows.len(), None);
+        folder.write(&whole.path, |out| write_csv(header, &file.rows, out))?;
+        return Ok(vec![whole]);
+    };
+    let mut csv = Vec::new();
+    write_csv(header, &file.rows, &mut csv)?;
+    if csv.len() <= limit {
+        let whole = written(None, file.rows.len(), Some(csv.len()));
+        folder.write(&whole.path, |out| out.write_all(&csv))?;
+        return Ok(vec![whole]);
+    }
+    let cut = audience::parts(&csv, limit)
+        .with_context(|| format!("cannot cut {} into parts", file.path(None)))?;
+    let numbered = cut.parts.len() > 1;
+    let mut files = Vec::new();
+    for (n, (range, rows)) in cut.parts.iter().enumerate() {
+        let (head, body) = (&csv[cut.header.clone()], &csv[range.clone()]);
+        let part = written(
+            numbered.then_some(n + 1),
+            *rows,
+            Some(head.len() + body.len()),
+        );
+        folder.write(&part.path, |out| {
+            out.write_all(head)?;
+            out.write_all(body)
+        })?;
+        files.push(part);
+    }
+    Ok(files)
+}
+
+/// Says which files were cut into parts to stay within `limit`, and warns
+/// of a part over it (a single row bigger than the limit).
+fn note_parts(notes: &Notes, written: &[Written], limit: usize) {
+    for parts in written.chunk_by(|a, b| a.whole == b.whole) {
+        if let [first, .., last] = parts {
+            notes.note(format_args!(
+                "klaviyo: {} is over {} bytes (Klaviyo takes 50 MB a file): written in {} parts, \
+                 {} to {}; upload each into the same list",
+                first.whole,
+                thousands(limit as u64),
+                parts.len(),
+                first.path,
+                last.path
+            ));
         }
     }
-    files
+    for file in written
+        .iter()
+        .filter(|f| f.bytes.is_some_and(|b| b > limit))
+    {
+        notes.warn(format_args!(
+            "{}: one row alone is over {} bytes with the header: Klaviyo may refuse the file",
+            file.path,
+            thousands(limit as u64)
+        ));
+    }
 }
 
 /// Rows of an audience file, as text cells.
-struct AudienceRows<'a>(&'a [Row]);
+struct AudienceRows<'a, 'r>(&'a [&'r Row]);
 
-impl Rows for AudienceRows<'_> {
+impl Rows for AudienceRows<'_, '_> {
     fn len(&self) -> usize {
         self.0.len()
     }
@@ -268,7 +347,7 @@ impl Rows for AudienceRows<'_> {
 
 /// Writes one file: comma-separated, RFC 4180 quoting, UTF-8 without BOM
 /// (the renderer of `rfm customers -f csv`).
-fn write_csv(header: &[String], rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
+fn write_csv(header: &[String], rows: &[&Row], out: &mut dyn Write) -> io::Result<()> {
     let columns: Vec<&str> = header.iter().map(String::as_str).collect();
     let options = RenderOptions {
         excel: false,
@@ -328,7 +407,7 @@ struct Marker<'a> {
     mappings: &'a [String],
     audience: &'a Audience,
     segments: &'a [Segment<'a>],
-    files: &'a [File<'a>],
+    files: &'a [Written<'a>],
 }
 
 #[derive(Serialize)]
@@ -355,8 +434,11 @@ struct Left<'a> {
     value: &'a str,
 }
 
-/// The columns of audiences.json's `files`.
-const FILE_COLUMNS: [&str; 4] = ["file", "kind", "segment_key", "rows"];
+/// The columns of audiences.json's `files`: `status` is the Mailchimp
+/// status to import the file with (`subscribed`, `non-subscribed`; null
+/// without a consent column), `part` the part number of a file cut into
+/// parts (null for a whole file).
+const FILE_COLUMNS: [&str; 6] = ["file", "kind", "segment_key", "status", "part", "rows"];
 
 impl Marker<'_> {
     /// The document: the tool first (what marks the folder as rfm's), the
@@ -411,9 +493,12 @@ impl Marker<'_> {
             .map(|f| {
                 vec![
                     Value::Text(Cow::Borrowed(f.path.as_str())),
-                    Value::Text(Cow::Borrowed(f.kind)),
+                    Value::Text(Cow::Borrowed(f.kind.name())),
                     Value::Text(Cow::Borrowed(f.segment_key)),
-                    Value::Int(f.rows.len() as i64),
+                    f.status
+                        .map_or(Value::Null, |s| Value::Text(Cow::Borrowed(s.name()))),
+                    f.part.map_or(Value::Null, |n| Value::Int(n as i64)),
+                    Value::Int(f.rows as i64),
                 ]
             })
             .collect();
@@ -424,14 +509,24 @@ impl Marker<'_> {
 }
 
 /// An audiences.json as read back: its style and files.
-struct Written {
+struct Listing {
     style: String,
-    /// (path in the folder, kind, segment key).
-    files: Vec<(String, String, String)>,
+    files: Vec<Listed>,
+}
+
+/// A file an audiences.json lists.
+struct Listed {
+    /// Its path in the folder.
+    path: String,
+    /// `segment`, `entered` or `left`.
+    kind: String,
+    segment_key: String,
+    /// Its Mailchimp status (none when not listed: an older rfm).
+    status: Option<Status>,
 }
 
 /// Reads a folder's audiences.json, if rfm audiences wrote it.
-fn read_marker(dir: &Path) -> Result<Written, String> {
+fn read_marker(dir: &Path) -> Result<Listing, String> {
     let marker = dir.join(MARKER);
     if !output::written_by_rfm(&marker) {
         return Err(format!("it has no {MARKER} written by rfm audiences"));
@@ -448,17 +543,16 @@ fn read_marker(dir: &Path) -> Result<Written, String> {
         .map(|files| {
             files
                 .iter()
-                .map(|f| {
-                    (
-                        text_of(&f["file"]),
-                        text_of(&f["kind"]),
-                        text_of(&f["segment_key"]),
-                    )
+                .map(|f| Listed {
+                    path: text_of(&f["file"]),
+                    kind: text_of(&f["kind"]),
+                    segment_key: text_of(&f["segment_key"]),
+                    status: f["status"].as_str().and_then(Status::named),
                 })
                 .collect()
         })
         .unwrap_or_default();
-    Ok(Written {
+    Ok(Listing {
         style: text_of(&json["options"]["style"]),
         files,
     })
@@ -484,7 +578,7 @@ fn not_audiences(dir: &Path) -> Option<String> {
     let listed: BTreeSet<&str> = written
         .files
         .iter()
-        .map(|(path, _, _)| path.as_str())
+        .map(|f| f.path.as_str())
         .chain([MARKER])
         .collect();
     let mut foreign = Vec::new();
@@ -503,7 +597,7 @@ fn not_audiences(dir: &Path) -> Option<String> {
             }
             if prefix.is_empty()
                 && kind.is_some_and(|k| k.is_dir())
-                && [ENTERED, LEFT].contains(&name.as_str())
+                && [Kind::Entered, Kind::Left].iter().any(|k| k.name() == name)
             {
                 subfolders.push(name);
                 continue;
@@ -523,7 +617,8 @@ fn not_audiences(dir: &Path) -> Option<String> {
 }
 
 /// Reads `--previous`: an audiences folder of the same style, its segment
-/// files.
+/// files (all of them: the status files and the parts of one segment are
+/// put together again by `output::audience::changes`).
 fn read_previous(path: &Path, style: Style) -> anyhow::Result<Vec<PreviousFile>> {
     let shown = path.display();
     let written = read_marker(path).map_err(|why| {
@@ -542,9 +637,9 @@ fn read_previous(path: &Path, style: Style) -> anyhow::Result<Vec<PreviousFile>>
     written
         .files
         .iter()
-        .filter(|(_, kind, _)| kind == "segment")
-        .map(|(file, _, key)| {
-            let file_path = path.join(file);
+        .filter(|f| f.kind == Kind::Segment.name())
+        .map(|file| {
+            let file_path = path.join(&file.path);
             let read = || -> anyhow::Result<PreviousFile> {
                 let mut reader = csv::Reader::from_path(&file_path)?;
                 let header = reader.headers()?.iter().map(str::to_owned).collect();
@@ -553,7 +648,8 @@ fn read_previous(path: &Path, style: Style) -> anyhow::Result<Vec<PreviousFile>>
                     .map(|r| Ok(r?.iter().map(str::to_owned).collect()))
                     .collect::<anyhow::Result<_>>()?;
                 Ok(PreviousFile {
-                    segment_key: key.clone(),
+                    segment_key: file.segment_key.clone(),
+                    status: file.status,
                     header,
                     records,
                 })

@@ -1,6 +1,7 @@
 //! Audience files for email tools (`rfm audiences`): each scored customer
 //! as the row a contact import expects, in one of three styles. Pure:
-//! customers in, rows out; the command reads and writes the files.
+//! customers in, rows and file names out; the command reads and writes
+//! the files.
 //!
 //! - `plain`: `customer_id`, the `--keep` columns as they are, `segment`,
 //!   `segment_key`. Nothing renamed, nothing dropped.
@@ -10,11 +11,24 @@
 //!   maps on its own; the others keep their names. Rows without a usable
 //!   address are dropped, and one e-mail address is one row across all the
 //!   files of a run (docs/audiences.md, with the sources of each rule).
+//!
+//! Two importer limits shape the files, not only the rows:
+//!
+//! - Mailchimp sets one status for every contact of an import, so with a
+//!   consent column kept a segment is two files, one per status to choose
+//!   ([`Status`]): `SEGMENT.csv` (Subscribed) and
+//!   `SEGMENT.non-subscribed.csv` (Non-subscribed).
+//! - Klaviyo takes at most 50 MB a file, so a bigger one is cut into parts
+//!   ([`parts`]): `SEGMENT.part1.csv`, `SEGMENT.part2.csv`...
+//!
+//! Segment keys are slugs (letters, digits and `_`), so no segment's file
+//! is ever named like another's status file or part.
 
 use crate::fold::fold;
 use crate::notes::{count, thousands};
 use clap::ValueEnum;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
 
 /// `rfm audiences --style`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -23,10 +37,13 @@ pub(crate) enum Style {
     /// segment_key: for any tool.
     Plain,
     /// Mailchimp's contact import: Email Address, First Name, Last Name,
-    /// Phone Number, Country, Tags (RFM <segment>), Customer ID.
+    /// Phone Number, Country, Tags (RFM <segment>), Customer ID; with a
+    /// consent column kept, SEGMENT.csv (import as Subscribed) and
+    /// SEGMENT.non-subscribed.csv (as Non-subscribed).
     Mailchimp,
     /// Klaviyo's list import: Email, Phone Number, First Name, Last Name,
-    /// Country, Email Marketing Consent, RFM Segment, Customer ID.
+    /// Country, Email Marketing Consent, RFM Segment, Customer ID; a file
+    /// over 50 MB is written in parts (SEGMENT.part1.csv...).
     Klaviyo,
 }
 
@@ -229,11 +246,9 @@ impl Layout {
         let mut ranked: [Vec<(u8, usize)>; 7] = Default::default();
         let mut others = Vec::new();
         for (i, name) in kept.iter().enumerate() {
-            let role = role_of(name).filter(|(role, _)| match style {
-                Style::Plain => false,
-                Style::Mailchimp => *role != Role::Consent,
-                Style::Klaviyo => true,
-            });
+            // Every role plays in both email styles; Mailchimp writes no
+            // consent column, the consent chooses the row's file instead.
+            let role = role_of(name).filter(|_| style != Style::Plain);
             match role {
                 Some((role, rank)) => ranked[slot(role)].push((rank, i)),
                 None => others.push(i),
@@ -342,6 +357,12 @@ impl Layout {
         !self.roles[slot(role)].is_empty()
     }
 
+    /// Whether the rows are split by consent into one file per Mailchimp
+    /// status: `mailchimp` with a consent column kept.
+    pub(crate) fn by_status(&self) -> bool {
+        self.style == Style::Mailchimp && self.has(Role::Consent)
+    }
+
     /// How the kept columns were mapped, one line per column that plays a
     /// role (`'Billing Email' -> Email Address`), then those kept as they
     /// are; none for `plain`.
@@ -373,6 +394,11 @@ impl Layout {
                 // A full name beside a first or last name is not used.
                 Role::FullName => "nothing (a first or last name column is kept)".to_owned(),
                 Role::Country => header(Column::Country).to_owned(),
+                Role::Consent if self.style == Style::Mailchimp => format!(
+                    "the file: yes in SEGMENT.csv (import as Subscribed), anything else in \
+                     SEGMENT{}.csv (import as Non-subscribed)",
+                    Status::NonSubscribed.infix()
+                ),
                 Role::Consent => header(Column::Consent).to_owned(),
             };
             for (n, &i) in self.roles[k].iter().enumerate() {
@@ -503,6 +529,49 @@ pub(crate) struct Segment<'a> {
     pub(crate) name: &'a str,
 }
 
+/// The Mailchimp status a file is imported with. Mailchimp sets one status
+/// for every contact of an import (chosen in the import, not read from a
+/// column), so the contacts who said yes and the others cannot share a
+/// file: with a consent column kept, each segment has one file per status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Status {
+    /// The consent is yes: `SEGMENT.csv`, imported as Subscribed.
+    Subscribed,
+    /// No, blank or not understood: `SEGMENT.non-subscribed.csv`, imported
+    /// as Non-subscribed (Mailchimp's name for a contact who never opted
+    /// in; Unsubscribed would be someone who opted out, which a `no` in
+    /// an order export does not say).
+    NonSubscribed,
+}
+
+impl Status {
+    /// The name in audiences.json (`status`).
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Status::Subscribed => "subscribed",
+            Status::NonSubscribed => "non-subscribed",
+        }
+    }
+
+    /// The status called `name`.
+    pub(crate) fn named(name: &str) -> Option<Status> {
+        [Status::Subscribed, Status::NonSubscribed]
+            .into_iter()
+            .find(|s| s.name() == name)
+    }
+
+    /// What the file name carries after the segment key: nothing for the
+    /// subscribed (the name the file has without a consent column),
+    /// `.non-subscribed` for the others, Mailchimp's name for the status to
+    /// choose.
+    fn infix(self) -> &'static str {
+        match self {
+            Status::Subscribed => "",
+            Status::NonSubscribed => ".non-subscribed",
+        }
+    }
+}
+
 /// One row of an audience file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Row {
@@ -512,6 +581,10 @@ pub(crate) struct Row {
     pub(crate) key: String,
     /// The cells, one per header column.
     pub(crate) cells: Vec<String>,
+    /// The Mailchimp status of its file when the layout splits by consent
+    /// ([`Layout::by_status`]); `None` otherwise, and for an earlier run's
+    /// row whose file had none.
+    pub(crate) status: Option<Status>,
 }
 
 /// Why a customer has no row.
@@ -668,6 +741,8 @@ struct Candidate {
     /// The address, `Err` with the value when it is not one.
     email: Option<Result<String, String>>,
     phone: Option<Phone>,
+    /// Its file's status (see [`Layout::by_status`]).
+    status: Option<Status>,
 }
 
 /// Builds the files: one per segment, rows by customer id, with the
@@ -703,6 +778,16 @@ pub(crate) fn build(layout: &Layout, customers: &[Customer], segments: &[Segment
                 id_differs += 1;
             }
             let phone = first_of(c, Role::Phone).and_then(|(_, v)| phone(&v));
+            // Yes or not: blank is no, a value neither yes nor no is counted
+            // (a warning) and taken as no.
+            let consented = layout.has(Role::Consent).then(|| {
+                first_of(c, Role::Consent).is_some_and(|(i, value)| {
+                    consent(&value).unwrap_or_else(|| {
+                        *unknown_consent.entry(layout.kept[i].clone()).or_default() += 1;
+                        false
+                    })
+                })
+            });
             let (first, last) = if layout.split_names {
                 match first_of(c, Role::FullName) {
                     Some((_, full)) => match full.split_once(char::is_whitespace) {
@@ -736,18 +821,8 @@ pub(crate) fn build(layout: &Layout, customers: &[Customer], segments: &[Segment
                         Column::Country => {
                             first_of(c, Role::Country).map_or_else(String::new, |(_, v)| v)
                         }
-                        Column::Consent => match first_of(c, Role::Consent) {
-                            Some((i, value)) => match consent(&value) {
-                                Some(true) => "Subscribed".to_owned(),
-                                Some(false) => String::new(),
-                                None => {
-                                    *unknown_consent.entry(layout.kept[i].clone()).or_default() +=
-                                        1;
-                                    String::new()
-                                }
-                            },
-                            None => String::new(),
-                        },
+                        Column::Consent if consented == Some(true) => "Subscribed".to_owned(),
+                        Column::Consent => String::new(),
                         Column::Kept(i) => {
                             c.kept.get(*i).map_or_else(String::new, |v| v.to_string())
                         }
@@ -764,11 +839,17 @@ pub(crate) fn build(layout: &Layout, customers: &[Customer], segments: &[Segment
                     cell
                 })
                 .collect();
+            let status = layout.by_status().then_some(if consented == Some(true) {
+                Status::Subscribed
+            } else {
+                Status::NonSubscribed
+            });
             Candidate {
                 customer: n,
                 cells,
                 email,
                 phone,
+                status,
             }
         })
         .collect();
@@ -780,6 +861,7 @@ pub(crate) fn build(layout: &Layout, customers: &[Customer], segments: &[Segment
                 id: c.id.to_owned(),
                 key: c.id.to_owned(),
                 cells: candidate.cells,
+                status: candidate.status,
             });
         }
     } else {
@@ -847,6 +929,7 @@ pub(crate) fn build(layout: &Layout, customers: &[Customer], segments: &[Segment
                 id: c.id.to_owned(),
                 key,
                 cells: candidate.cells,
+                status: candidate.status,
             });
         }
         for file in &mut files {
@@ -884,9 +967,13 @@ pub(crate) fn build(layout: &Layout, customers: &[Customer], segments: &[Segment
             ));
         }
     }
+    let taken_as = match style {
+        Style::Mailchimp => "in the non-subscribed files",
+        _ => "written as not subscribed (empty)",
+    };
     for (column, n) in unknown_consent {
         warnings.push(format!(
-            "{} of '{column}' neither yes nor no: written as not subscribed (empty)",
+            "{} of '{column}' neither yes nor no: {taken_as}",
             count(n, "value")
         ));
     }
@@ -897,11 +984,15 @@ pub(crate) fn build(layout: &Layout, customers: &[Customer], segments: &[Segment
     }
 }
 
-/// An audience file of an earlier run.
+/// An audience file of an earlier run (a whole segment file, one of its
+/// status files or one of its parts).
 #[derive(Debug, Clone)]
 pub(crate) struct PreviousFile {
-    /// The segment key (the file name without `.csv`).
+    /// The segment key (the file name up to its first `.`).
     pub(crate) segment_key: String,
+    /// Its Mailchimp status, as its audiences.json lists it (`None`: it
+    /// has none, or an older rfm wrote it).
+    pub(crate) status: Option<Status>,
     /// Its header.
     pub(crate) header: Vec<String>,
     /// Its records.
@@ -911,9 +1002,10 @@ pub(crate) struct PreviousFile {
 /// Who entered and who left each segment since an earlier run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Changes {
-    /// Per segment key: this run's rows that its earlier file did not have.
+    /// Per segment key: this run's rows that its earlier files did not have
+    /// (with the same status, when both runs split by consent).
     pub(crate) entered: BTreeMap<String, Vec<Row>>,
-    /// Per segment key: the rows of the earlier file that this run's does
+    /// Per segment key: the rows of the earlier files that this run's do
     /// not have, as this run writes them when it has a row for them (in
     /// another segment), else as the earlier run wrote them.
     pub(crate) left: BTreeMap<String, Vec<Row>>,
@@ -921,7 +1013,15 @@ pub(crate) struct Changes {
 
 /// Compares this run's files with an earlier run's (of the same style).
 /// Rows are matched by [`Layout::key_of`] and listed by customer id; empty
-/// lists are left out.
+/// lists are left out. The earlier files of one segment (its parts, its
+/// status files) are read as one.
+///
+/// With one file per Mailchimp status, a contact still in the segment
+/// whose consent changed enters the file of its new status (so a weekly
+/// import of `entered/` gives it its new status) and does not leave the
+/// segment (so a tag removal driven by `left/` never drops a contact that
+/// is still in it). A file without a status (an older rfm, or no consent
+/// column kept then) matches either.
 pub(crate) fn changes(
     layout: &Layout,
     audience: &Audience,
@@ -935,38 +1035,47 @@ pub(crate) fn changes(
         .map(|r| (r.key.as_str(), r))
         .collect();
     // The earlier rows, per segment key, by key.
-    let earlier: HashMap<&str, BTreeMap<String, Row>> = previous
-        .iter()
-        .map(|file| {
-            let rows = file
-                .records
+    let mut earlier: BTreeMap<&str, BTreeMap<String, Row>> = BTreeMap::new();
+    for file in previous {
+        let rows = earlier.entry(file.segment_key.as_str()).or_default();
+        for record in &file.records {
+            let Some((key, id)) = layout.key_of(&file.header, record) else {
+                continue;
+            };
+            let cells = layout
+                .header
                 .iter()
-                .filter_map(|record| {
-                    let (key, id) = layout.key_of(&file.header, record)?;
-                    let cells = layout
-                        .header
+                .map(|h| {
+                    file.header
                         .iter()
-                        .map(|h| {
-                            file.header
-                                .iter()
-                                .position(|x| x == h)
-                                .and_then(|i| record.get(i))
-                                .cloned()
-                                .unwrap_or_default()
-                        })
-                        .collect();
-                    Some((key.clone(), Row { id, key, cells }))
+                        .position(|x| x == h)
+                        .and_then(|i| record.get(i))
+                        .cloned()
+                        .unwrap_or_default()
                 })
                 .collect();
-            (file.segment_key.as_str(), rows)
-        })
-        .collect();
+            let row = Row {
+                id,
+                key: key.clone(),
+                cells,
+                status: file.status,
+            };
+            rows.insert(key, row);
+        }
+    }
     let mut changes = Changes::default();
     for (segment, rows) in segments.iter().zip(&audience.files) {
         let before = earlier.get(segment.key);
         let mut entered: Vec<Row> = rows
             .iter()
-            .filter(|r| before.is_none_or(|b| !b.contains_key(&r.key)))
+            .filter(|r| {
+                !before.and_then(|b| b.get(&r.key)).is_some_and(|then| {
+                    match (then.status, r.status) {
+                        (Some(then), Some(now)) => then == now,
+                        _ => true,
+                    }
+                })
+            })
             .cloned()
             .collect();
         if !entered.is_empty() {
@@ -974,27 +1083,176 @@ pub(crate) fn changes(
             changes.entered.insert(segment.key.to_owned(), entered);
         }
     }
-    for file in previous {
+    for (segment_key, rows) in &earlier {
         let now: HashSet<&str> = segments
             .iter()
-            .position(|s| s.key == file.segment_key)
+            .position(|s| s.key == *segment_key)
             .map(|i| audience.files[i].iter().map(|r| r.key.as_str()).collect())
             .unwrap_or_default();
-        let mut left: Vec<Row> = earlier[file.segment_key.as_str()]
+        let mut left: Vec<Row> = rows
             .values()
             .filter(|r| !now.contains(r.key.as_str()))
-            .map(|r| {
-                current
-                    .get(r.key.as_str())
-                    .map_or_else(|| r.clone(), |&c| c.clone())
+            .map(|r| match current.get(r.key.as_str()) {
+                Some(&c) => c.clone(),
+                // As the earlier run wrote it, in this run's files: a
+                // status only when this run has them, none known is no.
+                None => Row {
+                    status: layout
+                        .by_status()
+                        .then(|| r.status.unwrap_or(Status::NonSubscribed)),
+                    ..r.clone()
+                },
             })
             .collect();
         if !left.is_empty() {
             left.sort_by(|a, b| a.id.cmp(&b.id));
-            changes.left.insert(file.segment_key.clone(), left);
+            changes.left.insert((*segment_key).to_owned(), left);
         }
     }
     changes
+}
+
+/// What a file of the folder holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A segment's rows: `SEGMENT.csv`.
+    Segment,
+    /// Who entered the segment: `entered/SEGMENT.csv`.
+    Entered,
+    /// Who left it: `left/SEGMENT.csv`.
+    Left,
+}
+
+impl Kind {
+    /// The name in audiences.json (`kind`), also the subfolder of the
+    /// changes.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Kind::Segment => "segment",
+            Kind::Entered => "entered",
+            Kind::Left => "left",
+        }
+    }
+}
+
+/// One file of the folder, before it is written (and perhaps cut into
+/// parts, see [`parts`]).
+#[derive(Debug, Clone)]
+pub(crate) struct File<'a> {
+    /// What it holds.
+    pub(crate) kind: Kind,
+    /// The segment key.
+    pub(crate) segment_key: &'a str,
+    /// The Mailchimp status to import it with, when the rows are split by
+    /// consent.
+    pub(crate) status: Option<Status>,
+    /// The rows, by customer id.
+    pub(crate) rows: Vec<&'a Row>,
+}
+
+impl File<'_> {
+    /// Its path in the folder, or the path of its part `part` (from 1):
+    /// `at_risk.csv`, `at_risk.non-subscribed.csv`, `entered/at_risk.csv`,
+    /// `at_risk.part2.csv`. The part number comes last, before `.csv`: the
+    /// parts keep the extension importers look for and sort beside each
+    /// other, and the unsplit name stays what it always was.
+    pub(crate) fn path(&self, part: Option<usize>) -> String {
+        let folder = match self.kind {
+            Kind::Segment => String::new(),
+            kind => format!("{}/", kind.name()),
+        };
+        let status = self.status.map_or("", Status::infix);
+        let part = part.map_or_else(String::new, |n| format!(".part{n}"));
+        format!("{folder}{}{status}{part}.csv", self.segment_key)
+    }
+}
+
+/// The files to write: the non-empty segments in the definition's order,
+/// then the changes by segment key, entered before left; a segment's rows
+/// split by status (subscribed first) when the layout splits them.
+pub(crate) fn files<'a>(
+    segments: &[Segment<'a>],
+    audience: &'a Audience,
+    changes: Option<&'a Changes>,
+) -> Vec<File<'a>> {
+    let mut files = Vec::new();
+    let mut add = |kind: Kind, segment_key: &'a str, rows: &'a [Row]| {
+        // Rows stay in their order within each status.
+        let mut by_status: BTreeMap<Option<Status>, Vec<&'a Row>> = BTreeMap::new();
+        for row in rows {
+            by_status.entry(row.status).or_default().push(row);
+        }
+        files.extend(by_status.into_iter().map(|(status, rows)| File {
+            kind,
+            segment_key,
+            status,
+            rows,
+        }));
+    };
+    for (segment, rows) in segments.iter().zip(&audience.files) {
+        add(Kind::Segment, segment.key, rows);
+    }
+    if let Some(changes) = changes {
+        for (kind, map) in [
+            (Kind::Entered, &changes.entered),
+            (Kind::Left, &changes.left),
+        ] {
+            for (key, rows) in map {
+                add(kind, key, rows);
+            }
+        }
+    }
+    files
+}
+
+/// The most bytes of a file Klaviyo's list upload takes: 50 MB, read as
+/// 50,000,000 bytes (the smaller reading), header included.
+pub(crate) const KLAVIYO_FILE_BYTES: usize = 50_000_000;
+
+/// A CSV file cut into parts: byte ranges of the file as rendered whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Parts {
+    /// The header line, which starts every part.
+    pub(crate) header: Range<usize>,
+    /// Each part's records, in order, with how many there are; one part
+    /// when the file fits whole.
+    pub(crate) parts: Vec<(Range<usize>, usize)>,
+}
+
+/// Cuts `csv`, a header line and records as the CSV writer renders them,
+/// into parts of at most `limit` bytes each, header included: as many
+/// records as fit, in order, never cutting one (a record holding a quoted
+/// line break is one record). A record that does not fit with the header
+/// even alone makes a part of its own, over the limit (the caller warns).
+/// The records' bounds are read back with the `csv` crate, so they are
+/// the writer's own quoting.
+pub(crate) fn parts(csv: &[u8], limit: usize) -> Result<Parts, csv::Error> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(csv);
+    let mut record = csv::ByteRecord::new();
+    // Where each record (the header first) ends.
+    let mut ends = Vec::new();
+    while reader.read_byte_record(&mut record)? {
+        ends.push(usize::try_from(reader.position().byte()).unwrap_or(csv.len()));
+    }
+    let header_end = ends.first().copied().unwrap_or(csv.len());
+    let mut parts = Vec::new();
+    let (mut start, mut end, mut rows) = (header_end, header_end, 0);
+    for &next in ends.iter().skip(1) {
+        if rows > 0 && header_end + (next - start) > limit {
+            parts.push((start..end, rows));
+            (start, rows) = (end, 0);
+        }
+        (end, rows) = (next, rows + 1);
+    }
+    if rows > 0 || parts.is_empty() {
+        parts.push((start..end, rows));
+    }
+    Ok(Parts {
+        header: 0..header_end,
+        parts,
+    })
 }
 
 #[cfg(test)]
@@ -1060,12 +1318,13 @@ mod tests {
                 "Last Name",
                 "Phone Number",
                 "Country",
-                "Accepts Marketing",
                 "Total Spent",
                 "Tags",
                 "Customer ID"
             ]
         );
+        // The consent chooses the file: no column for it.
+        assert!(layout.by_status());
         let lines = layout.mappings();
         assert_eq!(
             lines[..5],
@@ -1078,6 +1337,14 @@ mod tests {
                 "mailchimp: 'Shipping Country' -> Country",
             ]
         );
+        assert_eq!(
+            lines[5],
+            "mailchimp: 'Accepts Marketing' -> the file: yes in SEGMENT.csv (import as \
+             Subscribed), anything else in SEGMENT.non-subscribed.csv (import as Non-subscribed)"
+        );
+        // Without a consent column, one file per segment.
+        let layout = Layout::new(Style::Mailchimp, &kept[..5]).expect("layout");
+        assert!(!layout.by_status());
     }
 
     #[test]
@@ -1358,6 +1625,7 @@ mod tests {
         let previous = [
             PreviousFile {
                 segment_key: "champions".into(),
+                status: None,
                 header: header.clone(),
                 records: vec![
                     names(&["b", "Champions", "champions", "Bergen"]),
@@ -1366,6 +1634,7 @@ mod tests {
             },
             PreviousFile {
                 segment_key: "lost".into(),
+                status: None,
                 header,
                 records: vec![names(&["a", "Lost", "lost", "Rome"])],
             },
@@ -1406,5 +1675,196 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    /// A customer of segment 0 or 1 with the kept values `kept`.
+    fn customer<'a>(id: &'a str, segment: usize, kept: &'a [Box<str>]) -> Customer<'a> {
+        Customer {
+            id,
+            segment,
+            kept,
+            last: 0,
+            monetary: 0,
+        }
+    }
+
+    #[test]
+    fn mailchimp_rows_take_the_status_of_their_consent() {
+        let layout = Layout::new(Style::Mailchimp, &names(&["Email", "Opt In"])).expect("layout");
+        assert_eq!(layout.header, ["Email Address", "Tags", "Customer ID"]);
+        let kept = [
+            values(&["a@x.com", "Yes"]),
+            values(&["b@x.com", "no"]),
+            values(&["c@x.com", ""]),
+            values(&["d@x.com", "perhaps"]),
+            values(&["e@x.com", "TRUE"]),
+        ];
+        let customers = [
+            customer("a", 0, &kept[0]),
+            customer("b", 0, &kept[1]),
+            customer("c", 1, &kept[2]),
+            customer("d", 1, &kept[3]),
+            customer("e", 1, &kept[4]),
+        ];
+        let audience = build(&layout, &customers, &SEGMENTS);
+        let statuses: Vec<Vec<(&str, Option<Status>)>> = audience
+            .files
+            .iter()
+            .map(|f| f.iter().map(|r| (r.id.as_str(), r.status)).collect())
+            .collect();
+        let (yes, no) = (Some(Status::Subscribed), Some(Status::NonSubscribed));
+        assert_eq!(
+            statuses,
+            [
+                vec![("a", yes), ("b", no)],
+                vec![("c", no), ("d", no), ("e", yes)]
+            ]
+        );
+        assert_eq!(
+            audience.warnings,
+            ["1 value of 'Opt In' neither yes nor no: in the non-subscribed files"]
+        );
+        // One file per segment and status, subscribed first, rows in id
+        // order within each.
+        let files = files(&SEGMENTS, &audience, None);
+        let listed: Vec<(String, Vec<&str>)> = files
+            .iter()
+            .map(|f| (f.path(None), f.rows.iter().map(|r| r.id.as_str()).collect()))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("champions.csv".to_owned(), vec!["a"]),
+                ("champions.non-subscribed.csv".to_owned(), vec!["b"]),
+                ("at_risk.csv".to_owned(), vec!["e"]),
+                ("at_risk.non-subscribed.csv".to_owned(), vec!["c", "d"]),
+            ]
+        );
+        assert_eq!(files[3].path(Some(2)), "at_risk.non-subscribed.part2.csv");
+    }
+
+    #[test]
+    fn a_consent_change_enters_the_new_status_file_and_leaves_nothing() {
+        let layout = Layout::new(Style::Mailchimp, &names(&["Email", "Opt In"])).expect("layout");
+        let kept = [
+            values(&["ann@x.com", "yes"]),
+            values(&["bob@x.com", "no"]),
+            values(&["cy@x.com", "yes"]),
+            values(&["di@x.com", "no"]),
+        ];
+        // ann said yes this week, bob withdrew; cy moved to at_risk; di
+        // stayed as she was.
+        let customers = [
+            customer("ann", 0, &kept[0]),
+            customer("bob", 0, &kept[1]),
+            customer("cy", 1, &kept[2]),
+            customer("di", 0, &kept[3]),
+        ];
+        let audience = build(&layout, &customers, &SEGMENTS);
+        let header = names(&["Email Address", "Tags", "Customer ID"]);
+        let file = |key: &str, status, rows: &[[&str; 3]]| PreviousFile {
+            segment_key: key.into(),
+            status,
+            header: header.clone(),
+            records: rows.iter().map(|r| names(r)).collect(),
+        };
+        let previous = [
+            file(
+                "champions",
+                Some(Status::Subscribed),
+                &[
+                    ["bob@x.com", "RFM Champions", "bob"],
+                    ["cy@x.com", "RFM Champions", "cy"],
+                ],
+            ),
+            file(
+                "champions",
+                Some(Status::NonSubscribed),
+                &[
+                    ["ann@x.com", "RFM Champions", "ann"],
+                    ["di@x.com", "RFM Champions", "di"],
+                    ["gone@x.com", "RFM Champions", "gone"],
+                ],
+            ),
+        ];
+        let moves = changes(&layout, &audience, &SEGMENTS, &previous);
+        let paths = |kind: Kind| -> Vec<(String, Vec<String>)> {
+            files(&SEGMENTS, &audience, Some(&moves))
+                .iter()
+                .filter(|f| f.kind == kind)
+                .map(|f| (f.path(None), f.rows.iter().map(|r| r.id.clone()).collect()))
+                .collect()
+        };
+        let list = |items: &[(&str, &[&str])]| -> Vec<(String, Vec<String>)> {
+            items
+                .iter()
+                .map(|(path, ids)| ((*path).to_owned(), names(ids)))
+                .collect()
+        };
+        assert_eq!(
+            paths(Kind::Entered),
+            list(&[
+                ("entered/at_risk.csv", &["cy"]),
+                ("entered/champions.csv", &["ann"]),
+                ("entered/champions.non-subscribed.csv", &["bob"]),
+            ])
+        );
+        // cy as now (subscribed); gone as then, in the file it was in.
+        assert_eq!(
+            paths(Kind::Left),
+            list(&[
+                ("left/champions.csv", &["cy"]),
+                ("left/champions.non-subscribed.csv", &["gone"]),
+            ])
+        );
+        // An earlier folder without statuses (an older rfm): only segment
+        // moves count, and a gone contact is not taken as subscribed.
+        let unknown: Vec<PreviousFile> = previous
+            .iter()
+            .map(|f| PreviousFile {
+                status: None,
+                ..f.clone()
+            })
+            .collect();
+        let moves = changes(&layout, &audience, &SEGMENTS, &unknown);
+        let entered: Vec<&str> = moves
+            .entered
+            .values()
+            .flatten()
+            .map(|r| r.id.as_str())
+            .collect();
+        assert_eq!(entered, ["cy"]);
+        let left: Vec<(&str, Option<Status>)> = moves
+            .left
+            .values()
+            .flatten()
+            .map(|r| (r.id.as_str(), r.status))
+            .collect();
+        assert_eq!(
+            left,
+            [
+                ("cy", Some(Status::Subscribed)),
+                ("gone", Some(Status::NonSubscribed))
+            ]
+        );
+    }
+
+    #[test]
+    fn parts_cut_between_records_within_the_limit() {
+        // Header 6 bytes, records of 7, 12 (a quoted line break) and 5.
+        let csv = b"id,xy\na,bcde\n\"f\ng\",\"h,i\"\nj,kl\n";
+        assert_eq!(csv.len(), 6 + 7 + 12 + 5);
+        let cut = |limit| parts(csv, limit).expect("csv");
+        let whole = cut(csv.len());
+        assert_eq!(whole.header, 0..6);
+        assert_eq!(whole.parts, [(6..csv.len(), 3)]);
+        // 6 + 7 + 12 = 25 fits 25; the last record starts a part.
+        assert_eq!(cut(25).parts, [(6..25, 2), (25..30, 1)]);
+        // 24: the quoted record goes with the next (6 + 12 + 5 = 23).
+        assert_eq!(cut(24).parts, [(6..13, 1), (13..30, 2)]);
+        // 17: the quoted record is alone over it (18), a part of its own.
+        assert_eq!(cut(17).parts, [(6..13, 1), (13..25, 1), (25..30, 1)]);
+        // No records: the header alone.
+        assert_eq!(parts(b"id,xy\n", 3).expect("csv").parts, [(6..6, 0)]);
     }
 }
