@@ -58,6 +58,14 @@ pub(crate) enum Command {
     /// The folder appears whole or not at all, and the same input gives
     /// byte-identical files (docs/audiences.md).
     Audiences(AudiencesArgs),
+    /// The segmentation at the end of every week, month or quarter since
+    /// the first order, from one pass over the orders: per period and
+    /// segment, customers, orders, revenue, and who entered and left
+    /// (docs/history.md).
+    ///
+    /// Each period's scores are those `rfm customers --as-of` gives for the
+    /// day after the period's last day.
+    History(HistoryArgs),
     /// Print one SQL query that runs the same segmentation inside a
     /// warehouse (DuckDB, PostgreSQL, BigQuery, Snowflake, Spark): the rows
     /// of `rfm customers`, or with --summary those of `rfm summary`.
@@ -209,6 +217,47 @@ pub(crate) struct ReportArgs {
     /// customers.csv and the movers in report.html get a 'reason' column.
     #[command(flatten)]
     pub(crate) reasons: ReasonsArgs,
+}
+
+/// `rfm history`.
+#[derive(Debug, Args)]
+pub(crate) struct HistoryArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    #[command(flatten)]
+    pub(crate) method: MethodArgs,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+    /// The period: weeks (Monday to Sunday), calendar months or quarters.
+    #[arg(long, value_enum, default_value = "week", help_heading = "History")]
+    pub(crate) every: EveryArg,
+    /// The first period shown: the one holding this date (default: the
+    /// first with a purchase).
+    #[arg(long, value_name = "DATE", help_heading = "History")]
+    pub(crate) from: Option<String>,
+    /// The last period shown: the one holding this date (default: the one
+    /// holding the latest purchase); later orders are not read.
+    #[arg(long, value_name = "DATE", help_heading = "History")]
+    pub(crate) to: Option<String>,
+    /// One row per period and scored customer instead: period_end,
+    /// customer_id, r, f, m, segment (large: Parquet is the format for it).
+    #[arg(long, conflicts_with = "transitions", help_heading = "History")]
+    pub(crate) customers: bool,
+    /// One row per period and move instead: period_end, from_segment,
+    /// to_segment, customers ((new) for first purchases).
+    #[arg(long, help_heading = "History")]
+    pub(crate) transitions: bool,
+}
+
+/// `--every` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum EveryArg {
+    /// Monday to Sunday.
+    Week,
+    /// Calendar months.
+    Month,
+    /// Calendar quarters.
+    Quarter,
 }
 
 /// `rfm compare`.
@@ -620,7 +669,8 @@ pub(crate) struct AudiencesArgs {
     #[command(flatten)]
     pub(crate) explain: ExplainArgs,
     /// The audiences folder to write (created if missing): SEGMENT_KEY.csv
-    /// per non-empty segment and audiences.json. It appears whole or not at
+    /// per non-empty segment (split by consent for mailchimp, in parts over
+    /// 50 MB for klaviyo: docs/audiences.md) and audiences.json. It appears whole or not at
     /// all, replacing earlier audiences there only when the run succeeds; a
     /// folder that rfm audiences did not write is never replaced.
     #[arg(short, long, value_name = "DIR", help_heading = "Audiences")]

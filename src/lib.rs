@@ -57,6 +57,7 @@ pub fn run(cli: Cli, env: &Environment) -> anyhow::Result<()> {
         Command::Report(args) => commands::report::run(&args, env),
         Command::Compare(args) => commands::compare::run(&args, env),
         Command::Audiences(args) => commands::audiences::run(&args, env),
+        Command::History(args) => commands::history::run(&args, env),
         Command::Sql(args) => commands::sql::run(&args, env),
         Command::Rules(args) => commands::rules::run(&args, env),
         Command::Profiles(args) => commands::profiles::run(&args),

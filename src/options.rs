@@ -379,6 +379,7 @@ pub(crate) fn resolve_method(
         since: date_flag("--since", &method.since)?,
         until: date_flag("--until", &method.until)?,
         as_of: date_flag("--as-of", &method.as_of)?,
+        every: None,
     };
     if let (Some(s), Some(u)) = (params.since, params.until) {
         if s > u {

@@ -64,9 +64,19 @@ pub(crate) fn run_resolved(
 /// input layer kept of them (docs/decisions.md, "One engine").
 pub fn analyze(
     opts: &RunOptions,
-    mut definition: Definition,
+    definition: Definition,
     notes: &Notes,
 ) -> anyhow::Result<Analysis> {
+    let (agg, ids, report) = load(opts, notes)?;
+    score_loaded(agg, ids, report, opts, definition, notes)
+}
+
+/// The engine's aggregate of the inputs (see [`analyze`]): read, grouped
+/// into orders and folded, with the reading notes printed.
+fn load(
+    opts: &RunOptions,
+    notes: &Notes,
+) -> anyhow::Result<(engine::Aggregate, Vec<engine::CustomerId>, LoadReport)> {
     // Said once, however many times the inputs are read.
     let mut announced = false;
     let mut announce = |map: &ColumnMap, source: Source| {
@@ -138,7 +148,7 @@ pub fn analyze(
     let Outcome::Done(result) = outcome else {
         anyhow::bail!("orders still scattered after grouping them by id");
     };
-    let (mut agg, ids) = result.map_err(|e| match e {
+    let (agg, ids) = result.map_err(|e| match e {
         // Statuses that left every order out are the likely reason.
         InputError::NoPurchases { mut detail } => {
             let left: u64 = report.statuses.iter().filter(|s| !s.3).map(|s| s.1).sum();
@@ -153,6 +163,41 @@ pub fn analyze(
         }
         other => other,
     })?;
+    Ok((agg, ids, report))
+}
+
+/// `rfm history`: the inputs read once, each customer's orders summed per
+/// period of `every` (engine::Every), ready to be scored at the end of
+/// every period (score::history). Returns the definition (switched to
+/// recency and frequency for a file without amounts), the scale and
+/// whether amounts were read.
+pub(crate) fn history(
+    opts: &RunOptions,
+    definition: Definition,
+    notes: &Notes,
+) -> anyhow::Result<(crate::score::history::Timeline, Definition, LoadReport)> {
+    let (mut agg, ids, report) = load(opts, notes)?;
+    let definition = if report.no_amount {
+        for c in &mut agg.customers {
+            c.monetary = 0;
+        }
+        without_amounts(definition, opts, notes)?
+    } else {
+        definition
+    };
+    let timeline = crate::score::history::Timeline::new(agg.customers, &ids);
+    Ok((timeline, definition, report))
+}
+
+/// Scores what [`load`] read (the rest of [`analyze`]).
+fn score_loaded(
+    mut agg: engine::Aggregate,
+    ids: Vec<engine::CustomerId>,
+    mut report: LoadReport,
+    opts: &RunOptions,
+    mut definition: Definition,
+    notes: &Notes,
+) -> anyhow::Result<Analysis> {
     let scale = report.scale;
     if report.no_amount {
         definition = without_amounts(definition, opts, notes)?;
@@ -283,7 +328,7 @@ fn score_groups(
         let customers_count = metrics.len();
         let (customers, thresholds) = analysis::score_customers(
             metrics,
-            ids,
+            &ids,
             kept,
             overall,
             scale,
@@ -333,7 +378,7 @@ fn score_groups(
         let size = members.len();
         let (scored, thresholds) = analysis::score_customers(
             members,
-            group_ids,
+            &group_ids,
             &group_kept,
             group_as_of,
             scale,

@@ -5,6 +5,7 @@ pub(crate) mod audiences;
 pub(crate) mod compare;
 pub(crate) mod customers;
 pub(crate) mod generate;
+pub(crate) mod history;
 pub(crate) mod profiles;
 pub(crate) mod report;
 pub(crate) mod rules;

@@ -32,6 +32,7 @@
 
 use super::method::{
     Aggregate, CustomerId, CustomerMetrics, Grouping, Params, Returns, Stats, no_purchases,
+    period_key,
 };
 use super::table::Table;
 use crate::dates::Day;
@@ -305,6 +306,8 @@ pub(crate) struct Fold {
     /// The decimal scale of every amount held.
     scale: u8,
     stats: Stats,
+    /// The key of a customer in a period (`Params::every`), reused.
+    period_key: Vec<u8>,
 }
 
 impl Fold {
@@ -333,6 +336,7 @@ impl Fold {
             full: false,
             scale: 0,
             stats: Stats::default(),
+            period_key: Vec::new(),
         }
     }
 
@@ -420,6 +424,25 @@ impl Fold {
             self.stats.after_as_of += 1;
             return Ok(());
         }
+        if let Some(every) = p.every {
+            // The customer in the order's period.
+            let mut key = std::mem::take(&mut self.period_key);
+            period_key(customer, every.period(date), &mut key);
+            let result = self.close_counted(&key, date, total, at);
+            self.period_key = key;
+            return result;
+        }
+        self.close_counted(customer, date, total, at)
+    }
+
+    /// [`Fold::close`] for an order that counts.
+    fn close_counted(
+        &mut self,
+        customer: &[u8],
+        date: Day,
+        total: i64,
+        at: u64,
+    ) -> Result<(), Full> {
         let hash = self.hasher.hash_one(customer);
         let partition = Self::partition(hash);
         if customer.len() > INLINE {
@@ -985,9 +1008,12 @@ impl Fold {
         let back = front.split_off(front.len() / 2);
         let arena = &self.arena;
         let capacity = self.customers as usize;
+        // Per period (`Params::every`), a customer's returns without a
+        // purchase still change its later monetary value.
+        let every = self.params.every.is_some();
         let (front, back) = std::thread::scope(|scope| {
-            let back = scope.spawn(move || Self::extract(back, arena, 0));
-            let front = Self::extract(front, arena, capacity);
+            let back = scope.spawn(move || Self::extract(back, arena, 0, every));
+            let front = Self::extract(front, arena, capacity, every);
             let back = back
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -1026,6 +1052,7 @@ impl Fold {
         tables: Vec<Table<Entry>>,
         arena: &[u8],
         capacity: usize,
+        every: bool,
     ) -> (Vec<CustomerMetrics>, Vec<CustomerId>, u64) {
         let mut metrics = Vec::with_capacity(capacity);
         let mut customer_ids = Vec::with_capacity(capacity);
@@ -1033,7 +1060,7 @@ impl Fold {
         for table in tables {
             for e in table.into_entries() {
                 let c = e.state;
-                if c.frequency > 0 {
+                if c.frequency > 0 || (every && c.in_scope) {
                     metrics.push(CustomerMetrics {
                         customer: customer_ids.len() as u32,
                         first: c.first,

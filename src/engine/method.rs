@@ -66,7 +66,72 @@ pub(crate) struct Params {
     /// `--as-of`: orders dated before it count; default: the day after the
     /// latest purchase.
     pub(crate) as_of: Option<Day>,
+    /// `rfm history --every`: the customer state is kept per period of the
+    /// order date (the key is the customer's, a unit separator and the
+    /// period number: [`period_key`]), so that the metrics at the end of
+    /// every period are sums over periods, not passes over the orders.
+    pub(crate) every: Option<Every>,
 }
+
+/// The periods of `rfm history`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Every {
+    /// Monday to Sunday (ISO weeks).
+    Week,
+    /// Calendar months.
+    Month,
+    /// Calendar quarters.
+    Quarter,
+}
+
+impl Every {
+    /// The period holding `day`: numbers that grow by one a period.
+    pub(crate) fn period(self, day: Day) -> i32 {
+        match self {
+            // Day 0, 1970-01-01, is a Thursday: day -3 is a Monday.
+            Every::Week => (day + 3).div_euclid(7),
+            Every::Month | Every::Quarter => {
+                let (year, month, _) = crate::dates::ymd(day);
+                let months = year * 12 + month as i32 - 1;
+                if self == Every::Month {
+                    months
+                } else {
+                    months.div_euclid(3)
+                }
+            }
+        }
+    }
+
+    /// The last day of period `period`.
+    pub(crate) fn last_day(self, period: i32) -> Day {
+        let first_of_month = |months: i32| {
+            crate::dates::day_of(months.div_euclid(12), (months.rem_euclid(12) + 1) as u32, 1)
+                .unwrap_or(Day::MAX)
+        };
+        match self {
+            Every::Week => period * 7 - 3 + 6,
+            Every::Month => first_of_month(period + 1) - 1,
+            Every::Quarter => first_of_month((period + 1) * 3) - 1,
+        }
+    }
+}
+
+/// The engine's key of a customer's orders in one period (`Params::every`).
+pub(crate) fn period_key(customer: &[u8], period: i32, key: &mut Vec<u8>) {
+    use std::io::Write as _;
+    key.clear();
+    key.extend_from_slice(customer);
+    key.push(PERIOD_SEPARATOR);
+    let _ = write!(key, "{period}");
+}
+
+/// (customer, period) of a [`period_key`], or `None` for a key without one.
+pub(crate) fn split_period_key(key: &str) -> Option<(&str, i32)> {
+    let at = key.rfind(PERIOD_SEPARATOR as char)?;
+    Some((&key[..at], key[at + 1..].parse().ok()?))
+}
+
+const PERIOD_SEPARATOR: u8 = 0x1f;
 
 /// One customer's metrics, before scoring.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

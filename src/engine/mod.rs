@@ -26,4 +26,7 @@ mod method;
 mod table;
 
 pub(crate) use fold::{Fold, Outcome, mailboxes};
-pub(crate) use method::{Counting, CustomerId, CustomerMetrics, Grouping, Params, Returns, Stats};
+pub(crate) use method::{
+    Aggregate, Counting, CustomerId, CustomerMetrics, Every, Grouping, Params, Returns, Stats,
+    split_period_key,
+};

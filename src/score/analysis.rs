@@ -265,7 +265,7 @@ impl Thresholds {
 /// is used: with millions of customers this step sets the peak memory of a run.
 pub(crate) fn score_customers(
     metrics: Vec<CustomerMetrics>,
-    ids: Vec<CustomerId>,
+    ids: &[CustomerId],
     kept: &[Option<Box<[Box<str>]>>],
     as_of: Day,
     scale: u8,
@@ -282,7 +282,7 @@ pub(crate) fn score_customers(
         let recency: Vec<i32> = metrics.iter().map(|c| as_of - c.last).collect();
         let frequency: Vec<u32> = metrics.iter().map(|c| c.frequency).collect();
         let monetary: Vec<i64> = metrics.iter().map(|c| c.monetary).collect();
-        let early = ntile.then(|| id_order(&metrics, &ids));
+        let early = ntile.then(|| id_order(&metrics, ids));
         let rank = early.as_deref().map(id_ranks).unwrap_or_default();
         std::thread::scope(|scope| {
             let (rank, monetary) = (&rank, &monetary);
@@ -290,7 +290,7 @@ pub(crate) fn score_customers(
                 .spawn(move || score::score(monetary, Better::Higher, &scoring.m, scale, rank));
             let r = score::score(&recency, Better::Lower, &scoring.r, 0, rank);
             let f = score::score(&frequency, Better::Higher, &scoring.f, 0, rank);
-            let order = early.unwrap_or_else(|| id_order(&metrics, &ids));
+            let order = early.unwrap_or_else(|| id_order(&metrics, ids));
             let m = m
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -427,7 +427,7 @@ mod tests {
         let definition = Definition::preset(Preset::Default, Lang::En);
         score_customers(
             metrics,
-            ids,
+            &ids,
             &[],
             as_of,
             2,

@@ -29,6 +29,7 @@ pub(crate) mod analysis;
 pub(crate) mod definition;
 pub(crate) mod definition_file;
 pub(crate) mod explain;
+pub(crate) mod history;
 pub(crate) mod lang;
 pub(crate) mod reasons;
 pub(crate) mod segment;

@@ -1,0 +1,227 @@
+//! `rfm history`: the segmentation at the end of every period, from one
+//! pass over the orders.
+//!
+//! Why periods and not orders: the engine keeps each customer's state per
+//! period of the order date (`engine::Every`), so a customer's metrics at the
+//! end of period `p` are sums over its periods up to `p` (purchases and
+//! money add up, first and last purchase are the min and max). Replaying the
+//! periods in order then costs periods x customers, not periods x orders,
+//! and each period's customers are scored by the same code as `rfm
+//! customers --as-of` (analysis::score_customers), so the two agree by
+//! construction. Pure: no I/O.
+
+use crate::dates::Day;
+use crate::engine::{CustomerId, CustomerMetrics, Every, split_period_key};
+use crate::score::analysis::{self, ScoredCustomer, Scoring};
+use crate::score::definition::Definition;
+use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
+
+/// One customer's orders in one period, summed.
+#[derive(Debug, Clone, Copy)]
+struct Slice {
+    period: i32,
+    /// Earliest and latest purchase in the period (`Day::MAX`/`Day::MIN`
+    /// when it holds returns only).
+    first: Day,
+    last: Day,
+    frequency: u32,
+    monetary: i64,
+}
+
+/// Every customer's orders, summed per period.
+#[derive(Debug)]
+pub(crate) struct Timeline {
+    /// The customers, sorted by id (the order of scored customers).
+    ids: Vec<CustomerId>,
+    /// Customer `c`'s periods are `slices[starts[c]..starts[c + 1]]`, in
+    /// period order.
+    starts: Vec<usize>,
+    slices: Vec<Slice>,
+    /// The periods holding a purchase: the first and the last.
+    purchases: Option<(i32, i32)>,
+    /// Customers with a purchase in some period.
+    buyers: usize,
+}
+
+impl Timeline {
+    /// From the engine's metrics per (customer, period) key
+    /// (`engine::period_key`).
+    pub(crate) fn new(metrics: Vec<CustomerMetrics>, keys: &[CustomerId]) -> Timeline {
+        let mut keyed: Vec<(&str, Slice)> = metrics
+            .iter()
+            .filter_map(|m| {
+                let (customer, period) = split_period_key(&keys[m.customer as usize])?;
+                Some((
+                    customer,
+                    Slice {
+                        period,
+                        first: m.first,
+                        last: m.last,
+                        frequency: m.frequency,
+                        monetary: m.monetary,
+                    },
+                ))
+            })
+            .collect();
+        keyed.sort_unstable_by(|a, b| a.0.cmp(b.0).then(a.1.period.cmp(&b.1.period)));
+        let mut ids = Vec::new();
+        let mut starts = Vec::new();
+        let mut slices = Vec::with_capacity(keyed.len());
+        let mut purchases: Option<(i32, i32)> = None;
+        for (i, (customer, slice)) in keyed.iter().enumerate() {
+            if i == 0 || keyed[i - 1].0 != *customer {
+                ids.push(CustomerId::from(*customer));
+                starts.push(slices.len());
+            }
+            if slice.frequency > 0 {
+                purchases = Some(match purchases {
+                    None => (slice.period, slice.period),
+                    Some((a, b)) => (a.min(slice.period), b.max(slice.period)),
+                });
+            }
+            slices.push(*slice);
+        }
+        starts.push(slices.len());
+        let buyers = starts
+            .windows(2)
+            .filter(|w| slices[w[0]..w[1]].iter().any(|s| s.frequency > 0))
+            .count();
+        Timeline {
+            ids,
+            starts,
+            slices,
+            purchases,
+            buyers,
+        }
+    }
+
+    /// The first and last period holding a purchase (`None` without any).
+    pub(crate) fn purchase_periods(&self) -> Option<(i32, i32)> {
+        self.purchases
+    }
+
+    /// The customers with a purchase in some period.
+    pub(crate) fn buyers(&self) -> usize {
+        self.buyers
+    }
+
+    /// The customers, by code (the `customer` of each period's rows).
+    pub(crate) fn ids(&self) -> &[CustomerId] {
+        &self.ids
+    }
+}
+
+/// The segmentation at the end of one period.
+#[derive(Debug)]
+pub(crate) struct Period {
+    /// Its last day: the scores are those of `rfm customers --as-of` the
+    /// day after.
+    pub(crate) end: Day,
+    /// The customers with a purchase up to `end`, sorted by id.
+    pub(crate) customers: Vec<ScoredCustomer>,
+    /// Each customer's code in the timeline (`Timeline::ids`).
+    pub(crate) codes: Vec<u32>,
+    /// Per segment: customers in it now who were not at the end of the
+    /// period before (new customers included), and customers in it then
+    /// who are not now.
+    pub(crate) entered: Vec<u64>,
+    pub(crate) left: Vec<u64>,
+    /// (segment before or `None` for a new customer, segment now) ->
+    /// customers, stayers included.
+    pub(crate) transitions: BTreeMap<(Option<u8>, u8), u64>,
+}
+
+/// Scores the customers at the end of every period in `shown`, in order,
+/// and hands each period to `visit`. The period before the first shown one
+/// is scored too (not shown), so that its entered and left counts are
+/// against it.
+pub(crate) fn replay(
+    timeline: &Timeline,
+    every: Every,
+    shown: RangeInclusive<i32>,
+    scale: u8,
+    scoring: &Scoring,
+    definition: &Definition,
+    mut visit: impl FnMut(Period),
+) {
+    const ABSENT: u8 = u8::MAX;
+    let n = timeline.ids.len();
+    let segments = definition.segments.len();
+    // Per customer: the next slice to add and the sums so far.
+    let mut cursor: Vec<usize> = timeline.starts[..n].to_vec();
+    let mut sums: Vec<(Day, Day, u32, i64)> = vec![(Day::MAX, Day::MIN, 0, 0); n];
+    let mut before: Vec<u8> = vec![ABSENT; n];
+    let start = match timeline.purchases {
+        Some((first, _)) => (*shown.start() - 1).max(first),
+        None => return,
+    };
+    for period in start..=*shown.end() {
+        let end = every.last_day(period);
+        let mut metrics = Vec::new();
+        let mut codes = Vec::new();
+        for c in 0..n {
+            let stop = timeline.starts[c + 1];
+            let sum = &mut sums[c];
+            while cursor[c] < stop && timeline.slices[cursor[c]].period <= period {
+                let s = timeline.slices[cursor[c]];
+                sum.0 = sum.0.min(s.first);
+                sum.1 = sum.1.max(s.last);
+                sum.2 += s.frequency;
+                sum.3 = sum.3.wrapping_add(s.monetary);
+                cursor[c] += 1;
+            }
+            if sum.2 > 0 {
+                metrics.push(CustomerMetrics {
+                    customer: c as u32,
+                    first: sum.0,
+                    last: sum.1,
+                    frequency: sum.2,
+                    monetary: sum.3,
+                    last_at: 0,
+                });
+                codes.push(c as u32);
+            }
+        }
+        if metrics.is_empty() {
+            continue;
+        }
+        let (customers, _) = analysis::score_customers(
+            metrics,
+            &timeline.ids,
+            &[],
+            end + 1,
+            scale,
+            scoring,
+            definition,
+        );
+        // Scored customers come back in id order, which is code order.
+        let mut entered = vec![0u64; segments];
+        let mut left = vec![0u64; segments];
+        let mut transitions = BTreeMap::new();
+        for (c, &code) in customers.iter().zip(&codes) {
+            let was = before[code as usize];
+            let now = c.segment;
+            if was != now {
+                entered[usize::from(now)] += 1;
+                if was != ABSENT {
+                    left[usize::from(was)] += 1;
+                }
+            }
+            *transitions
+                .entry(((was != ABSENT).then_some(was), now))
+                .or_insert(0) += 1;
+            before[code as usize] = now;
+        }
+        if period >= *shown.start() {
+            visit(Period {
+                end,
+                customers,
+                codes,
+                entered,
+                left,
+                transitions,
+            });
+        }
+    }
+}
