@@ -567,3 +567,46 @@ fn kept_columns_never_repeat_a_header() {
         "{err}"
     );
 }
+
+#[test]
+fn runs_grouped_by_different_columns_are_not_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = common::fixture("sql_select.csv");
+    let map = [
+        "--order",
+        "order_id",
+        "--customer",
+        "customer_id",
+        "--date",
+        "order_date",
+        "--amount",
+        "amount",
+    ];
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let report = |by: &str, out: &std::path::Path, extra: &[&str]| {
+        rfm()
+            .arg("report")
+            .arg(&file)
+            .args(map)
+            .args(["--by", by, "-q", "-o"])
+            .arg(out)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    assert!(report("country", &a, &[]).status.success());
+    let out = report("channel", &b, &["--previous", a.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--by country") && err.contains("--by channel"),
+        "{err}"
+    );
+    // The same column: matched by group and id.
+    let out = report("country", &b, &["--previous", a.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -314,3 +314,72 @@ fn history_refuses_what_it_cannot_do() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Regression: with the period in the customer key, orders closed after
+/// the reading (hash grouping of scattered lines) went to the partition of
+/// the (customer, period) key, which another worker owned, and were lost.
+#[test]
+fn scattered_orders_on_several_workers_lose_no_period() {
+    let sample = fixture("sample_orders.csv");
+    let text = std::fs::read_to_string(&sample).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let header = lines.remove(0);
+    // A fixed shuffle: every 7th line, then the rest, reversed.
+    let mut shuffled: Vec<&str> = lines.iter().step_by(7).copied().collect();
+    shuffled.extend(
+        lines
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 7 != 0)
+            .map(|(_, l)| *l)
+            .rev(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("shuffled.csv");
+    std::fs::write(&file, format!("{header}\n{}\n", shuffled.join("\n"))).unwrap();
+    let expected = history(&sample, &["--every", "month"], &["--customers"]);
+    for (workers, grouping) in [("2", "hash"), ("3", "hash"), ("3", "runs")] {
+        let out = rfm()
+            .env("RFM_WORKERS", workers)
+            .env("RFM_GROUPING", grouping)
+            .env("RFM_BLOCK_BYTES", "4096")
+            .args([
+                "history",
+                file.to_str().unwrap(),
+                "--every",
+                "month",
+                "--customers",
+            ])
+            .args(["-f", "csv", "-q", "--decimals", "3"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let actual = parse(&String::from_utf8(out.stdout).unwrap());
+        assert_eq!(actual.len(), expected.len(), "{workers} {grouping}");
+        assert!(actual == expected, "{workers} workers, {grouping} grouping");
+    }
+}
+
+#[test]
+fn periods_outside_the_data_are_refused_with_the_dates() {
+    let hand = fixture("hand_computed.csv");
+    let hand = hand.to_str().unwrap();
+    let err = failure_of(&["history", hand, "--from", "2030-01-01"], 2);
+    assert!(
+        err.contains("--from 2030-01-01: the latest purchase is on 2025-"),
+        "{err}"
+    );
+    let err = failure_of(&["history", hand, "--to", "9999-12-31"], 2);
+    assert!(err.contains("at most 5300"), "{err}");
+    // A --to after the data shows the customers ageing: recency grows.
+    let rows = history(
+        Path::new(hand),
+        &["--every", "month", "--to", "2025-12-31"],
+        &["--customers"],
+    );
+    assert_eq!(rows.last().unwrap()[0], "2025-12-31");
+}

@@ -1163,6 +1163,8 @@ fn selections(engine: &dyn SqlEngine) {
         rows += actual.len() - 1;
     }
     for flags in [
+        // Named like rfm's own column: input_customer_id; named twice: once.
+        &["--keep", "customer_id,email,email"][..],
         &["--keep", "channel,qty", "--scoring", "r-quantile"][..],
         &[
             "--keep",

@@ -21,8 +21,13 @@ use crate::score::definition::Definition;
 use crate::score::history::{self, Period};
 use std::borrow::Cow;
 
-/// Above this many rows `--customers` suggests Parquet.
+/// Above this many rows `--customers` warns.
 const LARGE: u64 = 10_000_000;
+
+/// Periods one run scores at most (a century of weeks): a --to far in the
+/// future would otherwise score every customer hundreds of thousands of
+/// times.
+const MAX_PERIODS: u64 = 5_300;
 
 /// Runs the command.
 pub(crate) fn run(args: &HistoryArgs, env: &Environment) -> anyhow::Result<()> {
@@ -79,7 +84,25 @@ pub(crate) fn run(args: &HistoryArgs, env: &Environment) -> anyhow::Result<()> {
         anyhow::bail!("no purchase to score");
     };
     let shown = from.unwrap_or(first).max(first)..=to.unwrap_or(last);
-    let periods = (shown.end() - shown.start() + 1).max(0) as u64;
+    if shown.is_empty() {
+        return Err(UsageError(format!(
+            "--from {}: the latest purchase is on {} (in the period ending {}); give an \
+             earlier --from, or a later --to to see the customers age",
+            args.from.as_deref().unwrap_or_default(),
+            crate::dates::from_day(timeline.latest_purchase()),
+            crate::dates::from_day(every.last_day(last))
+        ))
+        .into());
+    }
+    let periods = (shown.end() - shown.start() + 1) as u64;
+    if periods > MAX_PERIODS {
+        return Err(UsageError(format!(
+            "--to: {} periods from the first purchase; at most {MAX_PERIODS} (give a later \
+             --from or an earlier --to)",
+            thousands(periods)
+        ))
+        .into());
+    }
     notes.note(format_args!(
         "{} (every {}) from {} to {}; {} with a purchase",
         count(periods, "period"),
@@ -92,8 +115,8 @@ pub(crate) fn run(args: &HistoryArgs, env: &Environment) -> anyhow::Result<()> {
         let bound = periods * timeline.ids().len() as u64;
         if bound > LARGE && opts.output.format != Format::Parquet {
             notes.warn(format_args!(
-                "--customers: up to {} rows ({} periods x {} customers); -f parquet -o FILE \
-                 writes them compactly",
+                "--customers: up to {} rows ({} periods x {} customers), held in memory at 12 \
+                 bytes a row before they are written; -f parquet -o FILE keeps the file small",
                 thousands(bound),
                 thousands(periods),
                 thousands(timeline.ids().len() as u64)

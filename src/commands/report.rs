@@ -54,6 +54,13 @@ pub(crate) fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
         Some(path) => Some(Snapshot::read(path).context("--previous")?),
         None => None,
     };
+    if let Some(old) = &previous {
+        // Before the (possibly long) analysis; the column names are
+        // compared once the run has resolved its own (below).
+        let grouped = args.method.select.by.is_some();
+        crate::report::migration::fits(old, grouped, None, "this run")
+            .map_err(|e| UsageError(format!("--previous: {e}")))?;
+    }
     let output_args = OutputArgs {
         format: Some(Format::Csv),
         output: None,

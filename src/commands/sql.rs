@@ -51,6 +51,13 @@ pub(crate) fn run(args: &SqlArgs, env: &Environment) -> anyhow::Result<()> {
     if let Some(name) = args.keep.keep.iter().find(|n| n.trim().is_empty()) {
         return Err(UsageError(format!("--keep: a column name is empty ('{name}')")).into());
     }
+    // A column named twice is kept once, as in `rfm customers`.
+    let mut keep: Vec<String> = Vec::with_capacity(args.keep.keep.len());
+    for name in &args.keep.keep {
+        if !keep.contains(name) {
+            keep.push(name.clone());
+        }
+    }
     let spec = Spec {
         dialect: args.dialect,
         table: &args.table,
@@ -64,7 +71,7 @@ pub(crate) fn run(args: &SqlArgs, env: &Environment) -> anyhow::Result<()> {
         definition: &definition,
         decimals: args.decimals,
         filter: &filter,
-        keep: &args.keep.keep,
+        keep: &keep,
         by: args.method.select.by.as_deref(),
     };
     let what = if args.summary {

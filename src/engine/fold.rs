@@ -1,7 +1,8 @@
 //! One worker's share of the method: rows -> orders -> customer state.
 //!
 //! Each valid row is folded into the state of its customer (64 bytes a
-//! customer), so memory grows with the customers, plus 8 bytes an order for
+//! customer; for `rfm history`, a customer in each period it ordered in:
+//! `Params::every`), so memory grows with the customers, plus 8 bytes an order for
 //! the run check ([`Grouping::Runs`]) or one table entry an order
 //! ([`Grouping::Hash`]).
 //!
@@ -233,6 +234,23 @@ impl Postbox {
 }
 
 /// 10 to the `exp` (at most 18: the most decimals an amount may have).
+/// The hash of a customer key in the tables. A key per period
+/// (`Params::every`: the customer, 0x1f, the period) takes the upper half,
+/// which picks the partition ([`Fold::partition`]), from the customer alone:
+/// all periods of a customer live in its partition, where the worker that
+/// owns the customer (and, with hash grouping, its orders) applies them.
+fn key_hash(hasher: &FixedState, periods: bool, key: &[u8]) -> u64 {
+    let full = hasher.hash_one(key);
+    if !periods {
+        return full;
+    }
+    let customer = match key.iter().rposition(|&b| b == 0x1f) {
+        Some(at) => &key[..at],
+        None => key,
+    };
+    (hasher.hash_one(customer) & !0xffff_ffff) | (full & 0xffff_ffff)
+}
+
 fn pow10(exp: u8) -> i64 {
     10i64.pow(u32::from(exp.min(18)))
 }
@@ -381,6 +399,7 @@ impl Fold {
     /// The state of a customer, added on first sight (one probe either way).
     fn customer(&mut self, hash: u64, id: &[u8]) -> Result<&mut Customer, Full> {
         let (arena, hasher) = (&mut self.arena, &self.hasher);
+        let periods = self.params.every.is_some();
         let table = &mut self.tables[Self::partition(hash)];
         if let Some(position) = table.find(hash, |e| Self::key_bytes(arena, &e.key) == id) {
             return Ok(&mut table.get_mut(position).state);
@@ -405,7 +424,7 @@ impl Fold {
             state: Customer::NEW,
         };
         let arena = &*arena;
-        let rehash = |e: &Entry| hasher.hash_one(Self::key_bytes(arena, &e.key));
+        let rehash = |e: &Entry| key_hash(hasher, periods, Self::key_bytes(arena, &e.key));
         Ok(&mut table.insert(hash, entry, rehash)?.state)
     }
 
@@ -443,7 +462,7 @@ impl Fold {
         total: i64,
         at: u64,
     ) -> Result<(), Full> {
-        let hash = self.hasher.hash_one(customer);
+        let hash = key_hash(&self.hasher, self.params.every.is_some(), customer);
         let partition = Self::partition(hash);
         if customer.len() > INLINE {
             if self.owned.contains(&partition) {
@@ -1034,7 +1053,9 @@ impl Fold {
                 None => return Err(no_purchases(&self.params, &stats)),
             },
         };
-        if metrics.is_empty() {
+        // Per period (`Params::every`) entries of returns alone are kept,
+        // so an aggregate can hold no purchase.
+        if !metrics.iter().any(|m| m.frequency > 0) {
             return Err(no_purchases(&self.params, &stats));
         }
         let aggregate = Aggregate {

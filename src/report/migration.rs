@@ -251,25 +251,41 @@ fn sort_by_value(list: &mut [Move<'_>]) {
 }
 
 /// Refuses two runs that cannot be matched: one made with `--by` (a
-/// `group` column) and one without.
+/// `group` column) and one without, or two grouped by different columns
+/// (when both say which).
 pub(crate) fn comparable(old: &Snapshot, new: &Snapshot) -> Result<(), String> {
-    let with = |s: &Snapshot| {
-        if s.grouped {
+    fits(old, new.grouped, new.by.as_deref(), &new.source)
+}
+
+/// [`comparable`] against a run not made yet: `grouped` by column `by`.
+pub(crate) fn fits(
+    old: &Snapshot,
+    grouped: bool,
+    by: Option<&str>,
+    new_source: &str,
+) -> Result<(), String> {
+    let with = |grouped: bool| {
+        if grouped {
             "has a group column (a run made with --by)"
         } else {
             "has no group column"
         }
     };
-    if old.grouped == new.grouped {
-        Ok(())
-    } else {
-        Err(format!(
-            "{} {}, but {} {}: compare runs made with the same --by (or both without)",
+    if old.grouped != grouped {
+        return Err(format!(
+            "{} {}, but {new_source} {}: compare runs made with the same --by (or both without)",
             old.source,
-            with(old),
-            new.source,
-            with(new)
-        ))
+            with(old.grouped),
+            with(grouped)
+        ));
+    }
+    match (old.by.as_deref(), by) {
+        (Some(a), Some(b)) if a != b => Err(format!(
+            "{} was made with --by {a}, {new_source} with --by {b}: compare runs grouped by the \
+             same column",
+            old.source
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -316,6 +332,7 @@ mod tests {
                 .collect(),
             scale: 0,
             grouped: false,
+            by: None,
         }
     }
 

@@ -91,6 +91,9 @@ pub(crate) struct Snapshot {
     pub(crate) scale: u8,
     /// Made with `--by`: every member has a group.
     pub(crate) grouped: bool,
+    /// The `--by` column, when known (a fresh analysis, or a report folder
+    /// whose report.json records it).
+    pub(crate) by: Option<String>,
 }
 
 impl Snapshot {
@@ -117,6 +120,7 @@ impl Snapshot {
                 .collect(),
             scale: analysis.scale,
             grouped,
+            by: analysis.by.clone(),
         }
     }
 
@@ -137,6 +141,11 @@ impl Snapshot {
             };
             let mut snapshot = read_customers(&customers, order)?;
             snapshot.source = path.display().to_string();
+            // The column a report was grouped by (report.json's method.by).
+            snapshot.by = std::fs::read(path.join("report.json"))
+                .ok()
+                .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+                .and_then(|json| json["method"]["by"].as_str().map(str::to_owned));
             return Ok(snapshot);
         }
         read_customers(path, Vec::new())
@@ -403,6 +412,7 @@ fn read_customers(path: &Path, order: Vec<Label>) -> Result<Snapshot, SnapshotEr
         customers,
         scale,
         grouped: group_col.is_some(),
+        by: None,
     })
 }
 

@@ -63,25 +63,28 @@ pub(crate) const CUSTOMER_COLUMNS: [&str; 13] = [
 ];
 
 /// The output headers of kept columns: a name rfm writes itself
-/// (`customer_id`, `segment`, `group`, `reason`...) becomes `input_NAME`
-/// (`input_input_NAME` if that is taken too...), so that no header is
-/// written twice; the renamed ones are returned apart, for a note.
+/// (`customer_id`, `segment`, `group`, `reason`..., in any case, since
+/// spreadsheets and SQL engines read headers without case) becomes
+/// `input_NAME` (`input_input_NAME` if that is taken too...), so that no
+/// header is written twice; the renamed ones are returned apart, for a note.
 pub(crate) fn kept_headers(kept: &[String]) -> (Vec<String>, Vec<(String, String)>) {
-    let mut taken: Vec<String> = CUSTOMER_COLUMNS
+    let own: Vec<&str> = CUSTOMER_COLUMNS
         .iter()
         .chain(&["group", "reason"])
-        .map(|s| (*s).to_owned())
+        .copied()
         .collect();
+    let mut taken: Vec<String> = own.iter().map(|s| (*s).to_owned()).collect();
     taken.extend(kept.iter().cloned());
+    let clashes = |name: &str, with: &[String]| with.iter().any(|t| t.eq_ignore_ascii_case(name));
     let mut renamed = Vec::new();
     let headers = kept
         .iter()
         .map(|name| {
-            if !CUSTOMER_COLUMNS.contains(&name.as_str()) && name != "group" && name != "reason" {
+            if !own.iter().any(|o| o.eq_ignore_ascii_case(name)) {
                 return name.clone();
             }
             let mut header = format!("input_{name}");
-            while taken.contains(&header) {
+            while clashes(&header, &taken) {
                 header = format!("input_{header}");
             }
             taken.push(header.clone());
@@ -409,10 +412,10 @@ mod tests {
                 "input_input_segment",
                 "input_segment",
                 "input_group",
-                "Segment"
+                "input_input_input_Segment"
             ])
         );
-        assert_eq!(renamed.len(), 2);
+        assert_eq!(renamed.len(), 3);
         assert_eq!(renamed[0], ("segment".into(), "input_input_segment".into()));
     }
     use crate::score::definition::Preset;

@@ -42,6 +42,8 @@ pub(crate) struct Timeline {
     purchases: Option<(i32, i32)>,
     /// Customers with a purchase in some period.
     buyers: usize,
+    /// The latest purchase.
+    latest: Day,
 }
 
 impl Timeline {
@@ -87,18 +89,28 @@ impl Timeline {
             .windows(2)
             .filter(|w| slices[w[0]..w[1]].iter().any(|s| s.frequency > 0))
             .count();
+        let latest = slices.iter().map(|s| s.last).max().unwrap_or(Day::MIN);
+        // Scored customers come back in id order; `replay` pairs them with
+        // codes in that order.
+        debug_assert!(ids.windows(2).all(|w| w[0] < w[1]));
         Timeline {
             ids,
             starts,
             slices,
             purchases,
             buyers,
+            latest,
         }
     }
 
     /// The first and last period holding a purchase (`None` without any).
     pub(crate) fn purchase_periods(&self) -> Option<(i32, i32)> {
         self.purchases
+    }
+
+    /// The day of the latest purchase.
+    pub(crate) fn latest_purchase(&self) -> Day {
+        self.latest
     }
 
     /// The customers with a purchase in some period.

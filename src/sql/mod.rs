@@ -856,6 +856,9 @@ fn customers_select(q: &mut Query, spec: &Spec) {
         (segment_names(d, spec.definition, true), "segment_key"),
     ]);
     let mut from = "rfm_segmented";
+    // Kept columns named like rfm's own get an `input_` prefix, as in
+    // `rfm customers`.
+    let (headers, _) = crate::score::analysis::kept_headers(spec.keep);
     if !spec.keep.is_empty() {
         let values = (0..spec.keep.len())
             .map(|i| format!("COALESCE(k.keep_{i}, '') AS keep_{i}"))
@@ -869,8 +872,8 @@ fn customers_select(q: &mut Query, spec: &Spec) {
             ),
         );
         from = "rfm_with_kept";
-        for (i, name) in spec.keep.iter().enumerate() {
-            columns.push((format!("keep_{i}"), name));
+        for (i, header) in headers.iter().enumerate() {
+            columns.push((format!("keep_{i}"), header));
         }
     }
     let order = if spec.by.is_some() {
