@@ -1383,6 +1383,12 @@ fn where_refuses_what_a_dialect_cannot_write() {
     assert!(by.contains("GROUP BY grp, customer_id"), "{by}");
     assert!(by.contains("grp AS \"group\""), "{by}");
     assert!(!sql_of(&MINIMAL).contains("grp"));
+    // A line break in the column's name does not end the header comment.
+    let mut args = MINIMAL.to_vec();
+    args.extend(["--by", "x\nDROP TABLE t;"]);
+    let by = sql_of(&args);
+    let header: Vec<&str> = by.lines().take_while(|l| !l.starts_with("WITH")).collect();
+    assert!(header.iter().all(|l| l.starts_with("--")), "{by}");
     let mut args = MINIMAL.to_vec();
     args.extend(["--by", " "]);
     assert!(sql_failure(&args).contains("--by: the column name is empty"));

@@ -294,9 +294,12 @@ fn header(text: &mut String, spec: &Spec, output: Output) {
     let _ = writeln!(
         text,
         "-- Scores: {scoring}; returns: {returns}; as of: {as_of}; segments: {}.",
-        spec.definition.name
+        spec.definition.name.replace(char::is_control, " ")
     );
     if let Some(by) = spec.by {
+        // A quoted column name may hold a line break, which would end the
+        // comment.
+        let by = by.replace(char::is_control, " ");
         let _ = writeln!(
             text,
             "-- Per value of {by} (grp): each scored against its own customers, as of its own latest purchase unless --as-of."
