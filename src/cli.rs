@@ -125,6 +125,25 @@ pub(crate) struct CustomersArgs {
     pub(crate) top: Option<usize>,
     #[command(flatten)]
     pub(crate) reasons: ReasonsArgs,
+    #[command(flatten)]
+    pub(crate) since: SinceArgs,
+}
+
+/// `--segment-since`, for the commands that write customers.
+#[derive(Debug, Args)]
+pub(crate) struct SinceArgs {
+    /// Add a 'segment_since' column: the end of the first week (or month,
+    /// quarter) since which the customer has been in its segment at every
+    /// period end; reads the inputs twice (docs/history.md).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "PERIOD",
+        num_args = 0..=1,
+        default_missing_value = "week",
+        help_heading = "Output"
+    )]
+    pub(crate) segment_since: Option<EveryArg>,
 }
 
 /// `--reasons`, for the commands that write customers.
@@ -217,6 +236,8 @@ pub(crate) struct ReportArgs {
     /// customers.csv and the movers in report.html get a 'reason' column.
     #[command(flatten)]
     pub(crate) reasons: ReasonsArgs,
+    #[command(flatten)]
+    pub(crate) since: SinceArgs,
 }
 
 /// `rfm history`.

@@ -189,6 +189,69 @@ pub(crate) fn history(
     Ok((timeline, definition, report))
 }
 
+/// `--segment-since`: for each of the analysis' customers, in their current
+/// order, the end of the first period since which the customer has been in
+/// its segment at every period end up to the run's as-of date (the periods
+/// ending before it), and still is; the day before the as-of date (the
+/// last day counted) when it was not in it at the last period end, or had
+/// not bought by then. The inputs are read a second time, per period
+/// (`history`).
+pub(crate) fn segment_since(
+    opts: &RunOptions,
+    analysis: &Analysis,
+    every: engine::Every,
+) -> anyhow::Result<Vec<Day>> {
+    if let Some(path) = opts.load.paths.iter().find(|p| !p.is_regular_file()) {
+        return Err(crate::error::UsageError(format!(
+            "--segment-since reads the inputs twice, and {} can be read once: save it to a \
+             file and run on that",
+            path.display_name()
+        ))
+        .into());
+    }
+    if analysis.by.is_some() {
+        return Err(crate::error::UsageError(
+            "--segment-since with --by: not yet; run once per group with --where".into(),
+        )
+        .into());
+    }
+    let mut periods = opts.clone();
+    periods.params.every = Some(every);
+    periods.params.as_of = Some(analysis.as_of);
+    // Said once already, by the first reading.
+    let silent = Notes::new(true);
+    let (timeline, definition, report) = history(&periods, analysis.definition.clone(), &silent)?;
+    let last_day = analysis.as_of - 1;
+    let mut last = every.period(last_day);
+    if every.last_day(last) > last_day {
+        // The as-of date falls inside a period: the one before is the last
+        // whole one.
+        last -= 1;
+    }
+    let runs = match timeline.purchase_periods() {
+        Some((first, _)) if first <= last => crate::score::history::segment_runs(
+            &timeline,
+            every,
+            first..=last,
+            report.scale,
+            &opts.scoring,
+            &definition,
+        ),
+        _ => vec![None; timeline.ids().len()],
+    };
+    Ok(analysis
+        .customers
+        .iter()
+        .map(|c| {
+            let code = timeline.ids().binary_search(&c.id).ok();
+            match code.and_then(|code| runs[code]) {
+                Some((segment, since)) if segment == c.segment => since,
+                _ => last_day,
+            }
+        })
+        .collect())
+}
+
 /// Scores what [`load`] read (the rest of [`analyze`]).
 fn score_loaded(
     mut agg: engine::Aggregate,

@@ -383,3 +383,108 @@ fn periods_outside_the_data_are_refused_with_the_dates() {
     );
     assert_eq!(rows.last().unwrap()[0], "2025-12-31");
 }
+
+/// `--segment-since` on `rfm customers`, recomputed from `rfm history
+/// --customers` (checked above against `rfm customers --as-of`): the end
+/// of the first period of the customer's last unbroken run in today's
+/// segment, over the periods that end before the as-of date; the last day
+/// counted when the customer was elsewhere (or not yet a customer) at the
+/// last of them.
+fn check_since(file: &Path, every: &str) -> (usize, usize) {
+    let out = stdout_of(&[
+        "customers",
+        file.to_str().unwrap(),
+        "--segment-since",
+        every,
+        "-f",
+        "csv",
+        "-q",
+    ]);
+    let rows = parse(&out);
+    let at = |name: &str| rows[0].iter().position(|h| h == name).unwrap();
+    let (id, key, last, since) = (
+        at("customer_id"),
+        at("segment_key"),
+        at("last_order"),
+        at("segment_since"),
+    );
+    let latest = rows[1..].iter().map(|r| r[last].clone()).max().unwrap();
+    let as_of = NaiveDate::parse_from_str(&latest, "%Y-%m-%d").unwrap() + Days::new(1);
+    let last_day = (as_of - Days::new(1)).to_string();
+    let per_period = history(file, &["--every", every], &["--customers"]);
+    // Per customer, its (period_end, segment_key) rows in period order.
+    let mut runs: HashMap<&str, Vec<(&str, &str)>> = HashMap::new();
+    for row in &per_period[1..] {
+        if row[0] <= last_day {
+            runs.entry(&row[1]).or_default().push((&row[0], &row[6]));
+        }
+    }
+    let last_end = per_period[1..]
+        .iter()
+        .map(|r| r[0].as_str())
+        .filter(|e| **e <= *last_day)
+        .max()
+        .unwrap()
+        .to_owned();
+    let mut since_run = 0;
+    for row in &rows[1..] {
+        let periods = runs.get(row[id].as_str()).cloned().unwrap_or_default();
+        let expected = match periods.last() {
+            Some((end, k)) if *end == last_end && *k == row[key] => {
+                let mut start = *end;
+                for (end, k) in periods.iter().rev() {
+                    if *k != row[key] {
+                        break;
+                    }
+                    start = end;
+                }
+                since_run += 1;
+                start.to_owned()
+            }
+            _ => last_day.clone(),
+        };
+        assert_eq!(row[since], expected, "{row:?}");
+    }
+    (rows.len() - 1, since_run)
+}
+
+#[test]
+fn segment_since_is_the_start_of_the_last_unbroken_run() {
+    let (customers, runs) = check_since(&fixture("sample_orders.csv"), "month");
+    assert!(runs > 0 && runs < customers, "{runs} of {customers}");
+    let (customers, runs) = check_since(&online_retail_path(), "week");
+    assert_eq!(customers, 4338);
+    assert!(runs > 1000, "{runs}");
+    // A report's customers.csv carries it too, as rfm customers writes it.
+    let dir = tempfile::tempdir().unwrap();
+    let hand = fixture("hand_computed.csv");
+    let out = dir.path().join("r");
+    stdout_of(&[
+        "report",
+        hand.to_str().unwrap(),
+        "--segment-since",
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let expected = stdout_of(&[
+        "customers",
+        hand.to_str().unwrap(),
+        "--segment-since",
+        "week",
+        "-f",
+        "csv",
+        "-q",
+    ]);
+    assert_eq!(
+        std::fs::read_to_string(out.join("customers.csv")).unwrap(),
+        expected
+    );
+    // stdin can be read once.
+    let out = rfm()
+        .args(["customers", "-", "--segment-since"])
+        .write_stdin(std::fs::read(&hand).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -34,11 +34,28 @@ pub(crate) fn run(args: &CustomersArgs, env: &Environment) -> anyhow::Result<()>
         analysis.customers.truncate(top);
     }
     let mut table = tabulate(&analysis, opts.output.decimals);
+    if let Some(every) = args.since.segment_since {
+        table = table.with_column("segment_since", since_column(&opts, &analysis, every)?);
+    }
     if args.reasons.reasons {
         let separator = if opts.output.render.excel { ',' } else { '.' };
         table = with_reasons(table, &analysis, opts.lang, opts.output.decimals, separator);
     }
     output::emit(&opts.output, table)
+}
+
+/// `--segment-since`: the `segment_since` column, in the customers' order
+/// (`pipeline::segment_since`).
+pub(crate) fn since_column(
+    opts: &crate::options::RunOptions,
+    analysis: &Analysis,
+    every: crate::cli::EveryArg,
+) -> anyhow::Result<Vec<String>> {
+    let since = crate::pipeline::segment_since(opts, analysis, every.into())?;
+    Ok(since
+        .into_iter()
+        .map(|day| crate::dates::from_day(day).format("%Y-%m-%d").to_string())
+        .collect())
 }
 
 /// The customers as a table, rows produced on demand: with `--by`, the

@@ -45,11 +45,7 @@ pub(crate) fn run(args: &HistoryArgs, env: &Environment) -> anyhow::Result<()> {
         ))
         .into());
     }
-    let every = match args.every {
-        EveryArg::Week => Every::Week,
-        EveryArg::Month => Every::Month,
-        EveryArg::Quarter => Every::Quarter,
-    };
+    let every = Every::from(args.every);
     let date = |flag: &str, text: &Option<String>| -> Result<Option<Day>, UsageError> {
         text.as_deref()
             .map(|t| {
@@ -263,6 +259,16 @@ pub(crate) fn run(args: &HistoryArgs, env: &Environment) -> anyhow::Result<()> {
         table
     };
     output::emit(&opts.output, table)
+}
+
+impl From<EveryArg> for Every {
+    fn from(every: EveryArg) -> Every {
+        match every {
+            EveryArg::Week => Every::Week,
+            EveryArg::Month => Every::Month,
+            EveryArg::Quarter => Every::Quarter,
+        }
+    }
 }
 
 fn every_name(every: Every) -> &'static str {

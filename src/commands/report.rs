@@ -106,6 +106,10 @@ pub(crate) fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
             .to_string()
     });
     let decimals = args.decimals;
+    let since = match args.since.segment_since {
+        Some(every) => Some(customers::since_column(&opts, &analysis, every)?),
+        None => None,
+    };
     // --reasons: in customers.csv (money as the CSV writes it) and for the
     // movers in report.html.
     let separator = if args.excel { ',' } else { '.' };
@@ -148,7 +152,10 @@ pub(crate) fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
     };
     output::write_folder(&output::REPORT, &target, env.switches.fail_at, |folder| {
         folder.write("customers.csv", |out| {
-            let table = customers::tabulate(&analysis, decimals);
+            let mut table = customers::tabulate(&analysis, decimals);
+            if let Some(since) = &since {
+                table = table.with_column("segment_since", since.clone());
+            }
             if args.reasons.reasons {
                 let table =
                     customers::with_reasons(table, &analysis, opts.lang, decimals, separator);

@@ -144,6 +144,30 @@ pub(crate) struct Period {
     pub(crate) transitions: BTreeMap<(Option<u8>, u8), u64>,
 }
 
+/// Per customer (timeline code), its segment at the end of the last period
+/// of `periods` and the end of the first period of the run of periods in
+/// which it was in that segment without a break; `None` for a customer
+/// without a purchase by then.
+pub(crate) fn segment_runs(
+    timeline: &Timeline,
+    every: Every,
+    periods: RangeInclusive<i32>,
+    scale: u8,
+    scoring: &Scoring,
+    definition: &Definition,
+) -> Vec<Option<(u8, Day)>> {
+    let mut runs: Vec<Option<(u8, Day)>> = vec![None; timeline.ids.len()];
+    replay(timeline, every, periods, scale, scoring, definition, |p| {
+        for (c, &code) in p.customers.iter().zip(&p.codes) {
+            let run = &mut runs[code as usize];
+            if run.is_none_or(|(segment, _)| segment != c.segment) {
+                *run = Some((c.segment, p.end));
+            }
+        }
+    });
+    runs
+}
+
 /// Scores the customers at the end of every period in `shown`, in order,
 /// and hands each period to `visit`. The period before the first shown one
 /// is scored too (not shown), so that its entered and left counts are
