@@ -238,6 +238,27 @@ pub(crate) struct ReportArgs {
     pub(crate) reasons: ReasonsArgs,
     #[command(flatten)]
     pub(crate) since: SinceArgs,
+    /// Add a trend section (report.html and report.json): segment sizes,
+    /// and who entered and left the at-risk segments, over the last N whole
+    /// periods (default 12) before the as-of date; reads the inputs twice.
+    #[arg(
+        long,
+        value_name = "N",
+        num_args = 0..=1,
+        default_missing_value = "12",
+        value_parser = clap::value_parser!(u32).range(2..=520),
+        help_heading = "Report"
+    )]
+    pub(crate) trend: Option<u32>,
+    /// The period of --trend: weeks (Monday to Sunday), months or quarters.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "week",
+        requires = "trend",
+        help_heading = "Report"
+    )]
+    pub(crate) every: EveryArg,
 }
 
 /// `rfm history`.

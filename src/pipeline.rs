@@ -201,18 +201,84 @@ pub(crate) fn segment_since(
     analysis: &Analysis,
     every: engine::Every,
 ) -> anyhow::Result<Vec<Day>> {
+    let periods = whole_periods(opts, analysis, every, "--segment-since")?;
+    let last_day = analysis.as_of - 1;
+    let runs = match &periods.range {
+        Some(range) => crate::score::history::segment_runs(
+            &periods.timeline,
+            every,
+            range.clone(),
+            periods.scale,
+            &opts.scoring,
+            &periods.definition,
+        ),
+        None => vec![None; periods.timeline.ids().len()],
+    };
+    let timeline = &periods.timeline;
+    Ok(analysis
+        .customers
+        .iter()
+        .map(|c| {
+            let code = timeline.ids().binary_search(&c.id).ok();
+            match code.and_then(|code| runs[code]) {
+                Some((segment, since)) if segment == c.segment => since,
+                _ => last_day,
+            }
+        })
+        .collect())
+}
+
+/// `rfm report --trend N`: the segment sizes and moves of the last `n`
+/// whole periods before the analysis' as-of date.
+pub(crate) fn trend(
+    opts: &RunOptions,
+    analysis: &Analysis,
+    every: engine::Every,
+    n: u32,
+) -> anyhow::Result<Vec<crate::score::history::TrendPeriod>> {
+    let periods = whole_periods(opts, analysis, every, "--trend")?;
+    Ok(match periods.range {
+        Some(range) => crate::score::history::trend(
+            &periods.timeline,
+            every,
+            (*range.end() - n as i32 + 1).max(*range.start())..=*range.end(),
+            periods.scale,
+            &opts.scoring,
+            &periods.definition,
+        ),
+        None => Vec::new(),
+    })
+}
+
+/// The inputs read a second time per period (see [`history`]), and the
+/// whole periods before the analysis' as-of date that hold a purchase.
+struct WholePeriods {
+    timeline: crate::score::history::Timeline,
+    definition: Definition,
+    scale: u8,
+    /// From the first period with a purchase to the last whole period
+    /// before the as-of date; `None` when there is none.
+    range: Option<std::ops::RangeInclusive<i32>>,
+}
+
+fn whole_periods(
+    opts: &RunOptions,
+    analysis: &Analysis,
+    every: engine::Every,
+    flag: &str,
+) -> anyhow::Result<WholePeriods> {
     if let Some(path) = opts.load.paths.iter().find(|p| !p.is_regular_file()) {
         return Err(crate::error::UsageError(format!(
-            "--segment-since reads the inputs twice, and {} can be read once: save it to a \
-             file and run on that",
+            "{flag} reads the inputs twice, and {} can be read once: save it to a file and run \
+             on that",
             path.display_name()
         ))
         .into());
     }
     if analysis.by.is_some() {
-        return Err(crate::error::UsageError(
-            "--segment-since with --by: not yet; run once per group with --where".into(),
-        )
+        return Err(crate::error::UsageError(format!(
+            "{flag} with --by: not yet; run once per group with --where"
+        ))
         .into());
     }
     let mut periods = opts.clone();
@@ -228,28 +294,16 @@ pub(crate) fn segment_since(
         // whole one.
         last -= 1;
     }
-    let runs = match timeline.purchase_periods() {
-        Some((first, _)) if first <= last => crate::score::history::segment_runs(
-            &timeline,
-            every,
-            first..=last,
-            report.scale,
-            &opts.scoring,
-            &definition,
-        ),
-        _ => vec![None; timeline.ids().len()],
+    let range = match timeline.purchase_periods() {
+        Some((first, _)) if first <= last => Some(first..=last),
+        _ => None,
     };
-    Ok(analysis
-        .customers
-        .iter()
-        .map(|c| {
-            let code = timeline.ids().binary_search(&c.id).ok();
-            match code.and_then(|code| runs[code]) {
-                Some((segment, since)) if segment == c.segment => since,
-                _ => last_day,
-            }
-        })
-        .collect())
+    Ok(WholePeriods {
+        timeline,
+        definition,
+        scale: report.scale,
+        range,
+    })
 }
 
 /// Scores what [`load`] read (the rest of [`analyze`]).

@@ -152,7 +152,7 @@ fn report_html_renders_in_headless_chromium() {
         if let Some(until) = until {
             cmd.args(["--until", until]);
         } else {
-            cmd.arg("--previous").arg(&old);
+            cmd.arg("--previous").arg(&old).arg("--trend");
         }
         assert!(cmd.output().expect("runs").status.success());
     }
@@ -177,6 +177,8 @@ fn report_html_renders_in_headless_chromium() {
         "Distributions",
         "Since the previous report",
         "Biggest movers",
+        "Trend: the last 12 weeks",
+        "Entered and left the segments at risk",
         "Champions",
         "Reward them",
         "<svg",

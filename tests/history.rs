@@ -488,3 +488,93 @@ fn segment_since_is_the_start_of_the_last_unbroken_run() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `rfm report --trend`: report.json's periods are `rfm history`'s rows
+/// for the last whole periods before the as-of date, and report.html
+/// draws one chart per segment and a row per period for the at-risk ones.
+#[test]
+fn report_trend_is_the_history_of_the_last_whole_periods() {
+    let retail = online_retail_path();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    stdout_of(&[
+        "report",
+        retail.to_str().unwrap(),
+        "--trend",
+        "6",
+        "--every",
+        "month",
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let trend = &json["trend"];
+    assert_eq!(trend["every"], "month");
+    let periods = trend["periods"].as_array().unwrap();
+    // As of 2011-12-10: the last whole month is November.
+    let ends: Vec<&str> = periods
+        .iter()
+        .map(|p| p["period_end"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ends,
+        [
+            "2011-06-30",
+            "2011-07-31",
+            "2011-08-31",
+            "2011-09-30",
+            "2011-10-31",
+            "2011-11-30"
+        ]
+    );
+    let rows = history(
+        &retail,
+        &[
+            "--every",
+            "month",
+            "--from",
+            "2011-06-01",
+            "--to",
+            "2011-11-30",
+        ],
+        &[],
+    );
+    let mut expected: Vec<(String, String, i64, i64, i64)> = rows[1..]
+        .iter()
+        .map(|r| {
+            (
+                r[0].clone(),
+                r[7].clone(),
+                r[2].parse().unwrap(),
+                r[5].parse().unwrap(),
+                r[6].parse().unwrap(),
+            )
+        })
+        .collect();
+    let mut actual: Vec<(String, String, i64, i64, i64)> = periods
+        .iter()
+        .flat_map(|p| {
+            let end = p["period_end"].as_str().unwrap().to_owned();
+            p["segments"].as_array().unwrap().iter().map(move |s| {
+                (
+                    end.clone(),
+                    s["segment_key"].as_str().unwrap().to_owned(),
+                    s["customers"].as_i64().unwrap(),
+                    s["entered"].as_i64().unwrap(),
+                    s["left"].as_i64().unwrap(),
+                )
+            })
+        })
+        .collect();
+    expected.sort();
+    actual.sort();
+    assert_eq!(actual, expected);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<h2>Trend: the last 6 months</h2>"));
+    assert_eq!(html.matches("<svg class=\"chart spark\"").count(), 11);
+    let section = &html[html.find("id=\"trend\"").unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert_eq!(section.matches("<tr><td>2011-").count(), 6);
+}

@@ -110,6 +110,13 @@ pub(crate) fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
         Some(every) => Some(customers::since_column(&opts, &analysis, every)?),
         None => None,
     };
+    let trend = match args.trend {
+        Some(n) => Some(html::Trend {
+            every: args.every.into(),
+            periods: pipeline::trend(&opts, &analysis, args.every.into(), n)?,
+        }),
+        None => None,
+    };
     // --reasons: in customers.csv (money as the CSV writes it) and for the
     // movers in report.html.
     let separator = if args.excel { ',' } else { '.' };
@@ -176,7 +183,10 @@ pub(crate) fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
             })?;
         }
         folder.write("report.json", |out| {
-            let document = json_document(&analysis, &opts, &inputs, migration.as_ref(), &stamp);
+            let mut document = json_document(&analysis, &opts, &inputs, migration.as_ref(), &stamp);
+            if let (Some(trend), Some((fields, _))) = (&trend, document.json_envelope.as_mut()) {
+                fields.push(("trend", nested_value(&trend_json(trend, &analysis))));
+            }
             render::JsonRenderer.render(&document, out)
         })?;
         folder.write("report.html", |out| {
@@ -194,6 +204,7 @@ pub(crate) fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
                     .by
                     .as_ref()
                     .map(|by| (by.as_str(), summary::groups_table(&analysis, decimals))),
+                trend: trend.as_ref(),
                 reason_of: reasons
                     .is_some()
                     .then_some(&reason_of as html::ReasonOf<'_>),
@@ -370,6 +381,57 @@ pub(crate) struct Method<'a> {
     /// `--keep` (absent without).
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     keep: &'a [String],
+}
+
+/// report.json's `trend`: the periods, each with every segment's
+/// customers, entered and left.
+#[derive(Serialize)]
+struct TrendJson<'a> {
+    every: &'static str,
+    periods: Vec<TrendPeriodJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct TrendPeriodJson<'a> {
+    period_end: String,
+    segments: Vec<TrendSegmentJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct TrendSegmentJson<'a> {
+    segment_key: &'a str,
+    customers: u64,
+    entered: u64,
+    left: u64,
+}
+
+fn trend_json<'a>(trend: &html::Trend, analysis: &'a Analysis) -> TrendJson<'a> {
+    TrendJson {
+        every: match trend.every {
+            crate::engine::Every::Week => "week",
+            crate::engine::Every::Month => "month",
+            crate::engine::Every::Quarter => "quarter",
+        },
+        periods: trend
+            .periods
+            .iter()
+            .map(|p| TrendPeriodJson {
+                period_end: from_day(p.end).format("%Y-%m-%d").to_string(),
+                segments: analysis
+                    .definition
+                    .segments
+                    .iter()
+                    .enumerate()
+                    .map(|(s, segment)| TrendSegmentJson {
+                        segment_key: &segment.key,
+                        customers: p.customers[s],
+                        entered: p.entered[s],
+                        left: p.left[s],
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
 }
 
 #[derive(Serialize)]

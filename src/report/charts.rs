@@ -250,6 +250,38 @@ pub(crate) fn histogram(title: &str, bins: &[Bin], color: &str) -> String {
     svg
 }
 
+/// A small line chart of `values` (one per period, oldest first), from its
+/// smallest to its largest value, both written above it with the last
+/// value: one of the trend section's small multiples, so a change shows
+/// however large the segment.
+pub(crate) fn sparkline(title: &str, values: &[u64], color: &str) -> String {
+    let (left, right, top, bottom) = (2.0, 148.0, 16.0, 58.0);
+    let largest = values.iter().copied().max().unwrap_or(0);
+    let smallest = values.iter().copied().min().unwrap_or(0);
+    let now = values.last().copied().unwrap_or(0);
+    let step = (right - left) / (values.len().max(2) - 1) as f64;
+    let y = |v: u64| {
+        if largest == smallest {
+            (top + bottom) / 2.0
+        } else {
+            bottom - (v - smallest) as f64 / (largest - smallest) as f64 * (bottom - top)
+        }
+    };
+    let points: Vec<String> = values
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| format!("{:.1},{:.1}", left + i as f64 * step, y(v)))
+        .collect();
+    format!(
+        r##"<svg class="chart spark" viewBox="0 0 150 62" role="img" aria-label="{}"><polyline points="{}" fill="none" stroke="{color}" stroke-width="2"/><text x="{left}" y="10" font-size="11" font-weight="600">{}</text><text x="{right}" y="10" font-size="9" text-anchor="end" class="value">{}–{}</text></svg>"##,
+        escape(title),
+        points.join(" "),
+        compact_count(now),
+        compact_count(smallest),
+        compact_count(largest)
+    )
+}
+
 /// 1234 -> `1.2k`: counts above bars stay short.
 fn compact_count(n: u64) -> String {
     match n {

@@ -68,6 +68,12 @@ pub(crate) struct InputFile {
     pub(crate) sha256: Option<String>,
 }
 
+/// `--trend`: the last whole periods before the as-of date.
+pub(crate) struct Trend {
+    pub(crate) every: crate::engine::Every,
+    pub(crate) periods: Vec<crate::score::history::TrendPeriod>,
+}
+
 /// The reason of a customer of this run, for the movers list.
 pub(crate) type ReasonOf<'a> = &'a dyn Fn(&crate::report::snapshot::Member) -> Option<String>;
 
@@ -92,6 +98,8 @@ pub(crate) struct Page<'a> {
     pub(crate) stamp: Option<String>,
     /// `--by`: the group column and a row per group.
     pub(crate) groups: Option<(&'a str, Tabular<'a>)>,
+    /// `--trend`.
+    pub(crate) trend: Option<&'a Trend>,
     /// `--reasons`: the reason of a customer (by id) in this run, for the
     /// movers list.
     pub(crate) reason_of: Option<ReasonOf<'a>>,
@@ -115,6 +123,9 @@ th,td{padding:5px 7px;border-bottom:1px solid var(--line);text-align:left;white-
 th{background:#eef1f4;font-weight:600;white-space:normal;vertical-align:bottom}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.total td{font-weight:600;border-top:2px solid var(--ink)}
 td.wrap{white-space:normal;min-width:22em}
+.multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:10px}
+.multiples figure{margin:0;border:1px solid var(--line);border-radius:8px;padding:6px 8px;break-inside:avoid}
+.multiples figcaption{font-size:.85em;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .sw{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:6px;vertical-align:-1px}
 .chart{width:100%;height:auto;font-size:13px;fill:var(--ink)}.chart .value{fill:var(--muted)}.chart .axis{font-size:12px;fill:var(--muted)}
 .heat{max-width:560px;display:block;margin:0 auto}
@@ -326,6 +337,9 @@ pub(crate) fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
     if let Some(m) = page.migration {
         migration_section(out, m, page, &color_of)?;
     }
+    if let Some(trend) = page.trend {
+        trend_section(out, trend, &labels, &colors)?;
+    }
 
     // Method and provenance.
     writeln!(
@@ -360,6 +374,87 @@ pub(crate) fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
         "<footer>Made by rfm {}{stamp}. The numbers are those of summary.csv and customers.csv beside this file.</footer>\n</main>\n</body>\n</html>",
         env!("CARGO_PKG_VERSION")
     )
+}
+
+/// `--trend`: one small chart per segment (its customers at each period
+/// end), then the at-risk segments' entered and left per period. Small
+/// multiples rather than stacked areas: each segment keeps its own scale,
+/// so a small segment's change shows, and the grid reflows on a phone.
+fn trend_section(
+    out: &mut dyn Write,
+    trend: &Trend,
+    labels: &[Label],
+    colors: &[&str],
+) -> io::Result<()> {
+    let unit = match trend.every {
+        crate::engine::Every::Week => "weeks",
+        crate::engine::Every::Month => "months",
+        crate::engine::Every::Quarter => "quarters",
+    };
+    let (Some(first), Some(last)) = (trend.periods.first(), trend.periods.last()) else {
+        return writeln!(
+            out,
+            "<section id=\"trend\">\n<h2>Trend</h2>\n<p class=\"muted\">No whole {unit} before the as-of date hold a purchase.</p>\n</section>"
+        );
+    };
+    let day = |d: crate::dates::Day| from_day(d).format("%Y-%m-%d").to_string();
+    writeln!(
+        out,
+        "<section id=\"trend\">\n<h2>Trend: the last {} {unit}</h2>\n<p class=\"muted\">Customers in each segment at the end of every period from {} to {}, each scored as a report as of the day after would score them: the last count, then the smallest and largest, and the line between them (report.json has the numbers; <code>rfm history</code> gives them for any range).</p>\n<div class=\"multiples\">",
+        trend.periods.len(),
+        day(first.end),
+        day(last.end)
+    )?;
+    for (s, label) in labels.iter().enumerate() {
+        let values: Vec<u64> = trend.periods.iter().map(|p| p.customers[s]).collect();
+        writeln!(
+            out,
+            "<figure><figcaption><span class=\"sw\" style=\"background:{}\"></span>{}</figcaption>{}</figure>",
+            colors[s],
+            escape(&label.name),
+            charts::sparkline(&label.name, &values, colors[s])
+        )?;
+    }
+    writeln!(out, "</div>")?;
+    let watched: Vec<usize> = labels
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| {
+            matches!(
+                l.tone,
+                crate::score::segment::Tone::Warning | crate::score::segment::Tone::Danger
+            )
+        })
+        .map(|(s, _)| s)
+        .collect();
+    if !watched.is_empty() {
+        writeln!(
+            out,
+            "<h3 style=\"margin-top:14px\">Entered and left the segments at risk</h3>\n<div class=\"scroll\"><table>\n<tr><th>period end</th>"
+        )?;
+        for &s in &watched {
+            let name = escape(&labels[s].name);
+            write!(
+                out,
+                "<th class=\"num\">{name}: entered</th><th class=\"num\">{name}: left</th>"
+            )?;
+        }
+        writeln!(out, "</tr>")?;
+        for p in &trend.periods {
+            write!(out, "<tr><td>{}</td>", day(p.end))?;
+            for &s in &watched {
+                write!(
+                    out,
+                    "<td class=\"num\">{}</td><td class=\"num\">{}</td>",
+                    thousands(p.entered[s]),
+                    thousands(p.left[s])
+                )?;
+            }
+            writeln!(out, "</tr>")?;
+        }
+        writeln!(out, "</table></div>")?;
+    }
+    writeln!(out, "</section>")
 }
 
 /// The R x FM (or R x F) heatmap with a legend.

@@ -144,6 +144,43 @@ pub(crate) struct Period {
     pub(crate) transitions: BTreeMap<(Option<u8>, u8), u64>,
 }
 
+/// One period of `rfm report --trend`: per segment (the definition's
+/// order), customers at the period's end, and who entered and left it
+/// since the period before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TrendPeriod {
+    /// The period's last day.
+    pub(crate) end: Day,
+    pub(crate) customers: Vec<u64>,
+    pub(crate) entered: Vec<u64>,
+    pub(crate) left: Vec<u64>,
+}
+
+/// The segment sizes and moves of every period in `periods`.
+pub(crate) fn trend(
+    timeline: &Timeline,
+    every: Every,
+    periods: RangeInclusive<i32>,
+    scale: u8,
+    scoring: &Scoring,
+    definition: &Definition,
+) -> Vec<TrendPeriod> {
+    let mut trend = Vec::new();
+    replay(timeline, every, periods, scale, scoring, definition, |p| {
+        let mut customers = vec![0u64; definition.segments.len()];
+        for c in &p.customers {
+            customers[usize::from(c.segment)] += 1;
+        }
+        trend.push(TrendPeriod {
+            end: p.end,
+            customers,
+            entered: p.entered,
+            left: p.left,
+        });
+    });
+    trend
+}
+
 /// Per customer (timeline code), its segment at the end of the last period
 /// of `periods` and the end of the first period of the run of periods in
 /// which it was in that segment without a break; `None` for a customer
