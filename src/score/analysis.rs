@@ -259,12 +259,12 @@ impl Thresholds {
     }
 }
 
-/// Scores and segments customers; `ids` maps customer codes to ids (they
-/// are moved into the result, not copied), `kept` to their `--keep` values
+/// Scores and segments customers; `ids` maps customer codes to ids (copied
+/// into the result: up to 24 bytes inline), `kept` to their `--keep` values
 /// (empty without); monetary values are at `scale`
 /// decimals. The result is sorted by customer id.
 ///
-/// Inputs are taken by value and every intermediate is dropped as soon as it
+/// Metrics are taken by value and every intermediate is dropped as soon as it
 /// is used: with millions of customers this step sets the peak memory of a run.
 pub(crate) fn score_customers(
     metrics: Vec<CustomerMetrics>,
@@ -275,6 +275,46 @@ pub(crate) fn score_customers(
     scoring: &Scoring,
     definition: &Definition,
 ) -> (Vec<ScoredCustomer>, Thresholds) {
+    score_ordered(metrics, ids, kept, as_of, scale, scoring, definition, false)
+}
+
+/// [`score_customers`] for metrics already in customer id order (`rfm
+/// history` scores the same customers, in id order, every period): the
+/// sort by id is skipped.
+pub(crate) fn score_in_id_order(
+    metrics: Vec<CustomerMetrics>,
+    ids: &[CustomerId],
+    as_of: Day,
+    scale: u8,
+    scoring: &Scoring,
+    definition: &Definition,
+) -> (Vec<ScoredCustomer>, Thresholds) {
+    debug_assert!(
+        metrics
+            .windows(2)
+            .all(|w| ids[w[0].customer as usize] < ids[w[1].customer as usize])
+    );
+    score_ordered(metrics, ids, &[], as_of, scale, scoring, definition, true)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn score_ordered(
+    metrics: Vec<CustomerMetrics>,
+    ids: &[CustomerId],
+    kept: &[Option<Box<[Box<str>]>>],
+    as_of: Day,
+    scale: u8,
+    scoring: &Scoring,
+    definition: &Definition,
+    in_id_order: bool,
+) -> (Vec<ScoredCustomer>, Thresholds) {
+    let id_order = |metrics: &[CustomerMetrics], ids: &[CustomerId]| {
+        if in_id_order {
+            (0..metrics.len() as u32).collect()
+        } else {
+            id_order(metrics, ids)
+        }
+    };
     let ntile = scoring
         .metrics()
         .iter()

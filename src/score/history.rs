@@ -259,10 +259,9 @@ pub(crate) fn replay(
         if metrics.is_empty() {
             continue;
         }
-        let (customers, _) = analysis::score_customers(
+        let (customers, _) = analysis::score_in_id_order(
             metrics,
             &timeline.ids,
-            &[],
             end + 1,
             scale,
             scoring,
@@ -271,7 +270,9 @@ pub(crate) fn replay(
         // Scored customers come back in id order, which is code order.
         let mut entered = vec![0u64; segments];
         let mut left = vec![0u64; segments];
-        let mut transitions = BTreeMap::new();
+        // (before, now) counts, `before` = segments for a new customer:
+        // an array, not a map, since every customer adds one.
+        let mut moves = vec![0u64; (segments + 1) * segments];
         for (c, &code) in customers.iter().zip(&codes) {
             let was = before[code as usize];
             let now = c.segment;
@@ -281,10 +282,19 @@ pub(crate) fn replay(
                     left[usize::from(was)] += 1;
                 }
             }
-            *transitions
-                .entry(((was != ABSENT).then_some(was), now))
-                .or_insert(0) += 1;
+            let from = if was == ABSENT {
+                segments
+            } else {
+                usize::from(was)
+            };
+            moves[from * segments + usize::from(now)] += 1;
             before[code as usize] = now;
+        }
+        let mut transitions = BTreeMap::new();
+        for (i, &n) in moves.iter().enumerate().filter(|(_, n)| **n > 0) {
+            let (from, now) = (i / segments, (i % segments) as u8);
+            let from = (from < segments).then_some(from as u8);
+            transitions.insert((from, now), n);
         }
         if period >= *shown.start() {
             visit(Period {
