@@ -11,7 +11,14 @@
 
 mod common;
 
+// The page's own words, to know its English vocabulary (the module uses
+// nothing else of the crate, so that it can be included here).
+#[allow(dead_code)]
+#[path = "../src/report/words.rs"]
+mod words;
+
 use common::{fixture, rfm};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -241,5 +248,174 @@ fn report_html_renders_in_headless_chromium() {
     assert!(
         scroll > client,
         "the control page should overflow ({scroll} vs {client})"
+    );
+}
+
+/// Reports of testdata/sample_orders.csv in `dir`: `old` up to 31 May 2025,
+/// `new` with `--previous old --trend` and `args`; returns new's page.
+fn reports(dir: &Path, args: &[&str]) -> PathBuf {
+    let sample = fixture("sample_orders.csv");
+    let (old, new) = (dir.join("old"), dir.join("new"));
+    for (out, until) in [(&old, Some("2025-05-31")), (&new, None)] {
+        let mut cmd = rfm();
+        cmd.arg("report")
+            .arg(&sample)
+            .arg("--out")
+            .arg(out)
+            .arg("-q");
+        if let Some(until) = until {
+            cmd.args(["--until", until]);
+        } else {
+            cmd.arg("--previous").arg(&old).arg("--trend").args(args);
+        }
+        let output = cmd.output().expect("runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    new.join("report.html")
+}
+
+/// The text a reader sees: the body without markup, `<code>` (commands),
+/// and the entities Chromium writes decoded.
+fn visible_text(dom: &str) -> String {
+    let body = dom.split_once("<body").map_or(dom, |(_, b)| b);
+    let mut text = String::new();
+    let mut rest = body;
+    while let Some(at) = rest.find('<') {
+        text.push_str(&rest[..at]);
+        rest = &rest[at..];
+        if let Some(after) = rest.strip_prefix("<code>") {
+            rest = after.split_once("</code>").map_or("", |(_, r)| r);
+            text.push(' ');
+            continue;
+        }
+        rest = rest.split_once('>').map_or("", |(_, r)| r);
+        text.push(' ');
+    }
+    text.push_str(rest);
+    text.replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&middot;", " ")
+}
+
+/// The words of `text`, lowercased, leaving out what is not prose: file
+/// names (`report.json`), paths, flags (`--customer`), column mappings
+/// (`customer=customer_id`) and snake_case names.
+fn prose_words(text: &str) -> BTreeSet<String> {
+    text.split_whitespace()
+        .filter(|chunk| {
+            !(chunk.contains('.')
+                && chunk.chars().any(char::is_alphabetic)
+                && !chunk.ends_with('.')
+                || chunk.contains(".csv")
+                || chunk.contains(".json")
+                || chunk.contains('/')
+                || chunk.starts_with("--")
+                || chunk.contains('=')
+                || chunk.contains('_'))
+        })
+        .flat_map(|chunk| chunk.split(|c: char| !c.is_alphabetic()))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// `--lang it`: the rendered page is Italian throughout, with Italian
+/// numbers (`47.942,00`) and dates (`31/12/2025`), and no word of the
+/// page's English vocabulary.
+#[test]
+fn italian_report_html_renders_in_italian() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("RFM_REQUIRE_BROWSER").is_none(),
+            "RFM_REQUIRE_BROWSER is set but no chromium was found"
+        );
+        eprintln!("skipped: no chromium on PATH (set RFM_CHROMIUM, or install Debian's chromium)");
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let page = reports(tmp.path(), &["--lang", "it"]);
+    let out = headless(
+        &browser,
+        &tmp.path().join("p1"),
+        &["--dump-dom", &url(&page)],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        dom.contains("<html lang=\"it\">"),
+        "{}",
+        &dom[..200.min(dom.len())]
+    );
+    let text = visible_text(&dom);
+    for expected in [
+        "Analisi RFM al 31/12/2025",
+        "Segmenti",
+        "Clienti e ricavi per segmento",
+        "Punteggi R x FM",
+        "Distribuzioni",
+        "Chi sono e cosa fare",
+        "Dall'analisi precedente",
+        "Spostamenti principali: clienti di valore peggiorati",
+        "Andamento: 12 settimane",
+        "Entrati e usciti dai segmenti a rischio",
+        "Metodo e dati in ingresso",
+        "Livelli di punteggio",
+        "Campioni",
+        // Numbers: thousands with a point, decimals with a comma.
+        "47.942,00",
+        "319,61",
+        "1.027 righe",
+        // Percentages and the trend's period ends.
+        "%)",
+        "dal 12/10/2025 al 28/12/2025",
+    ] {
+        assert!(
+            text.contains(expected),
+            "the Italian page lacks {expected:?}"
+        );
+    }
+    // No ISO date and no English-style amount anywhere on the page.
+    let iso = text.split_whitespace().find(|w| {
+        let b = w.as_bytes();
+        b.len() >= 10 && b[4] == b'-' && b[7] == b'-' && b[..4].iter().all(u8::is_ascii_digit)
+    });
+    assert_eq!(iso, None, "an ISO date on the Italian page");
+    assert!(!text.contains("47942.00") && !text.contains("319.61"));
+
+    // The page's English vocabulary: every word of its English texts
+    // longer than 3 letters...
+    let mut english = BTreeSet::new();
+    for (_, template) in words::EN.words.strings() {
+        english.extend(prose_words(&visible_text(&template.replace("{}", " "))));
+    }
+    english.retain(|w| w.chars().count() > 3);
+    // ...but for words that are Italian too, or names the page keeps in
+    // every language.
+    for shared in [
+        // Italian for "date" ("data di riferimento").
+        "data", // A loanword in Italian, and `--rejects FILE` names an argument.
+        "file", // Of `r-quantile`, the --scoring method's name in every language.
+        "quantile",
+    ] {
+        english.remove(shared);
+    }
+    assert!(english.len() > 100, "{} English words only", english.len());
+    let italian = prose_words(&text);
+    let found: Vec<&String> = english.intersection(&italian).collect();
+    assert!(
+        found.is_empty(),
+        "English words on the Italian page: {found:?}"
     );
 }

@@ -703,3 +703,91 @@ fn thousands(n: usize) -> String {
     }
     out
 }
+
+/// report.json does not follow the page's language: between `--lang en`
+/// and `--lang it` it differs only in the segments' names, descriptions
+/// and actions (as it always has), never in a number, date or label.
+#[test]
+fn report_json_is_the_same_in_every_language_but_for_segment_texts() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let old = tmp.path().join("old");
+    run_ok(&[
+        "report",
+        &sample(),
+        "--out",
+        path_str(&old),
+        "--until",
+        "2025-05-31",
+        "-q",
+    ]);
+    let mut documents = Vec::new();
+    for lang in ["en", "it"] {
+        let out = tmp.path().join(lang);
+        run_ok(&[
+            "report",
+            &sample(),
+            "--out",
+            path_str(&out),
+            "--previous",
+            path_str(&old),
+            "--trend",
+            "--lang",
+            lang,
+            "-q",
+        ]);
+        let text = fs::read_to_string(out.join("report.json")).expect("report.json");
+        let html = fs::read_to_string(out.join("report.html")).expect("report.html");
+        assert!(html.contains(&format!("<html lang=\"{lang}\">")));
+        documents.push(text);
+    }
+    /// The document with the language's texts blanked, and how many
+    /// were.
+    fn neutral(text: &str) -> (serde_json::Value, usize) {
+        fn blank(v: &mut serde_json::Value, n: &mut usize) {
+            match v {
+                serde_json::Value::Object(map) => {
+                    for (key, value) in map.iter_mut() {
+                        if matches!(key.as_str(), "segment" | "description" | "action")
+                            && value.is_string()
+                        {
+                            *value = serde_json::Value::Null;
+                            *n += 1;
+                        } else {
+                            blank(value, n);
+                        }
+                    }
+                }
+                serde_json::Value::Array(items) => items.iter_mut().for_each(|i| blank(i, n)),
+                _ => {}
+            }
+        }
+        let mut v: serde_json::Value = serde_json::from_str(text).expect("JSON");
+        let mut n = 0;
+        blank(&mut v, &mut n);
+        (v, n)
+    }
+    let (en, it) = (neutral(&documents[0]), neutral(&documents[1]));
+    assert!(en.1 > 30, "{} segment texts only", en.1);
+    assert_eq!(en, it);
+    assert_ne!(
+        documents[0], documents[1],
+        "the segment names are translated"
+    );
+    // Line by line (the document is pretty-printed): every line that
+    // differs holds a segment text.
+    let (a, b): (Vec<&str>, Vec<&str>) = (
+        documents[0].lines().collect(),
+        documents[1].lines().collect(),
+    );
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        if x != y {
+            assert!(
+                ["\"segment\":", "\"description\":", "\"action\":"]
+                    .iter()
+                    .any(|k| x.contains(k)),
+                "{x} / {y}"
+            );
+        }
+    }
+}

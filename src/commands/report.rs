@@ -18,7 +18,7 @@ use crate::dates::from_day;
 use crate::error::UsageError;
 use crate::money;
 use crate::notes::Notes;
-use crate::notes::{count, thousands};
+use crate::notes::count;
 use crate::options::{self, Environment, RunOptions};
 use crate::output::render::{
     self, Format, RenderOptions, Renderer, Tabular, Value, nested, nested_value,
@@ -190,9 +190,11 @@ pub(crate) fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
             render::JsonRenderer.render(&document, out)
         })?;
         folder.write("report.html", |out| {
-            let method = method_lines(&analysis, &opts);
+            let locale = html::locale(opts.lang);
+            let method = method_lines(&analysis, &opts, locale);
             let page = html::Page {
                 analysis: &analysis,
+                lang: opts.lang,
                 decimals,
                 summary: summary::tabulate(&analysis, decimals).for_format(Format::Table),
                 inputs: &inputs,
@@ -316,45 +318,102 @@ fn describe(binning: &Binning) -> String {
     }
 }
 
-/// The method as (label, value) lines for report.html.
-fn method_lines(analysis: &Analysis, opts: &RunOptions) -> Vec<(&'static str, String)> {
+/// The method as (label, value) lines for report.html, labelled in the
+/// page's language; dates and counts are written as the page writes them.
+fn method_lines(
+    analysis: &Analysis,
+    opts: &RunOptions,
+    locale: &crate::report::words::Locale,
+) -> Vec<(&'static str, String)> {
+    use crate::report::words::fill;
+    let (w, nf) = (&locale.words, &locale.numbers);
+    let day = |d: crate::dates::Day| {
+        let (year, month, day) = crate::dates::ymd(d);
+        nf.date(year, month, day)
+    };
     let m = method(analysis, opts);
+    let levels = nf.count(u64::from(m.levels));
+    // As `method` says it for report.json, in the page's language.
+    let as_of_from = if opts.params.as_of.is_some() {
+        w.m_given
+    } else {
+        w.m_after_latest
+    };
+    let describe = |binning: &Binning| match binning {
+        Binning::Method(method, levels) => {
+            fill(w.m_levels, &[method.name(), &nf.count(u64::from(*levels))])
+        }
+        Binning::Fixed(points) => {
+            let points: Vec<String> = points
+                .iter()
+                .map(|p| {
+                    nf.number(&money::format_scaled(
+                        i128::from(p.mantissa),
+                        p.scale,
+                        p.scale,
+                        '.',
+                    ))
+                })
+                .collect();
+            // `1,5; 2,5` where a comma is the decimal mark.
+            let sep = if nf.decimal == ',' { "; " } else { ", " };
+            fill(w.m_fixed, &[&points.join(sep)])
+        }
+    };
+    let [r, f, monetary] = opts.scoring.metrics().map(describe);
     let mut lines = vec![
-        ("as of", format!("{} ({})", m.as_of, m.as_of_from)),
-        ("recency score", m.scoring.r.clone()),
-        ("frequency score", m.scoring.f.clone()),
-        ("monetary score", m.scoring.m.clone()),
-        ("a purchase is", m.counting.to_owned()),
-        ("returns", m.returns.to_owned()),
-        ("segments", format!("{} ({} levels)", m.segments, m.levels)),
-        ("columns", m.columns.to_owned()),
+        (w.m_as_of, format!("{} ({as_of_from})", day(analysis.as_of))),
+        (w.m_recency, r),
+        (w.m_frequency, f),
+        (w.m_monetary, monetary),
+        (
+            w.m_purchase,
+            match opts.params.counting {
+                crate::engine::Counting::Orders => w.m_counting_orders,
+                crate::engine::Counting::Rows => w.m_counting_rows,
+            }
+            .to_owned(),
+        ),
+        (
+            w.m_returns,
+            match opts.params.returns {
+                crate::engine::Returns::Net => w.m_returns_net,
+                crate::engine::Returns::Ignore => w.m_returns_ignore,
+            }
+            .to_owned(),
+        ),
+        (
+            w.m_segments,
+            fill(w.m_segments_value, &[m.segments, &levels]),
+        ),
+        (w.m_columns, m.columns.to_owned()),
     ];
-    if let Some(since) = &m.since {
-        lines.push(("since", since.clone()));
+    if let Some(since) = opts.params.since {
+        lines.push((w.m_since, day(since)));
     }
-    if let Some(until) = &m.until {
-        lines.push(("until", until.clone()));
+    if let Some(until) = opts.params.until {
+        lines.push((w.m_until, day(until)));
     }
     if let Some(filter) = &m.filter {
-        lines.push(("only order lines where", filter.clone()));
+        lines.push((w.m_where, filter.clone()));
     }
     if let Some(by) = m.by {
-        lines.push((
-            "scored per group of",
-            format!("{by} (each group against its own customers)"),
-        ));
+        lines.push((w.m_by, fill(w.m_by_value, &[by])));
     }
     let left_out = match analysis.load.filtered {
         0 => String::new(),
-        n => format!(", {} left out by --where", thousands(n)),
+        n => fill(w.m_left_out, &[&nf.count(n)]),
     };
     lines.push((
-        "rows",
-        format!(
-            "{} read{left_out}, {} without a customer id, {} skipped as bad",
-            thousands(analysis.load.rows()),
-            thousands(analysis.load.missing_customer),
-            thousands(analysis.load.rejected_count)
+        w.m_rows,
+        fill(
+            w.m_rows_value,
+            &[
+                &nf.count(analysis.load.rows()),
+                &left_out,
+                &nf.count(analysis.load.missing_customer),
+                &nf.count(analysis.load.rejected_count),
+            ],
         ),
     ));
     lines

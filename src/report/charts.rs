@@ -8,6 +8,7 @@
 //! decimals, so the output depends on the data only.
 
 use crate::report::escape::escape;
+use crate::report::words::{Numbers, Words, fill};
 use std::fmt::Write;
 
 /// One bar: a label, its length and the text printed beside it.
@@ -97,7 +98,13 @@ pub(crate) struct Axes<'a> {
 /// `cells[(y - 1) * levels + (x - 1)]`. Each cell is tinted with its
 /// segment's colour, darker the more customers it holds, and thick lines
 /// are drawn wherever two neighbouring cells belong to different segments.
-pub(crate) fn heatmap(axes: Axes<'_>, cells: &[HeatCell], colors: &[&str]) -> String {
+pub(crate) fn heatmap(
+    axes: Axes<'_>,
+    cells: &[HeatCell],
+    colors: &[&str],
+    words: &Words,
+    numbers: &Numbers,
+) -> String {
     let l = usize::from(axes.levels);
     let cell = (450 / l).min(96) as f64;
     let (left, top) = (62.0, 8.0);
@@ -108,9 +115,8 @@ pub(crate) fn heatmap(axes: Axes<'_>, cells: &[HeatCell], colors: &[&str]) -> St
     let big = (cell * 0.19).clamp(9.0, 17.0);
     let small = (cell * 0.125).clamp(7.0, 11.5);
     let mut svg = format!(
-        r#"<svg class="chart heat" viewBox="0 0 {width:.0} {height:.0}" role="img" aria-label="customers per {} and {} score">"#,
-        escape(axes.y_title),
-        escape(axes.x_title)
+        r#"<svg class="chart heat" viewBox="0 0 {width:.0} {height:.0}" role="img" aria-label="{}">"#,
+        escape(&fill(words.heat_aria, &[axes.y_title, axes.x_title]))
     );
     let at = |x: usize, y: usize| &cells[(y - 1) * l + (x - 1)];
     let px = |x: usize| left + (x - 1) as f64 * cell;
@@ -138,7 +144,7 @@ pub(crate) fn heatmap(axes: Axes<'_>, cells: &[HeatCell], colors: &[&str]) -> St
                 } else {
                     -2.0
                 },
-                crate::notes::thousands(c.customers),
+                numbers.count(c.customers),
             );
             if !c.detail.is_empty() {
                 let _ = write!(
@@ -218,7 +224,7 @@ pub(crate) struct Bin {
 }
 
 /// Vertical bars, one per bin, with the count above each.
-pub(crate) fn histogram(title: &str, bins: &[Bin], color: &str) -> String {
+pub(crate) fn histogram(title: &str, bins: &[Bin], color: &str, numbers: &Numbers) -> String {
     let (left, right, top, bottom) = (8.0, 312.0, 18.0, 150.0);
     let max = bins.iter().map(|b| b.count).max().unwrap_or(0).max(1);
     let step = (right - left) / bins.len().max(1) as f64;
@@ -237,10 +243,10 @@ pub(crate) fn histogram(title: &str, bins: &[Bin], color: &str) -> String {
             bottom - h,
             (step - 2.0).max(1.0),
             bottom - h - 3.0,
-            compact_count(bin.count),
+            compact_count(bin.count, numbers),
             mid + 3.0,
             bottom + 10.0,
-            escape(&bin.label),
+            escape(&localized(&bin.label, numbers)),
         );
     }
     let _ = write!(
@@ -254,7 +260,7 @@ pub(crate) fn histogram(title: &str, bins: &[Bin], color: &str) -> String {
 /// smallest to its largest value, both written above it with the last
 /// value: one of the trend section's small multiples, so a change shows
 /// however large the segment.
-pub(crate) fn sparkline(title: &str, values: &[u64], color: &str) -> String {
+pub(crate) fn sparkline(title: &str, values: &[u64], color: &str, numbers: &Numbers) -> String {
     let (left, right, top, bottom) = (2.0, 148.0, 16.0, 58.0);
     let largest = values.iter().copied().max().unwrap_or(0);
     let smallest = values.iter().copied().min().unwrap_or(0);
@@ -276,19 +282,32 @@ pub(crate) fn sparkline(title: &str, values: &[u64], color: &str) -> String {
         r##"<svg class="chart spark" viewBox="0 0 150 62" role="img" aria-label="{}"><polyline points="{}" fill="none" stroke="{color}" stroke-width="2"/><text x="{left}" y="10" font-size="11" font-weight="600">{}</text><text x="{right}" y="10" font-size="9" text-anchor="end" class="value">{}–{}</text></svg>"##,
         escape(title),
         points.join(" "),
-        compact_count(now),
-        compact_count(smallest),
-        compact_count(largest)
+        compact_count(now, numbers),
+        compact_count(smallest, numbers),
+        compact_count(largest, numbers)
     )
 }
 
-/// 1234 -> `1.2k`: counts above bars stay short.
-fn compact_count(n: u64) -> String {
-    match n {
+/// 1234 -> `1.2k` (`1,2k` with a decimal comma): counts above bars stay
+/// short.
+fn compact_count(n: u64, numbers: &Numbers) -> String {
+    let text = match n {
         0..1000 => n.to_string(),
         1000..10_000 => format!("{:.1}k", n as f64 / 1000.0),
         10_000..1_000_000 => format!("{}k", n / 1000),
         _ => format!("{:.1}M", n as f64 / 1e6),
+    };
+    localized(&text, numbers)
+}
+
+/// A short chart label written with a decimal point (`2.5k-5k`, `1.2M`)
+/// with the language's decimal mark instead. The labels are too short to
+/// need thousands separators.
+fn localized(label: &str, numbers: &Numbers) -> String {
+    if numbers.decimal == '.' {
+        label.to_owned()
+    } else {
+        label.replace('.', &numbers.decimal.to_string())
     }
 }
 
@@ -497,7 +516,14 @@ mod tests {
             y_title: "R",
             x_title: "FM",
         };
-        let svg = heatmap(axes, &cells, &["#1a7f37", "#546e7a"]);
+        let en = &crate::report::words::EN;
+        let svg = heatmap(
+            axes,
+            &cells,
+            &["#1a7f37", "#546e7a"],
+            &en.words,
+            &en.numbers,
+        );
         // One horizontal border across the two columns, no vertical one.
         let d = svg
             .split("<path d=\"")

@@ -6,19 +6,24 @@
 //! so the page shows the very numbers of summary.csv; the charts come from
 //! `charts`. Nothing on the page depends on the clock unless `--stamp`
 //! asks for it, so a re-run on the same input gives the same bytes.
+//!
+//! The page's own words, numbers and dates follow `--lang` (`words`); the
+//! numbers are rounded by `money` as in the CSV files and only written
+//! differently.
 
-use crate::dates::from_day;
+use crate::dates::{Day, ymd};
 use crate::money;
-use crate::notes::thousands;
 use crate::output::render::{Tabular, Value};
 use crate::report::charts::{self, Axes, Bar, HeatCell};
 use crate::report::escape::escape;
 use crate::report::migration::Migration;
 use crate::report::snapshot::Label;
 use crate::report::tables;
+use crate::report::words::{self, Locale, Numbers, Words, fill};
 use crate::score::analysis::Analysis;
 use crate::score::definition::Shape;
 use crate::score::explain;
+use crate::score::lang::Lang;
 use crate::score::segment::Segment;
 use crate::score::summary;
 use std::collections::HashMap;
@@ -54,6 +59,34 @@ pub(crate) fn palette(segments: &[Label]) -> Vec<&'static str> {
         .collect()
 }
 
+/// The page's words and formats in `lang` (a match, so that a new
+/// language does not compile without them).
+pub(crate) fn locale(lang: Lang) -> &'static Locale {
+    match lang {
+        Lang::En => &words::EN,
+        Lang::It => &words::IT,
+        Lang::Es => &words::ES,
+        Lang::Fr => &words::FR,
+        Lang::De => &words::DE,
+        Lang::Ro => &words::RO,
+        Lang::Ca => &words::CA,
+    }
+}
+
+/// A day as the page writes it.
+fn date(numbers: &Numbers, day: Day) -> String {
+    let (year, month, day) = ymd(day);
+    numbers.date(year, month, day)
+}
+
+/// `total` -> `Total`.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
 /// An input as the report lists it.
 #[derive(Debug, Clone)]
 pub(crate) struct InputFile {
@@ -81,6 +114,8 @@ pub(crate) type ReasonOf<'a> = &'a dyn Fn(&crate::report::snapshot::Member) -> O
 pub(crate) struct Page<'a> {
     /// The run.
     pub(crate) analysis: &'a Analysis,
+    /// `--lang`: the page's words, numbers and dates.
+    pub(crate) lang: Lang,
     /// Money decimals.
     pub(crate) decimals: u8,
     /// The per-segment summary table (`rfm summary`'s, as the terminal
@@ -88,7 +123,7 @@ pub(crate) struct Page<'a> {
     pub(crate) summary: Tabular<'a>,
     /// The inputs.
     pub(crate) inputs: &'a [InputFile],
-    /// The method, as label and value lines.
+    /// The method, as label and value lines (in `lang`).
     pub(crate) method: &'a [(&'static str, String)],
     /// The migration since `--previous`.
     pub(crate) migration: Option<&'a Migration<'a>>,
@@ -149,6 +184,8 @@ th{background:#eee !important}*{-webkit-print-color-adjust:exact;print-color-adj
 /// Writes the page.
 pub(crate) fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
     let a = page.analysis;
+    let loc = locale(page.lang);
+    let (w, nf) = (&loc.words, &loc.numbers);
     let labels = crate::report::snapshot::labels(&a.definition);
     let colors = palette(&labels);
     let color_of: HashMap<&str, &str> = labels
@@ -156,15 +193,17 @@ pub(crate) fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
         .zip(&colors)
         .map(|(l, c)| (l.name.as_str(), *c))
         .collect();
-    let as_of = from_day(a.as_of).format("%Y-%m-%d");
+    let as_of = date(nf, a.as_of);
     let totals = summary::summarize(&a.customers, labels.len());
     let total = totals.total;
-    let money = |units: i128| money::format_scaled(units, a.scale, page.decimals, '.');
+    let money = |units: i128| nf.number(&money::format_scaled(units, a.scale, page.decimals, '.'));
     let inputs: Vec<String> = page.inputs.iter().map(|i| escape(&i.name)).collect();
+    let title = fill(w.title, &[&as_of]);
 
     write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"rfm {}\">\n<title>RFM report, as of {as_of}: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"rfm {}\">\n<title>{title}: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
+        loc.code,
         env!("CARGO_PKG_VERSION"),
         inputs.join(", ")
     )?;
@@ -172,28 +211,28 @@ pub(crate) fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
     // Title and key figures.
     writeln!(
         out,
-        "<header>\n<h1>RFM report, as of {as_of}</h1>\n<p class=\"muted\">{} &middot; {} rows &middot; segments: {}</p>",
+        "<header>\n<h1>{title}</h1>\n<p class=\"muted\">{} &middot; {} &middot; {}</p>",
         inputs.join(", "),
-        thousands(a.load.rows()),
-        escape(&a.definition.name)
+        fill(w.n_rows, &[&nf.count(a.load.rows())]),
+        fill(w.header_segments, &[&escape(&a.definition.name)])
     )?;
-    let avg = money::format_quotient(
+    let avg = nf.number(&money::format_quotient(
         total.revenue,
         i128::from(total.customers.max(1)),
         a.scale,
         page.decimals,
         '.',
-    );
+    ));
     let mut kpis = vec![
-        ("customers", thousands(total.customers)),
-        ("orders", thousands(total.orders)),
-        ("revenue", money(total.revenue)),
-        ("revenue per customer", avg),
+        (w.kpi_customers, nf.count(total.customers)),
+        (w.kpi_orders, nf.count(total.orders)),
+        (w.kpi_revenue, money(total.revenue)),
+        (w.kpi_revenue_per_customer, avg),
     ];
     if let Some(m) = page.migration {
         let counts = m.counts();
-        kpis.push(("new since previous", thousands(counts.new_customers)));
-        kpis.push(("changed segment", thousands(counts.changed_segment)));
+        kpis.push((w.kpi_new, nf.count(counts.new_customers)));
+        kpis.push((w.kpi_changed, nf.count(counts.changed_segment)));
     }
     writeln!(out, "<div class=\"kpis\">")?;
     for (label, value) in kpis {
@@ -204,28 +243,30 @@ pub(crate) fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
         )?;
     }
     writeln!(out, "</div>")?;
-    if let Some(warning) = a.load.dropped_warning() {
+    if let Some(warning) = dropped_warning(a, w, nf) {
         writeln!(
             out,
-            "<p class=\"warn\"><b>Warning:</b> {}</p>",
+            "<p class=\"warn\"><b>{}</b> {}</p>",
+            w.warning,
             escape(&warning)
         )?;
     }
     writeln!(out, "</header>")?;
 
     // The summary table.
-    writeln!(out, "<section id=\"segments\">\n<h2>Segments</h2>")?;
-    table(out, &page.summary, &color_of)?;
+    writeln!(out, "<section id=\"segments\">\n<h2>{}</h2>", w.segments_h)?;
+    table(out, &page.summary, &color_of, loc)?;
     writeln!(out, "</section>")?;
 
     // `--by`: every group scored against its own customers.
     if let Some((by, groups)) = &page.groups {
         writeln!(
             out,
-            "<section id=\"groups\">\n<h2>Per {}</h2>\n<p class=\"muted\">Each group is scored against its own customers, with its own as-of date, as in a run on its rows alone; a customer who bought in two groups counts in both. The segments above add the groups up. groups.csv has this table.</p>\n<div class=\"scroll\">",
-            escape(by)
+            "<section id=\"groups\">\n<h2>{}</h2>\n<p class=\"muted\">{}</p>\n<div class=\"scroll\">",
+            fill(w.groups_h, &[&escape(by)]),
+            w.groups_note
         )?;
-        table(out, groups, &color_of)?;
+        table(out, groups, &color_of, loc)?;
         writeln!(out, "</div>\n</section>")?;
     }
 
@@ -251,8 +292,8 @@ pub(crate) fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
             String::new()
         } else {
             format!(
-                " ({}%)",
-                money::format_quotient(part * 100, whole, 0, 1, '.')
+                " ({})",
+                nf.percent(&money::format_quotient(part * 100, whole, 0, 1, '.'))
             )
         }
     };
@@ -261,7 +302,7 @@ pub(crate) fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
             i128::from(t.customers),
             format!(
                 "{}{}",
-                thousands(t.customers),
+                nf.count(t.customers),
                 share(i128::from(t.customers), i128::from(total.customers))
             ),
         )
@@ -274,13 +315,16 @@ pub(crate) fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
     });
     writeln!(
         out,
-        "<section id=\"bars\">\n<h2>Customers and revenue per segment</h2>\n<div class=\"grid\">\n<figure style=\"margin:0\"><h3>Customers</h3>{}</figure>\n<figure style=\"margin:0\"><h3>Revenue</h3>{}</figure>\n</div>\n</section>",
-        charts::bars("customers per segment", &customers_bars),
-        charts::bars("revenue per segment", &revenue_bars)
+        "<section id=\"bars\">\n<h2>{}</h2>\n<div class=\"grid\">\n<figure style=\"margin:0\"><h3>{}</h3>{}</figure>\n<figure style=\"margin:0\"><h3>{}</h3>{}</figure>\n</div>\n</section>",
+        w.bars_h,
+        w.bars_customers,
+        charts::bars(w.bars_customers_aria, &customers_bars),
+        w.bars_revenue,
+        charts::bars(w.bars_revenue_aria, &revenue_bars)
     )?;
 
     // The heatmap.
-    heat_section(out, a, page.decimals, &colors, &labels)?;
+    heat_section(out, a, page.decimals, &colors, &labels, loc)?;
 
     // Distributions.
     let recency: Vec<i64> = a
@@ -292,28 +336,37 @@ pub(crate) fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
     let monetary: Vec<i64> = a.customers.iter().map(|c| c.monetary).collect();
     writeln!(
         out,
-        "<section id=\"distributions\">\n<h2>Distributions</h2>\n<p class=\"muted\">Customers by days since their last purchase, by number of purchases and by net revenue.</p>\n<div class=\"grid\">\n<figure style=\"margin:0\"><h3>Recency (days)</h3>{}</figure>\n<figure style=\"margin:0\"><h3>Frequency (purchases)</h3>{}</figure>\n<figure style=\"margin:0\"><h3>Monetary (net revenue)</h3>{}</figure>\n</div>\n</section>",
+        "<section id=\"distributions\">\n<h2>{}</h2>\n<p class=\"muted\">{}</p>\n<div class=\"grid\">\n<figure style=\"margin:0\"><h3>{}</h3>{}</figure>\n<figure style=\"margin:0\"><h3>{}</h3>{}</figure>\n<figure style=\"margin:0\"><h3>{}</h3>{}</figure>\n</div>\n</section>",
+        w.distributions_h,
+        w.distributions_note,
+        w.recency_h,
         charts::histogram(
-            "customers by recency",
+            w.recency_aria,
             &charts::recency_bins(&recency),
-            "#5c7cba"
+            "#5c7cba",
+            nf
         ),
+        w.frequency_h,
         charts::histogram(
-            "customers by frequency",
+            w.frequency_aria,
             &charts::frequency_bins(&frequency),
-            "#5c9c8c"
+            "#5c9c8c",
+            nf
         ),
+        w.monetary_h,
         charts::histogram(
-            "customers by monetary value",
+            w.monetary_aria,
             &charts::money_bins(&monetary, a.scale),
-            "#b0894f"
+            "#b0894f",
+            nf
         ),
     )?;
 
     // What to do, per segment.
     writeln!(
         out,
-        "<section id=\"actions\">\n<h2>Who they are and what to do</h2>\n<div class=\"cards\">"
+        "<section id=\"actions\">\n<h2>{}</h2>\n<div class=\"cards\">",
+        w.actions_h
     )?;
     for ((s, t), c) in a
         .definition
@@ -324,11 +377,12 @@ pub(crate) fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
     {
         writeln!(
             out,
-            "<div class=\"card\" style=\"--c:{c}\"><h3><span>{}</span><span class=\"n\">{}{}</span></h3><p>{}</p><p class=\"act\"><b>Action:</b> {}</p></div>",
+            "<div class=\"card\" style=\"--c:{c}\"><h3><span>{}</span><span class=\"n\">{}{}</span></h3><p>{}</p><p class=\"act\"><b>{}</b> {}</p></div>",
             escape(&s.name),
-            thousands(t.customers),
+            nf.count(t.customers),
             share(i128::from(t.customers), i128::from(total.customers)),
             escape(&s.description),
+            w.action,
             escape(&s.action)
         )?;
     }
@@ -338,13 +392,14 @@ pub(crate) fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
         migration_section(out, m, page, &color_of)?;
     }
     if let Some(trend) = page.trend {
-        trend_section(out, trend, &labels, &colors)?;
+        trend_section(out, trend, &labels, &colors, loc)?;
     }
 
     // Method and provenance.
     writeln!(
         out,
-        "<section id=\"method\">\n<h2>Method and inputs</h2>\n<dl>"
+        "<section id=\"method\">\n<h2>{}</h2>\n<dl>",
+        w.method_h
     )?;
     for (label, value) in page.method {
         writeln!(out, "<dt>{label}</dt><dd>{}</dd>", escape(value))?;
@@ -356,24 +411,57 @@ pub(crate) fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
             .map_or_else(String::new, |h| format!(", SHA-256 <code>{h}</code>"));
         writeln!(
             out,
-            "<dt>input</dt><dd>{}: {} rows{hash}</dd>",
+            "<dt>{}</dt><dd>{}: {}{hash}</dd>",
+            w.input,
             escape(&input.name),
-            thousands(input.rows)
+            fill(w.n_rows, &[&nf.count(input.rows)])
         )?;
     }
-    writeln!(out, "</dl>\n<h3>Score levels</h3>")?;
-    table(out, &explain::tabulate(a, page.decimals), &color_of)?;
+    writeln!(out, "</dl>\n<h3>{}</h3>", w.score_levels_h)?;
+    table(out, &explain::tabulate(a, page.decimals), &color_of, loc)?;
     writeln!(out, "</section>")?;
 
     let stamp = page
         .stamp
         .as_deref()
-        .map_or_else(String::new, |s| format!(" on {}", escape(s)));
+        .map_or_else(String::new, |s| fill(w.stamp, &[&escape(s)]));
     writeln!(
         out,
-        "<footer>Made by rfm {}{stamp}. The numbers are those of summary.csv and customers.csv beside this file.</footer>\n</main>\n</body>\n</html>",
-        env!("CARGO_PKG_VERSION")
+        "<footer>{}</footer>\n</main>\n</body>\n</html>",
+        fill(w.footer, &[env!("CARGO_PKG_VERSION"), &stamp])
     )
+}
+
+/// The warning of [`crate::input::LoadReport::dropped_warning`] (when that one
+/// warns) in the page's language.
+fn dropped_warning(a: &Analysis, w: &Words, nf: &Numbers) -> Option<String> {
+    a.load.dropped_warning()?;
+    let load = &a.load;
+    let rows = load.rows().max(1);
+    let dropped = load.missing_customer + load.rejected_count;
+    // Tenths of a percent, cut (not rounded) as the terminal's warning.
+    let tenths = dropped * 1000 / rows;
+    let percent = if tenths % 10 == 0 {
+        (tenths / 10).to_string()
+    } else {
+        format!("{}.{}", tenths / 10, tenths % 10)
+    };
+    let mut why = Vec::new();
+    if load.missing_customer > 0 {
+        why.push(fill(w.dropped_missing, &[&nf.count(load.missing_customer)]));
+    }
+    if load.rejected_count > 0 {
+        why.push(fill(w.dropped_bad, &[&nf.count(load.rejected_count)]));
+    }
+    Some(fill(
+        w.dropped,
+        &[
+            &nf.count(dropped),
+            &nf.count(load.rows()),
+            &nf.percent(&percent),
+            &why.join(", "),
+        ],
+    ))
 }
 
 /// `--trend`: one small chart per segment (its customers at each period
@@ -385,25 +473,31 @@ fn trend_section(
     trend: &Trend,
     labels: &[Label],
     colors: &[&str],
+    loc: &Locale,
 ) -> io::Result<()> {
+    let (w, nf) = (&loc.words, &loc.numbers);
     let unit = match trend.every {
-        crate::engine::Every::Week => "weeks",
-        crate::engine::Every::Month => "months",
-        crate::engine::Every::Quarter => "quarters",
+        crate::engine::Every::Week => w.weeks,
+        crate::engine::Every::Month => w.months,
+        crate::engine::Every::Quarter => w.quarters,
     };
     let (Some(first), Some(last)) = (trend.periods.first(), trend.periods.last()) else {
         return writeln!(
             out,
-            "<section id=\"trend\">\n<h2>Trend</h2>\n<p class=\"muted\">No whole {unit} before the as-of date hold a purchase.</p>\n</section>"
+            "<section id=\"trend\">\n<h2>{}</h2>\n<p class=\"muted\">{}</p>\n</section>",
+            w.trend_h,
+            fill(w.trend_empty, &[unit])
         );
     };
-    let day = |d: crate::dates::Day| from_day(d).format("%Y-%m-%d").to_string();
+    let day = |d: Day| date(nf, d);
     writeln!(
         out,
-        "<section id=\"trend\">\n<h2>Trend: the last {} {unit}</h2>\n<p class=\"muted\">Customers in each segment at the end of every period from {} to {}, each scored as a report as of the day after would score them: the last count, then the smallest and largest, and the line between them (report.json has the numbers; <code>rfm history</code> gives them for any range).</p>\n<div class=\"multiples\">",
-        trend.periods.len(),
-        day(first.end),
-        day(last.end)
+        "<section id=\"trend\">\n<h2>{}</h2>\n<p class=\"muted\">{}</p>\n<div class=\"multiples\">",
+        fill(
+            w.trend_title,
+            &[&nf.count(trend.periods.len() as u64), unit]
+        ),
+        fill(w.trend_note, &[&day(first.end), &day(last.end)])
     )?;
     for (s, label) in labels.iter().enumerate() {
         let values: Vec<u64> = trend.periods.iter().map(|p| p.customers[s]).collect();
@@ -412,7 +506,7 @@ fn trend_section(
             "<figure><figcaption><span class=\"sw\" style=\"background:{}\"></span>{}</figcaption>{}</figure>",
             colors[s],
             escape(&label.name),
-            charts::sparkline(&label.name, &values, colors[s])
+            charts::sparkline(&label.name, &values, colors[s], nf)
         )?;
     }
     writeln!(out, "</div>")?;
@@ -430,13 +524,16 @@ fn trend_section(
     if !watched.is_empty() {
         writeln!(
             out,
-            "<h3 style=\"margin-top:14px\">Entered and left the segments at risk</h3>\n<div class=\"scroll\"><table>\n<tr><th>period end</th>"
+            "<h3 style=\"margin-top:14px\">{}</h3>\n<div class=\"scroll\"><table>\n<tr><th>{}</th>",
+            w.trend_risk_h, w.period_end
         )?;
         for &s in &watched {
             let name = escape(&labels[s].name);
             write!(
                 out,
-                "<th class=\"num\">{name}: entered</th><th class=\"num\">{name}: left</th>"
+                "<th class=\"num\">{}</th><th class=\"num\">{}</th>",
+                fill(w.entered, &[&name]),
+                fill(w.left, &[&name])
             )?;
         }
         writeln!(out, "</tr>")?;
@@ -446,8 +543,8 @@ fn trend_section(
                 write!(
                     out,
                     "<td class=\"num\">{}</td><td class=\"num\">{}</td>",
-                    thousands(p.entered[s]),
-                    thousands(p.left[s])
+                    nf.count(p.entered[s]),
+                    nf.count(p.left[s])
                 )?;
             }
             writeln!(out, "</tr>")?;
@@ -464,7 +561,9 @@ fn heat_section(
     decimals: u8,
     colors: &[&str],
     labels: &[Label],
+    loc: &Locale,
 ) -> io::Result<()> {
+    let (w, nf) = (&loc.words, &loc.numbers);
     let l = a.definition.levels;
     let n = usize::from(l);
     let by_f = a.definition.shape == Shape::RF;
@@ -498,15 +597,15 @@ fn heat_section(
                 detail: if customers[i] == 0 {
                     String::new()
                 } else {
-                    format!(
-                        "avg {}",
-                        money::format_quotient(
+                    fill(
+                        w.heat_avg,
+                        &[&nf.number(&money::format_quotient(
                             revenue[i],
                             i128::from(customers[i]),
                             a.scale,
                             decimals.min(2),
-                            '.'
-                        )
+                            '.',
+                        ))],
                     )
                 },
                 segment: usize::from(segment),
@@ -514,24 +613,26 @@ fn heat_section(
         })
         .collect();
     let (x_title, what) = if by_f {
-        ("F score (5 = most purchases)", "R x F")
+        (w.heat_x_f, "R x F")
     } else {
-        ("FM score (frequency and monetary; 5 = best)", "R x FM")
+        (w.heat_x_fm, "R x FM")
     };
     let axes = Axes {
         levels: l,
-        y_title: "R score (5 = most recent)",
+        y_title: w.heat_y,
         x_title,
     };
     let note = if a.definition.shape == Shape::RFM {
-        " This definition splits some cells by f and m; such a cell is coloured by its largest segment."
+        w.heat_split_note
     } else {
         ""
     };
     writeln!(
         out,
-        "<section id=\"heatmap\">\n<h2>{what} scores</h2>\n<p class=\"muted\">Customers per cell and their average net revenue; the colour is the cell's segment, darker with more customers; thick lines separate segments.{note}</p>\n{}",
-        charts::heatmap(axes, &cells, colors)
+        "<section id=\"heatmap\">\n<h2>{}</h2>\n<p class=\"muted\">{}{note}</p>\n{}",
+        fill(w.heat_h, &[what]),
+        w.heat_note,
+        charts::heatmap(axes, &cells, colors, w, nf)
     )?;
     writeln!(out, "<div class=\"legend\">")?;
     for (label, color) in labels.iter().zip(colors) {
@@ -551,21 +652,41 @@ fn migration_section(
     page: &Page<'_>,
     color_of: &HashMap<&str, &str>,
 ) -> io::Result<()> {
+    let loc = locale(page.lang);
+    let (w, nf) = (&loc.words, &loc.numbers);
+    let c = m.counts();
+    // `tables::summary_line`, in the page's language.
+    let summary_line = fill(
+        w.summary_line,
+        &[
+            &nf.count(c.new_customers),
+            &nf.count(c.gone_customers),
+            &nf.count(c.changed_segment),
+            &nf.count(c.kept_segment),
+        ],
+    );
     writeln!(
         out,
-        "<section id=\"migration\">\n<h2>Since the previous report</h2>\n<p>Compared with <b>{}</b> ({} customers): {}.</p>\n<p class=\"muted\">Rows: the segment before; columns: the segment now. (new) are customers not in the previous report, (gone) those no longer in the data.</p>\n<div class=\"scroll\"><table class=\"matrix\">",
-        escape(&m.old.source),
-        thousands(m.old.customers.len() as u64),
-        escape(&tables::summary_line(m))
+        "<section id=\"migration\">\n<h2>{}</h2>\n<p>{}</p>\n<p class=\"muted\">{}</p>\n<div class=\"scroll\"><table class=\"matrix\">",
+        w.migration_h,
+        fill(
+            w.compared,
+            &[
+                &escape(&m.old.source),
+                &nf.count(m.old.customers.len() as u64),
+                &escape(&summary_line)
+            ]
+        ),
+        w.matrix_note
     )?;
-    write!(out, "<tr><th>before \\ now</th>")?;
+    write!(out, "<tr><th>{}</th>", w.before_now)?;
     for s in &m.segments {
         write!(out, "<th class=\"num\">{}</th>", escape(&s.name))?;
     }
     writeln!(
         out,
-        "<th class=\"num\">{}</th><th class=\"num\">total</th></tr>",
-        tables::GONE
+        "<th class=\"num\">{}</th><th class=\"num\">{}</th></tr>",
+        w.gone_label, w.total
     )?;
     let row = |out: &mut dyn Write, label: String, values: &[u64], diagonal: Option<usize>| {
         let total: u64 = values.iter().sum();
@@ -585,26 +706,26 @@ fn migration_section(
             write!(
                 out,
                 "<td class=\"{class}\" style=\"background:rgba(63,81,181,{alpha:.3})\">{}</td>",
-                thousands(*v)
+                nf.count(*v)
             )?;
         }
-        writeln!(out, "<td class=\"num\">{}</td></tr>", thousands(total))
+        writeln!(out, "<td class=\"num\">{}</td></tr>", nf.count(total))
     };
     let rows = m.rows();
     for (from, values) in rows.iter().enumerate() {
         match m.segments.get(from) {
             Some(s) => row(out, swatched(&s.name, color_of), values, Some(from))?,
-            None => row(out, tables::NEW.to_owned(), values, None)?,
+            None => row(out, w.new_label.to_owned(), values, None)?,
         }
     }
     // Column totals: the customers of each segment now, and all gone.
-    write!(out, "<tr class=\"total\"><th>total</th>")?;
+    write!(out, "<tr class=\"total\"><th>{}</th>", w.total)?;
     let totals = tables::column_totals(&rows);
     for column in &totals {
-        write!(out, "<td class=\"num\">{}</td>", thousands(*column))?;
+        write!(out, "<td class=\"num\">{}</td>", nf.count(*column))?;
     }
     let all: u64 = totals.iter().sum();
-    writeln!(out, "<td class=\"num\">{}</td></tr>", thousands(all))?;
+    writeln!(out, "<td class=\"num\">{}</td></tr>", nf.count(all))?;
     writeln!(out, "</table></div>")?;
 
     let fallers = m.fallers();
@@ -612,21 +733,29 @@ fn migration_section(
         .iter()
         .all(|s| s.tone == crate::score::segment::Tone::Neutral)
     {
-        writeln!(
-            out,
-            "<p class=\"muted\">This definition has none of the built-in segments, so there is no list of customers who slipped; <code>rfm compare --movers FROM..TO</code> lists any move.</p>\n</section>"
-        )?;
+        writeln!(out, "<p class=\"muted\">{}</p>\n</section>", w.no_fallers)?;
         return Ok(());
     }
+    // The healthy built-in segments a faller leaves (the first five), by
+    // their names in the page's language.
+    let healthy: Vec<&str> = (0..5).map(|i| page.lang.text(i).name).collect();
+    let healthy = match healthy.split_last() {
+        Some((last, rest)) => format!("{}{}{last}", rest.join(", "), w.or),
+        None => String::new(),
+    };
+    let most = if fallers.len() > page.movers_shown {
+        fill(w.movers_most, &[&nf.count(page.movers_shown as u64)])
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        "<h3 style=\"margin-top:14px\">Biggest movers: valuable customers who slipped</h3>\n<p class=\"muted\">{} customers went from Champions, Loyal Customers, Potential Loyalist, New Customers or Promising to a less healthy segment{}.</p>",
-        thousands(fallers.len() as u64),
-        if fallers.len() > page.movers_shown {
-            format!("; the {} with the most revenue", page.movers_shown)
-        } else {
-            String::new()
-        }
+        "<h3 style=\"margin-top:14px\">{}</h3>\n<p class=\"muted\">{}</p>",
+        w.movers_h,
+        escape(&fill(
+            w.movers_note,
+            &[&nf.count(fallers.len() as u64), &healthy, &most]
+        ))
     )?;
     if !fallers.is_empty() {
         let shown = &fallers[..fallers.len().min(page.movers_shown)];
@@ -639,7 +768,7 @@ fn migration_section(
                 .collect();
             movers = movers.with_column("reason", reasons);
         }
-        table(out, &movers, color_of)?;
+        table(out, &movers, color_of, loc)?;
     }
     writeln!(out, "</section>")
 }
@@ -660,7 +789,9 @@ fn table(
     out: &mut dyn Write,
     data: &Tabular<'_>,
     color_of: &HashMap<&str, &str>,
+    loc: &Locale,
 ) -> io::Result<()> {
+    let (w, nf) = (&loc.words, &loc.numbers);
     let mut numeric = vec![false; data.columns.len()];
     let mut rows = Vec::with_capacity(data.rows.len());
     for i in 0..data.rows.len() {
@@ -675,7 +806,12 @@ fn table(
     write!(out, "<tr>")?;
     for (name, num) in data.columns.iter().zip(&numeric) {
         let class = if *num { " class=\"num\"" } else { "" };
-        write!(out, "<th{class}>{}</th>", escape(&name.replace('_', " ")))?;
+        // Known columns by their label in the page's language; others
+        // (kept columns, segment names) as named.
+        let label = w
+            .column(name)
+            .map_or_else(|| name.replace('_', " "), str::to_owned);
+        write!(out, "<th{class}>{}</th>", escape(&label))?;
     }
     writeln!(out, "</tr>")?;
     // A reason is a sentence or three: it wraps instead of widening the
@@ -693,7 +829,7 @@ fn table(
     let cell = |v: &Value, class: &str| -> String {
         let text = match v {
             Value::Segment(name, _) => swatched(name, color_of),
-            other => escape(&crate::output::render::cell_text(other)),
+            other => escape(&cell_text(other, nf)),
         };
         format!("<td{class}>{text}</td>")
     };
@@ -702,10 +838,37 @@ fn table(
         writeln!(out, "<tr>{cells}</tr>")?;
     }
     if let Some(total) = &data.total {
-        let cells: String = total.iter().zip(&class).map(|(v, c)| cell(v, c)).collect();
+        // The summary's `Total` label, in the page's language.
+        let label = Value::Text(capitalized(w.total).into());
+        let cells: String = total
+            .iter()
+            .enumerate()
+            .map(|(i, v)| match v {
+                Value::Text(t) if i == 0 && t == "Total" => &label,
+                other => other,
+            })
+            .zip(&class)
+            .map(|(v, c)| cell(v, c))
+            .collect();
         writeln!(out, "<tr class=\"total\">{cells}</tr>")?;
     }
     writeln!(out, "</table></div>")
+}
+
+/// A cell as the terminal table shows it ([`crate::output::render::cell_text`]:
+/// shares as percentages, no value as `-`), with the page's numbers and
+/// dates.
+fn cell_text(v: &Value, nf: &Numbers) -> String {
+    match v {
+        Value::Share { num, den } if *den > 0 => {
+            nf.percent(&money::format_quotient(num * 100, *den, 0, 1, '.'))
+        }
+        Value::Date(day) => date(nf, *day),
+        Value::Int(_) | Value::Decimal { .. } | Value::Quotient { .. } => v
+            .text('.')
+            .map_or_else(|| "-".to_owned(), |t| nf.number(&t)),
+        other => crate::output::render::cell_text(other),
+    }
 }
 
 #[cfg(test)]
