@@ -243,7 +243,32 @@ pub(crate) fn read<S: Sink>(
     sinks: Vec<S>,
     on_columns: &mut dyn FnMut(&ColumnMap, Source),
 ) -> Result<(LoadReport, Vec<S>), InputError> {
-    let (report, sinks, overflow) = read_with(settings, sinks, on_columns, None)?;
+    let (report, sinks, overflow) = match read_with(settings, sinks, on_columns, None) {
+        Ok(read) => read,
+        // Workers compare each line of an order with the one the ledger saw
+        // first, which depends on timing: the conflict they find is a real
+        // one, but not always the first in the file (line 2 agrees with
+        // line 5, line 4 differs: a worker that saw 5 then 4 names 4 and
+        // 5). Read in order on one worker, the first line of the order is
+        // the ledger's, so the message names it and the first line that
+        // differs, whatever the workers did (only on this error path).
+        Err(e @ InputError::OrderConflict { .. })
+            if settings.workers > 1 && settings.rereadable() =>
+        {
+            let one = LoadSettings {
+                workers: 1,
+                progress: false,
+                digest: false,
+                ..settings.clone()
+            };
+            return match read_with(&one, vec![Ignore], &mut |_, _| {}, None) {
+                Err(again @ InputError::OrderConflict { .. }) => Err(again),
+                // The input changed between the readings: the first answer.
+                _ => Err(e),
+            };
+        }
+        Err(e) => return Err(e),
+    };
     let Some(overflow) = overflow else {
         return Ok((report, sinks));
     };
