@@ -466,11 +466,7 @@ struct TrendSegmentJson<'a> {
 
 fn trend_json<'a>(trend: &html::Trend, analysis: &'a Analysis) -> TrendJson<'a> {
     TrendJson {
-        every: match trend.every {
-            crate::engine::Every::Week => "week",
-            crate::engine::Every::Month => "month",
-            crate::engine::Every::Quarter => "quarter",
-        },
+        every: trend.every.key(),
         periods: trend
             .periods
             .iter()

@@ -85,6 +85,15 @@ pub(crate) enum Every {
 }
 
 impl Every {
+    /// The flag's value: `week`, `month`, `quarter`.
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            Every::Week => "week",
+            Every::Month => "month",
+            Every::Quarter => "quarter",
+        }
+    }
+
     /// The period holding `day`: numbers that grow by one a period.
     pub(crate) fn period(self, day: Day) -> i32 {
         match self {

@@ -491,25 +491,25 @@ fn steps(q: &mut Query, spec: &Spec, table: &str) {
     }
 
     // With --by and no --as-of, each group's as-of date is the day after
-    // its own latest purchase.
+    // its own latest purchase, joined by group; one date is joined to all.
+    let latest = d.next_day("MAX(last_order)");
     let (as_of, join) = match (spec.as_of, spec.by) {
         (AsOf::Latest, Some(_)) => (
-            format!(
-                "SELECT grp, {} AS as_of\nFROM rfm_customers\nGROUP BY grp",
-                d.next_day("MAX(last_order)")
-            ),
+            format!("SELECT grp, {latest} AS as_of\nFROM rfm_customers\nGROUP BY grp"),
             "JOIN rfm_as_of a ON a.grp = c.grp",
         ),
-        _ => (String::new(), "CROSS JOIN rfm_as_of a"),
-    };
-    let as_of = match spec.as_of {
-        AsOf::Latest if spec.by.is_some() => as_of,
-        AsOf::Latest => format!(
-            "SELECT {} AS as_of\nFROM rfm_customers",
-            d.next_day("MAX(last_order)")
+        (AsOf::Latest, None) => (
+            format!("SELECT {latest} AS as_of\nFROM rfm_customers"),
+            "CROSS JOIN rfm_as_of a",
         ),
-        AsOf::Date(day) => format!("SELECT {} AS as_of", d.date(day)),
-        AsOf::Today => "SELECT CURRENT_DATE AS as_of".to_owned(),
+        (AsOf::Date(day), _) => (
+            format!("SELECT {} AS as_of", d.date(day)),
+            "CROSS JOIN rfm_as_of a",
+        ),
+        (AsOf::Today, _) => (
+            "SELECT CURRENT_DATE AS as_of".to_owned(),
+            "CROSS JOIN rfm_as_of a",
+        ),
     };
     q.cte("rfm_as_of", &as_of);
 
