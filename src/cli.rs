@@ -127,6 +127,54 @@ pub(crate) struct CustomersArgs {
     pub(crate) reasons: ReasonsArgs,
     #[command(flatten)]
     pub(crate) since: SinceArgs,
+    #[command(flatten)]
+    pub(crate) predict: PredictArgs,
+}
+
+/// `--predict`, for the commands that score customers (docs/predict.md).
+#[derive(Debug, Args)]
+pub(crate) struct PredictArgs {
+    /// Predict each customer's purchases and value over HORIZON from now
+    /// (e.g. 90d, 12w, 6m, 1y): adds p_alive, expected_orders,
+    /// expected_avg_value and clv, fitted on the customers' purchase
+    /// histories (docs/predict.md).
+    #[arg(long, value_name = "HORIZON", help_heading = "Prediction")]
+    pub(crate) predict: Option<String>,
+    /// The purchase model of --predict: BG/NBD, its variant MBG/NBD (one-time
+    /// buyers can have dropped out), or Pareto/NBD.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "MODEL",
+        default_value = "bg-nbd",
+        requires = "predict",
+        help_heading = "Prediction"
+    )]
+    pub(crate) model: ModelArg,
+    /// Discount future purchases at RATE a year (e.g. 0.1 or 10%) in clv
+    /// [default: undiscounted].
+    #[arg(
+        long,
+        value_name = "RATE",
+        requires = "predict",
+        help_heading = "Prediction"
+    )]
+    pub(crate) discount: Option<String>,
+}
+
+/// `--model` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[expect(
+    clippy::enum_variant_names,
+    reason = "the models' names end in NBD, and clap names the values after the variants"
+)]
+pub(crate) enum ModelArg {
+    /// BG/NBD (Fader, Hardie & Lee 2005).
+    BgNbd,
+    /// MBG/NBD (Batislam, Denizel & Filiztekin 2007).
+    MbgNbd,
+    /// Pareto/NBD (Schmittlein, Morrison & Colombo 1987).
+    ParetoNbd,
 }
 
 /// `--segment-since`, for the commands that write customers.
@@ -197,6 +245,8 @@ pub(crate) struct SummaryArgs {
     pub(crate) explain: ExplainArgs,
     #[command(flatten)]
     pub(crate) output: OutputArgs,
+    #[command(flatten)]
+    pub(crate) predict: PredictArgs,
 }
 
 /// `rfm report`.
@@ -259,6 +309,8 @@ pub(crate) struct ReportArgs {
         help_heading = "Report"
     )]
     pub(crate) every: EveryArg,
+    #[command(flatten)]
+    pub(crate) predict: PredictArgs,
 }
 
 /// `rfm history`.
@@ -352,6 +404,9 @@ pub(crate) struct SqlArgs {
     /// existing FILE untouched).
     #[arg(short, long, value_name = "FILE", help_heading = "Output")]
     pub(crate) output: Option<PathBuf>,
+    /// Not in SQL: accepted only to say so (docs/predict.md).
+    #[arg(long, value_name = "HORIZON", hide = true)]
+    pub(crate) predict: Option<String>,
 }
 
 /// `rfm profiles`.

@@ -37,6 +37,7 @@ mod options;
 mod output;
 mod panic;
 mod pipeline;
+mod predict;
 mod report;
 mod score;
 mod sql;

@@ -7,7 +7,8 @@
 //! testable.
 
 use crate::cli::{
-    ColorWhen, ExplainArgs, InputArgs, MethodArgs, OutputArgs, RowLimit, SegmentArgs,
+    ColorWhen, ExplainArgs, InputArgs, MethodArgs, ModelArg, OutputArgs, PredictArgs, RowLimit,
+    SegmentArgs,
 };
 use crate::dates::{DateFormat, parse_ymd, to_day};
 use crate::engine::{Counting, Grouping, Params};
@@ -137,6 +138,114 @@ pub(crate) struct RunOptions {
     /// `--lang` (for a definition chosen after reading: see
     /// `pipeline::analyze`).
     pub(crate) lang: crate::score::lang::Lang,
+    /// `--predict`, `--model`, `--discount`.
+    pub(crate) predict: Option<PredictOptions>,
+}
+
+/// What `--predict` asks for (docs/predict.md).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PredictOptions {
+    /// The horizon as given, e.g. `90d`.
+    pub(crate) horizon: String,
+    /// The horizon in days (`m` is a twelfth of 365 days).
+    pub(crate) days: f64,
+    /// `--model`.
+    pub(crate) model: crate::predict::Model,
+    /// `--discount`: a rate a year (0.1 for 10 %).
+    pub(crate) discount: Option<f64>,
+}
+
+/// Adds `--predict` to resolved options: the engine then counts purchase
+/// occasions. Refused with `--by` (one fit per group is not built yet).
+pub(crate) fn with_predict(opts: &mut RunOptions, args: &PredictArgs) -> Result<(), UsageError> {
+    opts.predict = predict(args)?;
+    opts.params.occasions = opts.predict.is_some();
+    if let (Some(p), Some(by)) = (&opts.predict, &opts.load.extras.by) {
+        return Err(UsageError(format!(
+            "--predict {} with --by {}: not yet; run once per group with --where",
+            p.horizon,
+            crate::error::shown(by)
+        )));
+    }
+    Ok(())
+}
+
+/// Resolves `--predict`, `--model` and `--discount`; `None` without
+/// `--predict`.
+fn predict(args: &PredictArgs) -> Result<Option<PredictOptions>, UsageError> {
+    let Some(text) = &args.predict else {
+        return Ok(None);
+    };
+    let days = horizon_days(text).ok_or_else(|| {
+        UsageError(format!(
+            "--predict {}: expected a horizon such as 90d, 12w, 6m or 1y (days, weeks, months of \
+             365/12 days, years of 365 days), at most 100 years",
+            crate::error::shown(text)
+        ))
+    })?;
+    let discount = args.discount.as_deref().map(discount_rate).transpose()?;
+    Ok(Some(PredictOptions {
+        horizon: text.trim().to_ascii_lowercase(),
+        days,
+        model: match args.model {
+            ModelArg::BgNbd => crate::predict::Model::BgNbd,
+            ModelArg::MbgNbd => crate::predict::Model::MbgNbd,
+            ModelArg::ParetoNbd => crate::predict::Model::ParetoNbd,
+        },
+        discount,
+    }))
+}
+
+/// `90d`, `12w`, `6m`, `1y` (a positive number, decimals allowed, and a
+/// unit) in days; at most 100 years.
+fn horizon_days(text: &str) -> Option<f64> {
+    let text = text.trim().to_ascii_lowercase();
+    let unit = text.chars().last()?;
+    let per = match unit {
+        'd' => 1.0,
+        'w' => 7.0,
+        'm' => 365.0 / 12.0,
+        'y' => 365.0,
+        _ => return None,
+    };
+    let number = text[..text.len() - 1].trim();
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    let days = number.parse::<f64>().ok()? * per;
+    (days > 0.0 && days <= 36_500.0).then_some(days)
+}
+
+/// `--discount`: `0.1` or `10%` for 10 % a year. A bare number of 1 or more
+/// is refused: `10` would be 1,000 % a year, and is most likely meant as 10 %.
+fn discount_rate(text: &str) -> Result<f64, UsageError> {
+    let trimmed = text.trim();
+    let bad = || {
+        UsageError(format!(
+            "--discount {}: expected a yearly rate such as 0.1 or 10%, from 0 up to 100%",
+            crate::error::shown(text)
+        ))
+    };
+    let (number, percent) = match trimmed.strip_suffix('%') {
+        Some(n) => (n.trim(), true),
+        None => (trimmed, false),
+    };
+    let value: f64 = number.parse().map_err(|_| bad())?;
+    if !value.is_finite() || value < 0.0 {
+        return Err(bad());
+    }
+    if !percent && value >= 1.0 {
+        return Err(UsageError(format!(
+            "--discount {trimmed}: that is {}% a year; write {trimmed}% for {trimmed} percent, or \
+             a fraction such as 0.1",
+            value * 100.0
+        )));
+    }
+    let rate = if percent { value / 100.0 } else { value };
+    if rate > 1.0 {
+        return Err(bad());
+    }
+    Ok(rate)
 }
 
 /// Resolves the shared options of the data commands.
@@ -278,6 +387,7 @@ pub(crate) fn resolve(
         grouping: env.switches.grouping,
         output,
         lang: method.segments.lang,
+        predict: None,
     })
 }
 
@@ -380,6 +490,7 @@ pub(crate) fn resolve_method(
         until: date_flag("--until", &method.until)?,
         as_of: date_flag("--as-of", &method.as_of)?,
         every: None,
+        occasions: false,
     };
     if let (Some(s), Some(u)) = (params.since, params.until) {
         if s > u {

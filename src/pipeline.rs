@@ -2,33 +2,22 @@
 //! what happened. This is the one place that sequences I/O (loading) and the
 //! pure core (engine -> analysis), so commands stay short.
 
-use crate::cli::{ExplainArgs, InputArgs, MethodArgs, OutputArgs};
+use crate::cli::MethodArgs;
 use crate::dates::{Day, from_day};
 use crate::engine::{self, Counting, Fold, Grouping, Outcome, Returns, Stats};
 use crate::error::InputError;
 use crate::input::{self, ColumnMap, InputPath, LoadReport, LoadSettings, Source};
 use crate::notes::{Notes, count};
-use crate::options::{self, Environment, RunOptions};
+use crate::options::{self, RunOptions};
 use crate::output;
 use crate::score::analysis::{self, Analysis, ScoredCustomer, Thresholds};
 use crate::score::definition::Definition;
 use crate::score::explain;
+use crate::score::predicted::{self, Prediction};
 
-/// What every data command does first: resolves the options and the segment
-/// definition, checks that they fit, runs [`analyze`] and prints
-/// `--explain`.
-pub(crate) fn run(
-    input: &InputArgs,
-    method: &MethodArgs,
-    explain: &ExplainArgs,
-    output: &OutputArgs,
-    env: &Environment,
-) -> anyhow::Result<(RunOptions, Analysis)> {
-    let opts = options::resolve(input, method, explain, output, env)?;
-    run_resolved(opts, method)
-}
-
-/// [`run`] with options already resolved (and adjusted by the command).
+/// What every data command does after resolving its options (and
+/// adjusting them): resolves the segment definition, checks that it fits
+/// the scoring, runs [`analyze`] and prints `--explain`.
 pub(crate) fn run_resolved(
     opts: RunOptions,
     method: &MethodArgs,
@@ -50,6 +39,9 @@ pub(crate) fn run_resolved(
                     explain::print(&analysis.for_group(g), opts.output.decimals)?;
                 }
             }
+        }
+        if let Some(prediction) = &analysis.prediction {
+            eprint!("{}", prediction.explain());
         }
     }
     Ok((opts, analysis))
@@ -283,6 +275,7 @@ fn whole_periods(
     }
     let mut periods = opts.clone();
     periods.params.every = Some(every);
+    periods.params.occasions = false;
     periods.params.as_of = Some(analysis.as_of);
     // Said once already, by the first reading.
     let silent = Notes::new(true);
@@ -324,6 +317,19 @@ fn score_loaded(
             c.monetary = 0;
         }
     }
+    let prediction = match &opts.predict {
+        Some(options) => {
+            let started = std::time::Instant::now();
+            let occasions = std::mem::take(&mut agg.occasions);
+            let monetary = monetary_by_code(&agg.customers, occasions.len());
+            let amounts = !report.no_amount;
+            let prediction =
+                predicted::predict(&occasions, &monetary, agg.as_of, scale, amounts, options)?;
+            note_prediction(&prediction, started.elapsed(), notes);
+            Some(prediction)
+        }
+        None => None,
+    };
     let kept = kept_values(&agg.customers, &ids, &report);
     // Freed before the customers are scored: the values are in `kept`.
     report.kept = Default::default();
@@ -402,7 +408,69 @@ fn score_loaded(
         kept_headers,
         groups,
         load: report,
+        prediction: prediction.map(std::sync::Arc::new),
     })
+}
+
+/// Each customer's net monetary value by customer code (`--predict`'s spend
+/// model charges returns to the repeat purchases).
+fn monetary_by_code(metrics: &[engine::CustomerMetrics], customers: usize) -> Vec<i64> {
+    let mut monetary = vec![0i64; customers];
+    for m in metrics {
+        if let Some(slot) = monetary.get_mut(m.customer as usize) {
+            *slot = m.monetary;
+        }
+    }
+    monetary
+}
+
+/// Notes what `--predict` fitted, and warns when it may mislead.
+fn note_prediction(prediction: &Prediction, took: std::time::Duration, notes: &Notes) {
+    let options = &prediction.options;
+    let fit = &prediction.fit;
+    notes.note(format_args!(
+        "--predict {}: {} fitted on {} ({} with a repeat purchase, {}) in {:.2} s{}",
+        options.horizon,
+        fit.model.name(),
+        count(prediction.customers, "customer"),
+        crate::notes::thousands(prediction.repeat_buyers),
+        match prediction.histories {
+            1 => "1 distinct history".to_owned(),
+            n => format!("{} distinct histories", crate::notes::thousands(n as u64)),
+        },
+        took.as_secs_f64(),
+        if fit.converged {
+            ""
+        } else {
+            "; the fit did NOT converge (see --explain)"
+        },
+    ));
+    if let Some(error) = &prediction.spend_error {
+        notes.warn(format_args!(
+            "--predict: the spend model (Gamma-Gamma) could not be fitted, so expected_avg_value \
+             and clv are empty: {error}"
+        ));
+    }
+    if !fit.converged {
+        notes.warn(format_args!(
+            "--predict: {} did not converge; its predictions are unreliable",
+            fit.model.name()
+        ));
+    }
+    if let Some(r) = prediction.correlation
+        && r.abs() > predicted::STRONG_CORRELATION
+    {
+        notes.warn(format_args!(
+            "--predict: repeat buyers' number of purchases and average value are correlated \
+             ({r:.2}); the spend model assumes they are independent, so expected_avg_value and clv \
+             lean {} (docs/predict.md)",
+            if r > 0.0 {
+                "low for frequent buyers"
+            } else {
+                "high for frequent buyers"
+            }
+        ));
+    }
 }
 
 /// Each customer's `--keep` values (by customer code): those of the last

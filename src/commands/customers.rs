@@ -19,6 +19,15 @@ use crate::score::analysis::CUSTOMER_COLUMNS as COLUMNS;
 pub(crate) fn run(args: &CustomersArgs, env: &Environment) -> anyhow::Result<()> {
     let mut opts = options::resolve(&args.input, &args.method, &args.explain, &args.output, env)?;
     opts.load.extras.keep = args.keep.keep.clone();
+    options::with_predict(&mut opts, &args.predict)?;
+    if opts.predict.is_none() && args.sort.0.iter().any(|k| k.column.predicted()) {
+        return Err(UsageError(
+            "--sort: p_alive, expected_orders, expected_avg_value and clv are columns of \
+             --predict; add --predict HORIZON (e.g. --predict 1y)"
+                .into(),
+        )
+        .into());
+    }
     // Checked before the input is read: a typo costs no run.
     let definition = options::definition(&args.method.segments)?;
     let chosen = match &args.segment {
@@ -29,7 +38,11 @@ pub(crate) fn run(args: &CustomersArgs, env: &Environment) -> anyhow::Result<()>
     if let Some(chosen) = chosen {
         analysis.customers.retain(|c| chosen.contains(&c.segment));
     }
-    sort::sort_customers(&mut analysis.customers, &args.sort);
+    sort::sort_customers(
+        &mut analysis.customers,
+        &args.sort,
+        analysis.prediction.as_deref(),
+    );
     if let Some(top) = args.top {
         analysis.customers.truncate(top);
     }
@@ -58,15 +71,26 @@ pub(crate) fn since_column(
         .collect())
 }
 
+/// The columns `--predict` adds after `segment_key` (docs/predict.md).
+pub(crate) const PREDICTED_COLUMNS: [&str; 4] =
+    ["p_alive", "expected_orders", "expected_avg_value", "clv"];
+
+/// Decimals of `p_alive` and `expected_orders`.
+pub(crate) const PREDICTED_DECIMALS: u8 = 4;
+
 /// The customers as a table, rows produced on demand: with `--by`, the
-/// group first; with `--keep`, the kept columns last.
+/// group first; with `--predict`, the predicted values after the segment;
+/// with `--keep`, the kept columns last.
 pub(crate) fn tabulate(analysis: &Analysis, decimals: u8) -> Tabular<'_> {
     let grouped = analysis.by.is_some();
-    let mut columns: Vec<&str> = Vec::with_capacity(COLUMNS.len() + 1 + analysis.kept.len());
+    let mut columns: Vec<&str> = Vec::with_capacity(COLUMNS.len() + 5 + analysis.kept.len());
     if grouped {
         columns.push("group");
     }
     columns.extend(COLUMNS);
+    if analysis.prediction.is_some() {
+        columns.extend(PREDICTED_COLUMNS);
+    }
     columns.extend(analysis.kept_headers.iter().map(String::as_str));
     Tabular {
         columns,
@@ -131,6 +155,15 @@ impl Rows for CustomerRows<'_> {
         let segment = &self.analysis.definition.segments[usize::from(c.segment)];
         row.push(Value::Segment(&segment.name, segment.tone));
         row.push(Value::Text(Cow::Borrowed(&segment.key)));
+        if let Some(prediction) = &self.analysis.prediction {
+            let p = prediction.of(c.code);
+            row.extend([
+                Value::rounded(p.p_alive, PREDICTED_DECIMALS),
+                Value::rounded(p.expected_orders, PREDICTED_DECIMALS),
+                Value::rounded(p.expected_avg_value, self.decimals),
+                Value::rounded(p.clv, self.decimals),
+            ]);
+        }
         if let Some(kept) = &c.kept {
             row.extend(kept.iter().map(|v| Value::Text(Cow::Borrowed(&**v))));
         }

@@ -75,6 +75,7 @@ pub(crate) fn run(args: &ReportArgs, env: &Environment) -> anyhow::Result<()> {
     opts.terse = true;
     opts.load.digest = true;
     opts.load.extras.keep = args.keep.keep.clone();
+    options::with_predict(&mut opts, &args.predict)?;
     let (opts, analysis) = pipeline::run_resolved(opts, &args.method)?;
     if !analysis.monetary {
         // The report's key figures, bars, heat map and migration are about

@@ -22,6 +22,14 @@ use crate::sql::{self, AmountSource, AsOf, Columns, Currency, Exclude, Output, S
 
 /// Runs the command.
 pub(crate) fn run(args: &SqlArgs, env: &Environment) -> anyhow::Result<()> {
+    if let Some(horizon) = &args.predict {
+        return Err(UsageError(format!(
+            "--predict {horizon}: rfm sql does not predict: the models are fitted by maximum likelihood, \
+             which is not one SQL query; run rfm customers --predict {horizon} on the exported orders \
+             (docs/predict.md)"
+        ))
+        .into());
+    }
     let columns = columns(&args.columns)?;
     // The order column a flag names: a profile's is left out by
     // `--scoring r-quantile` (which counts rows), as in `rfm customers`.

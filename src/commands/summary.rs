@@ -1,11 +1,13 @@
 //! `rfm summary`: one row per segment of the definition, in its order.
 
 use crate::cli::SummaryArgs;
+use crate::commands::customers::PREDICTED_DECIMALS;
 use crate::options::Environment;
 use crate::output::OutputOptions;
 use crate::output::render::{self, Format, JsonRenderer, Renderer, Rows, Shown, Tabular, Value};
 use crate::pipeline;
 use crate::score::analysis::Analysis;
+use crate::score::predicted;
 use crate::score::summary::{self, Totals};
 use crate::{output, score::explain};
 use std::borrow::Cow;
@@ -29,8 +31,10 @@ pub(crate) const COLUMNS: [&str; 12] = [
 
 /// Runs the command.
 pub(crate) fn run(args: &SummaryArgs, env: &Environment) -> anyhow::Result<()> {
-    let (opts, analysis) =
-        pipeline::run(&args.input, &args.method, &args.explain, &args.output, env)?;
+    let mut opts =
+        crate::options::resolve(&args.input, &args.method, &args.explain, &args.output, env)?;
+    crate::options::with_predict(&mut opts, &args.predict)?;
+    let (opts, analysis) = pipeline::run_resolved(opts, &args.method)?;
     match &analysis.by {
         None => output::emit(&opts.output, tabulate(&analysis, opts.output.decimals)),
         Some(by) => emit_groups(&analysis, by, &opts.output),
@@ -189,11 +193,35 @@ fn shown_group(name: &str) -> &str {
     if name.is_empty() { "(empty)" } else { name }
 }
 
+/// The columns `--predict` adds, last: the average p_alive, the expected
+/// purchases and clv summed over the segment, and the average clv.
+pub(crate) const PREDICTED_COLUMNS: [&str; 4] =
+    ["avg_p_alive", "expected_orders", "clv", "avg_clv"];
+
 /// The per-segment summary as a table, with a total row. The JSON document
-/// also carries the as-of date, the definition and the score thresholds.
+/// also carries the as-of date, the definition and the score thresholds
+/// (and with `--predict`, the fitted models).
 pub(crate) fn tabulate<'a>(analysis: &'a Analysis, decimals: u8) -> Tabular<'a> {
     let summary = summary::summarize(&analysis.customers, analysis.definition.segments.len());
     let total = summary.total;
+    let predicted = analysis.prediction.as_deref().map(|p| {
+        predicted::per_segment(&analysis.customers, p, analysis.definition.segments.len())
+    });
+    let predicted_cells = |t: &predicted::Totals| -> [Value<'static>; 4] {
+        let average = |sum: f64| {
+            if t.customers == 0 {
+                f64::NAN
+            } else {
+                sum / t.customers as f64
+            }
+        };
+        [
+            Value::rounded(average(t.p_alive), PREDICTED_DECIMALS),
+            Value::rounded(t.expected_orders, PREDICTED_DECIMALS),
+            Value::rounded(t.clv, decimals),
+            Value::rounded(average(t.clv), decimals),
+        ]
+    };
     let row = |label: [Value<'a>; 2], t: &Totals, texts: [Value<'a>; 2]| -> Vec<Value<'a>> {
         let customers = i128::from(t.customers);
         let [segment, key] = label;
@@ -252,37 +280,50 @@ pub(crate) fn tabulate<'a>(analysis: &'a Analysis, decimals: u8) -> Tabular<'a> 
         .segments
         .iter()
         .zip(&summary.segments)
-        .map(|(s, t)| {
-            row(
+        .enumerate()
+        .map(|(i, (s, t))| {
+            let mut row = row(
                 [Value::Segment(&s.name, s.tone), text(&s.key)],
                 t,
                 [text(&s.description), text(&s.action)],
-            )
+            );
+            if let Some((per, _)) = &predicted {
+                row.extend(predicted_cells(&per[i]));
+            }
+            row
         })
         .collect();
+    let mut total_row = row(
+        [Value::Text("Total".into()), Value::Null],
+        &total,
+        [Value::Null, Value::Null],
+    );
+    let mut columns = COLUMNS.to_vec();
+    let mut envelope = vec![
+        ("as_of", Value::Date(analysis.as_of)),
+        ("segments_definition", text(&analysis.definition.name)),
+        (
+            "thresholds",
+            crate::output::render::nested(&explain::json(analysis, decimals)),
+        ),
+    ];
+    if let (Some((_, all)), Some(prediction)) = (&predicted, &analysis.prediction) {
+        total_row.extend(predicted_cells(all));
+        columns.extend(PREDICTED_COLUMNS);
+        envelope.push((
+            "prediction",
+            crate::output::render::nested_value(&prediction.json()),
+        ));
+    }
     Tabular {
-        columns: COLUMNS.to_vec(),
+        columns,
         shown: vec![
             ("segment_key", Shown::Files),
             ("description", Shown::Json),
             ("action", Shown::Json),
         ],
         rows: Box::new(rows),
-        total: Some(row(
-            [Value::Text("Total".into()), Value::Null],
-            &total,
-            [Value::Null, Value::Null],
-        )),
-        json_envelope: Some((
-            vec![
-                ("as_of", Value::Date(analysis.as_of)),
-                ("segments_definition", text(&analysis.definition.name)),
-                (
-                    "thresholds",
-                    crate::output::render::nested(&explain::json(analysis, decimals)),
-                ),
-            ],
-            "segments",
-        )),
+        total: Some(total_row),
+        json_envelope: Some((envelope, "segments")),
     }
 }

@@ -32,8 +32,8 @@
 //! `i64` at that scale, so no sum here can overflow in a run that finishes.
 
 use super::method::{
-    Aggregate, CustomerId, CustomerMetrics, Grouping, Params, Returns, Stats, no_purchases,
-    period_key,
+    Aggregate, CustomerId, CustomerMetrics, Grouping, Occasions, Params, Returns, Stats,
+    no_purchases, period_key,
 };
 use super::table::Table;
 use crate::dates::Day;
@@ -125,6 +125,34 @@ struct Open {
     /// Opened among the first [`OPEN_ORDERS`] orders of a block: it may
     /// continue an order of the block before (see [`Fold::begin_block`]).
     head: bool,
+}
+
+/// A purchase of the customer at `position` in its partition's table, on
+/// `day` (`Params::occasions`): `key` is the position in the upper half and
+/// the day in the lower, so that sorting the keys groups a customer's days.
+#[derive(Clone, Copy)]
+struct Purchase {
+    key: u64,
+    total: i64,
+}
+
+impl Purchase {
+    fn new(position: usize, day: Day, total: i64) -> Purchase {
+        // The day's bits with the sign flipped sort as the day does.
+        let day = (day as u32) ^ 0x8000_0000;
+        Purchase {
+            key: (position as u64) << 32 | u64::from(day),
+            total,
+        }
+    }
+
+    fn position(self) -> usize {
+        (self.key >> 32) as usize
+    }
+
+    fn day(self) -> Day {
+        (self.key as u32 ^ 0x8000_0000) as Day
+    }
 }
 
 /// Closed orders wait in one of [`PARTITIONS`] buffers, chosen by the
@@ -307,6 +335,10 @@ pub(crate) struct Fold {
     fragments: Vec<Fragment>,
     hasher: FixedState,
     tables: Vec<Table<Entry>>,
+    /// Per partition, the purchases applied to its table, with
+    /// `Params::occasions`: its customers' occasions are counted from them
+    /// at the end.
+    purchases: Vec<Vec<Purchase>>,
     pending: Vec<Vec<Pending>>,
     /// Long customer ids, back to back.
     arena: Vec<u8>,
@@ -341,6 +373,7 @@ impl Fold {
             fragments: Vec::new(),
             hasher: FixedState::with_seed(0x0005_eed0_f2f3),
             tables: (0..PARTITIONS).map(|_| Table::default()).collect(),
+            purchases: (0..PARTITIONS).map(|_| Vec::new()).collect(),
             pending: (0..PARTITIONS)
                 .map(|_| Vec::with_capacity(BUFFERED))
                 .collect(),
@@ -396,13 +429,14 @@ impl Fold {
         ((hash >> 32) as usize) % PARTITIONS
     }
 
-    /// The state of a customer, added on first sight (one probe either way).
-    fn customer(&mut self, hash: u64, id: &[u8]) -> Result<&mut Customer, Full> {
+    /// The position of a customer in its partition's table, added on first
+    /// sight (one probe either way).
+    fn customer(&mut self, hash: u64, id: &[u8]) -> Result<usize, Full> {
         let (arena, hasher) = (&mut self.arena, &self.hasher);
         let periods = self.params.every.is_some();
         let table = &mut self.tables[Self::partition(hash)];
         if let Some(position) = table.find(hash, |e| Self::key_bytes(arena, &e.key) == id) {
-            return Ok(&mut table.get_mut(position).state);
+            return Ok(position);
         }
         self.customers = self.customers.checked_add(1).ok_or(Full)?;
         let mut key = Key {
@@ -425,7 +459,7 @@ impl Fold {
         };
         let arena = &*arena;
         let rehash = |e: &Entry| key_hash(hasher, periods, Self::key_bytes(arena, &e.key));
-        Ok(&mut table.insert(hash, entry, rehash)?.state)
+        table.insert(hash, entry, rehash)
     }
 
     /// Takes a complete order (docs/method.md, step 3): the window and the
@@ -498,7 +532,9 @@ impl Fold {
         at: u64,
     ) -> Result<(), Full> {
         let counting = self.params.counting;
-        let c = self.customer(hash, customer)?;
+        let position = self.customer(hash, customer)?;
+        let partition = Self::partition(hash);
+        let c = &mut self.tables[partition].get_mut(position).state;
         c.in_scope = true;
         // The input layer bounds the sum of absolute amounts, so this cannot
         // overflow; wrapping only avoids a debug panic on the way to that error.
@@ -509,6 +545,9 @@ impl Fold {
             if (date, at) > (c.last, c.last_at) {
                 c.last = date;
                 c.last_at = at;
+            }
+            if self.params.occasions && total > 0 {
+                self.purchases[partition].push(Purchase::new(position, date, total));
             }
         }
         Ok(())
@@ -621,6 +660,10 @@ impl Fold {
         for table in &mut self.tables {
             table.iter_mut().for_each(|e| times(&mut e.state.monetary));
         }
+        self.purchases
+            .iter_mut()
+            .flatten()
+            .for_each(|p| times(&mut p.total));
         self.pending
             .iter_mut()
             .flatten()
@@ -889,6 +932,7 @@ impl Fold {
                     }
                 }
                 merged.tables[p] = table;
+                merged.purchases[p] = std::mem::take(&mut w.purchases[p]);
             }
             merged.customers = merged.customers.checked_add(w.customers).ok_or(Full)?;
             merged.runs.append(&mut w.runs);
@@ -1023,29 +1067,34 @@ impl Fold {
         let mut stats = self.stats;
         // Two halves of the partitions at once; customer codes follow the
         // partition order, which is deterministic (the output is sorted by id).
-        let mut front = std::mem::take(&mut self.tables);
+        let mut front: Vec<_> = std::mem::take(&mut self.tables)
+            .into_iter()
+            .zip(std::mem::take(&mut self.purchases))
+            .collect();
         let back = front.split_off(front.len() / 2);
         let arena = &self.arena;
         let capacity = self.customers as usize;
         // Per period (`Params::every`), a customer's returns without a
         // purchase still change its later monetary value.
         let every = self.params.every.is_some();
-        let (front, back) = std::thread::scope(|scope| {
-            let back = scope.spawn(move || Self::extract(back, arena, 0, every));
-            let front = Self::extract(front, arena, capacity, every);
+        let occasions = self.params.occasions;
+        let (mut front, back) = std::thread::scope(|scope| {
+            let back = scope.spawn(move || Self::extract(back, arena, 0, every, occasions));
+            let front = Self::extract(front, arena, capacity, every, occasions);
             let back = back
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             (front, back)
         });
-        let (mut metrics, mut customer_ids, without) = front;
-        let offset = metrics.len() as u32;
-        metrics.extend(back.0.into_iter().map(|mut m| {
+        let offset = front.metrics.len() as u32;
+        front.metrics.extend(back.metrics.into_iter().map(|mut m| {
             m.customer += offset;
             m
         }));
-        customer_ids.extend(back.1);
-        stats.without_purchase += without + back.2;
+        front.ids.extend(back.ids);
+        front.occasions.extend(back.occasions);
+        let (metrics, customer_ids) = (front.metrics, front.ids);
+        stats.without_purchase += front.without_purchase + back.without_purchase;
         let as_of = match self.params.as_of {
             Some(a) => a,
             None => match metrics.iter().map(|m| m.last).max() {
@@ -1062,42 +1111,78 @@ impl Fold {
             customers: metrics,
             as_of,
             stats,
+            occasions: front.occasions,
         };
         Ok((aggregate, customer_ids))
     }
 
     /// The metrics and ids of the customers with a purchase in `tables`
-    /// (customer codes from 0), and how many had none. Each table is freed
-    /// once read, so the results do not grow on top of all the tables.
+    /// (customer codes from 0), and how many had none; with `occasions`,
+    /// their purchase occasions, counted from the purchases applied to each
+    /// table. Each table is freed once read, so the results do not grow on
+    /// top of all the tables.
     fn extract(
-        tables: Vec<Table<Entry>>,
+        tables: Vec<(Table<Entry>, Vec<Purchase>)>,
         arena: &[u8],
         capacity: usize,
         every: bool,
-    ) -> (Vec<CustomerMetrics>, Vec<CustomerId>, u64) {
-        let mut metrics = Vec::with_capacity(capacity);
-        let mut customer_ids = Vec::with_capacity(capacity);
-        let mut without_purchase = 0;
-        for table in tables {
-            for e in table.into_entries() {
+        occasions: bool,
+    ) -> Extracted {
+        let mut out = Extracted {
+            metrics: Vec::with_capacity(capacity),
+            ids: Vec::with_capacity(capacity),
+            occasions: Vec::with_capacity(if occasions { capacity } else { 0 }),
+            without_purchase: 0,
+        };
+        for (table, mut purchases) in tables {
+            // A customer's purchases, in day order, follow one another.
+            purchases.sort_unstable_by_key(|p| p.key);
+            let mut purchases = purchases.into_iter().peekable();
+            for (position, e) in table.into_entries().into_iter().enumerate() {
+                let mut counted = Occasions::NONE;
+                let mut day = None;
+                while let Some(p) = purchases.next_if(|p| p.position() == position) {
+                    if day != Some(p.key) {
+                        day = Some(p.key);
+                        counted.days += 1;
+                        counted.first = counted.first.min(p.day());
+                        counted.last = p.day();
+                    }
+                    if counted.days == 1 {
+                        counted.first_value = counted.first_value.wrapping_add(p.total);
+                    }
+                }
                 let c = e.state;
                 if c.frequency > 0 || (every && c.in_scope) {
-                    metrics.push(CustomerMetrics {
-                        customer: customer_ids.len() as u32,
+                    out.metrics.push(CustomerMetrics {
+                        customer: out.ids.len() as u32,
                         first: c.first,
                         last: c.last,
                         frequency: c.frequency,
                         monetary: c.monetary,
                         last_at: c.last_at,
                     });
-                    customer_ids.push(CustomerId::from_utf8_lossy(Self::key_bytes(arena, &e.key)));
+                    out.ids
+                        .push(CustomerId::from_utf8_lossy(Self::key_bytes(arena, &e.key)));
+                    if occasions {
+                        out.occasions.push(counted);
+                    }
                 } else if c.in_scope {
-                    without_purchase += 1;
+                    out.without_purchase += 1;
                 }
             }
         }
-        (metrics, customer_ids, without_purchase)
+        out
     }
+}
+
+/// What [`Fold::extract`] takes out of a set of tables.
+struct Extracted {
+    metrics: Vec<CustomerMetrics>,
+    ids: Vec<CustomerId>,
+    /// By customer code, with `Params::occasions`.
+    occasions: Vec<Occasions>,
+    without_purchase: u64,
 }
 
 impl crate::input::Sink for Fold {
@@ -1408,6 +1493,73 @@ mod tests {
                 assert_eq!(got, want, "{grouping:?} on {workers} workers");
             }
         }
+    }
+
+    /// `--predict`'s occasions: distinct purchase days, the first and last,
+    /// and the first day's purchases, whatever the grouping, the workers, the
+    /// row order and the amounts' scales. Worked out by hand: `a` buys
+    /// twice on day 10 (3.00 + 1.50, one occasion), returns 2.00 on day 11
+    /// (not a purchase), buys 0.005 (scale 3) on day 12 and 4.00 on day 20;
+    /// `b` buys once, in an order of two lines on day 5.
+    #[test]
+    fn occasions_count_purchase_days_and_their_values() {
+        let dec = |mantissa, scale| Decimal { mantissa, scale };
+        let rows = [
+            ("a", Some("1"), 10, dec(300, 2)),
+            ("b", Some("7"), 5, dec(100, 2)),
+            ("b", Some("7"), 5, dec(250, 2)),
+            ("a", Some("2"), 10, dec(150, 2)),
+            ("a", Some("3"), 11, dec(-200, 2)),
+            ("a", Some("4"), 12, dec(5, 3)),
+            ("a", Some("5"), 20, dec(400, 2)),
+        ];
+        let params = Params {
+            occasions: true,
+            ..Params::default()
+        };
+        let expected = [
+            // at scale 3
+            (
+                "a",
+                Occasions {
+                    days: 3,
+                    first: 10,
+                    last: 20,
+                    first_value: 4500,
+                },
+            ),
+            (
+                "b",
+                Occasions {
+                    days: 1,
+                    first: 5,
+                    last: 5,
+                    first_value: 3500,
+                },
+            ),
+        ];
+        let reversed: Vec<_> = rows.iter().rev().copied().collect();
+        for grouping in [Grouping::Runs, Grouping::Hash] {
+            for workers in [1, 2, 3] {
+                for rows in [&rows[..], &reversed[..]] {
+                    let (agg, ids) = aggregate(rows, params, grouping, workers, 3).unwrap();
+                    let got: Vec<_> = agg
+                        .customers
+                        .iter()
+                        .map(|m| {
+                            (
+                                ids[m.customer as usize].as_str(),
+                                agg.occasions[m.customer as usize],
+                            )
+                        })
+                        .collect();
+                    assert_eq!(got, expected, "{grouping:?} on {workers} workers");
+                }
+            }
+        }
+        // Not asked for: none kept.
+        let (agg, _) = aggregate(&rows, Params::default(), Grouping::Runs, 2, 3).unwrap();
+        assert!(agg.occasions.is_empty());
     }
 
     #[test]

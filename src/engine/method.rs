@@ -71,6 +71,9 @@ pub(crate) struct Params {
     /// period number: [`period_key`]), so that the metrics at the end of
     /// every period are sums over periods, not passes over the orders.
     pub(crate) every: Option<Every>,
+    /// `--predict`: also keep each customer's purchase occasions (the
+    /// distinct days with a purchase) and their values ([`Occasions`]).
+    pub(crate) occasions: bool,
 }
 
 /// The periods of `rfm history`.
@@ -160,6 +163,32 @@ pub(crate) struct CustomerMetrics {
     pub(crate) last_at: u64,
 }
 
+/// A customer's purchase occasions (`Params::occasions`): the models of
+/// `--predict` count purchases by calendar day, so several purchases on one
+/// day are one occasion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Occasions {
+    /// Distinct days with a purchase (an order totalling more than zero,
+    /// whatever `Counting` says).
+    pub(crate) days: u32,
+    /// The first and the last of them (`Day::MAX` and `Day::MIN` with
+    /// none).
+    pub(crate) first: Day,
+    pub(crate) last: Day,
+    /// The purchases' totals on the first of them, at the input scale.
+    pub(crate) first_value: i64,
+}
+
+impl Occasions {
+    /// None yet.
+    pub(crate) const NONE: Occasions = Occasions {
+        days: 0,
+        first: Day::MAX,
+        last: Day::MIN,
+        first_value: 0,
+    };
+}
+
 /// Counts for the notes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Stats {
@@ -194,6 +223,9 @@ pub(crate) struct Aggregate {
     pub(crate) as_of: Day,
     /// Counts for the notes.
     pub(crate) stats: Stats,
+    /// Each customer's purchase occasions, by customer code, with
+    /// `Params::occasions`; empty otherwise.
+    pub(crate) occasions: Vec<Occasions>,
 }
 
 /// The error for a run in which no customer has a purchase.

@@ -27,6 +27,6 @@ mod table;
 
 pub(crate) use fold::{Fold, Outcome, mailboxes};
 pub(crate) use method::{
-    Aggregate, Counting, CustomerId, CustomerMetrics, Every, Grouping, Params, Returns, Stats,
-    split_period_key,
+    Aggregate, Counting, CustomerId, CustomerMetrics, Every, Grouping, Occasions, Params, Returns,
+    Stats, split_period_key,
 };

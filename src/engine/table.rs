@@ -56,14 +56,15 @@ impl<E> Table<E> {
         &mut self.entries[position]
     }
 
-    /// Adds `entry`, which [`find`](Table::find) did not find, under `hash`;
-    /// `rehash` gives an entry's hash again when the index grows.
+    /// Adds `entry`, which [`find`](Table::find) did not find, under `hash`,
+    /// and returns its position; `rehash` gives an entry's hash again when
+    /// the index grows.
     pub(super) fn insert(
         &mut self,
         hash: u64,
         entry: E,
         rehash: impl Fn(&E) -> u64,
-    ) -> Result<&mut E, Full> {
+    ) -> Result<usize, Full> {
         let position = u32::try_from(self.entries.len())
             .ok()
             .filter(|&p| p < u32::MAX)
@@ -78,7 +79,7 @@ impl<E> Table<E> {
         }
         self.slots[at] = (hash & TAG) | u64::from(position + 1);
         self.entries.push(entry);
-        Ok(&mut self.entries[position as usize])
+        Ok(position as usize)
     }
 
     /// Asks the CPU to start loading the slot where `hash` is looked up.
@@ -173,7 +174,10 @@ mod tests {
             table.prefetch_entry(hash(k));
             let e = match table.find(hash(k), |e| e.0 == k) {
                 Some(position) => table.get_mut(position),
-                None => table.insert(hash(k), (k, 0), |e| hash(e.0)).unwrap(),
+                None => {
+                    let position = table.insert(hash(k), (k, 0), |e| hash(e.0)).unwrap();
+                    table.get_mut(position)
+                }
             };
             e.1 += 1;
             *expected.entry(k).or_insert(0u32) += 1;

@@ -6,6 +6,7 @@
 //! the order is total and the output deterministic.
 
 use crate::score::analysis::ScoredCustomer;
+use crate::score::predicted::{Predicted, Prediction};
 use std::cmp::Ordering;
 use std::str::FromStr;
 
@@ -36,6 +37,27 @@ pub(crate) enum SortColumn {
     Rfm,
     /// segment (the definition's order)
     Segment,
+    /// p_alive (`--predict`)
+    PAlive,
+    /// expected_orders (`--predict`)
+    ExpectedOrders,
+    /// expected_avg_value (`--predict`)
+    ExpectedAvgValue,
+    /// clv (`--predict`)
+    Clv,
+}
+
+impl SortColumn {
+    /// A column that only `--predict` writes.
+    pub(crate) fn predicted(self) -> bool {
+        matches!(
+            self,
+            SortColumn::PAlive
+                | SortColumn::ExpectedOrders
+                | SortColumn::ExpectedAvgValue
+                | SortColumn::Clv
+        )
+    }
 }
 
 /// One sort key.
@@ -52,7 +74,7 @@ pub(crate) struct SortKey {
 pub(crate) struct SortSpec(pub Vec<SortKey>);
 
 /// The names `--sort` accepts.
-pub(crate) const SORT_COLUMNS: &str = "customer_id, first_order, last_order, recency_days, frequency, monetary, r, f, m, fm, rfm, segment";
+pub(crate) const SORT_COLUMNS: &str = "customer_id, first_order, last_order, recency_days, frequency, monetary, r, f, m, fm, rfm, segment, and with --predict p_alive, expected_orders, expected_avg_value, clv";
 
 impl FromStr for SortSpec {
     type Err = String;
@@ -77,6 +99,10 @@ impl FromStr for SortSpec {
                 "fm" => SortColumn::Fm,
                 "rfm" => SortColumn::Rfm,
                 "segment" => SortColumn::Segment,
+                "p_alive" => SortColumn::PAlive,
+                "expected_orders" => SortColumn::ExpectedOrders,
+                "expected_avg_value" => SortColumn::ExpectedAvgValue,
+                "clv" => SortColumn::Clv,
                 other => {
                     return Err(format!(
                         "unknown sort column '{other}' (expected one of: {SORT_COLUMNS}; prefix with - for descending)"
@@ -89,8 +115,28 @@ impl FromStr for SortSpec {
     }
 }
 
-fn compare(a: &ScoredCustomer, b: &ScoredCustomer, column: SortColumn) -> Ordering {
+fn compare(
+    a: &ScoredCustomer,
+    b: &ScoredCustomer,
+    column: SortColumn,
+    prediction: Option<&Prediction>,
+) -> Ordering {
+    // Unknown values (NaN) sort after every number, either way.
+    let predicted = |value: fn(&Predicted) -> f64| match prediction {
+        Some(p) => {
+            let (a, b) = (value(p.of(a.code)), value(p.of(b.code)));
+            match (a.is_nan(), b.is_nan()) {
+                (false, false) => a.total_cmp(&b),
+                (x, y) => x.cmp(&y),
+            }
+        }
+        None => Ordering::Equal,
+    };
     match column {
+        SortColumn::PAlive => predicted(|p| p.p_alive),
+        SortColumn::ExpectedOrders => predicted(|p| p.expected_orders),
+        SortColumn::ExpectedAvgValue => predicted(|p| p.expected_avg_value),
+        SortColumn::Clv => predicted(|p| p.clv),
         SortColumn::CustomerId => a.id.cmp(&b.id),
         SortColumn::FirstOrder => a.first.cmp(&b.first),
         SortColumn::LastOrder => a.last.cmp(&b.last),
@@ -109,7 +155,12 @@ fn compare(a: &ScoredCustomer, b: &ScoredCustomer, column: SortColumn) -> Orderi
 /// Sorts customers by the spec, then by customer id; with `--by`, within
 /// each group, groups in name order. They arrive sorted by group and id
 /// (`analysis::score_customers`), so the default order costs nothing.
-pub(crate) fn sort_customers(customers: &mut [ScoredCustomer], spec: &SortSpec) {
+/// The `--predict` columns sort by `prediction` (all equal without).
+pub(crate) fn sort_customers(
+    customers: &mut [ScoredCustomer],
+    spec: &SortSpec,
+    prediction: Option<&Prediction>,
+) {
     if spec
         .0
         .iter()
@@ -125,7 +176,7 @@ pub(crate) fn sort_customers(customers: &mut [ScoredCustomer], spec: &SortSpec) 
         spec.0
             .iter()
             .map(|k| {
-                let o = compare(a, b, k.column);
+                let o = compare(a, b, k.column, prediction);
                 if k.descending { o.reverse() } else { o }
             })
             .find(|o| o.is_ne())
@@ -153,6 +204,7 @@ mod tests {
             segment: segment.rank() as u8,
             group: 0,
             kept: None,
+            code: 0,
         }
     }
 
@@ -188,7 +240,7 @@ mod tests {
             c("c", 99, Segment::Lost),
             c("d", 5, Segment::Champions),
         ];
-        sort_customers(&mut v, &"segment,-monetary".parse().unwrap());
+        sort_customers(&mut v, &"segment,-monetary".parse().unwrap(), None);
         let ids: Vec<&str> = v.iter().map(|c| &*c.id).collect();
         assert_eq!(ids, ["d", "c", "a", "b"]);
     }

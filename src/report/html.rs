@@ -24,6 +24,7 @@ use crate::score::analysis::Analysis;
 use crate::score::definition::Shape;
 use crate::score::explain;
 use crate::score::lang::Lang;
+use crate::score::predicted::{self, Prediction};
 use crate::score::segment::Segment;
 use crate::score::summary;
 use std::collections::HashMap;
@@ -362,6 +363,11 @@ pub(crate) fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
         ),
     )?;
 
+    // `--predict`.
+    if let Some(prediction) = &a.prediction {
+        predict_section(out, a, prediction, page.decimals, &labels, &colors, loc)?;
+    }
+
     // What to do, per segment.
     writeln!(
         out,
@@ -462,6 +468,81 @@ fn dropped_warning(a: &Analysis, w: &Words, nf: &Numbers) -> Option<String> {
             &why.join(", "),
         ],
     ))
+}
+
+/// `--predict`: the predicted value per segment (bars, clv summed over
+/// the segment's customers) and how the customers' p_alive is spread (ten
+/// bins of 0.1), under a line naming the model.
+fn predict_section(
+    out: &mut dyn Write,
+    a: &Analysis,
+    prediction: &Prediction,
+    decimals: u8,
+    labels: &[Label],
+    colors: &[&str],
+    loc: &Locale,
+) -> io::Result<()> {
+    let (w, nf) = (&loc.words, &loc.numbers);
+    let (per, _) = predicted::per_segment(&a.customers, prediction, labels.len());
+    let cents = 10f64.powi(i32::from(decimals));
+    let bars: Vec<Bar<'_>> = labels
+        .iter()
+        .zip(&per)
+        .zip(colors)
+        .map(|((l, t), c)| {
+            let units = if t.clv.is_finite() {
+                (t.clv * cents).round() as i128
+            } else {
+                0
+            };
+            Bar {
+                label: &l.name,
+                value: units,
+                text: nf.number(&money::format_scaled(units, decimals, decimals, '.')),
+                color: c,
+            }
+        })
+        .collect();
+    let mut counts = [0u64; 10];
+    for c in &a.customers {
+        let p = prediction.of(c.code).p_alive;
+        if p.is_finite() {
+            counts[((p * 10.0) as usize).min(9)] += 1;
+        }
+    }
+    let bins: Vec<charts::Bin> = counts
+        .iter()
+        .enumerate()
+        .map(|(i, &count)| charts::Bin {
+            label: format!("{:.1}-{:.1}", i as f64 / 10.0, (i + 1) as f64 / 10.0),
+            count,
+        })
+        .collect();
+    let values = if prediction.spend.is_some() {
+        format!(
+            "<figure style=\"margin:0\"><h3>{}</h3>{}</figure>\n",
+            w.predict_clv,
+            charts::bars(w.predict_clv_aria, &bars)
+        )
+    } else {
+        String::new()
+    };
+    writeln!(
+        out,
+        "<section id=\"prediction\">\n<h2>{}</h2>\n<p class=\"muted\">{}</p>\n<div class=\"grid\">\n{values}<figure style=\"margin:0\"><h3>{}</h3>{}</figure>\n</div>\n</section>",
+        w.predict_h,
+        fill(
+            w.predict_note,
+            &[
+                prediction.fit.model.name(),
+                &nf.count(prediction.customers),
+                &nf.count(prediction.repeat_buyers),
+                &format!("<code>{}</code>", escape(&prediction.options.horizon)),
+            ]
+        ),
+        w.predict_p_alive,
+        charts::histogram(w.predict_p_alive_aria, &bins, "#6b8e4e", nf),
+    )
 }
 
 /// `--trend`: one small chart per segment (its customers at each period

@@ -42,6 +42,9 @@ pub(crate) struct Analysis {
     /// that one rfm writes itself gets an `input_` prefix
     /// ([`kept_headers`]).
     pub(crate) kept_headers: Vec<String>,
+    /// `--predict`: the fitted models and every customer's predicted values
+    /// (by [`ScoredCustomer::code`]).
+    pub(crate) prediction: Option<std::sync::Arc<crate::score::predicted::Prediction>>,
 }
 
 /// The columns of a customer row (`rfm customers`), after `group` with
@@ -135,6 +138,7 @@ impl Analysis {
             groups: Vec::new(),
             kept: self.kept.clone(),
             kept_headers: self.kept_headers.clone(),
+            prediction: self.prediction.clone(),
         }
     }
 }
@@ -182,6 +186,9 @@ pub(crate) struct ScoredCustomer {
     pub(crate) group: u32,
     /// The `--keep` columns' values from the latest purchase, when asked for.
     pub(crate) kept: Option<Box<[Box<str>]>>,
+    /// The engine's customer code: where the customer's `--predict` values
+    /// are ([`crate::score::predicted::Prediction::of`]).
+    pub(crate) code: u32,
 }
 
 impl ScoredCustomer {
@@ -364,6 +371,7 @@ fn score_ordered(
             segment: definition.segment_of(r[i], f[i], m[i]),
             group: 0,
             kept: kept.get(c.customer as usize).cloned().flatten(),
+            code: c.customer,
         }
     };
     // Gathered in id order: random reads, so two chunks at a time, one on

@@ -4,7 +4,9 @@
 //! scored customers, the pure core of a run), `definition` and
 //! `definition_file` (segment definitions: presets, TOML files, checks),
 //! `segment` and `lang` (the built-in segments and their names per
-//! `--lang`), `summary` (per-segment totals) and `explain` (`--explain`).
+//! `--lang`), `summary` (per-segment totals), `explain` (`--explain`) and
+//! `predicted` (`--predict`: the models of `crate::predict` fitted on the
+//! run's customers).
 //!
 //! Scores 1..=L for one metric, by the methods of `--scoring` (docs/method.md,
 //! step 7), or by fixed break points (`--r-bins`, `--f-bins`, `--m-bins`).
@@ -31,6 +33,7 @@ pub(crate) mod definition_file;
 pub(crate) mod explain;
 pub(crate) mod history;
 pub(crate) mod lang;
+pub(crate) mod predicted;
 pub(crate) mod reasons;
 pub(crate) mod segment;
 pub(crate) mod summary;

@@ -906,6 +906,7 @@ mod tests {
             segment: definition.segment_of(r, f, m),
             group: 0,
             kept: None,
+            code: 0,
         }
     }
 

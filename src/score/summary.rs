@@ -69,6 +69,7 @@ mod tests {
             segment,
             group: 0,
             kept: None,
+            code: 0,
         }
     }
 

@@ -118,6 +118,20 @@ pub(crate) enum Value<'a> {
 }
 
 impl Value<'_> {
+    /// A computed (floating-point) value rounded to `decimals` decimals, as
+    /// a decimal; no value when it is not finite (or too large to hold).
+    pub(crate) fn rounded(value: f64, decimals: u8) -> Value<'static> {
+        let units = (value * 10f64.powi(i32::from(decimals))).round();
+        if !units.is_finite() || units.abs() >= 1e30 {
+            return Value::Null;
+        }
+        Value::Decimal {
+            units: units as i128,
+            scale: decimals,
+            decimals,
+        }
+    }
+
     /// Appends the value as text to `out`; returns false (appending nothing)
     /// for no value. Renderers reuse one buffer for every cell.
     pub(crate) fn write_text(&self, decimal: char, out: &mut String) -> bool {
