@@ -134,10 +134,11 @@ pub(crate) struct CustomersArgs {
 /// `--predict`, for the commands that score customers (docs/predict.md).
 #[derive(Debug, Args)]
 pub(crate) struct PredictArgs {
-    /// Predict each customer's purchases and value over HORIZON from now
-    /// (e.g. 90d, 12w, 6m, 1y): adds p_alive, expected_orders,
-    /// expected_avg_value and clv, fitted on the customers' purchase
-    /// histories (docs/predict.md).
+    /// Predict each customer's purchases and value over HORIZON after the
+    /// as-of date (e.g. 90d, 12w, 6m, 1y), from models fitted on the
+    /// customers' purchase days: customers get p_alive, expected_orders,
+    /// expected_avg_value and clv; summary gets per-segment averages and
+    /// totals; report a section (docs/predict.md).
     #[arg(long, value_name = "HORIZON", help_heading = "Prediction")]
     pub(crate) predict: Option<String>,
     /// The purchase model of --predict: BG/NBD, its variant MBG/NBD (one-time

@@ -236,9 +236,9 @@ fn discount_rate(text: &str) -> Result<f64, UsageError> {
     }
     if !percent && value >= 1.0 {
         return Err(UsageError(format!(
-            "--discount {trimmed}: that is {}% a year; write {trimmed}% for {trimmed} percent, or \
-             a fraction such as 0.1",
-            value * 100.0
+            "--discount {trimmed}: that is {}% a year; write {trimmed}% for {trimmed} percent, \
+             or a fraction such as 0.1",
+            (value * 100.0 * 100.0).round() / 100.0
         )));
     }
     let rate = if percent { value / 100.0 } else { value };

@@ -323,9 +323,17 @@ fn score_loaded(
             let occasions = std::mem::take(&mut agg.occasions);
             let monetary = monetary_by_code(&agg.customers, occasions.len());
             let amounts = !report.no_amount;
-            let prediction =
-                predicted::predict(&occasions, &monetary, agg.as_of, scale, amounts, options)?;
+            let until = opts.params.until;
+            let prediction = predicted::predict(
+                &occasions, &monetary, agg.as_of, until, scale, amounts, options,
+            )?;
             note_prediction(&prediction, started.elapsed(), notes);
+            if opts.params.since.is_some() {
+                notes.note(format_args!(
+                    "--predict with --since: a customer's history starts at their first \
+                     purchase on or after --since, as if they had not bought before"
+                ));
+            }
             Some(prediction)
         }
         None => None,
@@ -445,6 +453,13 @@ fn note_prediction(prediction: &Prediction, took: std::time::Duration, notes: &N
             "; the fit did NOT converge (see --explain)"
         },
     ));
+    if prediction.unpredicted > 0 {
+        notes.warn(format_args!(
+            "--predict: {} without a prediction (no purchase worth more than zero, or dates \
+             thousands of years apart): their predicted columns are empty",
+            count(prediction.unpredicted, "customer")
+        ));
+    }
     if let Some(error) = &prediction.spend_error {
         notes.warn(format_args!(
             "--predict: the spend model (Gamma-Gamma) could not be fitted, so expected_avg_value \

@@ -71,13 +71,6 @@ pub(crate) fn since_column(
         .collect())
 }
 
-/// The columns `--predict` adds after `segment_key` (docs/predict.md).
-pub(crate) const PREDICTED_COLUMNS: [&str; 4] =
-    ["p_alive", "expected_orders", "expected_avg_value", "clv"];
-
-/// Decimals of `p_alive` and `expected_orders`.
-pub(crate) const PREDICTED_DECIMALS: u8 = 4;
-
 /// The customers as a table, rows produced on demand: with `--by`, the
 /// group first; with `--predict`, the predicted values after the segment;
 /// with `--keep`, the kept columns last.
@@ -89,7 +82,7 @@ pub(crate) fn tabulate(analysis: &Analysis, decimals: u8) -> Tabular<'_> {
     }
     columns.extend(COLUMNS);
     if analysis.prediction.is_some() {
-        columns.extend(PREDICTED_COLUMNS);
+        columns.extend(crate::score::predicted::COLUMNS);
     }
     columns.extend(analysis.kept_headers.iter().map(String::as_str));
     Tabular {
@@ -158,8 +151,8 @@ impl Rows for CustomerRows<'_> {
         if let Some(prediction) = &self.analysis.prediction {
             let p = prediction.of(c.code);
             row.extend([
-                Value::rounded(p.p_alive, PREDICTED_DECIMALS),
-                Value::rounded(p.expected_orders, PREDICTED_DECIMALS),
+                Value::rounded(p.p_alive, crate::score::predicted::DECIMALS),
+                Value::rounded(p.expected_orders, crate::score::predicted::DECIMALS),
                 Value::rounded(p.expected_avg_value, self.decimals),
                 Value::rounded(p.clv, self.decimals),
             ]);

@@ -1,13 +1,12 @@
 //! `rfm summary`: one row per segment of the definition, in its order.
 
 use crate::cli::SummaryArgs;
-use crate::commands::customers::PREDICTED_DECIMALS;
 use crate::options::Environment;
 use crate::output::OutputOptions;
 use crate::output::render::{self, Format, JsonRenderer, Renderer, Rows, Shown, Tabular, Value};
 use crate::pipeline;
 use crate::score::analysis::Analysis;
-use crate::score::predicted;
+use crate::score::predicted::{self, DECIMALS as PREDICTED_DECIMALS};
 use crate::score::summary::{self, Totals};
 use crate::{output, score::explain};
 use std::borrow::Cow;
@@ -194,7 +193,7 @@ fn shown_group(name: &str) -> &str {
 }
 
 /// The columns `--predict` adds, last: the average p_alive, the expected
-/// purchases and clv summed over the segment, and the average clv.
+/// purchase occasions and clv summed over the segment, and the average clv.
 pub(crate) const PREDICTED_COLUMNS: [&str; 4] =
     ["avg_p_alive", "expected_orders", "clv", "avg_clv"];
 
@@ -207,19 +206,31 @@ pub(crate) fn tabulate<'a>(analysis: &'a Analysis, decimals: u8) -> Tabular<'a> 
     let predicted = analysis.prediction.as_deref().map(|p| {
         predicted::per_segment(&analysis.customers, p, analysis.definition.segments.len())
     });
-    let predicted_cells = |t: &predicted::Totals| -> [Value<'static>; 4] {
-        let average = |sum: f64| {
+    let valued = analysis
+        .prediction
+        .as_ref()
+        .is_some_and(|p| p.spend.is_some());
+    let predicted_cells = |t: &predicted::SegmentTotals| -> [Value<'static>; 4] {
+        // An empty segment's averages are empty but typed as numbers (a
+        // Parquet column takes its type from the first row).
+        let average = |sum: f64, decimals: u8| {
             if t.customers == 0 {
-                f64::NAN
+                Value::Quotient {
+                    num: 0,
+                    den: 0,
+                    scale: decimals,
+                    decimals,
+                }
             } else {
-                sum / t.customers as f64
+                Value::rounded(sum / t.customers as f64, decimals)
             }
         };
+        let money = |value: Value<'static>| if valued { value } else { Value::Null };
         [
-            Value::rounded(average(t.p_alive), PREDICTED_DECIMALS),
+            average(t.p_alive, PREDICTED_DECIMALS),
             Value::rounded(t.expected_orders, PREDICTED_DECIMALS),
-            Value::rounded(t.clv, decimals),
-            Value::rounded(average(t.clv), decimals),
+            money(Value::rounded(t.clv, decimals)),
+            money(average(t.clv, decimals)),
         ]
     };
     let row = |label: [Value<'a>; 2], t: &Totals, texts: [Value<'a>; 2]| -> Vec<Value<'a>> {

@@ -4,7 +4,8 @@
 //! customer; for `rfm history`, a customer in each period it ordered in:
 //! `Params::every`), so memory grows with the customers, plus 8 bytes an order for
 //! the run check ([`Grouping::Runs`]) or one table entry an order
-//! ([`Grouping::Hash`]).
+//! ([`Grouping::Hash`]), and with `--predict` 16 bytes a purchase for its
+//! occasions (`Params::occasions`).
 //!
 //! Orders are formed from *runs*: rows with the same customer and order id
 //! that arrive close together, kept in a window of the [`OPEN_ORDERS`] most

@@ -6,7 +6,7 @@
 //! the order is total and the output deterministic.
 
 use crate::score::analysis::ScoredCustomer;
-use crate::score::predicted::{Predicted, Prediction};
+use crate::score::predicted::Prediction;
 use std::cmp::Ordering;
 use std::str::FromStr;
 
@@ -115,28 +115,30 @@ impl FromStr for SortSpec {
     }
 }
 
+/// The value of a `--predict` column for a customer.
+fn predicted_value(prediction: &Prediction, c: &ScoredCustomer, column: SortColumn) -> f64 {
+    let p = prediction.of(c.code);
+    match column {
+        SortColumn::PAlive => p.p_alive,
+        SortColumn::ExpectedOrders => p.expected_orders,
+        SortColumn::ExpectedAvgValue => p.expected_avg_value,
+        _ => p.clv,
+    }
+}
+
 fn compare(
     a: &ScoredCustomer,
     b: &ScoredCustomer,
     column: SortColumn,
     prediction: Option<&Prediction>,
 ) -> Ordering {
-    // Unknown values (NaN) sort after every number, either way.
-    let predicted = |value: fn(&Predicted) -> f64| match prediction {
-        Some(p) => {
-            let (a, b) = (value(p.of(a.code)), value(p.of(b.code)));
-            match (a.is_nan(), b.is_nan()) {
-                (false, false) => a.total_cmp(&b),
-                (x, y) => x.cmp(&y),
-            }
-        }
-        None => Ordering::Equal,
-    };
     match column {
-        SortColumn::PAlive => predicted(|p| p.p_alive),
-        SortColumn::ExpectedOrders => predicted(|p| p.expected_orders),
-        SortColumn::ExpectedAvgValue => predicted(|p| p.expected_avg_value),
-        SortColumn::Clv => predicted(|p| p.clv),
+        SortColumn::PAlive
+        | SortColumn::ExpectedOrders
+        | SortColumn::ExpectedAvgValue
+        | SortColumn::Clv => prediction.map_or(Ordering::Equal, |p| {
+            predicted_value(p, a, column).total_cmp(&predicted_value(p, b, column))
+        }),
         SortColumn::CustomerId => a.id.cmp(&b.id),
         SortColumn::FirstOrder => a.first.cmp(&b.first),
         SortColumn::LastOrder => a.last.cmp(&b.last),
@@ -176,6 +178,16 @@ pub(crate) fn sort_customers(
         spec.0
             .iter()
             .map(|k| {
+                if k.column.predicted()
+                    && let Some(p) = prediction
+                {
+                    // Unknown values (NaN) sort after every number, either way.
+                    let nan = |c: &ScoredCustomer| predicted_value(p, c, k.column).is_nan();
+                    match (nan(a), nan(b)) {
+                        (false, false) => {}
+                        (x, y) => return x.cmp(&y),
+                    }
+                }
                 let o = compare(a, b, k.column, prediction);
                 if k.descending { o.reverse() } else { o }
             })

@@ -527,6 +527,12 @@ fn predict_section(
     } else {
         String::new()
     };
+    let days = prediction.options.days;
+    let horizon = if days.fract() == 0.0 {
+        format!("{} {}", nf.count(days as u64), w.days)
+    } else {
+        format!("{} {}", nf.number(&format!("{days:.1}")), w.days)
+    };
     writeln!(
         out,
         "<section id=\"prediction\">\n<h2>{}</h2>\n<p class=\"muted\">{}</p>\n<div class=\"grid\">\n{values}<figure style=\"margin:0\"><h3>{}</h3>{}</figure>\n</div>\n</section>",
@@ -537,7 +543,7 @@ fn predict_section(
                 prediction.fit.model.name(),
                 &nf.count(prediction.customers),
                 &nf.count(prediction.repeat_buyers),
-                &format!("<code>{}</code>", escape(&prediction.options.horizon)),
+                &horizon,
             ]
         ),
         w.predict_p_alive,

@@ -73,7 +73,8 @@ pub(crate) const CUSTOMER_COLUMNS: [&str; 13] = [
 pub(crate) fn kept_headers(kept: &[String]) -> (Vec<String>, Vec<(String, String)>) {
     let own: Vec<&str> = CUSTOMER_COLUMNS
         .iter()
-        .chain(&["group", "reason"])
+        .chain(&["group", "reason", "segment_since"])
+        .chain(&crate::score::predicted::COLUMNS)
         .copied()
         .collect();
     let mut taken: Vec<String> = own.iter().map(|s| (*s).to_owned()).collect();

@@ -20,6 +20,13 @@ use crate::options::PredictOptions;
 use crate::predict::{self, Fit, FitError, History, Spend, SpendFit};
 use hashbrown::HashMap;
 
+/// The columns `--predict` adds to a customer, after `segment_key`.
+pub(crate) const COLUMNS: [&str; 4] = ["p_alive", "expected_orders", "expected_avg_value", "clv"];
+
+/// Decimals of `p_alive` and `expected_orders` (money values have
+/// `--decimals`).
+pub(crate) const DECIMALS: u8 = 4;
+
 /// The fewest customers with a repeat purchase `--predict` fits on: the
 /// models' parameters describe how repeat purchases are spread, and with
 /// fewer repeat buyers they are mostly noise (docs/predict.md).
@@ -68,6 +75,10 @@ pub(crate) struct Prediction {
     pub(crate) correlation: Option<f64>,
     /// Customers fitted on.
     pub(crate) customers: u64,
+    /// Customers left without a prediction: no purchase day (possible when
+    /// `--scoring r-quantile` counts every row), or dates thousands of
+    /// years apart.
+    pub(crate) unpredicted: u64,
     /// Of them, customers with a repeat purchase.
     pub(crate) repeat_buyers: u64,
     /// Repeat buyers left out of the spend model: their returns take their
@@ -111,13 +122,33 @@ pub(crate) enum PredictError {
         minimum: u64,
     },
     /// The fit failed.
-    #[error("--predict: fitting {model} failed: {error}")]
+    #[error("--predict: fitting {model} failed: {error}{}", other_models(model))]
     Fit {
         /// The model's name.
         model: &'static str,
         /// Why.
         error: FitError,
     },
+}
+
+/// For a purchase model that cannot be fitted: the others to try.
+fn other_models(model: &str) -> String {
+    let others: Vec<&str> = [
+        predict::Model::BgNbd,
+        predict::Model::MbgNbd,
+        predict::Model::ParetoNbd,
+    ]
+    .iter()
+    .filter(|m| m.name() != model)
+    .map(|m| m.key())
+    .collect();
+    if others.len() == 3 {
+        return String::new();
+    }
+    format!(
+        "; --model {} may fit these data",
+        others.join(" or --model ")
+    )
 }
 
 /// One customer's history in days, (x, t_x, T), packed in one number that
@@ -148,18 +179,21 @@ fn unpack(key: u64) -> (u32, u32, u32) {
 
 /// Fits the models on the customers' occasions and net values (both by
 /// customer code: `monetary`, all the customer's orders, returns included)
-/// as of `as_of`, and predicts every customer. `scale` is the amounts'
-/// decimal scale; `amounts` is false for a file without amounts (no spend
-/// model).
+/// observed up to the day before `as_of` (or to `until`, `--until`, if
+/// earlier: no order after it was read), and predicts every customer.
+/// `scale` is the amounts' decimal scale; `amounts` is false for a file
+/// without amounts (no spend model).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn predict(
     occasions: &[Occasions],
     monetary: &[i64],
     as_of: Day,
+    until: Option<Day>,
     scale: u8,
     amounts: bool,
     options: &PredictOptions,
 ) -> Result<Prediction, PredictError> {
-    let observed_to = as_of - 1;
+    let observed_to = until.map_or(as_of - 1, |u| u.min(as_of - 1));
     let week = |days: u32| f64::from(days) / 7.0;
     // Distinct histories with their weights, and each customer's.
     let mut index: HashMap<u64, u32> = HashMap::new();
@@ -205,6 +239,7 @@ pub(crate) fn predict(
         *h = rank[*h as usize];
     }
     let customers = of_customer.iter().filter(|&&h| h != u32::MAX).count() as u64;
+    let unpredicted = occasions.len() as u64 - customers;
     let repeat_buyers = histories
         .iter()
         .filter(|h| h.x > 0)
@@ -237,10 +272,9 @@ pub(crate) fn predict(
     let mut spend_left_out = 0;
     let mut spend_error = None;
     let (spend, correlation) = if amounts {
-        let mut index: HashMap<(u32, i64), u32> = HashMap::new();
-        let mut spends: Vec<Spend> = Vec::new();
+        let mut weights: HashMap<(u32, i64), u32> = HashMap::new();
         for (code, o) in occasions.iter().enumerate() {
-            if o.days < 2 {
+            if o.days < 2 || of_customer[code] == u32::MAX {
                 continue;
             }
             let net = repeat_net(code, o);
@@ -248,23 +282,19 @@ pub(crate) fn predict(
                 spend_left_out += 1;
                 continue;
             }
-            let key = (o.days - 1, net);
-            let at = *index.entry(key).or_insert_with(|| {
-                spends.push(Spend {
-                    x: key.0,
-                    mean: key.1 as f64 / unit / f64::from(key.0),
-                    weight: 0.0,
-                });
-                (spends.len() - 1) as u32
-            });
-            spends[at as usize].weight += 1.0;
+            *weights.entry((o.days - 1, net)).or_default() += 1;
         }
         // Canonical order, as for the histories.
-        spends.sort_unstable_by(|a, b| {
-            (a.x, a.mean)
-                .partial_cmp(&(b.x, b.mean))
-                .unwrap_or(std::cmp::Ordering::Equal)
-        });
+        let mut keys: Vec<((u32, i64), u32)> = weights.into_iter().collect();
+        keys.sort_unstable();
+        let spends: Vec<Spend> = keys
+            .into_iter()
+            .map(|((x, net), weight)| Spend {
+                x,
+                mean: net as f64 / unit / f64::from(x),
+                weight: f64::from(weight),
+            })
+            .collect();
         // A spend model that cannot be fitted leaves the value columns
         // empty, not the purchase predictions.
         let spend = predict::fit_spend(&spends)
@@ -317,6 +347,7 @@ pub(crate) fn predict(
         spend,
         correlation,
         customers,
+        unpredicted,
         repeat_buyers,
         spend_left_out,
         spend_error,
@@ -328,7 +359,7 @@ pub(crate) fn predict(
 
 /// Sums of the predicted values over a set of customers (a segment).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub(crate) struct Totals {
+pub(crate) struct SegmentTotals {
     /// Customers with a prediction.
     pub(crate) customers: u64,
     /// Sum of p_alive.
@@ -339,7 +370,7 @@ pub(crate) struct Totals {
     pub(crate) clv: f64,
 }
 
-impl Totals {
+impl SegmentTotals {
     fn add(&mut self, p: &Predicted) {
         if p.p_alive.is_nan() {
             return;
@@ -357,9 +388,9 @@ pub(crate) fn per_segment(
     customers: &[crate::score::analysis::ScoredCustomer],
     prediction: &Prediction,
     segments: usize,
-) -> (Vec<Totals>, Totals) {
-    let mut per = vec![Totals::default(); segments];
-    let mut total = Totals::default();
+) -> (Vec<SegmentTotals>, SegmentTotals) {
+    let mut per = vec![SegmentTotals::default(); segments];
+    let mut total = SegmentTotals::default();
     for c in customers {
         let p = prediction.of(c.code);
         if let Some(t) = per.get_mut(usize::from(c.segment)) {
@@ -386,7 +417,7 @@ impl Prediction {
             json!({
                 "name": "Gamma-Gamma",
                 "parameters": { "p": s.p, "q": s.q, "v": s.v },
-                "repeat_buyers": self.repeat_buyers - self.spend_left_out,
+                "repeat_buyers": self.repeat_buyers.saturating_sub(self.spend_left_out),
                 "left_out": self.spend_left_out,
                 "log_likelihood": s.log_likelihood,
                 "iterations": s.iterations,
@@ -420,9 +451,8 @@ impl Prediction {
     pub(crate) fn explain(&self) -> String {
         let fit = &self.fit;
         let mut text = format!(
-            "prediction ({} over {}, observed to {}; time in weeks):\n  {} on {} customers ({} \
+            "prediction over {}, observed to {}; time in weeks:\n  {} on {} customers ({} \
              repeat buyers, {} distinct histories):",
-            fit.model.name(),
             self.options.horizon,
             crate::dates::from_day(self.observed_to).format("%Y-%m-%d"),
             fit.model.name(),
@@ -447,7 +477,7 @@ impl Prediction {
             text.push_str(&format!(
                 "  Gamma-Gamma on {} repeat buyers{}: p = {:.4} q = {:.4} v = {:.4}; \
                  log-likelihood {:.2}; {} iterations, {}\n",
-                crate::notes::thousands(self.repeat_buyers - self.spend_left_out),
+                crate::notes::thousands(self.repeat_buyers.saturating_sub(self.spend_left_out)),
                 if self.spend_left_out > 0 {
                     format!(
                         " ({} left out: returns take their repeat purchases to zero or below)",

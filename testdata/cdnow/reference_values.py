@@ -8,7 +8,7 @@ sample in testdata/cdnow. Nothing here shares code with the Rust module.
 
     python3 -m venv /tmp/pyref
     /tmp/pyref/bin/pip install scipy numpy pandas
-    /tmp/pyref/bin/python src/predict/reference_values.py
+    /tmp/pyref/bin/python testdata/cdnow/reference_values.py
 
 (scipy 1.17.1, numpy 2.4.6, pandas 3.1.1 when the tests' values were taken; about
 seven minutes, mostly Pareto/NBD.)
