@@ -40,6 +40,28 @@ fn run(file: &str, args: &[&str]) -> String {
     stdout_of(&all)
 }
 
+/// Runs `rfm COMMAND -f FORMAT FILE` over the 39 calibration weeks
+/// (`--as-of 1997-10-01`) without the amount column, so that every line is
+/// a purchase as in the literature (a few CDNOW transactions are worth
+/// $0.00, which rfm's method does not count), then `extra`; returns stdout.
+fn calibrated(command: &str, format: &str, file: &str, extra: &[&str]) -> String {
+    let path = fixture(file);
+    let mut args = vec![
+        command,
+        "-f",
+        format,
+        path.to_str().unwrap(),
+        "--customer",
+        "customer_id",
+        "--date",
+        "date",
+        "--as-of",
+        "1997-10-01",
+    ];
+    args.extend(extra);
+    stdout_of(&args)
+}
+
 /// CSV text as rows of fields by header name.
 fn rows(csv_text: &str) -> Vec<HashMap<String, String>> {
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
@@ -110,14 +132,12 @@ fn prediction_of(summary_json: &str) -> serde_json::Value {
 /// weeks rounded to two decimals: the digits match all the same.
 #[test]
 fn the_cdnow_sample_gives_the_published_parameters_and_expectation() {
-    let sample = fixture(SAMPLE);
-    let sample = sample.to_str().unwrap();
-    let predict = ["--as-of", "1997-10-01", "--predict", "39w"];
-    let ids = ["--customer", "customer_id", "--date", "date"];
-    let mut args = vec!["summary", "-f", "json", sample];
-    args.extend(predict);
-    args.extend(ids);
-    let p = prediction_of(&stdout_of(&args));
+    let p = prediction_of(&calibrated(
+        "summary",
+        "json",
+        SAMPLE,
+        &["--predict", "39w"],
+    ));
     let close = |got: &serde_json::Value, expected: f64, digits: i32| {
         let got = got.as_f64().unwrap();
         let unit = 10f64.powi(-digits);
@@ -137,10 +157,12 @@ fn the_cdnow_sample_gives_the_published_parameters_and_expectation() {
     assert_eq!(p["repeat_buyers"], 946);
     assert_eq!(p["spend_model"], serde_json::Value::Null);
 
-    let mut args = vec!["customers", "-f", "csv", sample];
-    args.extend(predict);
-    args.extend(ids);
-    let customers = rows(&stdout_of(&args));
+    let customers = rows(&calibrated(
+        "customers",
+        "csv",
+        SAMPLE,
+        &["--predict", "39w"],
+    ));
     assert_eq!(customers.len(), 2357);
     let first = customers
         .iter()
@@ -207,20 +229,12 @@ fn cdnow_sample_histories_are_the_published_ones() {
             assert!((mean - num(&row, "zbar")).abs() < 0.006, "{id}");
         }
     }
-    let customers = rows(&stdout_of(&[
+    let customers = rows(&calibrated(
         "customers",
-        "-f",
         "csv",
-        fixture(SAMPLE).to_str().unwrap(),
-        "--customer",
-        "customer_id",
-        "--date",
-        "date",
-        "--as-of",
-        "1997-10-01",
-        "--predict",
-        "39w",
-    ]));
+        SAMPLE,
+        &["--predict", "39w"],
+    ));
     for c in &customers {
         let calibration = days[&c["customer_id"]]
             .keys()
@@ -241,20 +255,12 @@ fn cdnow_holdout_predictions_match_the_purchases_that_followed() {
     let days = purchase_days(MASTER);
     // Without amounts, every transaction is a purchase, as in the
     // literature (70 customers' only transactions are worth $0.00).
-    let customers = rows(&stdout_of(&[
+    let customers = rows(&calibrated(
         "customers",
-        "-f",
         "csv",
-        fixture(MASTER).to_str().unwrap(),
-        "--customer",
-        "customer_id",
-        "--date",
-        "date",
-        "--as-of",
-        "1997-10-01",
-        "--predict",
-        "39w",
-    ]));
+        MASTER,
+        &["--predict", "39w"],
+    ));
     assert_eq!(customers.len(), 23_570);
     // (customers, predicted, actual) by calibration repeat purchases.
     let mut buckets: BTreeMap<usize, (u64, f64, f64)> = BTreeMap::new();
@@ -429,24 +435,13 @@ fn customers_summary_and_discount_agree() {
 #[test]
 fn pareto_nbd_and_mbg_nbd() {
     // Without amounts, as in the literature (see the BG/NBD test).
-    let sample = fixture(SAMPLE);
     let json = |model: &str| {
-        prediction_of(&stdout_of(&[
+        prediction_of(&calibrated(
             "summary",
-            "-f",
             "json",
-            sample.to_str().unwrap(),
-            "--customer",
-            "customer_id",
-            "--date",
-            "date",
-            "--as-of",
-            "1997-10-01",
-            "--predict",
-            "39w",
-            "--model",
-            model,
-        ]))
+            SAMPLE,
+            &["--predict", "39w", "--model", model],
+        ))
     };
     let pareto = json("pareto-nbd");
     let params = &pareto["purchase_model"]["parameters"];
@@ -708,26 +703,11 @@ fn predictions_do_not_depend_on_the_workers() {
 /// and T are right for all 2,357 customers, not only in total.
 #[test]
 fn cdnow_sample_predictions_follow_the_bg_nbd_formulas() {
-    let sample = fixture(SAMPLE);
-    let base = [
-        sample.to_str().unwrap(),
-        "--customer",
-        "customer_id",
-        "--date",
-        "date",
-        "--as-of",
-        "1997-10-01",
-        "--predict",
-        "39w",
-    ];
-    let mut args = vec!["summary", "-f", "json"];
-    args.extend(base);
-    let p = prediction_of(&stdout_of(&args));
+    let predict = ["--predict", "39w"];
+    let p = prediction_of(&calibrated("summary", "json", SAMPLE, &predict));
     let param = |name: &str| p["purchase_model"]["parameters"][name].as_f64().unwrap();
     let (r, alpha, a, b) = (param("r"), param("alpha"), param("a"), param("b"));
-    let mut args = vec!["customers", "-f", "csv"];
-    args.extend(base);
-    let customers = rows(&stdout_of(&args));
+    let customers = rows(&calibrated("customers", "csv", SAMPLE, &predict));
     let days = purchase_days(SAMPLE);
     let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
     let end = day("1997-09-30");

@@ -204,12 +204,10 @@ pub(crate) fn tabulate<'a>(analysis: &'a Analysis, decimals: u8) -> Tabular<'a> 
     let summary = summary::summarize(&analysis.customers, analysis.definition.segments.len());
     let total = summary.total;
     let predicted = analysis.prediction.as_deref().map(|p| {
-        predicted::per_segment(&analysis.customers, p, analysis.definition.segments.len())
+        let segments = analysis.definition.segments.len();
+        (p, predicted::per_segment(&analysis.customers, p, segments))
     });
-    let valued = analysis
-        .prediction
-        .as_ref()
-        .is_some_and(|p| p.spend.is_some());
+    let valued = predicted.as_ref().is_some_and(|(p, _)| p.spend.is_some());
     let predicted_cells = |t: &predicted::SegmentTotals| -> [Value<'static>; 4] {
         // An empty segment's averages are empty but typed as numbers (a
         // Parquet column takes its type from the first row).
@@ -298,7 +296,7 @@ pub(crate) fn tabulate<'a>(analysis: &'a Analysis, decimals: u8) -> Tabular<'a> 
                 t,
                 [text(&s.description), text(&s.action)],
             );
-            if let Some((per, _)) = &predicted {
+            if let Some((_, (per, _))) = &predicted {
                 row.extend(predicted_cells(&per[i]));
             }
             row
@@ -318,7 +316,7 @@ pub(crate) fn tabulate<'a>(analysis: &'a Analysis, decimals: u8) -> Tabular<'a> 
             crate::output::render::nested(&explain::json(analysis, decimals)),
         ),
     ];
-    if let (Some((_, all)), Some(prediction)) = (&predicted, &analysis.prediction) {
+    if let Some((prediction, (_, all))) = &predicted {
         total_row.extend(predicted_cells(all));
         columns.extend(PREDICTED_COLUMNS);
         envelope.push((

@@ -151,12 +151,14 @@ fn other_models(model: &str) -> String {
     )
 }
 
+/// Bits of each part of a [`history`] key.
+const BITS: u32 = 21;
+
 /// One customer's history in days, (x, t_x, T), packed in one number that
 /// sorts as the triple does: 21 bits each (5,700 years of days, two million
 /// purchase days), which any export fits; `None` for no occasion or a
 /// history outside that.
 fn history(o: &Occasions, observed_to: Day) -> Option<u64> {
-    const BITS: u32 = 21;
     if o.days == 0 {
         return None;
     }
@@ -169,10 +171,10 @@ fn history(o: &Occasions, observed_to: Day) -> Option<u64> {
 
 /// The (x, t_x, T) of a [`history`] key.
 fn unpack(key: u64) -> (u32, u32, u32) {
-    let mask = (1 << 21) - 1;
+    let mask = (1 << BITS) - 1;
     (
-        (key >> 42) as u32,
-        (key >> 21 & mask) as u32,
+        (key >> (2 * BITS)) as u32,
+        (key >> BITS & mask) as u32,
         (key & mask) as u32,
     )
 }
@@ -183,7 +185,6 @@ fn unpack(key: u64) -> (u32, u32, u32) {
 /// earlier: no order after it was read), and predicts every customer.
 /// `scale` is the amounts' decimal scale; `amounts` is false for a file
 /// without amounts (no spend model).
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn predict(
     occasions: &[Occasions],
     monetary: &[i64],
