@@ -477,31 +477,37 @@ pub(crate) fn write_scaled(
     out: &mut String,
 ) {
     let shown = scaled_units(value, scale, decimals);
-    // Digits of |shown|, least significant first; an i128 has at most 39.
-    let mut digits = [0u8; 40];
-    let mut n = 0;
-    let mut rest = shown.unsigned_abs();
-    // 128-bit division is a library call: use it only while the value does
-    // not fit 64 bits (money values practically always do).
-    while u64::try_from(rest).is_err() {
-        digits[n] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        n += 1;
-    }
-    let mut rest = rest as u64;
-    while rest > 0 || n <= usize::from(decimals) {
-        digits[n] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        n += 1;
-    }
+    // The digits of |shown| in one piece (itoa's two-digit table; u64
+    // first, as 128-bit division is a library call), then split at the
+    // separator: writing them a digit at a time was most of the time of
+    // writing a decimal.
+    let mut buffer = itoa::Buffer::new();
+    let magnitude = shown.unsigned_abs();
+    let digits = match u64::try_from(magnitude) {
+        Ok(small) => buffer.format(small),
+        Err(_) => buffer.format(magnitude),
+    };
+    let decimals = usize::from(decimals);
     if shown < 0 {
         out.push('-');
     }
-    for i in (0..n).rev() {
-        if i + 1 == usize::from(decimals) && decimals > 0 {
-            out.push(separator);
+    match digits.len().checked_sub(decimals) {
+        Some(whole) if whole > 0 => {
+            out.push_str(&digits[..whole]);
+            if decimals > 0 {
+                out.push(separator);
+                out.push_str(&digits[whole..]);
+            }
         }
-        out.push(char::from(digits[i]));
+        // |value| < 1: a zero before the separator and zeros after it.
+        _ => {
+            out.push('0');
+            if decimals > 0 {
+                out.push(separator);
+                out.extend(std::iter::repeat_n('0', decimals - digits.len()));
+                out.push_str(digits);
+            }
+        }
     }
 }
 

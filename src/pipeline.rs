@@ -317,17 +317,49 @@ fn score_loaded(
             c.monetary = 0;
         }
     }
-    let prediction = match &opts.predict {
-        Some(options) => {
-            let started = std::time::Instant::now();
-            let occasions = std::mem::take(&mut agg.occasions);
-            let monetary = monetary_by_code(&agg.customers, occasions.len());
-            let amounts = !report.no_amount;
-            let until = opts.params.until;
-            let prediction = predicted::predict(
-                &occasions, &monetary, agg.as_of, until, scale, amounts, options,
-            )?;
-            note_prediction(&prediction, started.elapsed(), notes);
+    // The prediction needs the customers' occasions and net values only:
+    // fitted on a thread of its own while the customers are scored (each
+    // keeps about one and a half cores busy).
+    let occasions = std::mem::take(&mut agg.occasions);
+    let monetary = match opts.predict {
+        Some(_) => monetary_by_code(&agg.customers, occasions.len()),
+        None => Vec::new(),
+    };
+    let kept = kept_values(&agg.customers, &ids, &report);
+    // Freed before the customers are scored: the values are in `kept`.
+    report.kept = Default::default();
+    let grouped = opts.load.extras.by.is_some();
+    let (prediction, (mut customers, groups)) = std::thread::scope(|scope| {
+        let prediction = opts.predict.as_ref().map(|options| {
+            let (occasions, monetary) = (&occasions, &monetary);
+            let (as_of, until, amounts) = (agg.as_of, opts.params.until, !report.no_amount);
+            scope.spawn(move || {
+                let started = std::time::Instant::now();
+                predicted::predict(occasions, monetary, as_of, until, scale, amounts, options)
+                    .map(|prediction| (prediction, started.elapsed()))
+            })
+        });
+        let scored = score_groups(
+            agg.customers,
+            ids,
+            &kept,
+            opts.params.as_of,
+            agg.as_of,
+            scale,
+            opts,
+            &definition,
+        );
+        let prediction = prediction.map(|thread| {
+            thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        (prediction, scored)
+    });
+    drop((occasions, monetary));
+    let prediction = match prediction.transpose()? {
+        Some((prediction, took)) => {
+            note_prediction(&prediction, took, notes);
             if opts.params.since.is_some() {
                 notes.note(format_args!(
                     "--predict with --since: a customer's history starts at their first \
@@ -338,21 +370,8 @@ fn score_loaded(
         }
         None => None,
     };
-    let kept = kept_values(&agg.customers, &ids, &report);
-    // Freed before the customers are scored: the values are in `kept`.
-    report.kept = Default::default();
-    let grouped = opts.load.extras.by.is_some();
-    let (customers, groups) = score_groups(
-        agg.customers,
-        ids,
-        &kept,
-        opts.params.as_of,
-        agg.as_of,
-        scale,
-        opts,
-        &definition,
-    );
     drop(kept);
+    let prediction = prediction.map(|p| p.in_order_of(&mut customers));
     let thresholds = groups
         .first()
         .map(|g| g.thresholds.clone())

@@ -1135,22 +1135,38 @@ impl Fold {
             occasions: Vec::with_capacity(if occasions { capacity } else { 0 }),
             without_purchase: 0,
         };
-        for (table, mut purchases) in tables {
-            // A customer's purchases, in day order, follow one another.
-            purchases.sort_unstable_by_key(|p| p.key);
-            let mut purchases = purchases.into_iter().peekable();
-            for (position, e) in table.into_entries().into_iter().enumerate() {
+        let (mut grouped, mut starts, mut next) = (Vec::new(), Vec::new(), Vec::new());
+        for (table, purchases) in tables {
+            let entries = table.into_entries();
+            if occasions {
+                Self::by_customer(
+                    &purchases,
+                    entries.len(),
+                    &mut grouped,
+                    &mut starts,
+                    &mut next,
+                );
+            }
+            drop(purchases);
+            for (position, e) in entries.into_iter().enumerate() {
                 let mut counted = Occasions::NONE;
-                let mut day = None;
-                while let Some(p) = purchases.next_if(|p| p.position() == position) {
-                    if day != Some(p.key) {
-                        day = Some(p.key);
-                        counted.days += 1;
-                        counted.first = counted.first.min(p.day());
-                        counted.last = p.day();
+                if let Some(range) = starts.get(position..=position + 1) {
+                    // This customer's purchases, in day order.
+                    let own = &mut grouped[range[0] as usize..range[1] as usize];
+                    if own.len() > 1 {
+                        own.sort_unstable_by_key(|p| p.key);
                     }
-                    if counted.days == 1 {
-                        counted.first_value = counted.first_value.wrapping_add(p.total);
+                    let mut day = None;
+                    for p in own.iter() {
+                        if day != Some(p.key) {
+                            day = Some(p.key);
+                            counted.days += 1;
+                            counted.first = counted.first.min(p.day());
+                            counted.last = p.day();
+                        }
+                        if counted.days == 1 {
+                            counted.first_value = counted.first_value.wrapping_add(p.total);
+                        }
                     }
                 }
                 let c = e.state;
@@ -1174,6 +1190,41 @@ impl Fold {
             }
         }
         out
+    }
+
+    /// Groups a partition's purchases by customer (position in the table,
+    /// below `customers`) into `grouped`, and writes where each customer's
+    /// start into `starts` (`customers + 1` offsets): a counting sort, two
+    /// passes over the purchases (sorting them all took half as long again
+    /// on the 10M benchmark). The buffers are reused from one partition to
+    /// the next.
+    fn by_customer(
+        purchases: &[Purchase],
+        customers: usize,
+        grouped: &mut Vec<Purchase>,
+        starts: &mut Vec<u32>,
+        next: &mut Vec<u32>,
+    ) {
+        starts.clear();
+        starts.resize(customers + 1, 0);
+        for p in purchases {
+            if let Some(n) = starts.get_mut(p.position() + 1) {
+                *n += 1;
+            }
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        next.clear();
+        next.extend_from_slice(starts);
+        grouped.clear();
+        grouped.extend_from_slice(purchases);
+        for p in purchases {
+            if let Some(at) = next.get_mut(p.position()) {
+                grouped[*at as usize] = *p;
+                *at += 1;
+            }
+        }
     }
 }
 

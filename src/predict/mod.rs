@@ -53,8 +53,8 @@
 //!
 //! Measured on this project's 2-core machine (release build, simulated
 //! BG/NBD customers over 730 days, `tests::bench`): 500,000 distinct
-//! histories fit in about 0.28 s (BG/NBD, MBG/NBD) and 0.8 s (Pareto/NBD);
-//! `predict` for them takes about 30 ms (40 ms discounted).
+//! histories fit in about 0.13-0.15 s (BG/NBD, MBG/NBD) and 0.5 s
+//! (Pareto/NBD); `predict` for them takes about 35 ms (50 ms discounted).
 //!
 //! All functions are pure numerics: no I/O, no global state.
 

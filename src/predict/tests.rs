@@ -587,6 +587,62 @@ fn bg_nbd_recovers_simulated_parameters() {
 }
 
 #[test]
+fn warm_started_fits_land_on_the_optimum_of_a_plain_simplex() {
+    // Above optim::SUBSAMPLE_ABOVE distinct histories a fit starts with a
+    // simplex on a subsample and finishes with Newton steps on the full
+    // data, stopping on the gradient (no final simplex when they
+    // converge): it must find the optimum a simplex on the full data
+    // finds, for the purchase model and the spend model.
+    let mut rng = Rng(3);
+    let customers = simulate_bg(&mut rng, 130_000, [0.6, 4.0, 0.8, 6.0], false, 730.0, true);
+    let histories = compress(&customers);
+    assert!(
+        histories.len() > optim::SUBSAMPLE_ABOVE,
+        "{}",
+        histories.len()
+    );
+    let data = data::Data::new(&histories).expect("data");
+    let sub = data.subsample(optim::SUBSAMPLE);
+    let full = bgnbd::BgObjective {
+        data: &data,
+        modified: false,
+    };
+    let sub = bgnbd::BgObjective {
+        data: &sub,
+        modified: false,
+    };
+    let start = [0.0, 2.0, 0.0, 0.0];
+    let warm = optim::minimise(&full, Some(&sub), &start).expect("warm");
+    let cold = optim::minimise(&full, None, &start).expect("cold");
+    let spends = simulate_spends(&mut rng, &customers);
+    let spend = spend::SpendData::new(&spends).expect("spends");
+    assert!(spend.len() > optim::SUBSAMPLE_ABOVE, "{}", spend.len());
+    let spend_sub = spend.subsample(optim::SUBSAMPLE);
+    let start = [0.0, 2f64.ln(), spend.mean().ln()];
+    let spend_warm = optim::minimise(&spend, Some(&spend_sub), &start).expect("warm");
+    let spend_cold = optim::minimise(&spend, None, &start).expect("cold");
+    for (warm, cold) in [(warm, cold), (spend_warm, spend_cold)] {
+        assert!(warm.converged && cold.converged);
+        // The simplex's own tolerance leaves it about 1e-6 from the
+        // optimum in log-parameters; the warm fit is at least as good.
+        for (w, c) in warm.log_params.iter().zip(&cold.log_params) {
+            assert!(
+                (w - c).abs() < 1e-5,
+                "{:?} vs {:?}",
+                warm.log_params,
+                cold.log_params
+            );
+        }
+        assert!(
+            warm.cost <= cold.cost + 1e-14,
+            "{} vs {}",
+            warm.cost,
+            cold.cost
+        );
+    }
+}
+
+#[test]
 fn errors_are_reported() {
     assert_eq!(fit(Model::BgNbd, &[]).err(), Some(FitError::NoData));
     let none = [History {
@@ -833,6 +889,24 @@ fn simulate_bg(
         .collect()
 }
 
+/// A Gamma-Gamma spend (p = 6, q = 4, v = 15) for each simulated repeat
+/// buyer: values are continuous, so each is its own record.
+fn simulate_spends(rng: &mut Rng, customers: &[History]) -> Vec<Spend> {
+    customers
+        .iter()
+        .filter(|h| h.x > 0)
+        .map(|h| {
+            let nu = rng.gamma(4.0, 15.0);
+            let x = f64::from(h.x);
+            Spend {
+                x: h.x,
+                mean: rng.gamma(6.0 * x, nu * x),
+                weight: 1.0,
+            }
+        })
+        .collect()
+}
+
 /// Merges equal histories into weights.
 fn compress(histories: &[History]) -> Vec<History> {
     let mut map: std::collections::HashMap<(u32, u64, u64), f64> = std::collections::HashMap::new();
@@ -921,19 +995,7 @@ fn bench() {
     {
         // Gamma-Gamma on every simulated repeat buyer (values are continuous,
         // so each is its own record).
-        let spends: Vec<Spend> = all
-            .iter()
-            .filter(|h| h.x > 0)
-            .map(|h| {
-                let nu = rng.gamma(4.0, 15.0);
-                let x = f64::from(h.x);
-                Spend {
-                    x: h.x,
-                    mean: rng.gamma(6.0 * x, nu * x),
-                    weight: 1.0,
-                }
-            })
-            .collect();
+        let spends = simulate_spends(&mut rng, &all);
         let t = std::time::Instant::now();
         let e0 = optim::EVALS.load(std::sync::atomic::Ordering::Relaxed);
         let f = fit_spend(&spends).expect("spend fit");

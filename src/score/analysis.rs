@@ -187,8 +187,10 @@ pub(crate) struct ScoredCustomer {
     pub(crate) group: u32,
     /// The `--keep` columns' values from the latest purchase, when asked for.
     pub(crate) kept: Option<Box<[Box<str>]>>,
-    /// The engine's customer code: where the customer's `--predict` values
-    /// are ([`crate::score::predicted::Prediction::of`]).
+    /// Where the customer's `--predict` values are
+    /// ([`crate::score::predicted::Prediction::of`]): the engine's customer
+    /// code, then the customer's position in the scored order
+    /// ([`crate::score::predicted::Prediction::in_order_of`]).
     pub(crate) code: u32,
 }
 

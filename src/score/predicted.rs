@@ -18,6 +18,7 @@ use crate::dates::Day;
 use crate::engine::Occasions;
 use crate::options::PredictOptions;
 use crate::predict::{self, Fit, FitError, History, Spend, SpendFit};
+use crate::score::analysis::ScoredCustomer;
 use hashbrown::HashMap;
 
 /// The columns `--predict` adds to a customer, after `segment_key`.
@@ -185,6 +186,10 @@ fn unpack(key: u64) -> (u32, u32, u32) {
 /// earlier: no order after it was read), and predicts every customer.
 /// `scale` is the amounts' decimal scale; `amounts` is false for a file
 /// without amounts (no spend model).
+///
+/// The spend model needs nothing from the purchase model, so it is
+/// gathered and fitted on a thread of its own meanwhile (most of gathering
+/// the histories runs on one core).
 pub(crate) fn predict(
     occasions: &[Occasions],
     monetary: &[i64],
@@ -195,37 +200,166 @@ pub(crate) fn predict(
     options: &PredictOptions,
 ) -> Result<Prediction, PredictError> {
     let observed_to = until.map_or(as_of - 1, |u| u.min(as_of - 1));
+    let net = RepeatNet {
+        occasions,
+        monetary,
+        unit: 10f64.powi(i32::from(scale)),
+    };
+    let (purchases, spend) = std::thread::scope(|scope| {
+        let spend = amounts.then(|| scope.spawn(|| spend_model(&net, observed_to)));
+        let purchases = purchase_model(occasions, observed_to, options.model);
+        let spend = spend.map(|thread| {
+            thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        (purchases, spend)
+    });
+    let Purchases {
+        fit,
+        histories,
+        of_customer,
+        customers,
+        repeat_buyers,
+    } = purchases?;
+    let horizon = options.days / 7.0;
+    let per_history = fit.predict(horizon, None, &histories);
+    let discounted = options
+        .discount
+        .map(|rate| fit.predict(horizon, Some(rate), &histories));
+    let spend_fit = spend.as_ref().and_then(|s| s.fit.as_ref().ok());
+    let value = |code: usize| {
+        let h = of_customer[code];
+        if h == u32::MAX {
+            return Predicted::UNKNOWN;
+        }
+        let (p_alive, expected_orders) = per_history[h as usize];
+        let orders = discounted
+            .as_ref()
+            .map_or(expected_orders, |d| d[h as usize].1);
+        let expected_avg_value = match spend_fit {
+            Some(fit) => {
+                let (x, mean) = net.average(code);
+                fit.expected_avg_value(x, mean)
+            }
+            None => f64::NAN,
+        };
+        Predicted {
+            p_alive,
+            expected_orders,
+            expected_avg_value,
+            clv: orders * expected_avg_value,
+        }
+    };
+    let mut values = vec![Predicted::UNKNOWN; occasions.len()];
+    in_halves(&mut values, value);
+    let (spend, spend_left_out, spend_error, correlation) = match spend {
+        Some(s) => {
+            let correlation = Some(s.correlation);
+            match s.fit {
+                Ok(fit) => (Some(fit), s.left_out, None, correlation),
+                Err(error) => (None, s.left_out, Some(error), correlation),
+            }
+        }
+        None => (None, 0, None, None),
+    };
+    Ok(Prediction {
+        options: options.clone(),
+        fit,
+        spend,
+        correlation,
+        customers,
+        unpredicted: occasions.len() as u64 - customers,
+        repeat_buyers,
+        spend_left_out,
+        spend_error,
+        histories: histories.len(),
+        observed_to,
+        values,
+    })
+}
+
+/// Each customer's net value of the purchases after their first day: all
+/// they spent, returns included (an export rarely says which purchase a
+/// return belongs to), less the first day's purchases.
+struct RepeatNet<'a> {
+    occasions: &'a [Occasions],
+    monetary: &'a [i64],
+    /// 10^scale: amounts are integers of this many units to the currency.
+    unit: f64,
+}
+
+impl RepeatNet<'_> {
+    /// The net value, in units, of customer `code`.
+    fn units(&self, code: usize) -> i64 {
+        self.monetary
+            .get(code)
+            .copied()
+            .unwrap_or(0)
+            .wrapping_sub(self.occasions[code].first_value)
+    }
+
+    /// Customer `code`'s repeat purchase days x and their average net
+    /// value in the currency: at least 0 (a repeat buyer whose returns
+    /// cancel their repeat purchases is left out of the fit, and still gets
+    /// the model's expectation), 0 when x = 0.
+    fn average(&self, code: usize) -> (u32, f64) {
+        let x = self.occasions[code].days.saturating_sub(1);
+        if x == 0 {
+            return (0, 0.0);
+        }
+        let mean = (self.units(code).max(0) as f64 / self.unit) / f64::from(x);
+        (x, mean)
+    }
+}
+
+/// The fitted purchase model and what it was fitted on.
+struct Purchases {
+    fit: Fit,
+    /// Distinct histories, in canonical order.
+    histories: Vec<History>,
+    /// Each customer's history (an index into `histories`), by customer
+    /// code; `u32::MAX` for none.
+    of_customer: Vec<u32>,
+    /// Customers with a history.
+    customers: u64,
+    /// Of them, customers with a repeat purchase.
+    repeat_buyers: u64,
+}
+
+/// Gathers the customers' distinct histories and fits `model` on them.
+fn purchase_model(
+    occasions: &[Occasions],
+    observed_to: Day,
+    model: predict::Model,
+) -> Result<Purchases, PredictError> {
     let week = |days: u32| f64::from(days) / 7.0;
-    // Distinct histories with their weights, and each customer's.
-    let mut index: HashMap<u64, u32> = HashMap::new();
-    let mut keys: Vec<(u64, u32)> = Vec::new();
+    // Distinct histories with their weights (first-seen index and count),
+    // and each customer's first-seen index.
+    let mut index: HashMap<u64, (u32, u32)> = HashMap::with_capacity(occasions.len() / 2);
     let mut of_customer: Vec<u32> = Vec::with_capacity(occasions.len());
     for o in occasions {
         let Some(key) = history(o, observed_to) else {
             of_customer.push(u32::MAX);
             continue;
         };
-        let at = *index.entry(key).or_insert_with(|| {
-            keys.push((key, 0));
-            (keys.len() - 1) as u32
-        });
-        keys[at as usize].1 += 1;
-        of_customer.push(at);
+        let seen = index.len() as u32;
+        let (at, weight) = index.entry(key).or_insert((seen, 0));
+        *weight += 1;
+        of_customer.push(*at);
     }
-    drop(index);
     // In a canonical order: customer codes follow the order in which the
     // workers met the customers, and the fit's sums must not depend on it
     // (reruns are byte-identical).
-    let mut order: Vec<u32> = (0..keys.len() as u32).collect();
-    order.sort_unstable_by_key(|&at| keys[at as usize].0);
-    let mut rank = vec![0u32; order.len()];
-    for (new, &old) in order.iter().enumerate() {
-        rank[old as usize] = new as u32;
+    let mut keys: Vec<(u64, (u32, u32))> = index.into_iter().collect();
+    keys.sort_unstable_by_key(|&(key, _)| key);
+    let mut rank = vec![0u32; keys.len()];
+    for (new, &(_, (seen, _))) in keys.iter().enumerate() {
+        rank[seen as usize] = new as u32;
     }
-    let histories: Vec<History> = order
-        .iter()
-        .map(|&old| {
-            let (key, weight) = keys[old as usize];
+    let histories: Vec<History> = keys
+        .into_iter()
+        .map(|(key, (_, weight))| {
             let (x, t_x, t) = unpack(key);
             History {
                 x,
@@ -235,12 +369,10 @@ pub(crate) fn predict(
             }
         })
         .collect();
-    drop(keys);
     for h in of_customer.iter_mut().filter(|h| **h != u32::MAX) {
         *h = rank[*h as usize];
     }
     let customers = of_customer.iter().filter(|&&h| h != u32::MAX).count() as u64;
-    let unpredicted = occasions.len() as u64 - customers;
     let repeat_buyers = histories
         .iter()
         .filter(|h| h.x > 0)
@@ -253,109 +385,101 @@ pub(crate) fn predict(
             minimum: MIN_REPEAT_BUYERS,
         });
     }
-    let model = options.model;
     let fit = predict::fit(model, &histories).map_err(|error| PredictError::Fit {
         model: model.name(),
         error,
     })?;
-    // The spend model, on the repeat buyers' average net value of their
-    // repeat purchases: everything the customer spent, returns included
-    // (an export rarely says which purchase a return belongs to), less the
-    // first day's purchases.
-    let unit = 10f64.powi(i32::from(scale));
-    let repeat_net = |code: usize, o: &Occasions| {
-        monetary
-            .get(code)
-            .copied()
-            .unwrap_or(0)
-            .wrapping_sub(o.first_value)
-    };
-    let mut spend_left_out = 0;
-    let mut spend_error = None;
-    let (spend, correlation) = if amounts {
-        let mut weights: HashMap<(u32, i64), u32> = HashMap::new();
-        for (code, o) in occasions.iter().enumerate() {
-            if o.days < 2 || of_customer[code] == u32::MAX {
-                continue;
-            }
-            let net = repeat_net(code, o);
-            if net <= 0 {
-                spend_left_out += 1;
-                continue;
-            }
-            *weights.entry((o.days - 1, net)).or_default() += 1;
+    Ok(Purchases {
+        fit,
+        histories,
+        of_customer,
+        customers,
+        repeat_buyers,
+    })
+}
+
+/// The spend model and what it was fitted on.
+struct SpendModel {
+    /// The fit, or why it failed (a spend model that cannot be fitted
+    /// leaves the value columns empty, not the purchase predictions).
+    fit: Result<SpendFit, String>,
+    /// Correlation of repeat purchases and their average value.
+    correlation: f64,
+    /// Repeat buyers left out: net value <= 0.
+    left_out: u64,
+}
+
+/// Fits the spend model on the repeat buyers' average net value of their
+/// repeat purchases (`RepeatNet`).
+fn spend_model(net: &RepeatNet<'_>, observed_to: Day) -> SpendModel {
+    let mut left_out = 0;
+    let mut weights: HashMap<(u32, i64), u32> = HashMap::new();
+    for (code, o) in net.occasions.iter().enumerate() {
+        if o.days < 2 || history(o, observed_to).is_none() {
+            continue;
         }
-        // Canonical order, as for the histories.
-        let mut keys: Vec<((u32, i64), u32)> = weights.into_iter().collect();
-        keys.sort_unstable();
-        let spends: Vec<Spend> = keys
-            .into_iter()
-            .map(|((x, net), weight)| Spend {
-                x,
-                mean: net as f64 / unit / f64::from(x),
-                weight: f64::from(weight),
-            })
-            .collect();
-        // A spend model that cannot be fitted leaves the value columns
-        // empty, not the purchase predictions.
-        let spend = predict::fit_spend(&spends)
-            .map_err(|error| spend_error = Some(error.to_string()))
-            .ok();
-        (spend, Some(predict::correlation(&spends)))
-    } else {
-        (None, None)
-    };
-    let horizon = options.days / 7.0;
-    let per_history = fit.predict(horizon, None, &histories);
-    let discounted = options
-        .discount
-        .map(|rate| fit.predict(horizon, Some(rate), &histories));
-    let values = occasions
-        .iter()
-        .zip(&of_customer)
-        .enumerate()
-        .map(|(code, (o, &h))| {
-            if h == u32::MAX {
-                return Predicted::UNKNOWN;
-            }
-            let (p_alive, expected_orders) = per_history[h as usize];
-            let orders = discounted
-                .as_ref()
-                .map_or(expected_orders, |d| d[h as usize].1);
-            // Net of returns, a repeat buyer's average is at least 0 (left
-            // out of the fit, it still gets the model's expectation).
-            let x = o.days.saturating_sub(1);
-            let mean = if x > 0 {
-                (repeat_net(code, o).max(0) as f64 / unit) / f64::from(x)
-            } else {
-                0.0
-            };
-            let expected_avg_value = match &spend {
-                Some(spend) => spend.expected_avg_value(x, mean),
-                None => f64::NAN,
-            };
-            Predicted {
-                p_alive,
-                expected_orders,
-                expected_avg_value,
-                clv: orders * expected_avg_value,
-            }
+        let units = net.units(code);
+        if units <= 0 {
+            left_out += 1;
+            continue;
+        }
+        *weights.entry((o.days - 1, units)).or_default() += 1;
+    }
+    // Canonical order, as for the histories.
+    let mut keys: Vec<((u32, i64), u32)> = weights.into_iter().collect();
+    keys.sort_unstable();
+    let spends: Vec<Spend> = keys
+        .into_iter()
+        .map(|((x, units), weight)| Spend {
+            x,
+            mean: units as f64 / net.unit / f64::from(x),
+            weight: f64::from(weight),
         })
         .collect();
-    Ok(Prediction {
-        options: options.clone(),
-        fit,
-        spend,
-        correlation,
-        customers,
-        unpredicted,
-        repeat_buyers,
-        spend_left_out,
-        spend_error,
-        histories: histories.len(),
-        observed_to,
-        values,
-    })
+    SpendModel {
+        fit: predict::fit_spend(&spends).map_err(|error| error.to_string()),
+        correlation: predict::correlation(&spends),
+        left_out,
+    }
+}
+
+/// `out[i] = f(i)` for every i, the upper half on a second thread when
+/// there are many.
+fn in_halves<T: Send>(out: &mut [T], f: impl Fn(usize) -> T + Sync) {
+    if out.len() < 1 << 15 {
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = f(i);
+        }
+        return;
+    }
+    let mid = out.len() / 2;
+    let (lower, upper) = out.split_at_mut(mid);
+    std::thread::scope(|scope| {
+        let f = &f;
+        scope.spawn(move || {
+            for (i, o) in upper.iter_mut().enumerate() {
+                *o = f(mid + i);
+            }
+        });
+        for (i, o) in lower.iter_mut().enumerate() {
+            *o = f(i);
+        }
+    });
+}
+
+impl Prediction {
+    /// The prediction with its values in the order of `customers`, whose
+    /// codes become their positions: the renderers read the values row by
+    /// row, and a lookup by the engine's codes (the order in which its
+    /// workers met the customers) is a cache miss per row.
+    pub(crate) fn in_order_of(mut self, customers: &mut [ScoredCustomer]) -> Prediction {
+        let values: Vec<Predicted> = customers.iter().map(|c| *self.of(c.code)).collect();
+        for (i, c) in customers.iter_mut().enumerate() {
+            c.code = i as u32;
+        }
+        self.values = values;
+        self
+    }
 }
 
 /// Sums of the predicted values over a set of customers (a segment).

@@ -125,8 +125,15 @@ impl Value<'_> {
         if !units.is_finite() || units.abs() >= 1e30 {
             return Value::Null;
         }
+        // Through i64 where it fits: one instruction, where f64 to i128 is
+        // a library call (a quarter of writing `--predict`'s columns).
+        let units = if units.abs() < 9e18 {
+            i128::from(units as i64)
+        } else {
+            units as i128
+        };
         Value::Decimal {
-            units: units as i128,
+            units,
             scale: decimals,
             decimals,
         }
