@@ -804,9 +804,14 @@ mod tests {
         for (value, scale, decimals) in cases {
             let mut out = String::from("x");
             write_scaled(value, scale, decimals, ',', &mut out);
+            // format_fixed writes the digits with `to_string` and pads
+            // them: a second way to the same text.
             assert_eq!(
                 out,
-                format!("x{}", format_scaled(value, scale, decimals, ',')),
+                format!(
+                    "x{}",
+                    format_fixed(scaled_units(value, scale, decimals), decimals, ',')
+                ),
                 "{value} {scale} {decimals}"
             );
         }

@@ -96,12 +96,15 @@ impl PairInterner {
     }
 }
 
-/// Below this many items a job runs on the calling thread alone: starting
-/// a thread costs about as much as 30,000 rows of a likelihood here, so
-/// the subsample's evaluations (`optim::SUBSAMPLE`, hundreds of them) run
-/// faster on one (measured: 0.18 ms an evaluation on two threads, 0.12 ms
-/// on one).
-pub(crate) const PARALLEL_MIN: usize = 32_768;
+/// Below this many items a job runs on the calling thread alone.
+pub(crate) const PARALLEL_MIN: usize = 16_384;
+
+/// The same for a sum over a likelihood's rows ([`sum_halves`]), which is
+/// repeated hundreds of times per fit: starting a thread costs about as
+/// much as 30,000 rows here, so the subsample's evaluations
+/// (`optim::SUBSAMPLE` rows) run faster on one (measured: 0.18 ms an
+/// evaluation on two threads, 0.12 ms on one).
+const SUM_PARALLEL_MIN: usize = 32_768;
 
 fn two_threads() -> bool {
     std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2)
@@ -111,7 +114,7 @@ fn two_threads() -> bool {
 /// large and a second core exists. The split is the same either way, so the
 /// floating-point sum does not depend on the machine.
 pub(crate) fn sum_halves(n: usize, f: impl Fn(Range<usize>) -> f64 + Sync) -> f64 {
-    if n < PARALLEL_MIN {
+    if n < SUM_PARALLEL_MIN {
         return f(0..n);
     }
     let mid = n / 2;

@@ -71,7 +71,8 @@ mod tests;
 use std::fmt;
 
 use data::Data;
-use intern::{IdInterner, Interner, PairInterner, fill_halves};
+pub(crate) use intern::fill_halves;
+use intern::{IdInterner, Interner, PairInterner};
 use optim::{DEGENERATE, Objective, SUBSAMPLE, SUBSAMPLE_ABOVE, minimise};
 
 /// Weeks in a year of 365 days, the period of `annual_rate`.

@@ -55,9 +55,12 @@ const NEWTON_STEPS: usize = 12;
 /// per customer of it, and each parameter within about 1e-7 (relative).
 const GRADIENT_TOLERANCE: f64 = 1e-8;
 /// Gradient length below which a Newton step is taken without checking
-/// that it lowered the cost: its expected decrease, |g|^2 / 2, is then
-/// below the cost's rounding (1e-15 of a cost near 10), so the comparison
-/// would be noise.
+/// that it lowered the cost. Its expected decrease, |g|^2 / 2, is then at
+/// most 5e-13, a few hundred ulps of a cost near 10, and by |g| = 1e-7
+/// (5e-15) the comparison is rounding noise: checked there, it rejected
+/// good steps and sent the fit to the slow simplex. The quadratic model is
+/// accurate this close, and a step that goes wrong shows in the next
+/// gradient, which is checked again above this length.
 const SMALL_GRADIENT: f64 = 1e-6;
 /// Initial simplex step of the full run in whitened coordinates (where a
 /// step of 1 raises the cost per customer by about 1/2), after the Newton
@@ -262,7 +265,7 @@ fn converge<O: Objective>(
 
 /// The Hessian of `obj`'s cost at `center` (log-parameters) by central
 /// differences of step `h`, row-major.
-fn hessian<O: Objective>(obj: &O, center: &[f64], h: f64) -> Vec<f64> {
+pub(super) fn hessian<O: Objective>(obj: &O, center: &[f64], h: f64) -> Vec<f64> {
     let n = center.len();
     let cost = Cost::identity(obj, n);
     let at = |steps: &[(usize, f64)]| {
@@ -289,7 +292,7 @@ fn hessian<O: Objective>(obj: &O, center: &[f64], h: f64) -> Vec<f64> {
 
 /// M with M^T H M = I (M = L^-T for H = L L^T), or `None` if H is not
 /// positive definite.
-fn whitening(hess: &[f64], n: usize) -> Option<Vec<f64>> {
+pub(super) fn whitening(hess: &[f64], n: usize) -> Option<Vec<f64>> {
     // Cholesky: H = L L^T.
     let mut l = vec![0.0; n * n];
     for i in 0..n {
@@ -331,7 +334,11 @@ fn whitening(hess: &[f64], n: usize) -> Option<Vec<f64>> {
 /// the gradient is shorter than `GRADIENT_TOLERANCE`. Otherwise (a step
 /// that raised the cost, or `NEWTON_STEPS` steps) `Err` with the last y,
 /// for the simplex to finish from.
-fn newton<O: Objective>(obj: &O, center: &[f64], map: &[f64]) -> Result<Optimum, Vec<f64>> {
+pub(super) fn newton<O: Objective>(
+    obj: &O,
+    center: &[f64],
+    map: &[f64],
+) -> Result<Optimum, Vec<f64>> {
     const H: f64 = 1e-4;
     let n = center.len();
     let cost = Cost {

@@ -92,7 +92,9 @@ pub(crate) struct Prediction {
     pub(crate) histories: usize,
     /// The last day observed (the day before the as-of date).
     pub(crate) observed_to: Day,
-    /// Each customer's values, by customer code.
+    /// Each customer's values, by [`ScoredCustomer::code`]: the engine's
+    /// customer code, then the position in the scored order
+    /// ([`Prediction::in_order_of`]).
     pub(crate) values: Vec<Predicted>,
 }
 
@@ -252,7 +254,7 @@ pub(crate) fn predict(
         }
     };
     let mut values = vec![Predicted::UNKNOWN; occasions.len()];
-    in_halves(&mut values, value);
+    predict::fill_halves(&mut values, value);
     let (spend, spend_left_out, spend_error, correlation) = match spend {
         Some(s) => {
             let correlation = Some(s.correlation);
@@ -441,30 +443,6 @@ fn spend_model(net: &RepeatNet<'_>, observed_to: Day) -> SpendModel {
         correlation: predict::correlation(&spends),
         left_out,
     }
-}
-
-/// `out[i] = f(i)` for every i, the upper half on a second thread when
-/// there are many.
-fn in_halves<T: Send>(out: &mut [T], f: impl Fn(usize) -> T + Sync) {
-    if out.len() < 1 << 15 {
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = f(i);
-        }
-        return;
-    }
-    let mid = out.len() / 2;
-    let (lower, upper) = out.split_at_mut(mid);
-    std::thread::scope(|scope| {
-        let f = &f;
-        scope.spawn(move || {
-            for (i, o) in upper.iter_mut().enumerate() {
-                *o = f(mid + i);
-            }
-        });
-        for (i, o) in lower.iter_mut().enumerate() {
-            *o = f(i);
-        }
-    });
 }
 
 impl Prediction {
