@@ -99,11 +99,11 @@ impl PairInterner {
 /// Below this many items a job runs on the calling thread alone.
 pub(crate) const PARALLEL_MIN: usize = 16_384;
 
-/// The same for a sum over a likelihood's rows ([`sum_halves`]), which is
-/// repeated hundreds of times per fit: starting a thread costs about as
-/// much as 30,000 rows here, so the subsample's evaluations
-/// (`optim::SUBSAMPLE` rows) run faster on one (measured: 0.18 ms an
-/// evaluation on two threads, 0.12 ms on one).
+/// The same for a sum over a likelihood's rows ([`sum_halves`], Pareto/NBD's:
+/// BG/NBD's and Gamma-Gamma's run on one thread), which is repeated hundreds
+/// of times per fit: starting a thread costs about as much as 30,000 rows
+/// here, so the subsample's evaluations (`optim::SUBSAMPLE` rows) run faster
+/// on one (measured: 0.18 ms an evaluation on two threads, 0.12 ms on one).
 const SUM_PARALLEL_MIN: usize = 32_768;
 
 fn two_threads() -> bool {

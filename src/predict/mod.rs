@@ -41,8 +41,9 @@
 //! distinct value. What is left per history (BG/NBD's softplus, Pareto/NBD's
 //! log-sum of the alive and dead terms) runs through branch-free exp and
 //! log kernels compiled for the CPU's vector width (`series::Width`: SSE2,
-//! AVX2 or AVX-512, with the same bits from each), on two threads when
-//! large. Pareto/NBD's 2F1 depends on (x, t) pairs only and is computed per
+//! AVX2 or AVX-512, with the same bits from each); Pareto/NBD's on two
+//! threads when large, BG/NBD's and Gamma-Gamma's on the calling thread
+//! (they are cheap, and `--predict` fits them beside other work). Pareto/NBD's 2F1 depends on (x, t) pairs only and is computed per
 //! distinct pair, one set of series coefficients per x. Big fits are
 //! warm-started from a subsample (`optim`).
 //!
@@ -53,8 +54,9 @@
 //!
 //! Measured on this project's 2-core machine (release build, simulated
 //! BG/NBD customers over 730 days, `tests::bench`): 500,000 distinct
-//! histories fit in about 0.13-0.15 s (BG/NBD, MBG/NBD) and 0.5 s
-//! (Pareto/NBD); `predict` for them takes about 35 ms (50 ms discounted).
+//! histories fit in about 0.2 s on one core (BG/NBD, MBG/NBD) and 0.6 s on
+//! two (Pareto/NBD); `predict` for them takes about 30-50 ms (50 ms
+//! discounted).
 //!
 //! All functions are pure numerics: no I/O, no global state.
 

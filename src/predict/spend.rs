@@ -18,7 +18,7 @@
 use statrs::function::gamma::ln_gamma;
 
 use super::data::{Sum, gather_sum};
-use super::intern::{IdInterner, sum_halves};
+use super::intern::IdInterner;
 use super::optim::Objective;
 use super::series::{self, Kernel, Width, ln_gamma_ratio};
 use super::{FitError, Spend};
@@ -134,16 +134,15 @@ impl Objective for SpendData {
         }
         let rows = &self.rows;
         let width = Width::detect();
-        ll.add(-sum_halves(rows.len(), |range| {
-            gather_sum(
-                range,
-                |i| {
-                    let (w, x, xm) = rows[i];
-                    (w * (p * x + q), xm + v)
-                },
-                |u| width.run(&mut LnKernel(u)),
-            )
-        }));
+        // On the calling thread, as BG/NBD's (`bgnbd::BgObjective`).
+        ll.add(-gather_sum(
+            0..rows.len(),
+            |i| {
+                let (w, x, xm) = rows[i];
+                (w * (p * x + q), xm + v)
+            },
+            |u| width.run(&mut LnKernel(u)),
+        ));
         ll.value()
     }
 }

@@ -615,8 +615,12 @@ fn warm_started_fits_land_on_the_optimum_of_a_plain_simplex() {
                     cold.log_params
                 );
             }
+            // Costs agree to their rounding: along the line from the
+            // Newton point to the simplex's, Gamma-Gamma's cost (near 4.1)
+            // jitters by up to 4e-14 from one evaluation to the next, and
+            // the simplex keeps the lowest of hundreds of evaluations.
             assert!(
-                fit.cost <= cold.cost + 1e-14,
+                fit.cost <= cold.cost + 1e-13,
                 "{} vs {}",
                 fit.cost,
                 cold.cost
