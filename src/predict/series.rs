@@ -367,14 +367,10 @@ pub(crate) fn exp_neg(a: f64) -> f64 {
 }
 
 /// ln(1 + v) for v in [0, 1], branch-free (see [`exp_neg`]): with
-/// w = 1 + v reduced to [sqrt(1/2), sqrt(2)] and s = f / (2 + f) for
-/// f = w - 1, ln w = 2 atanh(s) by its series to s^21 (|s| <= 0.172).
+/// 2 atanh(s) by its series to s^21, for |s| <= 0.172: ln w for
+/// s = (w - 1) / (w + 1), shared by [`ln_1p_unit`] and [`ln_fast`].
 #[inline(always)]
-pub(crate) fn ln_1p_unit(v: f64) -> f64 {
-    let big = v > std::f64::consts::SQRT_2 - 1.0;
-    let f = if big { (v - 1.0) * 0.5 } else { v };
-    let add = if big { std::f64::consts::LN_2 } else { 0.0 };
-    let s = f / (2.0 + f);
+fn two_atanh(s: f64) -> f64 {
     let s2 = s * s;
     let mut p = 2.0 / 21.0;
     for c in [
@@ -391,7 +387,18 @@ pub(crate) fn ln_1p_unit(v: f64) -> f64 {
     ] {
         p = p * s2 + c;
     }
-    add + s * p
+    s * p
+}
+
+/// w = 1 + v reduced to [sqrt(1/2), sqrt(2)] and s = f / (2 + f) for
+/// f = w - 1, ln w = 2 atanh(s) by its series to s^21 (|s| <= 0.172).
+#[inline(always)]
+pub(crate) fn ln_1p_unit(v: f64) -> f64 {
+    let big = v > std::f64::consts::SQRT_2 - 1.0;
+    let f = if big { (v - 1.0) * 0.5 } else { v };
+    let add = if big { std::f64::consts::LN_2 } else { 0.0 };
+    let s = f / (2.0 + f);
+    add + two_atanh(s)
 }
 
 /// ln(1 + e^u) by [`exp_neg`] and [`ln_1p_unit`]: no branch or call, for
@@ -492,21 +499,5 @@ pub(crate) fn ln_fast(y: f64) -> f64 {
     let e = if big { exponent + 1.0 } else { exponent };
     let f = m - 1.0;
     let s = f / (2.0 + f);
-    let s2 = s * s;
-    let mut p = 2.0 / 21.0;
-    for c in [
-        2.0 / 19.0,
-        2.0 / 17.0,
-        2.0 / 15.0,
-        2.0 / 13.0,
-        2.0 / 11.0,
-        2.0 / 9.0,
-        2.0 / 7.0,
-        2.0 / 5.0,
-        2.0 / 3.0,
-        2.0,
-    ] {
-        p = p * s2 + c;
-    }
-    e * LN2_HI + (e * LN2_LO + s * p)
+    e * LN2_HI + (e * LN2_LO + two_atanh(s))
 }
