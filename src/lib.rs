@@ -17,7 +17,8 @@
 //! ```
 //!
 //! `money` and `dates` are the values every stage reads or writes; `error`
-//! holds the errors a user can act on, `notes` what goes to stderr. The
+//! holds the errors a user can act on, `notes` what goes to stderr,
+//! `prefetch` the cache hint of the engine's and the scoring's table reads. The
 //! dependencies point down this list: no module imports one that imports it
 //! back. Only what `main.rs` needs is public, so the compiler finds dead
 //! code. docs/method.md is the specification the engine and `sql/`
@@ -38,6 +39,7 @@ mod output;
 mod panic;
 mod pipeline;
 mod predict;
+mod prefetch;
 mod report;
 mod score;
 mod sql;

@@ -284,6 +284,36 @@ fn pow10(exp: u8) -> i64 {
     10i64.pow(u32::from(exp.min(18)))
 }
 
+/// Whether a fingerprint occurs twice in `runs`, each sorted: in one run
+/// or in two. Fingerprints are hashes, spread evenly, so the check goes a
+/// range of their top byte at a time: each run's share of the range is
+/// copied into a buffer that stays in the cache, where a stable sort merges
+/// the presorted shares in linear time, and neighbours are compared.
+/// Concatenating all the runs and sorting them did the same with a second
+/// copy of every fingerprint in memory and twice the time.
+fn repeats(runs: &[Vec<u64>]) -> bool {
+    let mut starts = vec![0; runs.len()];
+    let mut range = Vec::new();
+    for top in 1..=256u64 {
+        range.clear();
+        for (run, start) in runs.iter().zip(&mut starts) {
+            let rest = &run[*start..];
+            let len = if top == 256 {
+                rest.len()
+            } else {
+                rest.partition_point(|&f| f >> 56 < top)
+            };
+            range.extend_from_slice(&rest[..len]);
+            *start += len;
+        }
+        range.sort();
+        if range.windows(2).any(|w| w[0] == w[1]) {
+            return true;
+        }
+    }
+    false
+}
+
 /// The worker that owns `partition` when `workers` share the partitions.
 fn owner(partition: usize, workers: usize) -> usize {
     partition * workers / PARTITIONS
@@ -915,6 +945,8 @@ impl Fold {
         let mut merged = Fold::new(params, Grouping::Runs);
         merged.scale = scale;
         let mut fragments = Vec::new();
+        // Each worker's fingerprints, sorted.
+        let mut runs = Vec::with_capacity(workers.len() + 1);
         for mut w in workers {
             if w.full {
                 return Err(Full);
@@ -936,12 +968,12 @@ impl Fold {
                 merged.purchases[p] = std::mem::take(&mut w.purchases[p]);
             }
             merged.customers = merged.customers.checked_add(w.customers).ok_or(Full)?;
-            merged.runs.append(&mut w.runs);
+            runs.push(std::mem::take(&mut w.runs));
             merged.stats += w.stats;
             fragments.append(&mut w.fragments);
         }
         merged.close_fragments(fragments)?;
-        merged.finish_merged()
+        merged.finish_merged(runs)
     }
 
     /// [`Grouping::Hash`]: every worker's orders, put together by
@@ -1048,17 +1080,20 @@ impl Fold {
         Ok(())
     }
 
-    fn finish_merged(mut self) -> Result<Outcome, Full> {
+    /// Applies what is buffered and checks the fingerprints: the workers'
+    /// sorted `runs` and the merged fold's own (the fragments').
+    fn finish_merged(mut self, mut runs: Vec<Vec<u64>>) -> Result<Outcome, Full> {
         for partition in 0..PARTITIONS {
             self.flush(partition)?;
         }
-        // Stable sort: it merges the workers' presorted runs in linear time.
-        self.runs.sort();
-        if self.runs.windows(2).any(|w| w[0] == w[1]) {
+        let mut own = std::mem::take(&mut self.runs);
+        own.sort_unstable();
+        runs.push(own);
+        if repeats(&runs) {
             return Ok(Outcome::NotContiguous);
         }
         // 8 bytes an order: free them before the per-customer results grow.
-        self.runs = Vec::new();
+        drop(runs);
         Ok(Outcome::Done(self.metrics()))
     }
 
@@ -1258,6 +1293,50 @@ impl crate::input::Sink for Fold {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fingerprint check against a set: repeats inside one run and
+    /// across runs, at the edges of the top-byte ranges, empty runs.
+    #[test]
+    fn repeats_finds_every_fingerprint_seen_twice() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let edges = [0, 1, (1 << 56) - 1, 1 << 56, u64::MAX - 1, u64::MAX];
+        for case in 0..400 {
+            let workers = 1 + case % 4;
+            let mut runs: Vec<Vec<u64>> = (0..workers)
+                .map(|_| {
+                    (0..next() % 300)
+                        .map(|_| match next() % 8 {
+                            0 => edges[(next() % edges.len() as u64) as usize],
+                            _ => next(),
+                        })
+                        .collect()
+                })
+                .collect();
+            // Half the cases: every value once (edges included).
+            if case % 2 == 0 {
+                let mut seen = std::collections::HashSet::new();
+                for run in &mut runs {
+                    run.retain(|&f| seen.insert(f));
+                }
+            }
+            for run in &mut runs {
+                run.sort_unstable();
+            }
+            let mut seen = std::collections::HashSet::new();
+            let expected = runs.iter().flatten().any(|&f| !seen.insert(f));
+            assert_eq!(repeats(&runs), expected, "case {case}: {runs:?}");
+        }
+        assert!(!repeats(&[]));
+        assert!(repeats(&[vec![5], vec![], vec![5]]));
+        assert!(repeats(&[vec![u64::MAX, u64::MAX]]));
+        assert!(!repeats(&[vec![0, u64::MAX], vec![1 << 56]]));
+    }
 
     /// Runs the fold over `rows` (customer, order, date, amount in cents;
     /// order `None` without an order column) on `workers` workers, one

@@ -12,6 +12,7 @@
 //! position; slots are at most half full, so probes are short.
 
 use super::fold::Full;
+use crate::prefetch::prefetch;
 
 /// Entries of type `E`, each found by its 64-bit hash and an equality test.
 pub(super) struct Table<E> {
@@ -137,20 +138,6 @@ impl<E> Table<E> {
     pub(super) fn into_entries(self) -> Vec<E> {
         self.entries
     }
-}
-
-#[inline]
-fn prefetch<T>(at: &T) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        // SAFETY: SSE is part of every x86_64 CPU (the `target_feature` it
-        // is marked with is always on), and a prefetch is a hint: it does
-        // not dereference the pointer, which points into a live value anyway.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(at).cast::<i8>()) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = at;
 }
 
 #[cfg(test)]

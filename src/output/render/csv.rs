@@ -2,6 +2,7 @@
 
 use super::{Renderer, Tabular};
 use std::io::{self, Write};
+use std::sync::mpsc::{Receiver, sync_channel};
 
 /// CSV, TSV, or CSV for European spreadsheets (`--excel`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,8 +52,10 @@ impl Renderer for CsvRenderer {
         header.write_record(&data.columns).map_err(into_io)?;
         header.flush()?;
         drop(header);
-        // Rows are formatted in chunks, two at a time on two cores (this
-        // thread and a helper), and written in order.
+        // Rows are formatted in chunks by two helper threads, each taking
+        // every other chunk, while this thread writes them in order: the
+        // writing (a copy into the kernel) overlaps the formatting instead
+        // of leaving a core idle while it runs.
         let rows = data.rows.len();
         let chunks = rows.div_ceil(CHUNK_ROWS);
         let format = |chunk: usize| {
@@ -62,20 +65,37 @@ impl Renderer for CsvRenderer {
             )
         };
         std::thread::scope(|scope| -> io::Result<()> {
-            for chunk in (0..chunks).step_by(2) {
-                let next = (chunk + 1 < chunks).then(|| scope.spawn(move || format(chunk + 1)));
-                out.write_all(&format(chunk))?;
-                if let Some(next) = next {
-                    let bytes = next
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                    out.write_all(&bytes)?;
-                }
+            let formatted: Vec<Receiver<Vec<u8>>> = (0..FORMATTERS)
+                .map(|first| {
+                    let (tx, rx) = sync_channel(AHEAD);
+                    scope.spawn(move || {
+                        for chunk in (first..chunks).step_by(FORMATTERS) {
+                            // The writer stopped (a write failed): so do we.
+                            if tx.send(format(chunk)).is_err() {
+                                break;
+                            }
+                        }
+                    });
+                    rx
+                })
+                .collect();
+            for chunk in 0..chunks {
+                // A helper that panicked closes its channel; the scope
+                // re-raises the panic when it joins it.
+                let Ok(bytes) = formatted[chunk % FORMATTERS].recv() else {
+                    break;
+                };
+                out.write_all(&bytes)?;
             }
             Ok(())
         })
     }
 }
+
+/// Threads formatting rows, and the chunks each may have ready ahead of
+/// the writer.
+const FORMATTERS: usize = 2;
+const AHEAD: usize = 2;
 
 /// Rows formatted per chunk.
 const CHUNK_ROWS: usize = 16 * 1024;

@@ -145,18 +145,7 @@ impl Value<'_> {
         match self {
             Value::Text(s) => out.push_str(s),
             Value::Int(i) => write_int(*i, out),
-            Value::Date(d) => {
-                let (year, month, day) = ymd(*d);
-                if (0..=9999).contains(&year) {
-                    write_digits(year as u32, 4, out);
-                } else {
-                    write_int(i64::from(year), out);
-                }
-                out.push('-');
-                write_digits(month, 2, out);
-                out.push('-');
-                write_digits(day, 2, out);
-            }
+            Value::Date(d) => write_date(*d, out),
             Value::Segment(name, _) => out.push_str(name),
             Value::Json(json) => out.push_str(json),
             Value::Decimal {
@@ -222,32 +211,37 @@ impl Rows for Vec<Vec<Value<'_>>> {
 
 /// Appends an integer (what `i.to_string()` gives, without `fmt`).
 fn write_int(i: i64, out: &mut String) {
-    if i < 0 {
-        out.push('-');
-    }
-    let mut digits = [0u8; 20];
-    let mut n = 0;
-    let mut rest = i.unsigned_abs();
-    loop {
-        digits[n] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        n += 1;
-        if rest == 0 {
-            break;
-        }
-    }
-    out.extend(digits[..n].iter().rev().map(|&d| char::from(d)));
+    out.push_str(itoa::Buffer::new().format(i));
 }
 
-/// Appends `value` zero-padded to `width` digits.
-fn write_digits(value: u32, width: usize, out: &mut String) {
-    let mut digits = [b'0'; 10];
+/// Appends a date as `YYYY-MM-DD` (a year outside 0..=9999 as written by
+/// [`write_int`]), the ten bytes of the usual case at once.
+fn write_date(day: Day, out: &mut String) {
+    let (year, month, day) = ymd(day);
+    if !(0..=9999).contains(&year) {
+        write_int(i64::from(year), out);
+        let mut rest = *b"-00-00";
+        put_digits(&mut rest[1..3], month);
+        put_digits(&mut rest[4..6], day);
+        out.push_str(std::str::from_utf8(&rest).unwrap_or_default());
+        return;
+    }
+    let mut text = *b"0000-00-00";
+    put_digits(&mut text[0..4], year as u32);
+    put_digits(&mut text[5..7], month);
+    put_digits(&mut text[8..10], day);
+    // ASCII digits and dashes: always UTF-8.
+    out.push_str(std::str::from_utf8(&text).unwrap_or_default());
+}
+
+/// Writes `value`'s last `slot.len()` decimal digits into `slot`,
+/// zero-padded.
+fn put_digits(slot: &mut [u8], value: u32) {
     let mut rest = value;
-    for slot in digits[..width].iter_mut().rev() {
-        *slot = b'0' + (rest % 10) as u8;
+    for digit in slot.iter_mut().rev() {
+        *digit = b'0' + (rest % 10) as u8;
         rest /= 10;
     }
-    out.extend(digits[..width].iter().map(|&d| char::from(d)));
 }
 
 /// Formats a column is limited to (columns not listed appear in all).
@@ -449,7 +443,11 @@ mod tests {
             write_int(i, &mut out);
             assert_eq!(out, i.to_string());
         }
-        for day in [-719_162, -1, 0, 1, 15_000, 20_000, 2_932_896] {
+        let spread = (-719_162..=2_932_896).step_by(997);
+        for day in [-719_162, -1, 0, 1, 15_000, 20_000, 2_932_896]
+            .into_iter()
+            .chain(spread)
+        {
             let mut out = String::new();
             Value::Date(day).write_text('.', &mut out);
             assert_eq!(out, from_day(day).format("%Y-%m-%d").to_string(), "{day}");
