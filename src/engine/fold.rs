@@ -292,17 +292,15 @@ fn pow10(exp: u8) -> i64 {
 /// Concatenating all the runs and sorting them did the same with a second
 /// copy of every fingerprint in memory and twice the time.
 fn repeats(runs: &[Vec<u64>]) -> bool {
+    debug_assert!(runs.iter().all(|run| run.is_sorted()));
     let mut starts = vec![0; runs.len()];
     let mut range = Vec::new();
     for top in 1..=256u64 {
         range.clear();
         for (run, start) in runs.iter().zip(&mut starts) {
+            // The run's fingerprints whose top byte is `top - 1`.
             let rest = &run[*start..];
-            let len = if top == 256 {
-                rest.len()
-            } else {
-                rest.partition_point(|&f| f >> 56 < top)
-            };
+            let len = rest.partition_point(|&f| f >> 56 < top);
             range.extend_from_slice(&rest[..len]);
             *start += len;
         }

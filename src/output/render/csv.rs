@@ -65,10 +65,10 @@ impl Renderer for CsvRenderer {
             )
         };
         std::thread::scope(|scope| -> io::Result<()> {
-            let formatted: Vec<Receiver<Vec<u8>>> = (0..FORMATTERS)
+            let (formatted, helpers): (Vec<Receiver<Vec<u8>>>, Vec<_>) = (0..FORMATTERS)
                 .map(|first| {
                     let (tx, rx) = sync_channel(AHEAD);
-                    scope.spawn(move || {
+                    let helper = scope.spawn(move || {
                         for chunk in (first..chunks).step_by(FORMATTERS) {
                             // The writer stopped (a write failed): so do we.
                             if tx.send(format(chunk)).is_err() {
@@ -76,18 +76,30 @@ impl Renderer for CsvRenderer {
                             }
                         }
                     });
-                    rx
+                    (rx, helper)
                 })
-                .collect();
+                .unzip();
+            let mut written = Ok(());
             for chunk in 0..chunks {
-                // A helper that panicked closes its channel; the scope
-                // re-raises the panic when it joins it.
+                // A helper that panicked closes its channel: its panic is
+                // raised below.
                 let Ok(bytes) = formatted[chunk % FORMATTERS].recv() else {
                     break;
                 };
-                out.write_all(&bytes)?;
+                if let Err(e) = out.write_all(&bytes) {
+                    written = Err(e);
+                    break;
+                }
             }
-            Ok(())
+            // Closed channels stop the helpers; a helper's panic is raised
+            // as it was (the scope would report only that one happened).
+            drop(formatted);
+            for helper in helpers {
+                helper
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            }
+            written
         })
     }
 }

@@ -452,6 +452,14 @@ mod tests {
             Value::Date(day).write_text('.', &mut out);
             assert_eq!(out, from_day(day).format("%Y-%m-%d").to_string(), "{day}");
         }
+        // Years outside 0..=9999 (chrono writes `+10000`): the year as an
+        // integer, then month and day.
+        assert_eq!(Value::Date(2_932_897).text('.'), Some("10000-01-01".into()));
+        let before_year_zero = -719_528 - 1;
+        assert_eq!(
+            Value::Date(before_year_zero).text('.'),
+            Some("-1-12-31".into())
+        );
     }
 
     #[test]
