@@ -715,8 +715,31 @@ fn parse_iso(text: &str) -> Option<Day> {
     }
 }
 
+/// The shapes nearly every export writes, ` 14:05:09` and ` 14:05` (or
+/// with `T`), checked byte by byte: what [`is_iso_time`] accepts without
+/// splitting the text (which allocated, on every row of a file with
+/// times). Anything else is left to it.
+fn is_plain_time(rest: &[u8]) -> bool {
+    let two = |pair: &[u8], max: u8| match pair {
+        [a, b] if a.is_ascii_digit() && b.is_ascii_digit() => (a - b'0') * 10 + (b - b'0') <= max,
+        _ => false,
+    };
+    match rest {
+        [b' ' | b'T' | b't', _, _, b':', _, _] => two(&rest[1..3], 23) && two(&rest[4..6], 59),
+        [b' ' | b'T' | b't', _, _, b':', _, _, b':', _, _] => {
+            two(&rest[1..3], 23) && two(&rest[4..6], 59) && two(&rest[7..9], 60)
+        }
+        _ => false,
+    }
+}
+
 /// ` 14:05`, `T14:05:09`, `T14:05:09.123Z`, ` 14:05:09+01:00`, ...
 fn is_iso_time(rest: &str) -> bool {
+    is_plain_time(rest.as_bytes()) || is_any_iso_time(rest)
+}
+
+/// [`is_iso_time`], every shape.
+fn is_any_iso_time(rest: &str) -> bool {
     let Some(time) = rest.strip_prefix(['T', 't', ' ']) else {
         return false;
     };
@@ -784,6 +807,33 @@ mod tests {
             DateFormat::Named => "named".to_owned(),
             DateFormat::Strftime(p) => p,
         })
+    }
+
+    /// The byte-by-byte check of the usual times agrees with the general
+    /// one wherever it answers (it leaves `24:00:00` and the rest to it).
+    #[test]
+    fn plain_times_agree_with_the_general_check() {
+        let mut checked = 0;
+        for prefix in [" ", "T", "t", "x"] {
+            for h in (0..100)
+                .map(|h| format!("{h:02}"))
+                .chain(["1".into(), "a1".into()])
+            {
+                for m in ["00", "07", "59", "60", "99", "5"] {
+                    for s in ["", ":00", ":59", ":60", ":61", ":99", ":5", ":0a"] {
+                        let text = format!("{prefix}{h}:{m}{s}");
+                        let plain = is_plain_time(text.as_bytes());
+                        if plain || h != "24" {
+                            assert_eq!(plain, is_any_iso_time(&text), "{text:?}");
+                        }
+                        checked += usize::from(plain);
+                    }
+                }
+            }
+        }
+        // 3 prefixes x 24 hours x 3 minutes x (no seconds + 3 seconds).
+        assert_eq!(checked, 3 * 24 * 3 * 4);
+        assert!(is_iso_time(" 24:00:00") && !is_plain_time(b" 24:00:00"));
     }
 
     #[test]
