@@ -78,13 +78,17 @@ pub(crate) fn record_end(bytes: &[u8], delimiter: u8, eof: bool) -> Option<usize
 /// unclosed quote, a line break or a quote inside, text after the closing
 /// quote) is for the full parser.
 fn simple_close(bytes: &[u8], open: usize, delimiter: u8) -> Option<usize> {
-    let inside = &bytes[open + 1..];
-    let close = open + 1 + memchr::memchr(b'"', inside)?;
+    // The search stops at the line's end: a quote further on is not this
+    // field's on its line.
+    let close = open + 1 + memchr::memchr3(b'"', b'\n', b'\r', &bytes[open + 1..])?;
+    if bytes[close] != b'"' {
+        return None;
+    }
     let ends = match bytes.get(close + 1) {
         None => true,
         Some(&b) => b == delimiter || b == b'\n' || b == b'\r',
     };
-    (ends && memchr::memchr2(b'\n', b'\r', &bytes[open + 1..close]).is_none()).then_some(close)
+    ends.then_some(close)
 }
 
 /// The positions of the delimiter, `\n` and `"` in `bytes` from `from`
@@ -134,18 +138,22 @@ impl Iterator for Specials<'_> {
 #[inline]
 fn classify(bytes: &[u8], delimiter: u8) -> u64 {
     match bytes.first_chunk::<64>() {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: SSE2 is part of every x86_64 CPU (the target enables it).
+        #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+        // SAFETY: the target has SSE2 (every x86_64 CPU has it).
         Some(chunk) => unsafe { classify_64(chunk, delimiter) },
-        #[cfg(not(target_arch = "x86_64"))]
-        Some(chunk) => classify_64(chunk, delimiter),
-        None => bytes.iter().enumerate().fold(0, |mask, (i, &b)| {
-            mask | u64::from(b == delimiter || b == b'\n' || b == b'"') << i
-        }),
+        _ => classify_portable(&bytes[..bytes.len().min(64)], delimiter),
     }
 }
 
-#[cfg(target_arch = "x86_64")]
+/// [`classify`] for at most 64 bytes, a byte at a time.
+fn classify_portable(bytes: &[u8], delimiter: u8) -> u64 {
+    bytes.iter().enumerate().fold(0, |mask, (i, &b)| {
+        mask | u64::from(b == delimiter || b == b'\n' || b == b'"') << i
+    })
+}
+
+/// [`classify`] for 64 bytes, 16 at a time with SSE2.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[target_feature(enable = "sse2")]
 #[inline]
 fn classify_64(chunk: &[u8; 64], delimiter: u8) -> u64 {
@@ -165,14 +173,6 @@ fn classify_64(chunk: &[u8; 64], delimiter: u8) -> u64 {
         mask |= u64::from(_mm_movemask_epi8(hits) as u16) << (16 * k);
     }
     mask
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-#[inline]
-fn classify_64(chunk: &[u8; 64], delimiter: u8) -> u64 {
-    chunk.iter().enumerate().fold(0, |mask, (i, &b)| {
-        mask | u64::from(b == delimiter || b == b'\n' || b == b'"') << i
-    })
 }
 
 /// Whether `bytes` has a `\r` that is not the first half of a `\r\n`.
@@ -616,11 +616,15 @@ mod tests {
     }
 
     /// Longer texts, so that records and quoted fields cross the 64-byte
-    /// chunks of [`Specials`], against the `csv` crate, with the masks'
-    /// positions checked against a plain scan.
+    /// chunks of [`Specials`] on the fast path (no lone `\r`, which sends a
+    /// block to the full parser), against the `csv` crate, whole and cut
+    /// into blocks where `record_end` allows; and the masks' positions
+    /// against a plain scan.
     #[test]
     fn long_random_text_agrees_with_the_csv_crate() {
-        let alphabet = b"abcdefgh,,,,\"\"\n\n\r ;";
+        let pieces = [
+            "abc", "d", "efgh ij", ",", ",", ",", "\"", "\"\"", "\n", "\r\n", "\"k, l\"", ";",
+        ];
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
         let mut next = || {
             state ^= state << 13;
@@ -628,20 +632,66 @@ mod tests {
             state ^= state << 17;
             state
         };
+        let mut in_place = 0;
         for _ in 0..1500 {
-            let len = (next() % 400) as usize;
-            let bytes: Vec<u8> = (0..len)
-                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
-                .collect();
-            let text = String::from_utf8(bytes).unwrap();
-            let ours: Vec<Vec<String>> = split(&text).into_iter().map(|r| r.1).collect();
+            let mut text = String::new();
+            for _ in 0..next() % 120 {
+                text.push_str(pieces[(next() % pieces.len() as u64) as usize]);
+            }
+            let whole = split(&text);
+            let ours: Vec<Vec<String>> = whole.iter().map(|r| r.1.clone()).collect();
             assert_eq!(ours, by_csv_crate(&text), "{text:?}");
+            Records::new(b',').each(text.as_bytes(), |r, _| {
+                in_place += usize::from(r.in_block && r.fields.len() > 4);
+                true
+            });
+            let bytes = text.as_bytes();
+            let (mut start, mut lines, mut got) = (0, 0, Vec::new());
+            let mut chunk = 1 + (next() % 200) as usize;
+            while start < bytes.len() {
+                let piece = &bytes[start..bytes.len().min(start + chunk)];
+                let eof = start + chunk >= bytes.len();
+                let Some(end) = record_end(piece, b',', eof) else {
+                    chunk *= 2;
+                    continue;
+                };
+                lines += Records::new(b',').each(&bytes[start..start + end], |r, line| {
+                    got.push((lines + line, r.texts()));
+                    true
+                });
+                start += end;
+            }
+            assert_eq!(got, whole, "{text:?} in blocks");
             let from = (next() % 70) as usize;
-            let found: Vec<usize> = Specials::new(text.as_bytes(), from, b';').collect();
-            let expected: Vec<usize> = (from..text.len())
-                .filter(|&i| matches!(text.as_bytes()[i], b';' | b'\n' | b'"'))
+            let found: Vec<usize> = Specials::new(bytes, from, b';').collect();
+            let expected: Vec<usize> = (from..bytes.len())
+                .filter(|&i| matches!(bytes[i], b';' | b'\n' | b'"'))
                 .collect();
             assert_eq!(found, expected, "{text:?} from {from}");
+        }
+        // The fast path was taken, by records long enough to cross chunks.
+        assert!(in_place > 500, "{in_place}");
+    }
+
+    /// The vector classification against the byte-at-a-time one.
+    #[test]
+    fn masks_agree_with_the_portable_classification() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..2000 {
+            let chunk: [u8; 64] = std::array::from_fn(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                b",;\n\"a\r\t\0"[(state % 8) as usize]
+            });
+            for delimiter in [b',', b';', b'\t'] {
+                let portable = classify_portable(&chunk, delimiter);
+                assert_eq!(classify(&chunk, delimiter), portable);
+                assert_eq!(
+                    classify(&chunk[..40], delimiter),
+                    portable & ((1 << 40) - 1)
+                );
+            }
         }
     }
 

@@ -136,7 +136,7 @@ impl Data {
                 Some(*row)
             } else {
                 light += 1;
-                (light % k == 0).then_some(Row {
+                light.is_multiple_of(k).then_some(Row {
                     w: row.w * k as f64,
                     ..*row
                 })

@@ -447,7 +447,7 @@ fn dropped_warning(a: &Analysis, w: &Words, nf: &Numbers) -> Option<String> {
     let dropped = load.missing_customer + load.rejected_count;
     // Tenths of a percent, cut (not rounded) as the terminal's warning.
     let tenths = dropped * 1000 / rows;
-    let percent = if tenths % 10 == 0 {
+    let percent = if tenths.is_multiple_of(10) {
         (tenths / 10).to_string()
     } else {
         format!("{}.{}", tenths / 10, tenths % 10)
