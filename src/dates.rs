@@ -647,6 +647,16 @@ pub(crate) fn day_of(year: i32, month: u32, day: u32) -> Option<Day> {
     if day == 0 || day > days_in_month {
         return None;
     }
+    if (0..=9999).contains(&year) {
+        // The same formula shifted by 400 years (the calendar repeats
+        // every 400 years, 146,097 days), so that it stays in unsigned
+        // 32-bit arithmetic: the years every file has, on every row.
+        let y = year as u32 + 400 - u32::from(month <= 2);
+        let (era, yoe) = (y / 400, y % 400);
+        let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        return Some((era * 146_097 + doe) as Day - 719_468 - 146_097);
+    }
     let y = i64::from(year) - i64::from(month <= 2);
     let era = y.div_euclid(400);
     let yoe = y.rem_euclid(400); // [0, 399]
@@ -1008,6 +1018,16 @@ mod tests {
         ] {
             for month in 0..=13 {
                 for day in 0..=32 {
+                    let expected = NaiveDate::from_ymd_opt(year, month, day).map(to_day);
+                    assert_eq!(day_of(year, month, day), expected, "{year}-{month}-{day}");
+                }
+            }
+        }
+        // Every year of the unsigned path and either side of it, at the
+        // days where months and leap years differ.
+        for year in -401..=10_000 {
+            for month in 1..=12 {
+                for day in [1, 28, 29, 30, 31] {
                     let expected = NaiveDate::from_ymd_opt(year, month, day).map(to_day);
                     assert_eq!(day_of(year, month, day), expected, "{year}-{month}-{day}");
                 }

@@ -312,6 +312,16 @@ fn repeats(runs: &[Vec<u64>]) -> bool {
     false
 }
 
+/// A customer id from its key's bytes. They are the text of a field, so
+/// UTF-8 (checked at once here; `compact_str`'s lossy conversion takes
+/// them a character at a time, 2 % of a 10M run's samples).
+fn customer_id(bytes: &[u8]) -> CustomerId {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => CustomerId::from(text),
+        Err(_) => CustomerId::from_utf8_lossy(bytes),
+    }
+}
+
 /// The worker that owns `partition` when `workers` share the partitions.
 fn owner(partition: usize, workers: usize) -> usize {
     partition * workers / PARTITIONS
@@ -1212,8 +1222,7 @@ impl Fold {
                         monetary: c.monetary,
                         last_at: c.last_at,
                     });
-                    out.ids
-                        .push(CustomerId::from_utf8_lossy(Self::key_bytes(arena, &e.key)));
+                    out.ids.push(customer_id(Self::key_bytes(arena, &e.key)));
                     if occasions {
                         out.occasions.push(counted);
                     }

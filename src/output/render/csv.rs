@@ -157,3 +157,49 @@ pub(crate) fn into_io(e: csv::Error) -> io::Error {
         other => io::Error::other(format!("{other:?}")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::render::Value;
+    use std::borrow::Cow;
+
+    fn rendered(renderer: CsvRenderer) -> String {
+        let rows = vec![vec![
+            Value::Decimal {
+                units: -123_456,
+                scale: 2,
+                decimals: 2,
+            },
+            Value::Int(-5),
+            Value::Date(0),
+            Value::Text(Cow::Borrowed("a,b; \"c\"")),
+        ]];
+        let data = Tabular::new(&["m", "n", "d", "t"], rows);
+        let mut out = Vec::new();
+        renderer.render(&data, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// A cell is quoted when it holds the delimiter or a quote, numbers
+    /// too (a decimal comma in a comma-separated file).
+    #[test]
+    fn cells_are_quoted_when_they_hold_the_delimiter() {
+        assert_eq!(
+            rendered(CsvRenderer::csv()),
+            "m,n,d,t\n-1234.56,-5,1970-01-01,\"a,b; \"\"c\"\"\"\n"
+        );
+        assert_eq!(
+            rendered(CsvRenderer::excel()),
+            "\u{feff}m;n;d;t\n-1234,56;-5;1970-01-01;\"a,b; \"\"c\"\"\"\n"
+        );
+        let comma_both = CsvRenderer {
+            decimal: ',',
+            ..CsvRenderer::csv()
+        };
+        assert_eq!(
+            rendered(comma_both),
+            "m,n,d,t\n\"-1234,56\",-5,1970-01-01,\"a,b; \"\"c\"\"\"\n"
+        );
+    }
+}
