@@ -43,6 +43,8 @@ mod prefetch;
 mod report;
 mod score;
 mod sql;
+#[cfg(test)]
+mod testing;
 
 pub use cli::Cli;
 pub use error::{UsageError, one_line};

@@ -1305,13 +1305,7 @@ mod tests {
     /// across runs, at the edges of the top-byte ranges, empty runs.
     #[test]
     fn repeats_finds_every_fingerprint_seen_twice() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::testing::xorshift(0x2545_f491_4f6c_dd1du64);
         let edges = [0, 1, (1 << 56) - 1, 1 << 56, u64::MAX - 1, u64::MAX];
         for case in 0..400 {
             let workers = 1 + case % 4;

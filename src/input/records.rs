@@ -488,6 +488,28 @@ mod tests {
         out
     }
 
+    /// [`split`] block by block: pieces of `chunk` bytes (doubled until a
+    /// piece holds a whole record) cut where `record_end` says, each split
+    /// on its own, lines counted on from the blocks before.
+    fn in_blocks(text: &str, chunk: usize) -> Vec<(u64, Vec<String>)> {
+        let bytes = text.as_bytes();
+        let (mut start, mut lines, mut chunk, mut got) = (0, 0, chunk, Vec::new());
+        while start < bytes.len() {
+            let piece = &bytes[start..bytes.len().min(start + chunk)];
+            let eof = start + chunk >= bytes.len();
+            let Some(end) = record_end(piece, b',', eof) else {
+                chunk *= 2;
+                continue;
+            };
+            lines += Records::new(b',').each(&bytes[start..start + end], |r, line| {
+                got.push((lines + line, r.texts()));
+                true
+            });
+            start += end;
+        }
+        got
+    }
+
     /// The same records as the `csv` crate reads, by a second parser.
     fn by_csv_crate(text: &str) -> Vec<Vec<String>> {
         let mut reader = csv::ReaderBuilder::new()
@@ -554,13 +576,7 @@ mod tests {
     #[test]
     fn random_text_agrees_with_the_csv_crate() {
         let alphabet = [b'a', b'b', b',', b'"', b'\n', b'\r', b' '];
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::testing::xorshift(0x2545_f491_4f6c_dd1du64);
         for _ in 0..3000 {
             let len = (next() % 40) as usize;
             let bytes: Vec<u8> = (0..len)
@@ -570,24 +586,7 @@ mod tests {
             let ours: Vec<Vec<String>> = split(&text).into_iter().map(|r| r.1).collect();
             assert_eq!(ours, by_csv_crate(&text), "{text:?}");
             // Cut at the first record end after every position.
-            let bytes = text.as_bytes();
-            let mut start = 0;
-            let mut got = Vec::new();
-            let mut lines = 0;
-            let mut chunk = 1 + (next() % 8) as usize;
-            while start < bytes.len() {
-                let piece = &bytes[start..bytes.len().min(start + chunk)];
-                let eof = start + chunk >= bytes.len();
-                let Some(end) = record_end(piece, b',', eof) else {
-                    chunk *= 2;
-                    continue;
-                };
-                lines += Records::new(b',').each(&bytes[start..start + end], |r, line| {
-                    got.push((lines + line, r.texts()));
-                    true
-                });
-                start += end;
-            }
+            let got = in_blocks(&text, 1 + (next() % 8) as usize);
             assert_eq!(got, split(&text), "{text:?} in blocks");
         }
     }
@@ -625,13 +624,7 @@ mod tests {
         let pieces = [
             "abc", "d", "efgh ij", ",", ",", ",", "\"", "\"\"", "\n", "\r\n", "\"k, l\"", ";",
         ];
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::testing::xorshift(0x9e37_79b9_7f4a_7c15u64);
         let mut in_place = 0;
         for _ in 0..1500 {
             let mut text = String::new();
@@ -645,23 +638,9 @@ mod tests {
                 in_place += usize::from(r.in_block && r.fields.len() > 4);
                 true
             });
-            let bytes = text.as_bytes();
-            let (mut start, mut lines, mut got) = (0, 0, Vec::new());
-            let mut chunk = 1 + (next() % 200) as usize;
-            while start < bytes.len() {
-                let piece = &bytes[start..bytes.len().min(start + chunk)];
-                let eof = start + chunk >= bytes.len();
-                let Some(end) = record_end(piece, b',', eof) else {
-                    chunk *= 2;
-                    continue;
-                };
-                lines += Records::new(b',').each(&bytes[start..start + end], |r, line| {
-                    got.push((lines + line, r.texts()));
-                    true
-                });
-                start += end;
-            }
+            let got = in_blocks(&text, 1 + (next() % 200) as usize);
             assert_eq!(got, whole, "{text:?} in blocks");
+            let bytes = text.as_bytes();
             let from = (next() % 70) as usize;
             let found: Vec<usize> = Specials::new(bytes, from, b';').collect();
             let expected: Vec<usize> = (from..bytes.len())
@@ -676,14 +655,9 @@ mod tests {
     /// The vector classification against the byte-at-a-time one.
     #[test]
     fn masks_agree_with_the_portable_classification() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = crate::testing::xorshift(0x2545_f491_4f6c_dd1d);
         for _ in 0..2000 {
-            let chunk: [u8; 64] = std::array::from_fn(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                b",;\n\"a\r\t\0"[(state % 8) as usize]
-            });
+            let chunk: [u8; 64] = std::array::from_fn(|_| b",;\n\"a\r\t\0"[(next() % 8) as usize]);
             for delimiter in [b',', b';', b'\t'] {
                 let portable = classify_portable(&chunk, delimiter);
                 assert_eq!(classify(&chunk, delimiter), portable);

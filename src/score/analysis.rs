@@ -525,13 +525,7 @@ mod tests {
     /// both halves' runs of equal keys meeting in the merge.
     #[test]
     fn id_order_is_the_order_of_the_ids() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::testing::xorshift(0x9e37_79b9_7f4a_7c15u64);
         let pieces = [
             "C0365497",
             "C0365497x",
