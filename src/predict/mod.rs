@@ -43,7 +43,8 @@
 //! log kernels compiled for the CPU's vector width (`series::Width`: SSE2,
 //! AVX2 or AVX-512, with the same bits from each); Pareto/NBD's on two
 //! threads when large, BG/NBD's and Gamma-Gamma's on the calling thread
-//! (they are cheap, and `--predict` fits them beside other work). Pareto/NBD's 2F1 depends on (x, t) pairs only and is computed per
+//! (they are cheap, and `--predict` fits them beside other work).
+//! Pareto/NBD's 2F1 depends on (x, t) pairs only and is computed per
 //! distinct pair, one set of series coefficients per x. Big fits are
 //! warm-started from a subsample (`optim`).
 //!

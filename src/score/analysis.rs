@@ -382,9 +382,6 @@ fn score_ordered(
             code: c.customer,
         }
     };
-    // Gathered in id order: random reads, so two chunks at a time, one on
-    // a helper thread (chunks, not halves: a half on the side would add half
-    // the result to the peak memory).
     // Each customer's metrics are asked for 16 customers ahead and its id
     // 8 ahead (by then its metrics, which say where the id is, have
     // arrived): the reads' cache misses overlap.
@@ -401,6 +398,9 @@ fn score_ordered(
             out.push(build(i));
         }
     };
+    // Gathered in id order: random reads, so two chunks at a time, one on
+    // a helper thread (chunks, not halves: a half on the side would add half
+    // the result to the peak memory).
     let mut customers: Vec<ScoredCustomer> = Vec::with_capacity(order.len());
     let chunks: Vec<&[u32]> = order.chunks(1 << 16).collect();
     // The helper's buffer goes back and forth, so its memory is faulted in
