@@ -708,11 +708,30 @@ fn type_error(
     }
 }
 
+/// A row group's column as one array, read by row index.
+///
+/// `ChunkedArray::get` looks up the chunk holding the row on every call;
+/// a row group is decoded as one chunk (`set_rechunk`), so the array is
+/// taken once and each row is a bounds and null check and a load.
+struct Single<T: PolarsDataType>(Option<T::Array>);
+
+impl<T: PolarsDataType> Single<T> {
+    fn new(ca: &ChunkedArray<T>) -> Single<T> {
+        Single(ca.rechunk().downcast_iter().next().cloned())
+    }
+
+    /// Row `i`'s value, `None` when null (or past the end).
+    #[inline]
+    fn get(&self, i: usize) -> Option<T::Physical<'_>> {
+        self.0.as_ref()?.get(i)
+    }
+}
+
 /// An id column, as text.
 enum TextColumn {
-    Text(StringChunked),
+    Text(Single<StringType>),
     /// Float ids, shown as whole numbers when they are.
-    Float(Float64Chunked),
+    Float(Single<Float64Type>),
 }
 
 impl TextColumn {
@@ -722,9 +741,10 @@ impl TextColumn {
             let floats = series
                 .cast(&DataType::Float64)
                 .map_err(|_| type_error(series, file, role, "text or a number"))?;
-            return Ok(TextColumn::Float(floats.f64().cloned().map_err(|_| {
-                type_error(series, file, role, "text or a number")
-            })?));
+            let floats = floats
+                .f64()
+                .map_err(|_| type_error(series, file, role, "text or a number"))?;
+            return Ok(TextColumn::Float(Single::new(floats)));
         }
         if !(dtype.is_string() || dtype.is_integer()) {
             return Err(type_error(series, file, role, "text or an integer"));
@@ -734,9 +754,8 @@ impl TextColumn {
             .map_err(|_| type_error(series, file, role, "text or an integer"))?;
         let text = text
             .str()
-            .cloned()
             .map_err(|_| type_error(series, file, role, "text or an integer"))?;
-        Ok(TextColumn::Text(text))
+        Ok(TextColumn::Text(Single::new(text)))
     }
 
     /// The trimmed id, `None` when null; a float that is not a whole
@@ -811,10 +830,12 @@ impl Stamp {
 
 /// A date column.
 enum DateColumn {
-    /// Days since 1970-01-01, computed per row group.
+    /// A `DATE` column: days since 1970-01-01.
+    Date(Single<Int32Type>),
+    /// Days since 1970-01-01 of a timestamp column, computed per row group.
     Days(Vec<Stamp>),
     /// Text, parsed per row.
-    Text(StringChunked, dates::DateFormat),
+    Text(Single<StringType>, dates::DateFormat),
 }
 
 impl DateColumn {
@@ -828,11 +849,7 @@ impl DateColumn {
         match series.dtype() {
             DataType::Date => {
                 let days = series.date().map_err(|_| wrong())?;
-                let stamps = days.physical().iter().map(|d| match d {
-                    None => Stamp::Missing,
-                    Some(d) => Stamp::new(Some(d), i64::from(d), 1),
-                });
-                Ok(DateColumn::Days(stamps.collect()))
+                Ok(DateColumn::Date(Single::new(days.physical())))
             }
             DataType::Datetime(unit, zone) => {
                 let per_day: i64 = match unit {
@@ -868,28 +885,42 @@ impl DateColumn {
                 Ok(DateColumn::Days(days))
             }
             DataType::String => Ok(DateColumn::Text(
-                series.str().map_err(|_| wrong())?.clone(),
+                Single::new(series.str().map_err(|_| wrong())?),
                 format.clone(),
             )),
             _ => Err(wrong()),
         }
     }
 
+    /// Row `i`'s value as stored.
+    fn stamp(&self, i: usize) -> Option<Stamp> {
+        match self {
+            DateColumn::Date(days) => Some(match days.get(i) {
+                None => Stamp::Missing,
+                Some(d) => Stamp::new(Some(d), i64::from(d), 1),
+            }),
+            DateColumn::Days(days) => Some(days.get(i).copied().unwrap_or(Stamp::Missing)),
+            DateColumn::Text(..) => None,
+        }
+    }
+
     fn get(&self, i: usize) -> Result<Day, RowProblem> {
         match self {
-            DateColumn::Days(days) => match days.get(i).copied().unwrap_or(Stamp::Missing) {
-                Stamp::Day(d) => Ok(d),
-                Stamp::Missing => Err(RowProblem::BadDate {
-                    column: String::new(),
-                    value: String::new(),
-                    reason: "missing (null)".to_owned(),
-                }),
-                stamp @ Stamp::OutOfRange { .. } => Err(RowProblem::BadDate {
-                    column: String::new(),
-                    value: stamp.text(),
-                    reason: dates::DateError::Years.to_string(),
-                }),
-            },
+            DateColumn::Date(_) | DateColumn::Days(_) => {
+                match self.stamp(i).unwrap_or(Stamp::Missing) {
+                    Stamp::Day(d) => Ok(d),
+                    Stamp::Missing => Err(RowProblem::BadDate {
+                        column: String::new(),
+                        value: String::new(),
+                        reason: "missing (null)".to_owned(),
+                    }),
+                    stamp @ Stamp::OutOfRange { .. } => Err(RowProblem::BadDate {
+                        column: String::new(),
+                        value: stamp.text(),
+                        reason: dates::DateError::Years.to_string(),
+                    }),
+                }
+            }
             DateColumn::Text(ca, format) => {
                 let text = ca.get(i).unwrap_or_default().trim();
                 format.parse(text).map_err(|e| RowProblem::BadDate {
@@ -903,7 +934,9 @@ impl DateColumn {
 
     fn text(&self, i: usize) -> String {
         match self {
-            DateColumn::Days(days) => days.get(i).map(|s| s.text()).unwrap_or_default(),
+            DateColumn::Date(_) | DateColumn::Days(_) => {
+                self.stamp(i).map(Stamp::text).unwrap_or_default()
+            }
             DateColumn::Text(ca, _) => ca.get(i).unwrap_or_default().to_owned(),
         }
     }
@@ -940,10 +973,10 @@ impl Zone {
 /// An amount, quantity or price column.
 enum NumberColumn {
     /// Exact decimals: the unscaled values and their scale.
-    Decimal(Int128Chunked, u8),
-    Int(Int64Chunked),
-    Float(Float64Chunked),
-    Text(StringChunked, DecimalSeparator),
+    Decimal(Single<Int128Type>, u8),
+    Int(Single<Int64Type>),
+    Float(Single<Float64Type>),
+    Text(Single<StringType>, DecimalSeparator),
 }
 
 impl NumberColumn {
@@ -959,29 +992,27 @@ impl NumberColumn {
             DataType::Decimal(_, scale) => {
                 let decimals = series.decimal().map_err(|_| wrong())?;
                 let scale = u8::try_from(*scale).map_err(|_| wrong())?;
-                NumberColumn::Decimal(decimals.physical().clone(), scale)
+                NumberColumn::Decimal(Single::new(decimals.physical()), scale)
             }
             DataType::String => {
-                NumberColumn::Text(series.str().map_err(|_| wrong())?.clone(), decimal)
+                NumberColumn::Text(Single::new(series.str().map_err(|_| wrong())?), decimal)
             }
-            _ if dtype.is_float() => NumberColumn::Float(
+            _ if dtype.is_float() => NumberColumn::Float(Single::new(
                 series
                     .cast(&DataType::Float64)
                     .map_err(|_| wrong())?
                     .f64()
-                    .map_err(|_| wrong())?
-                    .clone(),
-            ),
-            _ if dtype.is_integer() => NumberColumn::Int(
+                    .map_err(|_| wrong())?,
+            )),
+            _ if dtype.is_integer() => NumberColumn::Int(Single::new(
                 // Unsigned values above i64::MAX become nulls, then errors.
                 series
                     .strict_cast(&DataType::Int64)
                     .or_else(|_| series.cast(&DataType::Int64))
                     .map_err(|_| wrong())?
                     .i64()
-                    .map_err(|_| wrong())?
-                    .clone(),
-            ),
+                    .map_err(|_| wrong())?,
+            )),
             _ => return Err(wrong()),
         })
     }
