@@ -87,6 +87,8 @@ impl Customer {
 /// How many orders stay open at once. An order whose rows are further apart
 /// than this many other orders is read as two runs.
 pub(crate) const OPEN_ORDERS: usize = 16;
+// The window's positions are bytes, and a mask of 32 bits covers it.
+const _: () = assert!(OPEN_ORDERS <= 32);
 
 /// Ids up to this length are stored inside the hash-table entry, so a lookup
 /// touches one cache line; longer ones live in an arena.
@@ -121,8 +123,6 @@ struct Open {
     total: i64,
     /// Where its last line was read.
     at: u64,
-    /// When it was last used (for closing the least recently used).
-    used: u64,
     /// Opened among the first [`OPEN_ORDERS`] orders of a block: it may
     /// continue an order of the block before (see [`Fold::begin_block`]).
     head: bool,
@@ -382,10 +382,14 @@ pub(crate) struct Fold {
     /// Long customer ids, back to back.
     arena: Vec<u8>,
     customers: u32,
-    /// Open orders (at most OPEN_ORDERS) and the one used last.
+    /// Open orders (at most OPEN_ORDERS); the low 32 bits of their hashes
+    /// side by side, which a row compares with its own all at once (in
+    /// vector registers, without branches); and their positions in `open`
+    /// from the most recently used to the least, so that a full window
+    /// closes the last one without a search for it.
     open: Vec<Open>,
-    last: usize,
-    clock: u64,
+    open_tags: [u32; OPEN_ORDERS],
+    recent: Vec<u8>,
     /// Fingerprints of closed orders (customer, order id).
     runs: Vec<u64>,
     /// The orders of [`Grouping::Hash`].
@@ -419,8 +423,8 @@ impl Fold {
             arena: Vec::new(),
             customers: 0,
             open: Vec::with_capacity(OPEN_ORDERS),
-            last: 0,
-            clock: 0,
+            open_tags: [0; OPEN_ORDERS],
+            recent: Vec::with_capacity(OPEN_ORDERS),
             runs: Vec::new(),
             orders: (grouping == Grouping::Hash).then(Orders::new),
             full: false,
@@ -794,6 +798,7 @@ impl Fold {
             // On one worker the blocks come in order: its orders stay open.
             return;
         }
+        self.recent.clear();
         for mut order in std::mem::take(&mut self.open) {
             order.head = true;
             self.full |= self.close_open(&order).is_err();
@@ -846,35 +851,49 @@ impl Fold {
         amount: i64,
         at: u64,
     ) -> Result<(), Full> {
-        self.clock += 1;
         let hash = self.hasher.hash_one((customer, id));
-        let matches = |o: &Open| o.hash == hash && o.id == id && o.customer == customer;
-        let found = match self.open.get(self.last) {
-            Some(o) if matches(o) => Some(self.last),
-            _ => self.open.iter().position(matches),
-        };
-        let slot = match found {
-            Some(i) => {
-                let o = &mut self.open[i];
+        let mut candidates = 0u32;
+        for (slot, &tag) in self.open_tags.iter().enumerate() {
+            candidates |= u32::from(tag == hash as u32) << slot;
+        }
+        // Only the slots in use.
+        candidates &= ((1u64 << self.open.len()) - 1) as u32;
+        let mut found = None;
+        while candidates != 0 {
+            let slot = candidates.trailing_zeros() as usize;
+            candidates &= candidates - 1;
+            let o = &self.open[slot];
+            if o.hash == hash && o.id == id && o.customer == customer {
+                found = self.recent.iter().position(|&s| usize::from(s) == slot);
+                break;
+            }
+        }
+        match found {
+            Some(rank) => {
+                // Now the most recently used.
+                self.recent[..=rank].rotate_right(1);
+                let o = &mut self.open[usize::from(self.recent[0])];
                 o.date = o.date.min(date);
                 o.total = o.total.wrapping_add(amount);
                 o.at = o.at.max(at);
-                i
             }
             None => {
                 let slot = if self.open.len() < OPEN_ORDERS {
                     self.open.push(Open::default());
+                    self.recent.insert(0, (self.open.len() - 1) as u8);
                     self.open.len() - 1
                 } else {
-                    let lru = (0..self.open.len())
-                        .min_by_key(|&i| self.open[i].used)
-                        .unwrap_or(0);
+                    // The least recently used is closed, and its slot is
+                    // the most recently used.
+                    self.recent.rotate_right(1);
+                    let lru = usize::from(self.recent[0]);
                     let evicted = std::mem::take(&mut self.open[lru]);
                     self.close_open(&evicted)?;
                     // Reuse the evicted buffers.
                     self.open[lru] = evicted;
                     lru
                 };
+                self.open_tags[slot] = hash as u32;
                 let o = &mut self.open[slot];
                 o.hash = hash;
                 o.customer.clear();
@@ -886,11 +905,8 @@ impl Fold {
                 o.at = at;
                 o.head = self.in_block && self.opened < OPEN_ORDERS;
                 self.opened += 1;
-                slot
             }
-        };
-        self.open[slot].used = self.clock;
-        self.last = slot;
+        }
         Ok(())
     }
 
@@ -899,6 +915,7 @@ impl Fold {
     /// worker is done), and the rest of the mail applied. Then the
     /// fingerprints are sorted, on the worker's thread.
     pub(crate) fn finish(&mut self) {
+        self.recent.clear();
         for order in std::mem::take(&mut self.open) {
             self.full |= self.close_open(&order).is_err();
         }
@@ -1122,8 +1139,12 @@ impl Fold {
         // purchase still change its later monetary value.
         let every = self.params.every.is_some();
         let occasions = self.params.occasions;
+        // The back half's results are sized for its customers, so they
+        // are not copied as they grow.
+        let back_capacity = back.iter().map(|(table, _)| table.len()).sum();
         let (mut front, back) = std::thread::scope(|scope| {
-            let back = scope.spawn(move || Self::extract(back, arena, 0, every, occasions));
+            let back =
+                scope.spawn(move || Self::extract(back, arena, back_capacity, every, occasions));
             let front = Self::extract(front, arena, capacity, every, occasions);
             let back = back
                 .join()
@@ -1773,5 +1794,43 @@ mod tests {
             Fold::merge(params, Grouping::Runs, vec![fold], 2),
             Ok(Outcome::NotContiguous)
         ));
+    }
+
+    /// Whether rows (customer, order id) read on one worker come out as
+    /// orders read in runs.
+    fn read_as_runs(rows: &[(&str, String)]) -> bool {
+        let params = Params::default();
+        let mut fold = Fold::new(params, Grouping::Runs);
+        for (i, (customer, order)) in rows.iter().enumerate() {
+            let amount = Decimal {
+                mantissa: 100,
+                scale: 2,
+            };
+            fold.row(customer, Some(order), 1, amount, i as u64);
+        }
+        fold.finish();
+        matches!(
+            Fold::merge(params, Grouping::Runs, vec![fold], 2),
+            Ok(Outcome::Done(_))
+        )
+    }
+
+    #[test]
+    fn an_order_stays_open_while_it_is_among_the_most_recently_used() {
+        // Order `a` comes back after every OPEN_ORDERS - 1 other orders:
+        // the window closes the least recently used, never `a`, however
+        // long ago `a` was opened.
+        let mut rows = Vec::new();
+        for round in 0..10 {
+            rows.push(("a", "1".to_owned()));
+            for i in 0..OPEN_ORDERS - 1 {
+                rows.push(("c", format!("{round}-{i}")));
+            }
+        }
+        rows.push(("a", "1".to_owned()));
+        assert!(read_as_runs(&rows));
+        // One more order in between, and `a` is closed before it comes back.
+        rows.insert(1, ("c", "extra".to_owned()));
+        assert!(!read_as_runs(&rows));
     }
 }

@@ -129,6 +129,11 @@ impl<E> Table<E> {
         self.slots = slots;
     }
 
+    /// The number of entries.
+    pub(super) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
     /// The entries, in insertion order.
     pub(super) fn iter_mut(&mut self) -> std::slice::IterMut<'_, E> {
         self.entries.iter_mut()

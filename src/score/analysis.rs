@@ -11,6 +11,7 @@ use crate::prefetch::prefetch;
 use crate::score::definition::Definition;
 use crate::score::{self, Better, Binning, Level};
 use std::borrow::Cow;
+use std::mem::MaybeUninit;
 
 /// The scored customers and what it took to get them.
 #[derive(Debug, Clone)]
@@ -385,46 +386,38 @@ fn score_ordered(
     // Each customer's metrics are asked for 16 customers ahead and its id
     // 8 ahead (by then its metrics, which say where the id is, have
     // arrived): the reads' cache misses overlap.
-    let gather = |chunk: &[u32], out: &mut Vec<ScoredCustomer>| {
-        for (k, i) in chunk.iter().enumerate() {
-            if let Some(&ahead) = chunk.get(k + 16) {
+    let gather = |part: &[u32], slots: &mut [MaybeUninit<ScoredCustomer>]| {
+        for (k, (i, slot)) in part.iter().zip(slots).enumerate() {
+            if let Some(&ahead) = part.get(k + 16) {
                 prefetch(&metrics[ahead as usize]);
             }
-            if let Some(&ahead) = chunk.get(k + 8)
+            if let Some(&ahead) = part.get(k + 8)
                 && let Some(id) = ids.get(metrics[ahead as usize].customer as usize)
             {
                 prefetch(id);
             }
-            out.push(build(i));
+            slot.write(build(i));
         }
     };
-    // Gathered in id order: random reads, so two chunks at a time, one on
-    // a helper thread (chunks, not halves: a half on the side would add half
-    // the result to the peak memory).
-    let mut customers: Vec<ScoredCustomer> = Vec::with_capacity(order.len());
-    let chunks: Vec<&[u32]> = order.chunks(1 << 16).collect();
-    // The helper's buffer goes back and forth, so its memory is faulted in
-    // once, not once a chunk.
-    let mut spare: Vec<ScoredCustomer> = Vec::new();
+    // Gathered in id order: random reads, so half on a helper thread, each
+    // half written straight into its place in the result (appending a
+    // helper's half would copy it, and hold it twice at the peak).
+    let n = order.len();
+    let mut customers: Vec<ScoredCustomer> = Vec::with_capacity(n);
+    let (first, second) = order.split_at(n / 2);
+    let (first_slots, second_slots) = customers.spare_capacity_mut()[..n].split_at_mut(n / 2);
     std::thread::scope(|scope| {
-        for pair in chunks.chunks(2) {
-            let helper = pair.get(1).map(|chunk| {
-                let mut out = std::mem::take(&mut spare);
-                scope.spawn(move || {
-                    gather(chunk, &mut out);
-                    out
-                })
-            });
-            gather(pair[0], &mut customers);
-            if let Some(helper) = helper {
-                let mut out = helper
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                customers.append(&mut out);
-                spare = out;
-            }
-        }
+        let helper = scope.spawn(|| gather(second, second_slots));
+        gather(first, first_slots);
+        helper
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
     });
+    // SAFETY: the capacity is `n`; the two halves of `order` (`n` entries)
+    // were zipped with the two halves of the first `n` slots, of the same
+    // lengths, and every slot was written. A panic in either half leaves
+    // through `resume_unwind` above, before this, leaking what was written.
+    unsafe { customers.set_len(n) };
     (customers, thresholds)
 }
 
