@@ -2,7 +2,7 @@
 
 use super::{Renderer, Tabular};
 use std::io::{self, Write};
-use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::mpsc::sync_channel;
 
 /// CSV, TSV, or CSV for European spreadsheets (`--excel`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,42 +58,49 @@ impl Renderer for CsvRenderer {
         // of leaving a core idle while it runs.
         let rows = data.rows.len();
         let chunks = rows.div_ceil(CHUNK_ROWS);
-        let format = |chunk: usize| {
-            self.format_rows(
-                data,
-                chunk * CHUNK_ROWS..((chunk + 1) * CHUNK_ROWS).min(rows),
-            )
+        let format = |chunk: usize, out: &mut String| {
+            let range = chunk * CHUNK_ROWS..((chunk + 1) * CHUNK_ROWS).min(rows);
+            self.format_rows(data, range, out)
         };
         std::thread::scope(|scope| -> io::Result<()> {
-            let (formatted, helpers): (Vec<Receiver<Vec<u8>>>, Vec<_>) = (0..FORMATTERS)
-                .map(|first| {
-                    let (tx, rx) = sync_channel(AHEAD);
-                    let helper = scope.spawn(move || {
-                        for chunk in (first..chunks).step_by(FORMATTERS) {
-                            // The writer stopped (a write failed): so do we.
-                            if tx.send(format(chunk)).is_err() {
-                                break;
-                            }
+            // Per helper: the chunks it formatted, in order; the chunks
+            // written, going back to it to be formatted into again (their
+            // memory is faulted in once, not once a chunk); its thread.
+            let (mut formatted, mut give_back, mut helpers) = (Vec::new(), Vec::new(), Vec::new());
+            for first in 0..FORMATTERS {
+                let (tx, rx) = sync_channel::<String>(AHEAD);
+                let (back, returned) = sync_channel::<String>(AHEAD + 1);
+                helpers.push(scope.spawn(move || {
+                    for chunk in (first..chunks).step_by(FORMATTERS) {
+                        let mut text = returned.try_recv().unwrap_or_default();
+                        text.clear();
+                        format(chunk, &mut text);
+                        // The writer stopped (a write failed): so do we.
+                        if tx.send(text).is_err() {
+                            break;
                         }
-                    });
-                    (rx, helper)
-                })
-                .unzip();
+                    }
+                }));
+                formatted.push(rx);
+                give_back.push(back);
+            }
             let mut written = Ok(());
             for chunk in 0..chunks {
                 // A helper that panicked closes its channel: its panic is
                 // raised below.
-                let Ok(bytes) = formatted[chunk % FORMATTERS].recv() else {
+                let Ok(text) = formatted[chunk % FORMATTERS].recv() else {
                     break;
                 };
-                if let Err(e) = out.write_all(&bytes) {
+                if let Err(e) = out.write_all(text.as_bytes()) {
                     written = Err(e);
                     break;
                 }
+                // A helper that is done no longer takes it back.
+                let _ = give_back[chunk % FORMATTERS].try_send(text);
             }
             // Closed channels stop the helpers; a helper's panic is raised
             // as it was (the scope would report only that one happened).
-            drop(formatted);
+            drop((formatted, give_back));
             for helper in helpers {
                 helper
                     .join()
@@ -117,10 +124,15 @@ impl CsvRenderer {
     /// into the chunk and quoted afterwards where needed, by the rule of the
     /// `csv` crate that writes the header: a field containing the delimiter,
     /// a quote, `\r` or `\n` is quoted, with quotes doubled.
-    fn format_rows(&self, data: &Tabular<'_>, range: std::ops::Range<usize>) -> Vec<u8> {
-        let mut out = String::with_capacity(range.len() * 80);
+    fn format_rows(&self, data: &Tabular<'_>, range: std::ops::Range<usize>, out: &mut String) {
+        out.reserve(range.len() * 80);
         let mut row = Vec::new();
         let delimiter = char::from(self.delimiter);
+        // Numbers and dates hold digits, `-` and the decimal separator: with
+        // none of them as the delimiter they never need quotes.
+        let digits_plain = !(self.delimiter.is_ascii_digit()
+            || self.delimiter == b'-'
+            || delimiter == self.decimal);
         for i in range {
             data.rows.fill(i, &mut row);
             for (k, v) in row.iter().enumerate() {
@@ -128,12 +140,13 @@ impl CsvRenderer {
                     out.push(delimiter);
                 }
                 let start = out.len();
-                v.write_text(self.decimal, &mut out);
-                self.quote_from(&mut out, start);
+                v.write_text(self.decimal, out);
+                if !(digits_plain && v.is_digits()) {
+                    self.quote_from(out, start);
+                }
             }
             out.push('\n');
         }
-        out.into_bytes()
     }
 
     /// Quotes the field that starts at `start`, if it needs quotes.
@@ -201,5 +214,43 @@ mod tests {
             rendered(comma_both),
             "m,n,d,t\n\"-1234,56\",-5,1970-01-01,\"a,b; \"\"c\"\"\"\n"
         );
+    }
+
+    /// Many chunks, each formatted into a buffer an earlier chunk was
+    /// written from: the output is what the `csv` crate writes for the same
+    /// cells, in order.
+    #[test]
+    fn chunks_formatted_into_reused_buffers_come_out_whole_and_in_order() {
+        let rows: usize = CHUNK_ROWS * (FORMATTERS * (AHEAD + 2) + 1) + 7;
+        let text = |i: usize| match i % 3 {
+            0 => format!("c{i}"),
+            1 => format!("c,{i}"),
+            _ => format!("say \"{i}\""),
+        };
+        let cells: Vec<Vec<Value<'_>>> = (0..rows)
+            .map(|i| {
+                vec![
+                    Value::Int(i as i64 - 5),
+                    Value::Text(Cow::Owned(text(i))),
+                    Value::Decimal {
+                        units: i as i128,
+                        scale: 2,
+                        decimals: 2,
+                    },
+                ]
+            })
+            .collect();
+        let mut out = Vec::new();
+        CsvRenderer::csv()
+            .render(&Tabular::new(&["n", "t", "m"], cells), &mut out)
+            .unwrap();
+        let mut expected = ::csv::Writer::from_writer(Vec::new());
+        expected.write_record(["n", "t", "m"]).unwrap();
+        for i in 0..rows {
+            let money = format!("{}.{:02}", i / 100, i % 100);
+            let n = (i as i64 - 5).to_string();
+            expected.write_record([n, text(i), money]).unwrap();
+        }
+        assert_eq!(out, expected.into_inner().unwrap());
     }
 }

@@ -176,6 +176,13 @@ impl Value<'_> {
         self.write_text(decimal, &mut out).then_some(out)
     }
 
+    /// Whether the value is written with ASCII digits, `-` and the decimal
+    /// separator only (a number or a date), so that only a delimiter among
+    /// those needs quotes.
+    pub(crate) fn is_digits(&self) -> bool {
+        self.is_number() || matches!(self, Value::Date(_))
+    }
+
     /// Whether the value is a number (right-aligned, unquoted in JSON).
     pub(crate) fn is_number(&self) -> bool {
         matches!(
