@@ -115,11 +115,14 @@ impl Rows for CustomerRows<'_> {
         let kept = c.kept.as_deref().unwrap_or_default();
         let cells =
             usize::from(self.grouped) + 13 + if prediction.is_some() { 4 } else { 0 } + kept.len();
-        // Each cell is assigned in place: pushing built every cell on the
-        // stack and copied it, the copy waiting on the stores that built it
-        // (most of the time of filling a row).
-        row.clear();
-        row.resize(cells, Value::Null);
+        // Each cell is assigned in place, over the previous row's: pushing
+        // built every cell on the stack and copied it, the copy waiting on
+        // the stores that built it (most of the time of filling a row); so
+        // did `resize` with a cell to clone.
+        if row.len() != cells {
+            row.clear();
+            row.resize_with(cells, || Value::Null);
+        }
         let mut cell = row.iter_mut();
         let mut put = |value: Value<'s>| {
             if let Some(slot) = cell.next() {
