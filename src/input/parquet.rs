@@ -24,7 +24,7 @@ use super::parquet_check;
 use super::row::{Parsed, Values};
 use crate::dates::{self, Day};
 use crate::error::{InputError, Position, RowProblem};
-use crate::money::{Decimal, DecimalSeparator};
+use crate::money::{self, Decimal, DecimalSeparator};
 use polars_core::prelude::*;
 use polars_io::parquet::read::ParquetReader;
 use polars_io::prelude::SerReader;
@@ -762,7 +762,7 @@ impl TextColumn {
     /// number (`1.5`, `NaN`) is no id: `Err` with its text.
     fn get(&self, i: usize) -> Result<Option<Cow<'_, str>>, String> {
         match self {
-            TextColumn::Text(ca) => Ok(ca.get(i).map(|s| Cow::Borrowed(s.trim()))),
+            TextColumn::Text(ca) => Ok(ca.get(i).map(|s| Cow::Borrowed(money::trim(s)))),
             TextColumn::Float(ca) => match ca.get(i) {
                 None => Ok(None),
                 Some(f) if f.is_finite() && f.fract() == 0.0 => Ok(Some(Cow::Owned(float_text(f)))),
@@ -922,7 +922,7 @@ impl DateColumn {
                 }
             }
             DateColumn::Text(ca, format) => {
-                let text = ca.get(i).unwrap_or_default().trim();
+                let text = money::trim(ca.get(i).unwrap_or_default());
                 format.parse(text).map_err(|e| RowProblem::BadDate {
                     column: String::new(),
                     value: text.to_owned(),
@@ -1042,7 +1042,7 @@ impl NumberColumn {
                 Decimal::parse(&text, DecimalSeparator::Point).map_err(|e| bad(text, e.to_string()))
             }
             NumberColumn::Text(ca, separator) => {
-                let text = ca.get(i).unwrap_or_default().trim();
+                let text = money::trim(ca.get(i).unwrap_or_default());
                 Decimal::parse(text, *separator).map_err(|e| bad(text.to_owned(), e.to_string()))
             }
         }
@@ -1064,15 +1064,26 @@ impl NumberColumn {
 /// A decimal's unscaled value as rfm's [`Decimal`], trailing zeros dropped
 /// (a warehouse `NUMBER(38,10)` holding 19.99 is 19.99 at scale 2), or
 /// `None` when it does not fit 64 bits.
-fn exact_decimal(mut units: i128, mut scale: u8) -> Option<Decimal> {
-    while scale > 0 && units % 10 == 0 {
-        units /= 10;
+fn exact_decimal(units: i128, mut scale: u8) -> Option<Decimal> {
+    // In 64 bits when it fits (128-bit division is a library call, and
+    // this runs on every row); a value that fits only without its trailing
+    // zeros is rare.
+    let mut mantissa = match i64::try_from(units) {
+        Ok(small) => small,
+        Err(_) => {
+            let mut units = units;
+            while scale > 0 && units % 10 == 0 {
+                units /= 10;
+                scale -= 1;
+            }
+            i64::try_from(units).ok()?
+        }
+    };
+    while scale > 0 && mantissa % 10 == 0 {
+        mantissa /= 10;
         scale -= 1;
     }
-    Some(Decimal {
-        mantissa: i64::try_from(units).ok()?,
-        scale,
-    })
+    Some(Decimal { mantissa, scale })
 }
 
 #[cfg(test)]
@@ -1103,6 +1114,15 @@ mod tests {
             })
         );
         assert_eq!(exact_decimal(i128::from(i64::MAX) * 10 + 1, 1), None);
+        // Past 64 bits only with its trailing zeros.
+        assert_eq!(
+            exact_decimal(i128::from(i64::MIN) * 1000, 5),
+            Some(Decimal {
+                mantissa: i64::MIN,
+                scale: 2
+            })
+        );
+        assert_eq!(exact_decimal((i128::from(i64::MAX) + 1) * 100, 2), None);
     }
 
     #[test]
