@@ -119,15 +119,12 @@ impl Rows for CustomerRows<'_> {
         // built every cell on the stack and copied it, the copy waiting on
         // the stores that built it (most of the time of filling a row); so
         // did `resize` with a cell to clone.
-        if row.len() != cells {
-            row.clear();
-            row.resize_with(cells, || Value::Null);
-        }
+        // (Wrappers that add cells leave the row longer: it is cut back.)
+        row.resize_with(cells, || Value::Null);
         let mut cell = row.iter_mut();
-        let mut put = |value: Value<'s>| {
-            if let Some(slot) = cell.next() {
-                *slot = value;
-            }
+        let mut put = |value: Value<'s>| match cell.next() {
+            Some(slot) => *slot = value,
+            None => debug_assert!(false, "a row has as many cells as were counted"),
         };
         if self.grouped {
             let group = &self.analysis.groups[c.group as usize];

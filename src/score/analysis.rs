@@ -399,24 +399,30 @@ fn score_ordered(
             slot.write(build(i));
         }
     };
-    // Gathered in id order: random reads, so half on a helper thread, each
-    // half written straight into its place in the result (appending a
-    // helper's half would copy it, and hold it twice at the peak).
+    // Gathered in id order: random reads, so half on a helper thread (when
+    // there are enough customers to pay for one), each half written
+    // straight into its place in the result (appending a helper's half
+    // would copy it, and hold it twice at the peak).
     let n = order.len();
     let mut customers: Vec<ScoredCustomer> = Vec::with_capacity(n);
-    let (first, second) = order.split_at(n / 2);
-    let (first_slots, second_slots) = customers.spare_capacity_mut()[..n].split_at_mut(n / 2);
+    let half = if n < 1 << 14 { n } else { n / 2 };
+    let (first, second) = order.split_at(half);
+    let (first_slots, second_slots) = customers.spare_capacity_mut()[..n].split_at_mut(half);
     std::thread::scope(|scope| {
-        let helper = scope.spawn(|| gather(second, second_slots));
+        let helper = (!second.is_empty()).then(|| scope.spawn(|| gather(second, second_slots)));
         gather(first, first_slots);
-        helper
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        if let Some(helper) = helper {
+            helper
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        }
     });
-    // SAFETY: the capacity is `n`; the two halves of `order` (`n` entries)
-    // were zipped with the two halves of the first `n` slots, of the same
-    // lengths, and every slot was written. A panic in either half leaves
-    // through `resume_unwind` above, before this, leaking what was written.
+    // SAFETY: the capacity is at least `n`; `order` (`n` entries) and the
+    // first `n` slots were split at the same place and zipped part with
+    // part, so every one of those slots was written. A panic leaves before
+    // this (the helper's through `resume_unwind`, this thread's through the
+    // scope), the length still 0: what was written leaks, and nothing
+    // unwritten is read or dropped.
     unsafe { customers.set_len(n) };
     (customers, thresholds)
 }

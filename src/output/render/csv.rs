@@ -120,8 +120,8 @@ const AHEAD: usize = 2;
 const CHUNK_ROWS: usize = 16 * 1024;
 
 impl CsvRenderer {
-    /// The CSV records of rows `range`, as bytes. Cells are written straight
-    /// into the chunk and quoted afterwards where needed, by the rule of the
+    /// Appends the CSV records of rows `range` to `out`. Cells are written
+    /// straight into it and quoted afterwards where needed, by the rule of the
     /// `csv` crate that writes the header: a field containing the delimiter,
     /// a quote, `\r` or `\n` is quoted, with quotes doubled.
     fn format_rows(&self, data: &Tabular<'_>, range: std::ops::Range<usize>, out: &mut String) {
@@ -216,9 +216,25 @@ mod tests {
         );
     }
 
-    /// Many chunks, each formatted into a buffer an earlier chunk was
-    /// written from: the output is what the `csv` crate writes for the same
-    /// cells, in order.
+    /// A writer slower than the formatters, so that they wait for it and
+    /// the chunks it wrote are back before they format the next ones.
+    struct Slow(Vec<u8>);
+
+    impl Write for Slow {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+            self.0.extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Many chunks, formatted into buffers earlier chunks were written from:
+    /// the output is what the `csv` crate writes for the same cells, in
+    /// order.
     #[test]
     fn chunks_formatted_into_reused_buffers_come_out_whole_and_in_order() {
         let rows: usize = CHUNK_ROWS * (FORMATTERS * (AHEAD + 2) + 1) + 7;
@@ -240,10 +256,11 @@ mod tests {
                 ]
             })
             .collect();
-        let mut out = Vec::new();
+        let mut out = Slow(Vec::new());
         CsvRenderer::csv()
             .render(&Tabular::new(&["n", "t", "m"], cells), &mut out)
             .unwrap();
+        let out = out.0;
         let mut expected = ::csv::Writer::from_writer(Vec::new());
         expected.write_record(["n", "t", "m"]).unwrap();
         for i in 0..rows {

@@ -179,7 +179,7 @@ impl Value<'_> {
     /// Whether the value is written with ASCII digits, `-` and the decimal
     /// separator only (a number or a date), so that only a delimiter among
     /// those needs quotes.
-    pub(crate) fn is_digits(&self) -> bool {
+    fn is_digits(&self) -> bool {
         self.is_number() || matches!(self, Value::Date(_))
     }
 
@@ -201,7 +201,8 @@ pub(crate) trait Rows: Sync {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
-    /// Fills `row` (cleared first) with the cells of row `index`.
+    /// Makes `row` the cells of row `index`: whatever it held (the previous
+    /// row's cells, which may be overwritten in place) is replaced.
     fn fill<'s>(&'s self, index: usize, row: &mut Vec<Value<'s>>);
 }
 
