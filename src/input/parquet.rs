@@ -185,7 +185,7 @@ impl ParquetFile {
         &self,
         group: &Group,
         map: &ColumnMap,
-        each: &mut dyn FnMut(&ParquetRow<'_>, Position) -> bool,
+        each: &mut impl FnMut(&ParquetRow<'_>, Position) -> bool,
     ) -> Result<(), InputError> {
         let mut projection = needed(map);
         projection.sort_unstable();
