@@ -9,13 +9,20 @@
 /// on targets without the instruction.
 #[inline]
 pub(crate) fn prefetch<T>(at: &T) {
+    prefetch_ptr(std::ptr::from_ref(at));
+}
+
+/// [`prefetch`] for an address that need not hold a value (the end of a
+/// vector, where the next push writes); any address is allowed.
+#[inline]
+pub(crate) fn prefetch_ptr<T>(at: *const T) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
         // SAFETY: SSE is part of every x86_64 CPU (the `target_feature` it
         // is marked with is always on), and a prefetch is a hint: it does
-        // not dereference the pointer, which points into a live value anyway.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(at).cast::<i8>()) };
+        // not dereference the pointer, and never faults, whatever it is.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(at.cast::<i8>()) };
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = at;

@@ -40,6 +40,7 @@ use super::table::Table;
 use crate::dates::Day;
 use crate::error::InputError;
 use crate::money::Decimal;
+use crate::prefetch::prefetch;
 use foldhash::fast::FixedState;
 use hashbrown::HashTable;
 use std::hash::BuildHasher;
@@ -548,18 +549,30 @@ impl Fold {
             self.mail_long(partition, hash, customer, date, total, at);
             return Ok(());
         }
-        let mut id = [0u8; INLINE];
-        id[..customer.len()].copy_from_slice(customer);
-        self.pending[partition].push(Pending {
+        let pending = &mut self.pending[partition];
+        pending.push(Pending {
             hash,
             total,
             at,
             date,
             len: customer.len() as u8,
-            id,
+            id: [0; INLINE],
         });
-        if self.pending[partition].len() == BUFFERED {
+        // The id is copied into the buffer itself: padded on the stack
+        // first, its bytes were then read back wider than they had been
+        // written, a load that must wait for those stores to reach the cache.
+        if let Some(order) = pending.last_mut() {
+            order.id[..customer.len()].copy_from_slice(customer);
+        }
+        if pending.len() == BUFFERED {
             self.flush(partition)?;
+        }
+        // The partition's next order is written where its buffer ends. The
+        // buffers of all partitions are larger than the L2 cache, so that
+        // line would be a miss, and a store waiting for memory holds up
+        // every store after it: the line is asked for now.
+        for spare in self.pending[partition].spare_capacity_mut().iter().take(2) {
+            prefetch(spare);
         }
         Ok(())
     }

@@ -12,7 +12,7 @@
 //! position; slots are at most half full, so probes are short.
 
 use super::fold::Full;
-use crate::prefetch::prefetch;
+use crate::prefetch::{prefetch, prefetch_ptr};
 
 /// Entries of type `E`, each found by its 64-bit hash and an equality test.
 pub(super) struct Table<E> {
@@ -105,8 +105,10 @@ impl<E> Table<E> {
         else {
             return;
         };
-        if slot != 0
-            && slot & TAG == hash & TAG
+        if slot == 0 {
+            // Most likely a new customer: its entry is appended.
+            prefetch_ptr(self.entries.as_ptr().wrapping_add(self.entries.len()));
+        } else if slot & TAG == hash & TAG
             && let Some(entry) = self.entries.get((slot as u32).wrapping_sub(1) as usize)
         {
             prefetch(entry);

@@ -1323,6 +1323,7 @@ fn csv_block<S: Sink>(
             tally.filtered += 1;
             return true;
         }
+        // Built where `take` reads it: a row's values are moved once.
         let (result, line) = match record.unclosed {
             // Named where the quote opened, whatever the column.
             Some(unclosed) => {
@@ -1345,7 +1346,7 @@ fn csv_block<S: Sink>(
             parquet: false,
         };
         tally.take(
-            result.map(|v| v.map(Values::from)),
+            result,
             map,
             at,
             file,

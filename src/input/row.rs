@@ -27,39 +27,6 @@ pub(crate) struct Values<'a> {
     pub(crate) currency: Option<Cow<'a, str>>,
 }
 
-/// A delimited record's values, borrowed from its fields.
-pub(crate) struct TextValues<'r> {
-    /// The customer id (trimmed, not empty; e-mails lower-cased).
-    pub(crate) customer: Cow<'r, str>,
-    /// The order id (trimmed), when an order column is mapped.
-    pub(crate) order: Option<&'r str>,
-    /// The order date.
-    pub(crate) date: Day,
-    /// The amount (or quantity x price).
-    pub(crate) amount: Decimal,
-    /// The order status (trimmed), when a status column is mapped; with
-    /// what excluded the row, when something did.
-    pub(crate) status: Option<Cow<'r, str>>,
-    /// Whether the row counts (see [`Values::counts`]).
-    pub(crate) counts: Counts,
-    /// The currency (trimmed), when a currency column is mapped.
-    pub(crate) currency: Option<&'r str>,
-}
-
-impl<'r> From<TextValues<'r>> for Values<'r> {
-    fn from(v: TextValues<'r>) -> Values<'r> {
-        Values {
-            customer: v.customer,
-            order: v.order.map(Cow::Borrowed),
-            date: v.date,
-            amount: v.amount,
-            status: v.status,
-            counts: v.counts,
-            currency: v.currency.map(Cow::Borrowed),
-        }
-    }
-}
-
 /// What a row is.
 pub(crate) enum Parsed<V> {
     /// A row with values.
@@ -74,18 +41,6 @@ pub(crate) enum Parsed<V> {
     ItemOf(String),
 }
 
-impl<V> Parsed<V> {
-    /// The values, converted.
-    pub(crate) fn map<W>(self, f: impl FnOnce(V) -> W) -> Parsed<W> {
-        match self {
-            Parsed::Row(v) => Parsed::Row(f(v)),
-            Parsed::NoCustomer => Parsed::NoCustomer,
-            Parsed::ItemLine => Parsed::ItemLine,
-            Parsed::ItemOf(o) => Parsed::ItemOf(o),
-        }
-    }
-}
-
 /// A delimited record's values, or what is wrong with it; `field(i)` is
 /// field `i` of `len` as text, `None` when it is not UTF-8 (only the fields
 /// rfm uses are looked at).
@@ -93,7 +48,7 @@ pub(crate) fn row_values<'r>(
     field: impl Fn(usize) -> Option<&'r str>,
     len: usize,
     map: &ColumnMap,
-) -> Result<Parsed<TextValues<'r>>, RowProblem> {
+) -> Result<Parsed<Values<'r>>, RowProblem> {
     let expected = map.header.len();
     let amount_at = match map.amount {
         AmountColumns::Amount(a) => Some(a),
@@ -225,14 +180,14 @@ pub(crate) fn row_values<'r>(
         Some(i) if is_credit_note(text(i)?) => credited(amount),
         _ => amount,
     };
-    Ok(Parsed::Row(TextValues {
+    Ok(Parsed::Row(Values {
         customer,
-        order,
+        order: order.map(Cow::Borrowed),
         date,
         amount,
         status,
         counts,
-        currency,
+        currency: currency.map(Cow::Borrowed),
     }))
 }
 
