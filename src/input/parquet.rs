@@ -433,17 +433,25 @@ impl ParquetRow<'_> {
             }
             _ => None,
         };
-        let excluded = super::row::exclusion(at, |index| {
-            let column = c
-                .exclude
-                .iter()
-                .find(|(j, _)| *j == index)
-                .map(|(_, col)| col);
-            match column {
-                Some(col) => Ok(id(col, i, &at.header[index])?.unwrap_or(Cow::Borrowed(""))),
-                None => Ok(Cow::Borrowed("")),
-            }
-        })?;
+        // Without exclusions or terms (most files) their large `Result`s are
+        // not built at all: moved through the stack, they were copied in
+        // overlapping halves that the next load could not be forwarded from,
+        // a stall on every row (as row.rs does for CSV).
+        let excluded = if at.exclude.is_empty() {
+            None
+        } else {
+            super::row::exclusion(at, |index| {
+                let column = c
+                    .exclude
+                    .iter()
+                    .find(|(j, _)| *j == index)
+                    .map(|(_, col)| col);
+                match column {
+                    Some(col) => Ok(id(col, i, &at.header[index])?.unwrap_or(Cow::Borrowed(""))),
+                    None => Ok(Cow::Borrowed("")),
+                }
+            })?
+        };
         if let Some(why) = &excluded {
             status = Some(super::row::excluded_status(status, why));
         }
@@ -471,13 +479,18 @@ impl ParquetRow<'_> {
             }
             column.get(i).map(Some).map_err(|p| in_column(p, at, index))
         };
-        let amount = super::row::with_terms(amount, &at.terms, term).ok_or_else(|| {
-            RowProblem::BadNumber {
-                column: at.amount_name(),
-                value: self.amount_text(),
-                reason: "too large with the columns added to it or subtracted from it".to_owned(),
-            }
-        })??;
+        let amount = if at.terms.is_empty() {
+            amount
+        } else {
+            super::row::with_terms(amount, &at.terms, term).ok_or_else(|| {
+                RowProblem::BadNumber {
+                    column: at.amount_name(),
+                    value: self.amount_text(),
+                    reason: "too large with the columns added to it or subtracted from it"
+                        .to_owned(),
+                }
+            })??
+        };
         // A credit note with a positive total: subtracted (row.rs).
         let amount = match (&c.doc_type, at.doc_type) {
             (Some(column), Some(index))
