@@ -18,7 +18,7 @@
 //!
 //! `money` and `dates` are the values every stage reads or writes; `error`
 //! holds the errors a user can act on, `notes` what goes to stderr,
-//! `prefetch` the cache hint of the engine's and the scoring's table reads. The
+//! `prefetch` the cache hint for the engine's and the scoring's tables. The
 //! dependencies point down this list: no module imports one that imports it
 //! back. Only what `main.rs` needs is public, so the compiler finds dead
 //! code. docs/method.md is the specification the engine and `sql/`

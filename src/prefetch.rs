@@ -1,9 +1,12 @@
-//! A cache hint for the two places that read large tables in an order the
-//! hardware cannot guess: the engine applying orders to its customer tables
-//! (engine/table.rs) and scoring gathering customers into id order
-//! (score/analysis.rs). With a million customers those tables are far
-//! larger than the CPU caches, and asking for a value some steps before it
-//! is read overlaps the misses instead of paying them one after another.
+//! A cache hint for memory the hardware cannot guess the next use of. Reads:
+//! the engine applying orders to its customer tables (engine/table.rs) and
+//! scoring gathering customers into id order (score/analysis.rs); with a
+//! million customers those tables are far larger than the CPU caches, and
+//! asking for a value some steps before it is read overlaps the misses
+//! instead of paying them one after another. Writes: where the engine will
+//! append a closed order to its partition buffer, or a new customer to its
+//! table (engine/fold.rs, engine/table.rs); a store that misses holds up
+//! every store after it.
 
 /// Asks the CPU to bring the cache line holding `at` close; does nothing
 /// on targets without the instruction.

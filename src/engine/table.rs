@@ -95,8 +95,10 @@ impl<E> Table<E> {
     }
 
     /// Asks the CPU to start loading the entry the first slot for `hash`
-    /// points to (call after [`prefetch`](Table::prefetch) had time to
-    /// bring the slot in).
+    /// points to, or, when that slot is empty (the customer is new), the
+    /// end of the entries, where it will be appended unless other new
+    /// customers come first (call after [`prefetch`](Table::prefetch) had
+    /// time to bring the slot in).
     #[inline]
     pub(super) fn prefetch_entry(&self, hash: u64) {
         let Some(&slot) = self
@@ -106,7 +108,7 @@ impl<E> Table<E> {
             return;
         };
         if slot == 0 {
-            // Most likely a new customer: its entry is appended.
+            // A new customer: its entry is appended.
             prefetch_ptr(self.entries.as_ptr().wrapping_add(self.entries.len()));
         } else if slot & TAG == hash & TAG
             && let Some(entry) = self.entries.get((slot as u32).wrapping_sub(1) as usize)

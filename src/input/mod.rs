@@ -1323,7 +1323,8 @@ fn csv_block<S: Sink>(
             tally.filtered += 1;
             return true;
         }
-        // Built where `take` reads it: a row's values are moved once.
+        // `row_values` builds the `Values` that `take` reads (no conversion
+        // from a second struct, field by field, on every row).
         let (result, line) = match record.unclosed {
             // Named where the quote opened, whatever the column.
             Some(unclosed) => {

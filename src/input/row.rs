@@ -11,15 +11,16 @@ use std::borrow::Cow;
 
 /// A row's validated values, the amount at its own scale.
 pub(crate) struct Values<'a> {
-    /// The customer id (trimmed, not empty).
+    /// The customer id (trimmed, not empty; e-mails lower-cased).
     pub(crate) customer: Cow<'a, str>,
-    /// The order id, when an order column is mapped.
+    /// The order id (trimmed), when an order column is mapped.
     pub(crate) order: Option<Cow<'a, str>>,
     /// The order date.
     pub(crate) date: Day,
     /// The amount (or quantity x price).
     pub(crate) amount: Decimal,
-    /// The order status as written (trimmed), when a status column is mapped.
+    /// The order status as written (trimmed), when a status column is
+    /// mapped; with what excluded the row, when something did.
     pub(crate) status: Option<Cow<'a, str>>,
     /// Whether the row counts (its status and its currency).
     pub(crate) counts: Counts,
