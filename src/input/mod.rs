@@ -56,7 +56,7 @@ use crate::money::{self, Decimal, DecimalSeparator, MAX_SCALE};
 use open::{Digester, ParquetSource};
 use parquet::{Group, ParquetFile};
 use records::{Record, Records};
-use row::{Parsed, Values};
+use row::Parsed;
 use std::borrow::Cow;
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -463,7 +463,7 @@ impl Tally {
     #[inline]
     fn take<'r, S: Sink>(
         &mut self,
-        result: Result<Parsed<Values<'_>>, RowProblem>,
+        result: Result<Parsed<'_>, RowProblem>,
         map: &ColumnMap,
         at: Where,
         file: usize,
@@ -1323,8 +1323,6 @@ fn csv_block<S: Sink>(
             tally.filtered += 1;
             return true;
         }
-        // `row_values` builds the `Values` that `take` reads (no conversion
-        // from a second struct, field by field, on every row).
         let (result, line) = match record.unclosed {
             // Named where the quote opened, whatever the column.
             Some(unclosed) => {

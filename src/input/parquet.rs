@@ -366,7 +366,7 @@ pub(crate) struct ParquetRow<'a> {
 
 impl ParquetRow<'_> {
     /// The row's values, or what is wrong with it.
-    pub(crate) fn values(&self) -> Result<Parsed<Values<'_>>, RowProblem> {
+    pub(crate) fn values(&self) -> Result<Parsed<'_>, RowProblem> {
         let c = self.columns;
         let i = self.index;
         let at = &c.at;

@@ -29,9 +29,9 @@ pub(crate) struct Values<'a> {
 }
 
 /// What a row is.
-pub(crate) enum Parsed<V> {
+pub(crate) enum Parsed<'a> {
     /// A row with values.
-    Row(V),
+    Row(Values<'a>),
     /// No customer id: dropped and counted.
     NoCustomer,
     /// An item line of an order whose amount is the order's: its
@@ -49,7 +49,7 @@ pub(crate) fn row_values<'r>(
     field: impl Fn(usize) -> Option<&'r str>,
     len: usize,
     map: &ColumnMap,
-) -> Result<Parsed<Values<'r>>, RowProblem> {
+) -> Result<Parsed<'r>, RowProblem> {
     let expected = map.header.len();
     let amount_at = match map.amount {
         AmountColumns::Amount(a) => Some(a),
