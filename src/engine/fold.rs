@@ -32,6 +32,7 @@
 //! input layer stops a run whose absolute amounts add up to more than an
 //! `i64` at that scale, so no sum here can overflow in a run that finishes.
 
+use super::fingerprints::{self, Fingerprints};
 use super::method::{
     Aggregate, CustomerId, CustomerMetrics, Grouping, Occasions, Params, Returns, Stats,
     no_purchases, period_key,
@@ -285,34 +286,6 @@ fn pow10(exp: u8) -> i64 {
     10i64.pow(u32::from(exp.min(18)))
 }
 
-/// Whether a fingerprint occurs twice in `runs`, each sorted: in one run
-/// or in two. Fingerprints are hashes, spread evenly, so the check goes a
-/// range of their top byte at a time: each run's share of the range is
-/// copied into a buffer that stays in the cache, where a stable sort merges
-/// the presorted shares in linear time, and neighbours are compared.
-/// Concatenating all the runs and sorting them did the same with a second
-/// copy of every fingerprint in memory and twice the time.
-fn repeats(runs: &[Vec<u64>]) -> bool {
-    debug_assert!(runs.iter().all(|run| run.is_sorted()));
-    let mut starts = vec![0; runs.len()];
-    let mut range = Vec::new();
-    for top in 1..=256u64 {
-        range.clear();
-        for (run, start) in runs.iter().zip(&mut starts) {
-            // The run's fingerprints whose top byte is `top - 1`.
-            let rest = &run[*start..];
-            let len = rest.partition_point(|&f| f >> 56 < top);
-            range.extend_from_slice(&rest[..len]);
-            *start += len;
-        }
-        range.sort();
-        if range.windows(2).any(|w| w[0] == w[1]) {
-            return true;
-        }
-    }
-    false
-}
-
 /// A customer id from its key's bytes. They are the text of a field, so
 /// UTF-8 (checked at once here; `compact_str`'s lossy conversion takes
 /// them a character at a time, 2 % of a 10M run's samples).
@@ -392,7 +365,7 @@ pub(crate) struct Fold {
     open_tags: [u32; OPEN_ORDERS],
     recent: Vec<u8>,
     /// Fingerprints of closed orders (customer, order id).
-    runs: Vec<u64>,
+    runs: Fingerprints,
     /// The orders of [`Grouping::Hash`].
     orders: Option<Orders>,
     /// The customer table overflowed.
@@ -426,7 +399,7 @@ impl Fold {
             open: Vec::with_capacity(OPEN_ORDERS),
             open_tags: [0; OPEN_ORDERS],
             recent: Vec::with_capacity(OPEN_ORDERS),
-            runs: Vec::new(),
+            runs: Fingerprints::default(),
             orders: (grouping == Grouping::Hash).then(Orders::new),
             full: false,
             scale: 0,
@@ -926,7 +899,7 @@ impl Fold {
     /// Ends a worker's reading: buffered orders are applied or mailed, the
     /// senders dropped (so that the other workers' mailboxes close once every
     /// worker is done), and the rest of the mail applied. Then the
-    /// fingerprints are sorted, on the worker's thread.
+    /// fingerprints are partitioned, on the worker's thread.
     pub(crate) fn finish(&mut self) {
         self.recent.clear();
         for order in std::mem::take(&mut self.open) {
@@ -957,7 +930,7 @@ impl Fold {
                 self.receive(mail);
             }
         }
-        self.runs.sort_unstable();
+        self.runs.partition();
     }
 
     /// Joins the workers' folds (each after [`Fold::finish`]): closes the
@@ -983,7 +956,8 @@ impl Fold {
         let mut merged = Fold::new(params, Grouping::Runs);
         merged.scale = scale;
         let mut fragments = Vec::new();
-        // Each worker's fingerprints, sorted.
+        // Each worker's fingerprints, checked on as many threads.
+        let threads = workers.len();
         let mut runs = Vec::with_capacity(workers.len() + 1);
         for mut w in workers {
             if w.full {
@@ -1011,7 +985,7 @@ impl Fold {
             fragments.append(&mut w.fragments);
         }
         merged.close_fragments(fragments)?;
-        merged.finish_merged(runs)
+        merged.finish_merged(runs, threads)
     }
 
     /// [`Grouping::Hash`]: every worker's orders, put together by
@@ -1118,16 +1092,19 @@ impl Fold {
         Ok(())
     }
 
-    /// Applies what is buffered and checks the fingerprints: the workers'
-    /// sorted `runs` and the merged fold's own (the fragments').
-    fn finish_merged(mut self, mut runs: Vec<Vec<u64>>) -> Result<Outcome, Full> {
+    /// Applies what is buffered and checks the fingerprints, on `threads`
+    /// threads: the workers' `runs` and the merged fold's own (the
+    /// fragments').
+    fn finish_merged(
+        mut self,
+        mut runs: Vec<Fingerprints>,
+        threads: usize,
+    ) -> Result<Outcome, Full> {
         for partition in 0..PARTITIONS {
             self.flush(partition)?;
         }
-        let mut own = std::mem::take(&mut self.runs);
-        own.sort_unstable();
-        runs.push(own);
-        if repeats(&runs) {
+        runs.push(std::mem::take(&mut self.runs));
+        if fingerprints::repeats(&mut runs, threads) {
             return Ok(Outcome::NotContiguous);
         }
         // 8 bytes an order: free them before the per-customer results grow.
@@ -1334,44 +1311,6 @@ impl crate::input::Sink for Fold {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The fingerprint check against a set: repeats inside one run and
-    /// across runs, at the edges of the top-byte ranges, empty runs.
-    #[test]
-    fn repeats_finds_every_fingerprint_seen_twice() {
-        let mut next = crate::testing::xorshift(0x2545_f491_4f6c_dd1du64);
-        let edges = [0, 1, (1 << 56) - 1, 1 << 56, u64::MAX - 1, u64::MAX];
-        for case in 0..400 {
-            let workers = 1 + case % 4;
-            let mut runs: Vec<Vec<u64>> = (0..workers)
-                .map(|_| {
-                    (0..next() % 300)
-                        .map(|_| match next() % 8 {
-                            0 => edges[(next() % edges.len() as u64) as usize],
-                            _ => next(),
-                        })
-                        .collect()
-                })
-                .collect();
-            // Half the cases: every value once (edges included).
-            if case % 2 == 0 {
-                let mut seen = std::collections::HashSet::new();
-                for run in &mut runs {
-                    run.retain(|&f| seen.insert(f));
-                }
-            }
-            for run in &mut runs {
-                run.sort_unstable();
-            }
-            let mut seen = std::collections::HashSet::new();
-            let expected = runs.iter().flatten().any(|&f| !seen.insert(f));
-            assert_eq!(repeats(&runs), expected, "case {case}: {runs:?}");
-        }
-        assert!(!repeats(&[]));
-        assert!(repeats(&[vec![5], vec![], vec![5]]));
-        assert!(repeats(&[vec![u64::MAX, u64::MAX]]));
-        assert!(!repeats(&[vec![0, u64::MAX], vec![1 << 56]]));
-    }
 
     /// Runs the fold over `rows` (customer, order, date, amount in cents;
     /// order `None` without an order column) on `workers` workers, one

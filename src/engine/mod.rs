@@ -21,6 +21,7 @@
 //! Either way an order is closed by the same code ([`fold`]'s `close` and
 //! `apply`): the window, the as-of cut, purchases and the metrics.
 
+mod fingerprints;
 mod fold;
 mod method;
 mod table;
