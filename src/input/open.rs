@@ -114,7 +114,10 @@ pub(crate) struct Spill {
 
 /// How the copy is going.
 struct SpillState {
-    writer: Option<io::BufWriter<File>>,
+    /// Written unbuffered: each read is copied into the file from the
+    /// reader's buffer, not first into a buffer of its own (which moved
+    /// every byte of a piped input once more).
+    writer: Option<File>,
     /// The input was read to its end and the copy written whole.
     complete: bool,
     error: Option<io::Error>,
@@ -138,7 +141,7 @@ impl Spill {
         Ok(Spill {
             temp,
             state: std::sync::Arc::new(std::sync::Mutex::new(SpillState {
-                writer: Some(io::BufWriter::with_capacity(1 << 20, file)),
+                writer: Some(file),
                 complete: false,
                 error: None,
             })),
@@ -201,11 +204,7 @@ impl Read for SpillTee {
         if let Ok(mut state) = self.state.lock() {
             let state = &mut *state;
             if let Some(writer) = &mut state.writer {
-                let written = if n == 0 {
-                    writer.flush()
-                } else {
-                    writer.write_all(&buf[..n])
-                };
+                let written = writer.write_all(&buf[..n]);
                 match written {
                     Err(e) => {
                         state.error = Some(e);
