@@ -632,10 +632,57 @@ pub(crate) fn from_day(day: Day) -> NaiveDate {
     NaiveDate::from_num_days_from_ce_opt(day + UNIX_EPOCH_DAYS_FROM_CE).unwrap_or(NaiveDate::MAX)
 }
 
+/// The first year of [`YEAR_STARTS`], and how many it covers.
+const TABLE_FROM: i32 = 1900;
+const TABLE_YEARS: usize = 300;
+
+/// The day number of January 1st of each year from [`TABLE_FROM`] (one
+/// more, so that each year's length is known), by the formula of
+/// [`day_of`] for March-based years.
+static YEAR_STARTS: [Day; TABLE_YEARS + 1] = {
+    let mut starts = [0; TABLE_YEARS + 1];
+    let mut i = 0;
+    while i <= TABLE_YEARS {
+        // January 1st is day 306 of the March-based year before.
+        let y = (TABLE_FROM + i as i32 - 1) as u32 + 400;
+        let (era, yoe) = (y / 400, y % 400);
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + 306;
+        starts[i] = (era * 146_097 + doe) as Day - 719_468 - 146_097;
+        i += 1;
+    }
+    starts
+};
+
+/// Days in each month, in a common year and in a leap year.
+const DAYS_IN_MONTH: [[u32; 12]; 2] = [
+    [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31],
+    [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31],
+];
+
+/// Days of the year before each month, in a common year and a leap year.
+const BEFORE_MONTH: [[Day; 12]; 2] = [
+    [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334],
+    [0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335],
+];
+
 /// The day number of a calendar date, `None` if there is no such date.
 /// Without chrono, for the same reason as [`ymd`] (every row has a date);
 /// the days-from-civil algorithm of Howard Hinnant, tested against chrono.
 pub(crate) fn day_of(year: i32, month: u32, day: u32) -> Option<Day> {
+    // The years exports have, from tables: a lookup and an add instead of
+    // the formula's chain of divisions (3 % of a 10M run's samples).
+    if let Some(i) = year.checked_sub(TABLE_FROM).map(|i| i as usize)
+        && i < TABLE_YEARS
+        && (1..=12).contains(&month)
+    {
+        let (start, next) = (YEAR_STARTS[i], YEAR_STARTS[i + 1]);
+        let leap = usize::from(next - start == 366);
+        let m = month as usize - 1;
+        if day == 0 || day > DAYS_IN_MONTH[leap][m] {
+            return None;
+        }
+        return Some(start + BEFORE_MONTH[leap][m] + day as Day - 1);
+    }
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
     let days_in_month = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
