@@ -186,9 +186,8 @@ fn parse_plain(text: &[u8], decimal: u8) -> Option<Decimal> {
             (digit <= 9).then(|| m * 10 + i64::from(digit))
         })
     };
+    // What is left out is zeros only, so reading the rest checks every byte.
     let mantissa = digits(digits(0, whole)?, &fraction[..significant])?;
-    // The zeros left out must be digits too (`1.5x0` is no number).
-    digits(0, &fraction[significant..])?;
     let scale = significant as u8;
     (scale <= MAX_SCALE).then_some(Decimal {
         mantissa: if negative { -mantissa } else { mantissa },
