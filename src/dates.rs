@@ -637,17 +637,12 @@ const TABLE_FROM: i32 = 1900;
 const TABLE_YEARS: usize = 300;
 
 /// The day number of January 1st of each year from [`TABLE_FROM`] (one
-/// more, so that each year's length is known), by the formula of
-/// [`day_of`] for March-based years.
+/// more, so that each year's length is known), by [`civil_days`].
 static YEAR_STARTS: [Day; TABLE_YEARS + 1] = {
     let mut starts = [0; TABLE_YEARS + 1];
     let mut i = 0;
     while i <= TABLE_YEARS {
-        // January 1st is day 306 of the March-based year before.
-        let y = (TABLE_FROM + i as i32 - 1) as u32 + 400;
-        let (era, yoe) = (y / 400, y % 400);
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + 306;
-        starts[i] = (era * 146_097 + doe) as Day - 719_468 - 146_097;
+        starts[i] = civil_days(TABLE_FROM as u32 + i as u32, 1, 1);
         i += 1;
     }
     starts
@@ -686,26 +681,15 @@ pub(crate) fn day_of(year: i32, month: u32, day: u32) -> Option<Day> {
         }
         return Some(start + BEFORE_MONTH[leap][m] + day as Day - 1);
     }
+    if !(1..=12).contains(&month) {
+        return None;
+    }
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days_in_month = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return None,
-    };
-    if day == 0 || day > days_in_month {
+    if day == 0 || day > DAYS_IN_MONTH[usize::from(leap)][month as usize - 1] {
         return None;
     }
     if (0..=9999).contains(&year) {
-        // The same formula shifted by 400 years (the calendar repeats
-        // every 400 years, 146,097 days), so that it stays in unsigned
-        // 32-bit arithmetic: the years every file has, on every row.
-        let y = year as u32 + 400 - u32::from(month <= 2);
-        let (era, yoe) = (y / 400, y % 400);
-        let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        return Some((era * 146_097 + doe) as Day - 719_468 - 146_097);
+        return Some(civil_days(year as u32, month, day));
     }
     let y = i64::from(year) - i64::from(month <= 2);
     let era = y.div_euclid(400);
@@ -714,6 +698,18 @@ pub(crate) fn day_of(year: i32, month: u32, day: u32) -> Option<Day> {
     let doy = (153 * mp + 2) / 5 + i64::from(day) - 1; // [0, 365]
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; // [0, 146096]
     Day::try_from(era * 146_097 + doe - 719_468).ok()
+}
+
+/// [`day_of`]'s formula for a valid date of the years 0-9999, shifted by
+/// 400 years (the calendar repeats every 400 years, 146,097 days) so that
+/// it stays in unsigned 32-bit arithmetic; `const`, so that it also builds
+/// [`YEAR_STARTS`].
+const fn civil_days(year: u32, month: u32, day: u32) -> Day {
+    let y = year + 400 - (month <= 2) as u32;
+    let (era, yoe) = (y / 400, y % 400);
+    let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    (era * 146_097 + doe) as Day - 719_468 - 146_097
 }
 
 /// The (year, month, day) of a day number, without chrono: the output
