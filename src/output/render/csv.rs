@@ -1,6 +1,6 @@
 //! CSV and TSV: a header row and one record per row, RFC 4180 quoting.
 
-use super::{Renderer, Tabular};
+use super::{DateTexts, Renderer, Tabular, Value};
 use std::io::{self, Write};
 use std::sync::mpsc::sync_channel;
 
@@ -127,6 +127,7 @@ impl CsvRenderer {
     fn format_rows(&self, data: &Tabular<'_>, range: std::ops::Range<usize>, out: &mut String) {
         out.reserve(range.len() * 80);
         let mut row = Vec::new();
+        let mut dates = DateTexts::new();
         let delimiter = char::from(self.delimiter);
         // Numbers and dates hold digits, `-` and the decimal separator: with
         // none of them as the delimiter they never need quotes.
@@ -140,7 +141,16 @@ impl CsvRenderer {
                     out.push(delimiter);
                 }
                 let start = out.len();
-                v.write_text(self.decimal, out);
+                // The kinds of most cells written here, as `write_text`
+                // writes them, without a call per cell.
+                match v {
+                    Value::Date(day) => dates.write(*day, out),
+                    Value::Int(i) => super::write_int(*i, out),
+                    Value::Text(text) => out.push_str(text),
+                    _ => {
+                        v.write_text(self.decimal, out);
+                    }
+                }
                 if !(digits_plain && v.is_digits()) {
                     self.quote_from(out, start);
                 }
