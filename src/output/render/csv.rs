@@ -58,9 +58,9 @@ impl Renderer for CsvRenderer {
         // of leaving a core idle while it runs.
         let rows = data.rows.len();
         let chunks = rows.div_ceil(CHUNK_ROWS);
-        let format = |chunk: usize, out: &mut String| {
+        let format = |chunk: usize, out: &mut String, dates: &mut DateTexts| {
             let range = chunk * CHUNK_ROWS..((chunk + 1) * CHUNK_ROWS).min(rows);
-            self.format_rows(data, range, out)
+            self.format_rows(data, range, out, dates)
         };
         std::thread::scope(|scope| -> io::Result<()> {
             // Per helper: the chunks it formatted, in order; the chunks
@@ -71,10 +71,11 @@ impl Renderer for CsvRenderer {
                 let (tx, rx) = sync_channel::<String>(AHEAD);
                 let (back, returned) = sync_channel::<String>(AHEAD + 1);
                 helpers.push(scope.spawn(move || {
+                    let mut dates = DateTexts::new();
                     for chunk in (first..chunks).step_by(FORMATTERS) {
                         let mut text = returned.try_recv().unwrap_or_default();
                         text.clear();
-                        format(chunk, &mut text);
+                        format(chunk, &mut text, &mut dates);
                         // The writer stopped (a write failed): so do we.
                         if tx.send(text).is_err() {
                             break;
@@ -123,11 +124,17 @@ impl CsvRenderer {
     /// Appends the CSV records of rows `range` to `out`. Cells are written
     /// straight into it and quoted afterwards where needed, by the rule of the
     /// `csv` crate that writes the header: a field containing the delimiter,
-    /// a quote, `\r` or `\n` is quoted, with quotes doubled.
-    fn format_rows(&self, data: &Tabular<'_>, range: std::ops::Range<usize>, out: &mut String) {
+    /// a quote, `\r` or `\n` is quoted, with quotes doubled. `dates` holds
+    /// the texts of the dates its thread wrote before.
+    fn format_rows(
+        &self,
+        data: &Tabular<'_>,
+        range: std::ops::Range<usize>,
+        out: &mut String,
+        dates: &mut DateTexts,
+    ) {
         out.reserve(range.len() * 80);
         let mut row = Vec::new();
-        let mut dates = DateTexts::new();
         let delimiter = char::from(self.delimiter);
         // Numbers and dates hold digits, `-` and the decimal separator: with
         // none of them as the delimiter they never need quotes.
@@ -184,7 +191,6 @@ pub(crate) fn into_io(e: csv::Error) -> io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::render::Value;
     use std::borrow::Cow;
 
     fn rendered(renderer: CsvRenderer) -> String {
