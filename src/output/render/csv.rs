@@ -1,8 +1,8 @@
 //! CSV and TSV: a header row and one record per row, RFC 4180 quoting.
 
+use super::chunks::write_in_chunks;
 use super::{DateTexts, Renderer, Tabular, Value};
 use std::io::{self, Write};
-use std::sync::mpsc::sync_channel;
 
 /// CSV, TSV, or CSV for European spreadsheets (`--excel`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,73 +52,11 @@ impl Renderer for CsvRenderer {
         header.write_record(&data.columns).map_err(into_io)?;
         header.flush()?;
         drop(header);
-        // Rows are formatted in chunks by two helper threads, each taking
-        // every other chunk, while this thread writes them in order: the
-        // writing (a copy into the kernel) overlaps the formatting instead
-        // of leaving a core idle while it runs.
-        let rows = data.rows.len();
-        let chunks = rows.div_ceil(CHUNK_ROWS);
-        let format = |chunk: usize, out: &mut String, dates: &mut DateTexts| {
-            let range = chunk * CHUNK_ROWS..((chunk + 1) * CHUNK_ROWS).min(rows);
-            self.format_rows(data, range, out, dates)
-        };
-        std::thread::scope(|scope| -> io::Result<()> {
-            // Per helper: the chunks it formatted, in order; the chunks
-            // written, going back to it to be formatted into again (their
-            // memory is faulted in once, not once a chunk); its thread.
-            let (mut formatted, mut give_back, mut helpers) = (Vec::new(), Vec::new(), Vec::new());
-            for first in 0..FORMATTERS {
-                let (tx, rx) = sync_channel::<String>(AHEAD);
-                let (back, returned) = sync_channel::<String>(AHEAD + 1);
-                helpers.push(scope.spawn(move || {
-                    let mut dates = DateTexts::new();
-                    for chunk in (first..chunks).step_by(FORMATTERS) {
-                        let mut text = returned.try_recv().unwrap_or_default();
-                        text.clear();
-                        format(chunk, &mut text, &mut dates);
-                        // The writer stopped (a write failed): so do we.
-                        if tx.send(text).is_err() {
-                            break;
-                        }
-                    }
-                }));
-                formatted.push(rx);
-                give_back.push(back);
-            }
-            let mut written = Ok(());
-            for chunk in 0..chunks {
-                // A helper that panicked closes its channel: its panic is
-                // raised below.
-                let Ok(text) = formatted[chunk % FORMATTERS].recv() else {
-                    break;
-                };
-                if let Err(e) = out.write_all(text.as_bytes()) {
-                    written = Err(e);
-                    break;
-                }
-                // A helper that is done no longer takes it back.
-                let _ = give_back[chunk % FORMATTERS].try_send(text);
-            }
-            // Closed channels stop the helpers; a helper's panic is raised
-            // as it was (the scope would report only that one happened).
-            drop((formatted, give_back));
-            for helper in helpers {
-                helper
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            }
-            written
+        write_in_chunks(data.rows.len(), out, |rows, text, dates| {
+            self.format_rows(data, rows, text, dates)
         })
     }
 }
-
-/// Threads formatting rows, and the chunks each may have ready ahead of
-/// the writer.
-const FORMATTERS: usize = 2;
-const AHEAD: usize = 2;
-
-/// Rows formatted per chunk.
-const CHUNK_ROWS: usize = 16 * 1024;
 
 impl CsvRenderer {
     /// Appends the CSV records of rows `range` to `out`. Cells are written
@@ -253,6 +191,7 @@ mod tests {
     /// order.
     #[test]
     fn chunks_formatted_into_reused_buffers_come_out_whole_and_in_order() {
+        use crate::output::render::chunks::{AHEAD, CHUNK_ROWS, FORMATTERS};
         let rows: usize = CHUNK_ROWS * (FORMATTERS * (AHEAD + 2) + 1) + 7;
         let text = |i: usize| match i % 3 {
             0 => format!("c{i}"),

@@ -5,7 +5,8 @@
 //! `1234.50`, not re-parsed into a float. Dates, ids and segment names are
 //! strings; empty values are `null`.
 
-use super::{Renderer, Tabular, Value};
+use super::chunks::write_in_chunks;
+use super::{DateTexts, Renderer, Tabular, Value};
 use std::borrow::Cow;
 use std::io::{self, Write};
 
@@ -26,44 +27,130 @@ pub(crate) struct JsonRenderer;
 /// One JSON object per row, one per line.
 pub(crate) struct NdjsonRenderer;
 
-fn write_string(out: &mut dyn Write, s: &str) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, s).map_err(io::Error::from)
-}
-
-fn write_value(out: &mut dyn Write, v: &Value) -> io::Result<()> {
-    if let Value::Json(json) = v {
-        return out.write_all(json.as_bytes());
-    }
-    match v.text('.') {
-        None => out.write_all(b"null"),
-        Some(text) if v.is_number() => out.write_all(text.as_bytes()),
-        Some(text) => write_string(out, &text),
-    }
-}
-
-fn write_object(out: &mut dyn Write, columns: &[&str], row: &[Value]) -> io::Result<()> {
-    out.write_all(b"{")?;
-    for (i, (name, value)) in columns.iter().zip(row).enumerate() {
-        if i > 0 {
-            out.write_all(b",")?;
+/// Appends `s` as a JSON string, escaped as `serde_json` escapes it: `"`
+/// and `\\`, the control characters as `\b \t \n \f \r` or `\u00XX`,
+/// everything else as it is.
+fn push_string(s: &str, out: &mut String) {
+    out.push('"');
+    let mut plain = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escape: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[plain..i]);
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xf)]));
+        } else {
+            out.push_str(escape);
         }
-        write_string(out, name)?;
-        out.write_all(b":")?;
-        write_value(out, value)?;
+        plain = i + 1;
     }
-    out.write_all(b"}")
+    out.push_str(&s[plain..]);
+    out.push('"');
+}
+
+/// Appends a value: a number as its digits, no value as `null`, the rest
+/// as a string. `cell` is scratch space.
+fn push_value(v: &Value, out: &mut String, dates: &mut DateTexts, cell: &mut String) {
+    match v {
+        Value::Json(json) => out.push_str(json),
+        Value::Date(day) => {
+            cell.clear();
+            dates.write(*day, cell);
+            push_string(cell, out);
+        }
+        Value::Text(text) => push_string(text, out),
+        _ => {
+            cell.clear();
+            if !v.write_text('.', cell) {
+                out.push_str("null");
+            } else if v.is_number() {
+                out.push_str(cell);
+            } else {
+                push_string(cell, out);
+            }
+        }
+    }
+}
+
+/// The keys of a row object: each column as a JSON string and `:`.
+fn keys(columns: &[&str]) -> Vec<String> {
+    columns
+        .iter()
+        .map(|name| {
+            let mut key = String::new();
+            push_string(name, &mut key);
+            key.push(':');
+            key
+        })
+        .collect()
+}
+
+/// Appends a row object, `{"key":value,...}`.
+fn push_object(
+    keys: &[String],
+    row: &[Value],
+    out: &mut String,
+    dates: &mut DateTexts,
+    cell: &mut String,
+) {
+    out.push('{');
+    for (i, (key, value)) in keys.iter().zip(row).enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(key);
+        push_value(value, out, dates, cell);
+    }
+    out.push('}');
+}
+
+/// Writes the rows as objects, each after what `before(index, text)`
+/// appends and followed by `after`, formatted on the threads of
+/// [`write_in_chunks`].
+fn write_objects(
+    out: &mut dyn Write,
+    data: &Tabular<'_>,
+    before: impl Fn(usize, &mut String) + Sync,
+    after: &str,
+) -> io::Result<()> {
+    let keys = keys(&data.columns);
+    write_in_chunks(data.rows.len(), out, |rows, text, dates| {
+        let (mut row, mut cell) = (Vec::new(), String::new());
+        text.reserve(rows.len() * 200);
+        for i in rows {
+            data.rows.fill(i, &mut row);
+            before(i, text);
+            push_object(&keys, &row, text, dates, &mut cell);
+            text.push_str(after);
+        }
+    })
 }
 
 /// `[` + one row object per line, indented by `indent` + `]`.
 fn write_rows(out: &mut dyn Write, data: &Tabular<'_>, indent: &str) -> io::Result<()> {
     out.write_all(b"[")?;
-    let mut row = Vec::new();
-    for i in 0..data.rows.len() {
-        data.rows.fill(i, &mut row);
-        let sep = if i == 0 { "" } else { "," };
-        write!(out, "{sep}\n{indent}  ")?;
-        write_object(out, &data.columns, &row)?;
-    }
+    write_objects(
+        out,
+        data,
+        |i, text| {
+            text.push_str(if i == 0 { "\n" } else { ",\n" });
+            text.push_str(indent);
+            text.push_str("  ");
+        },
+        "",
+    )?;
     if data.rows.is_empty() {
         out.write_all(b"]")
     } else {
@@ -73,26 +160,36 @@ fn write_rows(out: &mut dyn Write, data: &Tabular<'_>, indent: &str) -> io::Resu
 
 impl Renderer for JsonRenderer {
     fn render(&self, data: &Tabular<'_>, out: &mut dyn Write) -> io::Result<()> {
+        let (mut dates, mut cell) = (DateTexts::new(), String::new());
         match &data.json_envelope {
             None => write_rows(out, data, "")?,
             Some((fields, rows_key)) => {
-                out.write_all(b"{\n")?;
+                let mut text = String::from("{\n");
                 for (name, value) in fields {
-                    out.write_all(b"  ")?;
-                    write_string(out, name)?;
-                    out.write_all(b": ")?;
-                    write_value(out, value)?;
-                    out.write_all(b",\n")?;
+                    text.push_str("  ");
+                    push_string(name, &mut text);
+                    text.push_str(": ");
+                    push_value(value, &mut text, &mut dates, &mut cell);
+                    text.push_str(",\n");
                 }
-                out.write_all(b"  ")?;
-                write_string(out, rows_key)?;
-                out.write_all(b": ")?;
+                text.push_str("  ");
+                push_string(rows_key, &mut text);
+                text.push_str(": ");
+                out.write_all(text.as_bytes())?;
                 write_rows(out, data, "  ")?;
+                text.clear();
                 if let Some(total) = &data.total {
-                    out.write_all(b",\n  \"total\": ")?;
-                    write_object(out, &data.columns, total)?;
+                    text.push_str(",\n  \"total\": ");
+                    push_object(
+                        &keys(&data.columns),
+                        total,
+                        &mut text,
+                        &mut dates,
+                        &mut cell,
+                    );
                 }
-                out.write_all(b"\n}")?;
+                text.push_str("\n}");
+                out.write_all(text.as_bytes())?;
             }
         }
         out.write_all(b"\n")
@@ -101,12 +198,32 @@ impl Renderer for JsonRenderer {
 
 impl Renderer for NdjsonRenderer {
     fn render(&self, data: &Tabular<'_>, out: &mut dyn Write) -> io::Result<()> {
-        let mut row = Vec::new();
-        for i in 0..data.rows.len() {
-            data.rows.fill(i, &mut row);
-            write_object(out, &data.columns, &row)?;
-            out.write_all(b"\n")?;
+        write_objects(out, data, |_, _| {}, "\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every ASCII character, alone and between others, and text beyond
+    /// ASCII: escaped exactly as `serde_json` escapes it.
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let mut texts: Vec<String> = (0u8..0x80).map(|b| char::from(b).to_string()).collect();
+        texts.extend((0u8..0x80).map(|b| format!("a{}b\u{e9}", char::from(b))));
+        texts.extend(
+            [
+                "",
+                "Caf\u{e9} \"Il Gatto\"\r\n\\",
+                "\u{1f600}\u{7f}\u{80}\u{2028}",
+            ]
+            .map(String::from),
+        );
+        for text in texts {
+            let mut out = String::new();
+            push_string(&text, &mut out);
+            assert_eq!(out, serde_json::to_string(&text).unwrap(), "{text:?}");
         }
-        Ok(())
     }
 }

@@ -7,6 +7,7 @@
 //! container differs. Numbers are rendered from exact integers at the last
 //! moment (see `money`), never through `f64`.
 
+mod chunks;
 mod csv;
 mod json;
 mod parquet;
