@@ -1,9 +1,10 @@
 //! JSON and NDJSON.
 //!
-//! Written by hand around `serde_json` string escaping so that money keeps
-//! its exact decimal digits: `1234.50` is emitted as the JSON number
-//! `1234.50`, not re-parsed into a float. Dates, ids and segment names are
-//! strings; empty values are `null`.
+//! Written by hand, strings escaped exactly as `serde_json` escapes them, so
+//! that money keeps its exact decimal digits: `1234.50` is emitted as the
+//! JSON number `1234.50`, not re-parsed into a float. Dates, ids and
+//! segment names are strings; empty values are `null`. Rows are formatted
+//! on two threads ([`write_in_chunks`]), as CSV's are.
 
 use super::chunks::write_in_chunks;
 use super::{DateTexts, Renderer, Tabular, Value};
@@ -60,8 +61,9 @@ fn push_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
-/// Appends a value: a number as its digits, no value as `null`, the rest
-/// as a string. `cell` is scratch space.
+/// Appends a value: JSON (an envelope's nested document) as it is, a
+/// number as its digits, no value as `null`, the rest as a string. `cell`
+/// is scratch space.
 fn push_value(v: &Value, out: &mut String, dates: &mut DateTexts, cell: &mut String) {
     match v {
         Value::Json(json) => out.push_str(json),
@@ -160,10 +162,10 @@ fn write_rows(out: &mut dyn Write, data: &Tabular<'_>, indent: &str) -> io::Resu
 
 impl Renderer for JsonRenderer {
     fn render(&self, data: &Tabular<'_>, out: &mut dyn Write) -> io::Result<()> {
-        let (mut dates, mut cell) = (DateTexts::new(), String::new());
         match &data.json_envelope {
             None => write_rows(out, data, "")?,
             Some((fields, rows_key)) => {
+                let (mut dates, mut cell) = (DateTexts::new(), String::new());
                 let mut text = String::from("{\n");
                 for (name, value) in fields {
                     text.push_str("  ");
@@ -205,6 +207,61 @@ impl Renderer for NdjsonRenderer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::render::chunks::{AHEAD, CHUNK_ROWS, FORMATTERS};
+
+    /// Rows over many chunks, as JSON and as NDJSON: each row is the object
+    /// written here with `serde_json`'s escaping and chrono's dates, in
+    /// order, with the separators of the first row and the others.
+    #[test]
+    fn rows_over_many_chunks_come_out_whole_and_in_order() {
+        let rows: usize = CHUNK_ROWS * (FORMATTERS * (AHEAD + 2) + 1) + 7;
+        let text = |i: usize| match i % 3 {
+            0 => format!("c{i}"),
+            1 => format!("c,\n{i}"),
+            _ => format!("say \"{i}\""),
+        };
+        let day = |i: usize| 20_000 + (i % 3_000) as i32;
+        let table = || {
+            let cells: Vec<Vec<Value<'_>>> = (0..rows)
+                .map(|i| {
+                    vec![
+                        Value::Int(i as i64 - 5),
+                        Value::Text(Cow::Owned(text(i))),
+                        Value::Date(day(i)),
+                        Value::Decimal {
+                            units: i as i128,
+                            scale: 2,
+                            decimals: 2,
+                        },
+                        Value::Null,
+                    ]
+                })
+                .collect();
+            Tabular::new(&["n", "t", "d", "m", "x"], cells)
+        };
+        let object = |i: usize| {
+            format!(
+                "{{\"n\":{},\"t\":{},\"d\":\"{}\",\"m\":{}.{:02},\"x\":null}}",
+                i as i64 - 5,
+                serde_json::to_string(&text(i)).unwrap(),
+                crate::dates::from_day(day(i)).format("%Y-%m-%d"),
+                i / 100,
+                i % 100
+            )
+        };
+        let mut ndjson = Vec::new();
+        NdjsonRenderer.render(&table(), &mut ndjson).unwrap();
+        let expected: String = (0..rows).map(|i| object(i) + "\n").collect();
+        assert!(
+            String::from_utf8(ndjson).unwrap() == expected,
+            "NDJSON differs"
+        );
+        let mut json = Vec::new();
+        JsonRenderer.render(&table(), &mut json).unwrap();
+        let body: Vec<String> = (0..rows).map(object).collect();
+        let expected = format!("[\n  {}\n]\n", body.join(",\n  "));
+        assert!(String::from_utf8(json).unwrap() == expected, "JSON differs");
+    }
 
     /// Every ASCII character, alone and between others, and text beyond
     /// ASCII: escaped exactly as `serde_json` escapes it.
