@@ -67,10 +67,11 @@ fn push_string(s: &str, out: &mut String) {
 fn push_value(v: &Value, out: &mut String, dates: &mut DateTexts, cell: &mut String) {
     match v {
         Value::Json(json) => out.push_str(json),
+        // Digits and dashes, which need no escaping.
         Value::Date(day) => {
-            cell.clear();
-            dates.write(*day, cell);
-            push_string(cell, out);
+            out.push('"');
+            dates.write(*day, out);
+            out.push('"');
         }
         Value::Text(text) => push_string(text, out),
         _ => {
