@@ -837,6 +837,18 @@ impl Fold {
         amount: i64,
         at: u64,
     ) -> Result<(), Full> {
+        // Most lines continue the order of the line before (an order's
+        // lines are written together): that one is compared first, by its
+        // bytes, before any hashing.
+        if let Some(&last) = self.recent.first() {
+            let o = &mut self.open[usize::from(last)];
+            if o.id == id && o.customer == customer {
+                o.date = o.date.min(date);
+                o.total = o.total.wrapping_add(amount);
+                o.at = o.at.max(at);
+                return Ok(());
+            }
+        }
         let hash = self.hasher.hash_one((customer, id));
         let mut candidates = 0u32;
         for (slot, &tag) in self.open_tags.iter().enumerate() {
