@@ -116,8 +116,9 @@ struct Entry {
 /// An order being read: customer and order id as written, date, total.
 #[derive(Debug, Default)]
 struct Open {
-    /// Hash of (customer, order id): compared before the bytes, and left as
-    /// the order's fingerprint when it closes.
+    /// Hash of (customer, order id): compared before the bytes (except for
+    /// the most recent order, whose bytes a line is compared with first),
+    /// and left as the order's fingerprint when it closes.
     hash: u64,
     customer: Vec<u8>,
     id: Vec<u8>,

@@ -356,6 +356,8 @@ impl Work {
 
 /// Reads into `buf` until it is full or the input ends: how many bytes it
 /// read, and the error that stopped it, if one did (after those bytes).
+/// None read into a non-empty `buf` means the end; callers never pass an
+/// empty one, which would look the same.
 fn fill(reader: &mut dyn Read, buf: &mut [u8]) -> (usize, Option<std::io::Error>) {
     let mut filled = 0;
     while filled < buf.len() {
