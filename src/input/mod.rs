@@ -1744,7 +1744,7 @@ impl Reader<'_, '_> {
             // (`bytes.len()`), so reading into it needs no zeroing first.
             // `read_to_end` zeroed each block's spare room before reading
             // into it (std does for a reader without `read_buf`, such as the
-            // progress bar's): a memset of the whole input, 3-5 % of the
+            // progress bar's): a memset of the whole input, 2.9-5.5 % of the
             // samples on Online Retail x18.
             let mut bytes = self.free.try_recv().unwrap_or_default();
             let mut len = carry.len();
