@@ -131,6 +131,16 @@ struct Open {
     head: bool,
 }
 
+impl Open {
+    /// Adds a line of the order: its date is the earliest line's, its
+    /// total the sum, and it was last read where this line was, if later.
+    fn add(&mut self, date: Day, amount: i64, at: u64) {
+        self.date = self.date.min(date);
+        self.total = self.total.wrapping_add(amount);
+        self.at = self.at.max(at);
+    }
+}
+
 /// A purchase of the customer at `position` in its partition's table, on
 /// `day` (`Params::occasions`): `key` is the position in the upper half and
 /// the day in the lower, so that sorting the keys groups a customer's days.
@@ -844,9 +854,7 @@ impl Fold {
         if let Some(&last) = self.recent.first() {
             let o = &mut self.open[usize::from(last)];
             if o.id == id && o.customer == customer {
-                o.date = o.date.min(date);
-                o.total = o.total.wrapping_add(amount);
-                o.at = o.at.max(at);
+                o.add(date, amount, at);
                 return Ok(());
             }
         }
@@ -871,10 +879,7 @@ impl Fold {
             Some(rank) => {
                 // Now the most recently used.
                 self.recent[..=rank].rotate_right(1);
-                let o = &mut self.open[usize::from(self.recent[0])];
-                o.date = o.date.min(date);
-                o.total = o.total.wrapping_add(amount);
-                o.at = o.at.max(at);
+                self.open[usize::from(self.recent[0])].add(date, amount, at);
             }
             None => {
                 let slot = if self.open.len() < OPEN_ORDERS {
