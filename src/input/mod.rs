@@ -36,6 +36,7 @@ mod ledger;
 mod open;
 mod parquet;
 mod parquet_check;
+mod pipe;
 mod profiles;
 mod records;
 mod row;
@@ -729,6 +730,11 @@ fn read_with<S: Sink>(
         bar: &bar,
         stop: AtomicU64::new(u64::MAX),
     };
+    // A pipe's writer goes first ([`pipe`]); the workers started below
+    // take the policy too.
+    if settings.paths.iter().any(InputPath::is_pipe) {
+        pipe::run_as_batch();
+    }
     let workers = sinks.len().max(1);
     let (work_tx, work_rx) = mpsc::sync_channel::<Work>(2 * workers);
     // Owned by the workers only: if they all stop (a panic), sending fails

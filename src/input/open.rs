@@ -86,6 +86,15 @@ impl InputPath {
             InputPath::Stdin => false,
         }
     }
+
+    /// A pipe: stdin fed by one, or a named pipe ([`super::pipe`]).
+    pub(crate) fn is_pipe(&self) -> bool {
+        match self {
+            InputPath::File(p) => super::pipe::is_pipe(Some(p)),
+            InputPath::Stdin => super::pipe::is_pipe(None),
+            InputPath::Replay { .. } => false,
+        }
+    }
 }
 
 /// An opened input: decompressed bytes plus the name for messages.
@@ -384,7 +393,10 @@ pub(crate) fn open(
 ) -> Result<Input, InputError> {
     let name = path.display_name();
     let raw: Box<dyn Read + Send> = match path {
-        InputPath::Stdin => Box::new(io::stdin()),
+        InputPath::Stdin => {
+            super::pipe::widen(&io::stdin());
+            Box::new(io::stdin())
+        }
         InputPath::File(p) | InputPath::Replay { path: p, .. } => {
             if p.is_dir() {
                 return Err(InputError::Open {
@@ -395,10 +407,12 @@ pub(crate) fn open(
                     )),
                 });
             }
-            Box::new(File::open(p).map_err(|source| InputError::Open {
+            let file = File::open(p).map_err(|source| InputError::Open {
                 path: p.clone(),
                 source,
-            })?)
+            })?;
+            super::pipe::widen(&file);
+            Box::new(file)
         }
     };
     let digester = match path {

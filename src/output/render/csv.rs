@@ -79,6 +79,7 @@ impl CsvRenderer {
         let digits_plain = !(self.delimiter.is_ascii_digit()
             || self.delimiter == b'-'
             || delimiter == self.decimal);
+        let special = self.specials();
         for i in range {
             data.rows.fill(i, &mut row);
             for (k, v) in row.iter().enumerate() {
@@ -97,24 +98,38 @@ impl CsvRenderer {
                     }
                 }
                 if !(digits_plain && v.is_digits()) {
-                    self.quote_from(out, start);
+                    quote_from(out, start, &special);
                 }
             }
             out.push('\n');
         }
     }
 
-    /// Quotes the field that starts at `start`, if it needs quotes.
-    fn quote_from(&self, out: &mut String, start: usize) {
-        let special = |b: &u8| matches!(*b, b'"' | b'\r' | b'\n') || *b == self.delimiter;
-        if !out.as_bytes()[start..].iter().any(special) {
-            return;
+    /// The bytes that make a field quoted, as a table: a lookup per byte
+    /// instead of four comparisons (a fifth of the formatting threads'
+    /// samples on 10M rows went to that scan).
+    fn specials(&self) -> [bool; 256] {
+        let mut table = [false; 256];
+        for b in [b'"', b'\r', b'\n', self.delimiter] {
+            table[usize::from(b)] = true;
         }
-        let field = out.split_off(start);
-        out.push('"');
-        out.push_str(&field.replace('"', "\"\""));
-        out.push('"');
+        table
     }
+}
+
+/// Quotes the field that starts at `start`, if it holds a byte of `special`
+/// ([`CsvRenderer::specials`]).
+fn quote_from(out: &mut String, start: usize, special: &[bool; 256]) {
+    if !out.as_bytes()[start..]
+        .iter()
+        .any(|&b| special[usize::from(b)])
+    {
+        return;
+    }
+    let field = out.split_off(start);
+    out.push('"');
+    out.push_str(&field.replace('"', "\"\""));
+    out.push('"');
 }
 
 /// Keeps the kind of an I/O error (a broken pipe must stay recognisable);
@@ -168,6 +183,35 @@ mod tests {
             rendered(comma_both),
             "m,n,d,t\n\"-1234,56\",-5,1970-01-01,\"a,b; \"\"c\"\"\"\n"
         );
+    }
+
+    /// Every ASCII byte inside a field, with each delimiter: quoted exactly
+    /// when the `csv` crate quotes it.
+    #[test]
+    fn a_field_is_quoted_when_the_csv_crate_quotes_it() {
+        for renderer in [CsvRenderer::csv(), CsvRenderer::tsv(), CsvRenderer::excel()] {
+            let special = renderer.specials();
+            for byte in 0..128u8 {
+                let field = format!("a{}z\u{e9}", char::from(byte));
+                let mut ours = String::from("x");
+                ours.push(char::from(renderer.delimiter));
+                let start = ours.len();
+                ours.push_str(&field);
+                quote_from(&mut ours, start, &special);
+                ours.push('\n');
+                let mut theirs = csv::WriterBuilder::new()
+                    .delimiter(renderer.delimiter)
+                    .from_writer(Vec::new());
+                theirs.write_record(["x", field.as_str()]).expect("written");
+                let theirs =
+                    String::from_utf8(theirs.into_inner().expect("flushed")).expect("UTF-8");
+                assert_eq!(
+                    ours, theirs,
+                    "byte {byte:#04x}, delimiter {:?}",
+                    renderer.delimiter
+                );
+            }
+        }
     }
 
     /// A writer slower than the formatters, so that they wait for it and
