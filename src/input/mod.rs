@@ -730,11 +730,13 @@ fn read_with<S: Sink>(
         bar: &bar,
         stop: AtomicU64::new(u64::MAX),
     };
-    // A pipe's writer goes first ([`pipe`]); the workers started below
-    // take the policy too.
-    if settings.paths.iter().any(InputPath::is_pipe) {
-        pipe::run_as_batch();
-    }
+    // A pipe's writer goes first ([`pipe`]): this thread and the workers
+    // started below, until the reading ends.
+    let _batch = settings
+        .paths
+        .iter()
+        .any(InputPath::is_pipe)
+        .then(pipe::Batch::start);
     let workers = sinks.len().max(1);
     let (work_tx, work_rx) = mpsc::sync_channel::<Work>(2 * workers);
     // Owned by the workers only: if they all stop (a panic), sending fails

@@ -88,10 +88,10 @@ impl InputPath {
     }
 
     /// A pipe: stdin fed by one, or a named pipe ([`super::pipe`]).
-    pub(crate) fn is_pipe(&self) -> bool {
+    pub(super) fn is_pipe(&self) -> bool {
         match self {
-            InputPath::File(p) => super::pipe::is_pipe(Some(p)),
-            InputPath::Stdin => super::pipe::is_pipe(None),
+            InputPath::File(p) => super::pipe::is_pipe(p),
+            InputPath::Stdin => super::pipe::stdin_is_pipe(),
             InputPath::Replay { .. } => false,
         }
     }
@@ -394,8 +394,9 @@ pub(crate) fn open(
     let name = path.display_name();
     let raw: Box<dyn Read + Send> = match path {
         InputPath::Stdin => {
-            super::pipe::widen(&io::stdin());
-            Box::new(io::stdin())
+            let stdin = io::stdin();
+            super::pipe::widen(&stdin);
+            Box::new(stdin)
         }
         InputPath::File(p) | InputPath::Replay { path: p, .. } => {
             if p.is_dir() {
