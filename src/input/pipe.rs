@@ -8,7 +8,7 @@
 //! - each write of the writer woke rfm's reading thread, which the
 //!   scheduler ran at once on the writer's core in its place: `zcat` was
 //!   switched out about 11,000 times in a 10M-row run (`/usr/bin/time`'s
-//!   involuntary context switches) and had a core for 86 % of its span;
+//!   involuntary context switches) and had a core for 85 % of its span;
 //! - a 64 KiB pipe (Linux's default) is full after a third of a
 //!   millisecond of `zcat`'s output, so a writer that runs undisturbed soon
 //!   waits for the reader anyway.
