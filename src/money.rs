@@ -400,7 +400,21 @@ fn strip_grouping(int_part: &str, separator: DecimalSeparator) -> Result<String,
 
 /// `10^exp` as an `i128` (`exp` <= 38).
 pub(crate) fn pow10(exp: u32) -> i128 {
-    10i128.pow(exp)
+    // A lookup: the input layer scales every row's amount (`10i128.pow`
+    // was 6 % of a worker's row handling on the 10M benchmark).
+    const POWERS: [i128; 39] = {
+        let mut powers = [1i128; 39];
+        let mut i = 1;
+        while i < powers.len() {
+            powers[i] = powers[i - 1] * 10;
+            i += 1;
+        }
+        powers
+    };
+    match POWERS.get(exp as usize) {
+        Some(&power) => power,
+        None => 10i128.pow(exp),
+    }
 }
 
 /// Brings a mantissa from scale `from` to the larger scale `to`, or `None`
@@ -532,6 +546,17 @@ pub(crate) fn format_fixed(units: i128, decimals: u8, separator: char) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The table against repeated multiplication, up to the largest power
+    /// an `i128` holds.
+    #[test]
+    fn pow10_is_ten_multiplied_exp_times() {
+        let mut expected = 1i128;
+        for exp in 0..=38 {
+            assert_eq!(pow10(exp), expected, "10^{exp}");
+            expected = expected.checked_mul(10).unwrap_or(i128::MAX);
+        }
+    }
 
     #[test]
     fn the_decimal_separator_is_found_in_the_values() {

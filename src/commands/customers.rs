@@ -54,7 +54,13 @@ pub(crate) fn run(args: &CustomersArgs, env: &Environment) -> anyhow::Result<()>
         let separator = if opts.output.render.excel { ',' } else { '.' };
         table = with_reasons(table, &analysis, opts.lang, opts.output.decimals, separator);
     }
-    output::emit(&opts.output, table)
+    let written = output::emit(&opts.output, table);
+    // The run ends here: the customers are left for the system to take
+    // back with the rest of the process, at once, rather than dropped one
+    // by one (8 ms at 1.4M customers, the last thing a run did). They are
+    // plain values (no file or lock of theirs to release).
+    std::mem::forget(std::mem::take(&mut analysis.customers));
+    written
 }
 
 /// `--segment-since`: the `segment_since` column, in the customers' order

@@ -1150,7 +1150,7 @@ impl Fold {
         // The back half's results are sized for its customers, so they
         // are not copied as they grow.
         let back_capacity = back.iter().map(|(table, _)| table.len()).sum();
-        let (mut front, back) = std::thread::scope(|scope| {
+        let (front, back) = std::thread::scope(|scope| {
             let back =
                 scope.spawn(move || Self::extract(back, arena, back_capacity, every, occasions));
             let front = Self::extract(front, arena, capacity, every, occasions);
@@ -1159,32 +1159,57 @@ impl Fold {
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             (front, back)
         });
-        let offset = front.metrics.len() as u32;
-        front.metrics.extend(back.metrics.into_iter().map(|mut m| {
-            m.customer += offset;
-            m
-        }));
-        front.ids.extend(back.ids);
-        front.occasions.extend(back.occasions);
-        let (metrics, customer_ids) = (front.metrics, front.ids);
         stats.without_purchase += front.without_purchase + back.without_purchase;
+        stats.negative_monetary += front.negative + back.negative;
+        let latest = front.latest.max(back.latest);
+        let purchases = front.purchases || back.purchases;
+        // The back half joins the front one: the metrics here, the ids on a
+        // second core. Both copies write pages not touched before (14 and
+        // 10 ms one after the other at 1.4M customers).
+        let offset = front.metrics.len() as u32;
+        let Extracted {
+            mut metrics,
+            ids: mut customer_ids,
+            mut occasions,
+            ..
+        } = front;
+        let back_ids = back.ids;
+        let join_ids = |ids: &mut Vec<CustomerId>| ids.extend(back_ids);
+        let join_metrics = |metrics: &mut Vec<CustomerMetrics>| {
+            metrics.extend(back.metrics.into_iter().map(|mut m| {
+                m.customer += offset;
+                m
+            }));
+        };
+        if offset < 1 << 14 {
+            join_ids(&mut customer_ids);
+            join_metrics(&mut metrics);
+        } else {
+            std::thread::scope(|scope| {
+                let ids = scope.spawn(|| join_ids(&mut customer_ids));
+                join_metrics(&mut metrics);
+                ids.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            });
+        }
+        occasions.extend(back.occasions);
         let as_of = match self.params.as_of {
             Some(a) => a,
-            None => match metrics.iter().map(|m| m.last).max() {
+            None => match latest {
                 Some(latest) => latest + 1,
                 None => return Err(no_purchases(&self.params, &stats)),
             },
         };
         // Per period (`Params::every`) entries of returns alone are kept,
         // so an aggregate can hold no purchase.
-        if !metrics.iter().any(|m| m.frequency > 0) {
+        if !purchases {
             return Err(no_purchases(&self.params, &stats));
         }
         let aggregate = Aggregate {
             customers: metrics,
             as_of,
             stats,
-            occasions: front.occasions,
+            occasions,
         };
         Ok((aggregate, customer_ids))
     }
@@ -1206,6 +1231,9 @@ impl Fold {
             ids: Vec::with_capacity(capacity),
             occasions: Vec::with_capacity(if occasions { capacity } else { 0 }),
             without_purchase: 0,
+            negative: 0,
+            latest: None,
+            purchases: false,
         };
         let (mut grouped, mut starts, mut next) = (Vec::new(), Vec::new(), Vec::new());
         for (table, purchases) in tables {
@@ -1243,6 +1271,9 @@ impl Fold {
                 }
                 let c = e.state;
                 if c.frequency > 0 || (every && c.in_scope) {
+                    out.negative += u64::from(c.monetary < 0);
+                    out.latest = out.latest.max(Some(c.last));
+                    out.purchases |= c.frequency > 0;
                     out.metrics.push(CustomerMetrics {
                         customer: out.ids.len() as u32,
                         first: c.first,
@@ -1306,6 +1337,13 @@ struct Extracted {
     /// By customer code, with `Params::occasions`.
     occasions: Vec<Occasions>,
     without_purchase: u64,
+    /// Counted as the metrics are taken, rather than in passes over them
+    /// afterwards: of the customers taken, how many have a negative
+    /// monetary value, the latest last purchase, and whether any has a
+    /// purchase (per period, one may have returns only).
+    negative: u64,
+    latest: Option<Day>,
+    purchases: bool,
 }
 
 impl crate::input::Sink for Fold {

@@ -202,6 +202,9 @@ pub(crate) struct Stats {
     pub(crate) after_as_of: u64,
     /// Customers whose orders in scope include no purchase.
     pub(crate) without_purchase: u64,
+    /// Customers (per period with `Params::every`) whose monetary value is
+    /// below zero: more returned or credited than bought.
+    pub(crate) negative_monetary: u64,
 }
 
 impl std::ops::AddAssign for Stats {
@@ -211,6 +214,7 @@ impl std::ops::AddAssign for Stats {
         self.outside_window += other.outside_window;
         self.after_as_of += other.after_as_of;
         self.without_purchase += other.without_purchase;
+        self.negative_monetary += other.negative_monetary;
     }
 }
 

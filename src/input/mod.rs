@@ -45,7 +45,7 @@ mod settings;
 pub(crate) use columns::{ColumnFlags, ColumnMap, StatusRule};
 pub(crate) use encoding::forced as encoding_named;
 pub(crate) use open::SPILL;
-pub(crate) use open::{Content, open, sniff_delimiter};
+pub(crate) use open::{Content, Copies, discard_copies, open, sniff_delimiter};
 pub(crate) use open::{FileDigest, InputPath};
 pub(crate) use profiles::{AmountPer, ProfileChoice, built_in as built_in_profiles, built_in_text};
 pub(crate) use settings::LoadSettings;
@@ -112,7 +112,7 @@ pub(crate) struct LoadReport {
     /// Per input that is not a regular file, when asked for
     /// ([`LoadSettings::spill`]): the copy made as it was read, or why there
     /// is none.
-    pub(crate) copies: Vec<Option<Result<Arc<open::SpillCopy>, String>>>,
+    pub(crate) copies: Copies,
     /// Rows without a customer id (dropped).
     pub(crate) missing_customer: u64,
     /// Rows `--where` left out.
@@ -511,7 +511,7 @@ impl Tally {
                     self.stop(at, file, Fatal::Overflow, shared);
                     return false;
                 }
-                let factor = 10i128.pow(u32::from(SCALE.saturating_sub(amount.scale)));
+                let factor = money::pow10(u32::from(SCALE.saturating_sub(amount.scale)));
                 let value = i128::from(amount.mantissa) * factor;
                 // An order whose amount is the order's reaches the method
                 // once, from the first of its lines with the amount.
@@ -812,7 +812,7 @@ struct ReadEnd {
     /// The line each input's data starts on.
     first_lines: Vec<u64>,
     digesters: Vec<Option<Digester>>,
-    copies: Vec<Option<Result<Arc<open::SpillCopy>, String>>>,
+    copies: Copies,
     file_notes: Vec<(String, String)>,
     first: Option<(String, Vec<String>, Arc<ColumnMap>)>,
 }
@@ -1456,7 +1456,7 @@ struct Reader<'a, 's> {
     files: Vec<String>,
     first_lines: Vec<u64>,
     digesters: Vec<Option<Digester>>,
-    copies: Vec<Option<Result<Arc<open::SpillCopy>, String>>>,
+    copies: Copies,
     file_notes: Vec<(String, String)>,
 }
 

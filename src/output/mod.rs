@@ -167,6 +167,9 @@ fn write_atomically(
     match fs::metadata(&target) {
         Ok(existing) => {
             builder.permissions(existing.permissions());
+            if existing.is_file() {
+                writeback::release_replaced(&target, existing.len());
+            }
         }
         Err(_) => {
             #[cfg(unix)]

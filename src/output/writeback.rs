@@ -13,9 +13,16 @@
 //! follow; the final sync then waits for the last few MiB only (2-3 ms in
 //! that run). The sync itself is unchanged: this only makes it shorter.
 //! Elsewhere the wrapper passes writes through.
+//!
+//! The same holds for the file being replaced: renaming the new file over
+//! it frees its cached pages inside the `rename` call, one by one (22 ms
+//! for that 116 MB file still cached from the previous run, the last thing
+//! the run did). [`release_replaced`] asks for them to be dropped while the
+//! new file is written.
 
 use std::fs::File;
 use std::io::{self, Write};
+use std::path::Path;
 
 /// The bytes written between two requests to start the writeback.
 const STEP: u64 = 8 << 20;
@@ -58,6 +65,45 @@ impl Writeback<'_> {
         #[cfg(not(target_os = "linux"))]
         let _ = (from, len);
     }
+}
+
+/// Files smaller than this are not worth a thread: their pages go in
+/// well under a millisecond.
+const RELEASE_FROM: u64 = 8 << 20;
+
+/// Drops the cached pages of the file at `path` (`len` bytes), which is
+/// about to be replaced, on a thread of its own (Linux's
+/// `POSIX_FADV_DONTNEED`, which drops clean pages only and leaves the file
+/// as it is). A run that ends first, or a failure, leaves the work to the
+/// `rename`, as before.
+pub(crate) fn release_replaced(path: &Path, len: u64) {
+    #[cfg(target_os = "linux")]
+    if len >= RELEASE_FROM {
+        let path = path.to_owned();
+        let _ = std::thread::Builder::new()
+            .name("rfm-release".into())
+            .spawn(move || {
+                use std::os::fd::AsRawFd;
+                use std::os::unix::fs::OpenOptionsExt;
+                // Never waits for a writer, should the name be a pipe by now.
+                let Ok(file) = std::fs::OpenOptions::new()
+                    .read(true)
+                    .custom_flags(libc::O_NONBLOCK)
+                    .open(&path)
+                else {
+                    return;
+                };
+                if file.metadata().is_ok_and(|m| m.is_file()) {
+                    // SAFETY: the descriptor is the open file's, borrowed
+                    // for the call, which reads no memory of ours.
+                    let _ = unsafe {
+                        libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED)
+                    };
+                }
+            });
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (path, len);
 }
 
 impl Write for Writeback<'_> {

@@ -246,10 +246,11 @@ pub(crate) fn score<T: Ord + Copy + Into<i64>>(
 ///
 /// Values spanning a small range (days, purchase counts) are counted in a
 /// histogram: one pass, then a prefix sum gives every value's number of
-/// strictly worse values. Wide ones (money) take one sort of (value,
-/// position) pairs, then one sweep over runs of equal values: every member
-/// of a run has the same number of strictly worse values (the run's start
-/// when larger is better, the count after the run when smaller is better).
+/// strictly worse values. Wide ones (money) need no sort: the score only
+/// changes where the number of worse values reaches a multiple of
+/// `n / levels`, so at most `levels - 1` values, found by selection
+/// ([`cut_values`]), decide every score (a sort of (value, position) pairs
+/// took 60-70 ms at 1.4M customers, the longest step of the scoring).
 /// Sequential memory access throughout, which matters at millions of
 /// customers.
 pub(crate) fn rank<T: Ord + Copy + Into<i64>>(values: &[T], better: Better, levels: u8) -> Vec<u8> {
@@ -286,33 +287,53 @@ pub(crate) fn rank<T: Ord + Copy + Into<i64>>(values: &[T], better: Better, leve
         let levels: Vec<u8> = worse.into_iter().map(score).collect();
         return values.iter().map(|&v| levels[at(v)]).collect();
     }
-    let mut order: Vec<(T, u32)> = values
+    let cuts = cut_values(values, better, levels);
+    values
         .iter()
-        .enumerate()
-        .map(|(i, &v)| (v, i as u32))
+        .map(|&v| {
+            let v: i64 = v.into();
+            let passed = match better {
+                Better::Higher => cuts.iter().filter(|&&cut| cut < v).count(),
+                Better::Lower => cuts.iter().filter(|&&cut| cut > v).count(),
+            };
+            // At most `levels - 1` cuts.
+            1 + passed as u8
+        })
+        .collect()
+}
+
+/// The values that decide [`rank`]'s scores: a value scores `1 +` the
+/// number of cuts it is better than.
+///
+/// Score `s + 1` or more (for `s` from 1 to `levels - 1`) takes
+/// `levels * worse >= s * n`, i.e. at least `t = ceil(s * n / levels)`
+/// strictly worse values (never reached when `t > n - 1`, as `worse <=
+/// n - 1`). When larger is better, a value has `t` smaller ones exactly when
+/// it is larger than the `t`-th smallest value; when smaller is better, `t`
+/// larger ones exactly when it is smaller than the `t`-th largest. Those
+/// order statistics are found by selection, each in the part of the values
+/// the previous one left above it.
+fn cut_values<T: Copy + Into<i64>>(values: &[T], better: Better, levels: u8) -> Vec<i64> {
+    let n = values.len() as u64;
+    let positions: Vec<usize> = (1..u64::from(levels))
+        .map(|s| (s * n).div_ceil(u64::from(levels)))
+        .filter(|&t| t < n)
+        .map(|t| match better {
+            Better::Higher => (t - 1) as usize,
+            Better::Lower => (n - t) as usize,
+        })
         .collect();
-    order.sort_unstable();
-    let mut scores = vec![0u8; n];
-    let mut start = 0;
-    while start < n {
-        let value = order[start].0;
-        let end = start
-            + order[start..]
-                .iter()
-                .take_while(|(v, _)| *v == value)
-                .count();
-        let worse = match better {
-            Better::Higher => start,
-            Better::Lower => n - end,
-        };
-        // worse <= n - 1, so the score is at most `levels`.
-        let score = score(worse);
-        for &(_, i) in &order[start..end] {
-            scores[i as usize] = score;
-        }
-        start = end;
+    let mut selected: Vec<i64> = values.iter().map(|&v| v.into()).collect();
+    let mut ascending = positions.clone();
+    ascending.sort_unstable();
+    ascending.dedup();
+    // `selected[from..]` holds the values of ranks `from` and above.
+    let mut from = 0;
+    for &at in &ascending {
+        selected[from..].select_nth_unstable(at - from);
+        from = at + 1;
     }
-    scores
+    positions.iter().map(|&at| selected[at]).collect()
 }
 
 /// `ntile`: customers ordered from worst to best value, ties by customer id
@@ -562,6 +583,35 @@ mod tests {
         assert_eq!(rank(&[5, 5, 5], Better::Higher, 5), [1, 1, 1]);
         assert_eq!(rank(&[5, 5, 5], Better::Lower, 5), [1, 1, 1]);
         assert!(rank::<i64>(&[], Better::Higher, 5).is_empty());
+    }
+
+    /// The selection of wide values (money) against the definition, on
+    /// sizes where the multiples of `n / levels` fall between and on ranks:
+    /// values drawn from few wide ones (long runs of ties across the cuts)
+    /// and from many (few ties), every number of levels, both directions.
+    #[test]
+    fn rank_of_wide_values_matches_the_definition() {
+        let mut next = crate::testing::xorshift(0x9e37_79b9_7f4a_7c15);
+        for n in [2, 3, 7, 10, 99, 100, 101, 997, 1000] {
+            for distinct in [2, 5, 40, u64::MAX] {
+                let values: Vec<i64> = (0..n)
+                    .map(|_| match next() % distinct {
+                        0 if distinct < 10 => i64::MIN,
+                        1 if distinct < 10 => i64::MAX,
+                        k => (k as i64).wrapping_mul(1_000_000_007),
+                    })
+                    .collect();
+                for levels in 2..=MAX_LEVELS {
+                    for better in [Better::Higher, Better::Lower] {
+                        assert_eq!(
+                            rank(&values, better, levels),
+                            rank_by_definition(&values, better, levels),
+                            "n {n}, {distinct} distinct, {levels} levels, {better:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
