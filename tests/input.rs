@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{gzip, rfm};
+use common::{gzip, leftovers, rfm};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -333,6 +333,24 @@ fn issue_14_without_a_temporary_file_scattered_stdin_is_a_clear_error() {
         parsed(&String::from_utf8(out.stdout).unwrap()),
         expected(&lines)
     );
+}
+
+/// The copy of stdin is removed by the end of a run (early, once no
+/// reading needs it, and closed on a thread of its own), whether the second
+/// reading used it (scattered orders) or not.
+#[test]
+fn the_copy_of_stdin_is_gone_after_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    for (text, what) in [(scattered(), "scattered"), (export(50, 0).0, "contiguous")] {
+        let mut cmd = rfm();
+        cmd.env("TMPDIR", dir.path())
+            .env("RFM_WORKERS", "1")
+            .args(["customers", "-", "-q"])
+            .write_stdin(text);
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{what}");
+        assert_eq!(leftovers(dir.path()), Vec::<String>::new(), "{what}");
+    }
 }
 
 #[test]

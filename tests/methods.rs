@@ -523,3 +523,57 @@ fn negative_break_points() {
         .collect();
     assert_eq!(m, ["2", "4", "5", "4", "3"]);
 }
+
+/// The warning about customers whose monetary value is below zero, counted
+/// by the engine as the metrics are taken. By hand: `a` buys 10.00 and
+/// returns 15.00 (-5.00), `b` buys 20.00 and returns 25.00 (-5.00), `c`
+/// buys 30.00; each keeps one purchase. The example is the first negative
+/// customer in the output's order: `a` alone, `b` with `--by` (group X, of
+/// `b` and `c`, comes before group Y, of `a`). Both ways of forming orders
+/// (runs, and grouping by order id).
+#[test]
+fn negative_monetary_values_are_counted_and_one_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("returns.csv");
+    fs::write(
+        &path,
+        "order_id,customer_id,order_date,amount,country\n\
+         1,a,2025-01-01,10.00,Y\n\
+         2,a,2025-01-02,-15.00,Y\n\
+         3,b,2025-01-01,20.00,X\n\
+         4,b,2025-01-03,-25.00,X\n\
+         5,c,2025-01-01,30.00,X\n",
+    )
+    .unwrap();
+    let file = path.to_str().unwrap();
+    for grouping in ["runs", "hash"] {
+        let stderr_of = |args: &[&str]| {
+            let out = rfm()
+                .env("RFM_GROUPING", grouping)
+                .args(args)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(0));
+            String::from_utf8(out.stderr).unwrap()
+        };
+        let err = stderr_of(&["customers", file]);
+        assert!(
+            err.contains("2 customers have a negative monetary value (e.g. 'a')"),
+            "{grouping}: {err}"
+        );
+        let err = stderr_of(&["customers", file, "--by", "country"]);
+        assert!(
+            err.contains("2 customers have a negative monetary value (e.g. 'b')"),
+            "{grouping}: {err}"
+        );
+        // Until 2025-01-02: b's return is not counted.
+        let err = stderr_of(&["customers", file, "--until", "2025-01-02"]);
+        assert!(
+            err.contains("1 customer has a negative monetary value (e.g. 'a')"),
+            "{grouping}: {err}"
+        );
+        // Before 2025-01-02: no return is counted.
+        let err = stderr_of(&["customers", file, "--until", "2025-01-01"]);
+        assert!(!err.contains("negative monetary"), "{grouping}: {err}");
+    }
+}

@@ -1181,7 +1181,11 @@ impl Fold {
                 m
             }));
         };
-        if offset < 1 << 14 {
+        // A thread costs tens of microseconds: worth it from tens of
+        // thousands of customers on (the gather of the scores draws the
+        // same line).
+        const THREADED_FROM: u32 = 1 << 14;
+        if offset < THREADED_FROM {
             join_ids(&mut customer_ids);
             join_metrics(&mut metrics);
         } else {
@@ -1193,6 +1197,15 @@ impl Fold {
             });
         }
         occasions.extend(back.occasions);
+        debug_assert_eq!(
+            (stats.negative_monetary, latest, purchases),
+            (
+                metrics.iter().filter(|m| m.monetary < 0).count() as u64,
+                metrics.iter().map(|m| m.last).max(),
+                metrics.iter().any(|m| m.frequency > 0)
+            ),
+            "the counts taken during the extraction"
+        );
         let as_of = match self.params.as_of {
             Some(a) => a,
             None => match latest {

@@ -202,8 +202,9 @@ pub(crate) struct Stats {
     pub(crate) after_as_of: u64,
     /// Customers whose orders in scope include no purchase.
     pub(crate) without_purchase: u64,
-    /// Customers (per period with `Params::every`) whose monetary value is
-    /// below zero: more returned or credited than bought.
+    /// Entries (customers; customers in a period with `Params::every`)
+    /// whose monetary value is below zero: more returned or credited than
+    /// bought. The warning about them reads it (runs without `every`).
     pub(crate) negative_monetary: u64,
 }
 

@@ -198,6 +198,16 @@ impl SpillCopy {
     pub(crate) fn path(&self) -> &Path {
         self.temp.path()
     }
+
+    /// Removes the copy's name, then its entry in the signal registry (the
+    /// order of dropping), and gives back the still open file.
+    fn remove(self) -> File {
+        let SpillCopy { temp, _registered } = self;
+        let (file, path) = temp.into_parts();
+        drop(path);
+        drop(_registered);
+        file
+    }
 }
 
 /// Per input, the copy of an input that is not a regular file, when one
@@ -218,14 +228,7 @@ pub(crate) fn discard_copies(copies: Copies) {
         .flatten()
         .flatten()
         .filter_map(|copy| std::sync::Arc::try_unwrap(copy).ok())
-        .map(|copy| {
-            let SpillCopy { temp, _registered } = copy;
-            // The name first, then the registry (as when dropped).
-            let (file, path) = temp.into_parts();
-            drop(path);
-            drop(_registered);
-            file
-        })
+        .map(SpillCopy::remove)
         .collect();
     if files.is_empty() {
         return;

@@ -167,9 +167,7 @@ fn write_atomically(
     match fs::metadata(&target) {
         Ok(existing) => {
             builder.permissions(existing.permissions());
-            if existing.is_file() {
-                writeback::release_replaced(&target, existing.len());
-            }
+            writeback::release_replaced(&target, &existing);
         }
         Err(_) => {
             #[cfg(unix)]

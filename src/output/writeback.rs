@@ -69,41 +69,47 @@ impl Writeback<'_> {
 
 /// Files smaller than this are not worth a thread: their pages go in
 /// well under a millisecond.
+#[cfg(target_os = "linux")]
 const RELEASE_FROM: u64 = 8 << 20;
 
-/// Drops the cached pages of the file at `path` (`len` bytes), which is
-/// about to be replaced, on a thread of its own (Linux's
-/// `POSIX_FADV_DONTNEED`, which drops clean pages only and leaves the file
-/// as it is). A run that ends first, or a failure, leaves the work to the
-/// `rename`, as before.
-pub(crate) fn release_replaced(path: &Path, len: u64) {
+/// Drops the cached pages of `existing`, the file at `path` about to be
+/// replaced, on a thread of its own (`POSIX_FADV_DONTNEED`, which drops
+/// clean pages and leaves the file as it is; a dirty page is written out
+/// first, which the rename would have spared, but a file that size is
+/// rarely still dirty when rfm replaces it). The file is opened here and
+/// checked to be the one `existing` describes, so the thread never touches
+/// what took its name since; with other links to it, the rename frees
+/// nothing and its cache stays. A run that ends first, or a failure, leaves
+/// the work to the rename, as before.
+pub(crate) fn release_replaced(path: &Path, existing: &std::fs::Metadata) {
     #[cfg(target_os = "linux")]
-    if len >= RELEASE_FROM {
-        let path = path.to_owned();
-        let _ = std::thread::Builder::new()
-            .name("rfm-release".into())
-            .spawn(move || {
-                use std::os::fd::AsRawFd;
-                use std::os::unix::fs::OpenOptionsExt;
-                // Never waits for a writer, should the name be a pipe by now.
-                let Ok(file) = std::fs::OpenOptions::new()
-                    .read(true)
-                    .custom_flags(libc::O_NONBLOCK)
-                    .open(&path)
-                else {
-                    return;
-                };
-                if file.metadata().is_ok_and(|m| m.is_file()) {
-                    // SAFETY: the descriptor is the open file's, borrowed
-                    // for the call, which reads no memory of ours.
-                    let _ = unsafe {
-                        libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED)
-                    };
-                }
-            });
+    {
+        use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+        if !existing.is_file() || existing.len() < RELEASE_FROM || existing.nlink() != 1 {
+            return;
+        }
+        // Non-blocking: should the name be a pipe by now, opening it does
+        // not wait for a writer.
+        let Ok(file) = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)
+        else {
+            return;
+        };
+        let same = file
+            .metadata()
+            .is_ok_and(|m| m.dev() == existing.dev() && m.ino() == existing.ino());
+        if same {
+            let _ = std::thread::Builder::new()
+                .name("rfm-release".into())
+                .spawn(move || {
+                    let _ = rustix::fs::fadvise(&file, 0, None, rustix::fs::Advice::DontNeed);
+                });
+        }
     }
     #[cfg(not(target_os = "linux"))]
-    let _ = (path, len);
+    let _ = (path, existing);
 }
 
 impl Write for Writeback<'_> {

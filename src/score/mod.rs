@@ -631,7 +631,7 @@ mod tests {
                 for better in [Better::Higher, Better::Lower] {
                     let expected = rank_by_definition(&values, better, levels);
                     assert_eq!(rank(&values, better, levels), expected);
-                    // The same ranks over a span too wide to count: the sorting path.
+                    // The same ranks over a span too wide to count: the selection path.
                     let wide: Vec<i64> = values
                         .iter()
                         .map(|&v| match v {
