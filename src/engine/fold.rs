@@ -275,7 +275,6 @@ impl Postbox {
     }
 }
 
-/// 10 to the `exp` (at most 18: the most decimals an amount may have).
 /// The hash of a customer key in the tables. A key per period
 /// (`Params::every`: the customer, 0x1f, the period) takes the upper half,
 /// which picks the partition ([`Fold::partition`]), from the customer alone:
@@ -293,8 +292,12 @@ fn key_hash(hasher: &FixedState, periods: bool, key: &[u8]) -> u64 {
     (hasher.hash_one(customer) & !0xffff_ffff) | (full & 0xffff_ffff)
 }
 
+/// 10 to the `exp` (at most 18: the most decimals an amount may have),
+/// from the money module's table (a row whose amount has fewer decimals
+/// than the fold's is scaled by it).
 fn pow10(exp: u8) -> i64 {
-    10i64.pow(u32::from(exp.min(18)))
+    // 10^18 fits an i64.
+    crate::money::pow10(u32::from(exp.min(18))) as i64
 }
 
 /// A customer id from its key's bytes. They are the text of a field, so
