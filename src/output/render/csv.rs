@@ -258,8 +258,8 @@ mod tests {
                     .any(|&b| b == b'"' || b == b'\r' || b == b'\n' || b == delimiter)
             };
             for n in 0..=40usize {
-                // Plain bytes around, including the neighbours of the
-                // special ones and bytes with the high bit set.
+                // Plain bytes around: the two next to `"` in value (`!`,
+                // `#`), control bytes, and bytes with the high bit set.
                 let plain: Vec<u8> = (0..n)
                     .map(|i| [b'a', 0x80, b'!', b'#', 0xff, 0x0b, 0x01, b'0'][i % 8])
                     .collect();
