@@ -1184,11 +1184,7 @@ impl Fold {
                 m
             }));
         };
-        // A thread costs tens of microseconds: worth it from tens of
-        // thousands of customers on (the gather of the scores draws the
-        // same line).
-        const THREADED_FROM: u32 = 1 << 14;
-        if offset < THREADED_FROM {
+        if (offset as usize) < super::THREADED_FROM {
             join_ids(&mut customer_ids);
             join_metrics(&mut metrics);
         } else {

@@ -27,6 +27,12 @@ mod method;
 mod table;
 
 pub(crate) use fold::{Fold, Outcome, mailboxes};
+
+/// How many customers make a helper thread worth starting for a pass over
+/// them (joining the halves of the metrics here, gathering the scored
+/// customers in score/analysis.rs): a thread costs tens of microseconds,
+/// a pass over tens of thousands of customers more.
+pub(crate) const THREADED_FROM: usize = 1 << 14;
 pub(crate) use method::{
     Aggregate, Counting, CustomerId, CustomerMetrics, Every, Grouping, Occasions, Params, Returns,
     Stats, split_period_key,

@@ -5,7 +5,7 @@
 //! of values, and the result is sorted by customer id.
 
 use crate::dates::Day;
-use crate::engine::{CustomerId, CustomerMetrics};
+use crate::engine::{CustomerId, CustomerMetrics, THREADED_FROM};
 use crate::input::LoadReport;
 use crate::prefetch::prefetch;
 use crate::score::definition::Definition;
@@ -415,7 +415,7 @@ fn score_ordered(
     // would copy it, and hold it twice at the peak).
     let n = order.len();
     let mut customers: Vec<ScoredCustomer> = Vec::with_capacity(n);
-    let half = if n < 1 << 14 { n } else { n / 2 };
+    let half = if n < THREADED_FROM { n } else { n / 2 };
     let (first, second) = order.split_at(half);
     let (first_slots, second_slots) = customers.spare_capacity_mut()[..n].split_at_mut(half);
     std::thread::scope(|scope| {
