@@ -495,14 +495,14 @@ fn table_color_follows_the_flag() {
 #[test]
 fn closed_stdout_is_success() {
     // Enough rows that the pipe is closed before rfm finishes writing.
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     let big = tempfile::NamedTempFile::new().unwrap();
     let mut text = String::from("customer_id,order_date,amount\n");
     for i in 0..200_000 {
         text.push_str(&format!("c{i},2025-01-{:02},1.00\n", i % 28 + 1));
     }
     fs::write(big.path(), text).unwrap();
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("rfm"))
+    let mut child = common::rfm_process()
         .args(["customers", "-q"])
         .arg(big.path())
         .stdout(Stdio::piped())

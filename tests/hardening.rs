@@ -63,7 +63,7 @@ fn an_output_naming_an_input_is_refused_and_the_input_kept() {
         assert_eq!(fs::read(&gz).unwrap(), common::gzip(ORDERS.as_bytes()));
     }
     // Standard input redirected from the input file (`< a.csv`).
-    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("rfm"))
+    let out = common::rfm_process()
         .current_dir(dir.path())
         .args(["customers", "-o", "a.csv"])
         .stdin(fs::File::open(&input).unwrap())
@@ -388,7 +388,7 @@ fn sigint_and_sigterm_remove_the_copy_of_stdin_and_exit_as_a_shell_does() {
     use std::process::Stdio;
     for (signal, code) in [("-INT", 130), ("-TERM", 143)] {
         let tmp = tempfile::tempdir().unwrap();
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("rfm"))
+        let mut child = common::rfm_process()
             .args(["customers", "-", "-q"])
             .env("TMPDIR", tmp.path())
             .stdin(Stdio::piped())

@@ -335,6 +335,73 @@ fn issue_14_without_a_temporary_file_scattered_stdin_is_a_clear_error() {
     );
 }
 
+/// Runs `rfm customers - -q` on one worker with stdin read from `stdin`
+/// (a file, where assert_cmd's stdin is always a pipe) and `TMPDIR` at
+/// `tmp`.
+fn run_on_stdin_file(stdin: std::fs::File, tmp: &Path) -> (Option<i32>, String, String) {
+    let out = common::rfm_process()
+        .env("TMPDIR", tmp)
+        .env("RFM_WORKERS", "1")
+        .args(["customers", "-"])
+        .stdin(stdin)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// `rfm customers - < orders.csv` needs no copy of its input to group
+/// scattered orders: the file stdin comes from is opened again. Shown with
+/// no temporary folder at all, where a copy cannot be made (a pipe fails
+/// there: the test above).
+#[test]
+fn stdin_redirected_from_a_file_is_read_again_from_the_file_not_copied() {
+    let dir = tempfile::tempdir().unwrap();
+    let nowhere = Path::new("/nonexistent/rfm-test");
+    let plain = dir.path().join("orders.csv");
+    std::fs::write(&plain, scattered()).unwrap();
+    let gz = dir.path().join("orders.csv.gz");
+    std::fs::write(&gz, gzip(scattered().as_bytes())).unwrap();
+    for file in [&plain, &gz] {
+        let (code, out, err) = run_on_stdin_file(std::fs::File::open(file).unwrap(), nowhere);
+        assert_scattered_result(code, &out, &err);
+    }
+}
+
+/// Stdin redirected from a file but already past its start (`(read -r
+/// line; rfm customers -) < orders.csv`) is the rest of the file: opened
+/// again, the file would give its first line too, so the rest is copied as
+/// it is read, like a pipe.
+#[test]
+fn stdin_past_the_start_of_its_file_is_the_rest_of_the_file() {
+    use std::io::{Seek, SeekFrom};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("orders.csv");
+    // A first line that would be taken for the header, were it read.
+    let skipped = "skipped,line\n";
+    std::fs::write(&path, format!("{skipped}{}", scattered())).unwrap();
+    let past = || {
+        let mut file = std::fs::File::open(&path).unwrap();
+        file.seek(SeekFrom::Start(skipped.len() as u64)).unwrap();
+        file
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, out, err) = run_on_stdin_file(past(), tmp.path());
+    assert_scattered_result(code, &out, &err);
+    assert_eq!(leftovers(tmp.path()), Vec::<String>::new());
+    // Without a temporary folder there is no copy, and rfm says so rather
+    // than read the file again from its start.
+    let (code, _, err) = run_on_stdin_file(past(), Path::new("/nonexistent/rfm-test"));
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("<stdin> cannot be read twice (cannot create a temporary file"),
+        "{err}"
+    );
+}
+
 /// The copy of stdin is removed by the end of a run (early, once no
 /// reading needs it, and closed on a thread of its own), whether the second
 /// reading used it (scattered orders) or not.

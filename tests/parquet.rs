@@ -140,6 +140,18 @@ fn parquet_on_stdin() {
     );
     let expected = stdout_of(&["customers", "-q", &csv_fixture("hand_computed.csv")]);
     assert_text_eq(&expected, &String::from_utf8_lossy(&out.stdout));
+    // Redirected from the file (`- < f.parquet`): read where it is.
+    let out = common::rfm_process()
+        .args(["customers", "-q", "-"])
+        .stdin(std::fs::File::open(parquet("hand_computed.parquet")).expect("fixture"))
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_text_eq(&expected, &String::from_utf8_lossy(&out.stdout));
 }
 
 #[test]

@@ -110,19 +110,25 @@ pub(crate) struct Input {
     pub(crate) spill: Option<Result<Spill, String>>,
 }
 
-/// A copy of an input that cannot be read twice (stdin, a pipe), written to
-/// a temporary file (in `$TMPDIR`, deleted when rfm is done) as it is read:
-/// the raw bytes, so a compressed stream stays compressed. It lets the
-/// engine read such an input again in the one case that needs it (orders
-/// whose lines are scattered) without keeping every order in memory the
-/// first time.
-pub(crate) struct Spill {
-    temp: SpillCopy,
-    state: std::sync::Arc<std::sync::Mutex<SpillState>>,
+/// How an input that is not a regular file (stdin, a pipe) can be read
+/// again, in the one case that needs it (orders whose lines are scattered),
+/// without keeping every order in memory the first time.
+pub(crate) enum Spill {
+    /// A copy written to a temporary file (in `$TMPDIR`, deleted when rfm
+    /// is done) as the input is read: the raw bytes, so a compressed stream
+    /// stays compressed.
+    Copy {
+        temp: SpillCopy,
+        state: std::sync::Arc<std::sync::Mutex<SpillState>>,
+    },
+    /// Standard input redirected from a regular file (`rfm customers - <
+    /// orders.csv`): that file, opened again ([`stdin_file`]); nothing is
+    /// copied.
+    Reopen(PathBuf),
 }
 
 /// How the copy is going.
-struct SpillState {
+pub(crate) struct SpillState {
     /// Written unbuffered: each read is copied into the file from the
     /// reader's buffer, not first into a buffer of its own (which moved
     /// every byte of a piped input once more).
@@ -138,16 +144,15 @@ impl Spill {
             .prefix(&crate::interrupt::prefix(SPILL))
             .tempfile()
             .map_err(|e| format!("cannot create a temporary file: {e}"))?;
-        let temp = SpillCopy {
-            _registered: crate::interrupt::remove_on_signal(temp.path(), false),
-            temp,
-        };
         let file = temp
-            .temp
             .as_file()
             .try_clone()
             .map_err(|e| format!("cannot write a temporary file: {e}"))?;
-        Ok(Spill {
+        let temp = SpillCopy(Kept::Temp {
+            _registered: crate::interrupt::remove_on_signal(temp.path(), false),
+            temp,
+        });
+        Ok(Spill::Copy {
             temp,
             state: std::sync::Arc::new(std::sync::Mutex::new(SpillState {
                 writer: Some(file),
@@ -157,19 +162,25 @@ impl Spill {
         })
     }
 
-    fn tee(&self, inner: Box<dyn Read + Send>) -> SpillTee {
-        SpillTee {
-            inner,
-            state: std::sync::Arc::clone(&self.state),
+    /// `inner`, copied as it is read when there is a copy to make.
+    fn tee(&self, inner: Box<dyn Read + Send>) -> Box<dyn Read + Send> {
+        match self {
+            Spill::Copy { state, .. } => Box::new(SpillTee {
+                inner,
+                state: std::sync::Arc::clone(state),
+            }),
+            Spill::Reopen(_) => inner,
         }
     }
 
-    /// The copy, if the input was read to its end and copied whole.
+    /// The copy, if the input was read to its end and copied whole; the
+    /// file to open again.
     pub(crate) fn finish(self) -> Result<std::sync::Arc<SpillCopy>, String> {
-        let mut state = self
-            .state
-            .lock()
-            .map_err(|_| "the copy failed".to_owned())?;
+        let (temp, state) = match self {
+            Spill::Copy { temp, state } => (temp, state),
+            Spill::Reopen(path) => return Ok(std::sync::Arc::new(SpillCopy(Kept::Stdin(path)))),
+        };
+        let mut state = state.lock().map_err(|_| "the copy failed".to_owned())?;
         if let Some(e) = state.error.take() {
             return Err(format!("cannot write a temporary file: {e}"));
         }
@@ -177,36 +188,77 @@ impl Spill {
             return Err("it was not read to its end".to_owned());
         }
         drop(state);
-        Ok(std::sync::Arc::new(self.temp))
+        Ok(std::sync::Arc::new(temp))
     }
+}
+
+/// Standard input redirected from a regular file and not read yet: the
+/// path that opens that file again from its start, so that a second reading
+/// needs no copy. Linux only: there `/proc/self/fd/0` opens the file itself,
+/// with an offset of its own (elsewhere `/dev/stdin` may share stdin's
+/// offset, which the first reading leaves at the end). The path must lead
+/// to the same file (`/proc` mounted). A redirection already past the start
+/// (`(read -r header; rfm customers -) < orders.csv`) means the rest of the
+/// file, which opening it again would not give: it is copied like a pipe.
+fn stdin_file() -> Option<PathBuf> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let stdin = io::stdin();
+        let stat = rustix::fs::fstat(&stdin).ok()?;
+        if !rustix::fs::FileType::from_raw_mode(stat.st_mode).is_file()
+            || rustix::fs::seek(&stdin, rustix::fs::SeekFrom::Current(0)).ok()? != 0
+        {
+            return None;
+        }
+        let path = PathBuf::from("/proc/self/fd/0");
+        let again = std::fs::metadata(&path).ok()?;
+        (again.is_file() && again.dev() == stat.st_dev && again.ino() == stat.st_ino)
+            .then_some(path)
+    }
+    #[cfg(not(target_os = "linux"))]
+    None
 }
 
 /// How the copies of stdin and pipes in the temporary folder start (then
 /// the process id).
 pub(crate) const SPILL: &str = ".rfm-input-";
 
-/// The copy of a [`Spill`]: removed when dropped, or by a signal.
+/// What a finished [`Spill`] reads again: its copy (removed when dropped,
+/// or by a signal), or the file stdin is redirected from.
 #[derive(Debug)]
-pub(crate) struct SpillCopy {
-    // Dropped first: the file is gone before it leaves the registry.
-    temp: tempfile::NamedTempFile,
-    _registered: crate::interrupt::Registered,
+pub(crate) struct SpillCopy(Kept);
+
+#[derive(Debug)]
+enum Kept {
+    Temp {
+        // Dropped first: the file is gone before it leaves the registry.
+        temp: tempfile::NamedTempFile,
+        _registered: crate::interrupt::Registered,
+    },
+    Stdin(PathBuf),
 }
 
 impl SpillCopy {
-    /// Where the copy is.
+    /// The file to read.
     pub(crate) fn path(&self) -> &Path {
-        self.temp.path()
+        match &self.0 {
+            Kept::Temp { temp, .. } => temp.path(),
+            Kept::Stdin(path) => path,
+        }
     }
 
-    /// Removes the copy's name, then its entry in the signal registry (the
-    /// order of dropping), and gives back the still open file.
-    fn remove(self) -> File {
-        let SpillCopy { temp, _registered } = self;
+    /// Removes a copy's name, then its entry in the signal registry (the
+    /// order of dropping), and gives back the still open file; nothing for
+    /// a file that is not rfm's.
+    fn remove(self) -> Option<File> {
+        let Kept::Temp { temp, _registered } = self.0 else {
+            return None;
+        };
         let (file, path) = temp.into_parts();
         drop(path);
         drop(_registered);
-        file
+        Some(file)
     }
 }
 
@@ -228,7 +280,7 @@ pub(crate) fn discard_copies(copies: Copies) {
         .flatten()
         .flatten()
         .filter_map(|copy| std::sync::Arc::try_unwrap(copy).ok())
-        .map(SpillCopy::remove)
+        .filter_map(SpillCopy::remove)
         .collect();
     if files.is_empty() {
         return;
@@ -431,6 +483,11 @@ pub(crate) fn open(
     spill: bool,
 ) -> Result<Input, InputError> {
     let name = path.display_name();
+    // Asked before anything is read from stdin (its offset decides).
+    let stdin_file = match path {
+        InputPath::Stdin => stdin_file(),
+        _ => None,
+    };
     let raw: Box<dyn Read + Send> = match path {
         InputPath::Stdin => {
             let stdin = io::stdin();
@@ -463,9 +520,12 @@ pub(crate) fn open(
         Some(d) => Box::new(d.tee(raw)),
         None => raw,
     };
-    let spill = (spill && !path.is_regular_file()).then(Spill::new);
+    let spill = (spill && !path.is_regular_file()).then(|| match &stdin_file {
+        Some(file) => Ok(Spill::Reopen(file.clone())),
+        None => Spill::new(),
+    });
     let raw: Box<dyn Read + Send> = match &spill {
-        Some(Ok(s)) => Box::new(s.tee(raw)),
+        Some(Ok(s)) => s.tee(raw),
         _ => raw,
     };
     let mut raw = BufReader::with_capacity(256 * 1024, bar.wrap_read(raw));
@@ -474,11 +534,13 @@ pub(crate) fn open(
         source,
     })?;
     if magic == PARQUET_MAGIC {
-        let source = match path {
-            InputPath::File(p) | InputPath::Replay { path: p, .. } => {
+        let source = match (path, stdin_file) {
+            (InputPath::File(p) | InputPath::Replay { path: p, .. }, _) => {
                 ParquetSource::File(p.clone())
             }
-            InputPath::Stdin => {
+            // A redirected file is read where it is, not into memory.
+            (InputPath::Stdin, Some(file)) => ParquetSource::File(file),
+            (InputPath::Stdin, None) => {
                 let mut bytes = Vec::new();
                 raw.read_to_end(&mut bytes)
                     .map_err(|source| InputError::Read {

@@ -8,7 +8,14 @@ use std::path::{Path, PathBuf};
 /// developer's terminal or shell: no `NO_COLOR`, and none of the `RFM_*`
 /// test switches (a test sets the ones it means).
 pub fn rfm() -> Command {
-    let mut cmd = Command::cargo_bin("rfm").expect("binary built");
+    Command::from_std(rfm_process())
+}
+
+/// [`rfm`] as a `std::process::Command`, for what assert_cmd's does not
+/// do: a child read while it runs, stdin from a file (assert_cmd's is
+/// always a pipe).
+pub fn rfm_process() -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("rfm"));
     cmd.env_remove("NO_COLOR");
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("RFM_") {
