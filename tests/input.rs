@@ -371,6 +371,59 @@ fn stdin_redirected_from_a_file_is_read_again_from_the_file_not_copied() {
     }
 }
 
+/// A file rfm may read only through the descriptor it was given (`sudo -u
+/// nobody rfm customers - < /root/orders.csv`) cannot be opened again: it
+/// is copied as it is read instead. Needs root, to hand a file only root
+/// may open to a process run as `nobody`; skipped otherwise.
+#[test]
+fn stdin_from_a_file_rfm_may_not_open_itself_is_copied() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    const NOBODY: u32 = 65534;
+    // SAFETY: geteuid has no preconditions and touches no memory.
+    if unsafe { libc::geteuid() } != 0 {
+        return;
+    }
+    // `None` where `nobody` cannot run the binary (a build under a private
+    // folder): nothing to show there.
+    let as_nobody = |stdin: std::fs::File, tmp: &Path| {
+        let out = common::rfm_process()
+            .uid(NOBODY)
+            .gid(NOBODY)
+            .env("TMPDIR", tmp)
+            .env("RFM_WORKERS", "1")
+            .args(["customers", "-"])
+            .stdin(stdin)
+            .output()
+            .ok()?;
+        Some((
+            out.status.code(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        ))
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("orders.csv");
+    std::fs::write(&path, scattered()).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    // A temporary folder `nobody` may write in.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let Some((code, out, err)) = as_nobody(std::fs::File::open(&path).unwrap(), tmp.path()) else {
+        return;
+    };
+    assert_scattered_result(code, &out, &err);
+    // Without a temporary folder, the error says it could not copy (had it
+    // opened the file again, the run would have worked).
+    let (code, _, err) = as_nobody(
+        std::fs::File::open(&path).unwrap(),
+        Path::new("/nonexistent/rfm-test"),
+    )
+    .unwrap();
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("cannot be read twice"), "{err}");
+}
+
 /// Stdin redirected from a file but already past its start (`(read -r
 /// line; rfm customers -) < orders.csv`) is the rest of the file: opened
 /// again, the file would give its first line too, so the rest is copied as

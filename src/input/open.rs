@@ -196,8 +196,10 @@ impl Spill {
 /// path that opens that file again from its start, so that a second reading
 /// needs no copy. Linux only: there `/proc/self/fd/0` opens the file itself,
 /// with an offset of its own (elsewhere `/dev/stdin` may share stdin's
-/// offset, which the first reading leaves at the end). The path must lead
-/// to the same file (`/proc` mounted). A redirection already past the start
+/// offset, which the first reading leaves at the end). The path must open,
+/// and lead to the same file: `/proc` mounted, and the file readable by
+/// rfm itself, not only through the descriptor it was given (`sudo -u
+/// nobody rfm - < /root/orders.csv`). A redirection already past the start
 /// (`(read -r header; rfm customers -) < orders.csv`) means the rest of the
 /// file, which opening it again would not give: it is copied like a pipe.
 fn stdin_file() -> Option<PathBuf> {
@@ -212,7 +214,7 @@ fn stdin_file() -> Option<PathBuf> {
             return None;
         }
         let path = PathBuf::from("/proc/self/fd/0");
-        let again = std::fs::metadata(&path).ok()?;
+        let again = File::open(&path).and_then(|file| file.metadata()).ok()?;
         (again.is_file() && again.dev() == stat.st_dev && again.ino() == stat.st_ino)
             .then_some(path)
     }
