@@ -127,31 +127,30 @@ fn several_files_and_quoted_globs() {
 
 #[test]
 fn parquet_on_stdin() {
-    let bytes = std::fs::read(parquet("hand_computed.parquet")).expect("fixture");
-    let out = rfm()
-        .args(["customers", "-q", "-"])
-        .write_stdin(bytes)
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let expected = stdout_of(&["customers", "-q", &csv_fixture("hand_computed.csv")]);
-    assert_text_eq(&expected, &String::from_utf8_lossy(&out.stdout));
-    // Redirected from the file (`- < f.parquet`): read where it is.
-    let out = common::rfm_process()
+    let stdout = |out: std::process::Output| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let fixture = parquet("hand_computed.parquet");
+    // Piped: read into memory.
+    let piped = rfm()
         .args(["customers", "-q", "-"])
-        .stdin(std::fs::File::open(parquet("hand_computed.parquet")).expect("fixture"))
+        .write_stdin(std::fs::read(&fixture).expect("fixture"))
         .output()
         .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_text_eq(&expected, &String::from_utf8_lossy(&out.stdout));
+    assert_text_eq(&expected, &stdout(piped));
+    // Redirected from the file (`- < f.parquet`): read where it is.
+    let redirected = common::rfm_process()
+        .args(["customers", "-q", "-"])
+        .stdin(std::fs::File::open(&fixture).expect("fixture"))
+        .output()
+        .expect("runs");
+    assert_text_eq(&expected, &stdout(redirected));
 }
 
 #[test]
