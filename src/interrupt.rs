@@ -3,7 +3,7 @@
 //!
 //! Results are written to temporaries that are renamed into place at the
 //! end (`output`), and stdin is copied to a temporary file as it is read
-//! (`input::open::Spill`). An interrupted process used to leave them behind
+//! (`input::open::Rereading`). An interrupted process used to leave them behind
 //! (a 100 MB `.rfm-*.tmp` beside `-o`). Each temporary is registered here
 //! while it exists; a thread waits for SIGINT, SIGTERM and SIGHUP, removes
 //! what is registered and exits with 128 + the signal (130 for Ctrl-C), as

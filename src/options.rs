@@ -305,7 +305,7 @@ pub(crate) fn resolve(
         .iter()
         .any(|p| !matches!(p, InputPath::File(f) if f.is_file()))
     {
-        writes.push((std::env::temp_dir(), input::SPILL.to_owned()));
+        writes.push((std::env::temp_dir(), input::COPY_PREFIX.to_owned()));
     }
     sweep_stale(&writes, quiet);
     if let Some(rejects) = &input.rejects {
@@ -360,7 +360,7 @@ pub(crate) fn resolve(
             keep_rejected: input.rejects.is_some(),
             progress: env.stderr_tty && !quiet,
             digest: false,
-            spill: true,
+            keep_rereadable: true,
             workers: env.switches.workers.unwrap_or_else(input::workers),
             block_bytes: env.switches.block_bytes.unwrap_or(input::BLOCK_BYTES),
             skip: None,

@@ -6,7 +6,7 @@ use crate::cli::MethodArgs;
 use crate::dates::{Day, from_day};
 use crate::engine::{self, Counting, Fold, Grouping, Outcome, Returns, Stats};
 use crate::error::InputError;
-use crate::input::{self, ColumnMap, Copies, InputPath, LoadReport, LoadSettings, Source};
+use crate::input::{self, ColumnMap, InputPath, LoadReport, LoadSettings, Rereads, Source};
 use crate::notes::{Notes, count};
 use crate::options::{self, RunOptions};
 use crate::output;
@@ -53,7 +53,8 @@ pub(crate) fn run_resolved(
 /// (their lines arrive together, as exports are written). If some order
 /// turns out to be scattered, the inputs are read again with the exact hash
 /// grouping: regular files from disk, stdin and pipes from the copy the
-/// input layer kept of them (docs/decisions.md, "One engine").
+/// input layer kept of them, stdin redirected from a file from that file
+/// (docs/decisions.md, "One engine").
 pub fn analyze(
     opts: &RunOptions,
     definition: Definition,
@@ -101,7 +102,7 @@ fn load(
     let mut grouping = opts.grouping.unwrap_or(Grouping::Runs);
     let (mut outcome, mut report) = fold(&opts.load, opts, grouping, &mut announce)?;
     // The copies of stdin and pipes stay alive until the last reading.
-    let copies = std::mem::take(&mut report.copies);
+    let rereads = std::mem::take(&mut report.rereads);
     let skip = report.read_again_without.take();
     let scattered = matches!(outcome, Outcome::NotContiguous);
     if scattered || skip.is_some() {
@@ -112,12 +113,12 @@ fn load(
         } else {
             "some orders are in several inputs"
         };
-        let mut again = replay(&opts.load, &copies, why)?;
+        let mut again = replay(&opts.load, &rereads, why)?;
         again.skip = skip;
         let (second, second_report) = fold(&again, opts, grouping, &mut announce)?;
         outcome = second;
         report = LoadReport {
-            copies: Vec::new(),
+            rereads: Vec::new(),
             // What the first reading found, which the second left out.
             overlaps: std::mem::take(&mut report.overlaps),
             changed: report.changed.take(),
@@ -129,7 +130,7 @@ fn load(
             let (third, third_report) = fold(&again, opts, Grouping::Hash, &mut announce)?;
             outcome = third;
             report = LoadReport {
-                copies: Vec::new(),
+                rereads: Vec::new(),
                 overlaps: std::mem::take(&mut report.overlaps),
                 changed: report.changed.take(),
                 ..third_report
@@ -137,7 +138,7 @@ fn load(
         }
     }
     // No reading follows (`--segment-since` refuses stdin and pipes).
-    input::discard_copies(copies);
+    input::discard_rereads(rereads);
     after_load(&report, opts, notes)?;
     let Outcome::Done(result) = outcome else {
         anyhow::bail!("orders still scattered after grouping them by id");
@@ -665,8 +666,8 @@ fn without_amounts(
 }
 
 /// The inputs to read a second time: regular files as they are, the others
-/// from their copies.
-fn replay(load: &LoadSettings, copies: &Copies, why: &str) -> anyhow::Result<LoadSettings> {
+/// from their copies (or, stdin redirected from a file, from that file).
+fn replay(load: &LoadSettings, rereads: &Rereads, why: &str) -> anyhow::Result<LoadSettings> {
     let mut paths = Vec::with_capacity(load.paths.len());
     for (i, path) in load.paths.iter().enumerate() {
         if path.is_regular_file() {
@@ -674,7 +675,7 @@ fn replay(load: &LoadSettings, copies: &Copies, why: &str) -> anyhow::Result<Loa
             continue;
         }
         let name = path.display_name();
-        match copies.get(i) {
+        match rereads.get(i) {
             Some(Some(Ok(copy))) => paths.push(InputPath::Replay {
                 name,
                 path: copy.path().to_owned(),
@@ -689,7 +690,7 @@ fn replay(load: &LoadSettings, copies: &Copies, why: &str) -> anyhow::Result<Loa
     }
     Ok(LoadSettings {
         paths,
-        spill: false,
+        keep_rereadable: false,
         ..load.clone()
     })
 }

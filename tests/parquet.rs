@@ -144,7 +144,8 @@ fn parquet_on_stdin() {
         .output()
         .expect("runs");
     assert_text_eq(&expected, &stdout(piped));
-    // Redirected from the file (`- < f.parquet`): read where it is.
+    // Redirected from the file (`- < f.parquet`): on Linux read where it
+    // is, elsewhere into memory; the same customers either way.
     let redirected = common::rfm_process()
         .args(["customers", "-q", "-"])
         .stdin(std::fs::File::open(&fixture).expect("fixture"))

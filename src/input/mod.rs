@@ -44,8 +44,8 @@ mod settings;
 
 pub(crate) use columns::{ColumnFlags, ColumnMap, StatusRule};
 pub(crate) use encoding::forced as encoding_named;
-pub(crate) use open::SPILL;
-pub(crate) use open::{Content, Copies, discard_copies, open, sniff_delimiter};
+pub(crate) use open::COPY_PREFIX;
+pub(crate) use open::{Content, Rereads, discard_rereads, open, sniff_delimiter};
 pub(crate) use open::{FileDigest, InputPath};
 pub(crate) use profiles::{AmountPer, ProfileChoice, built_in as built_in_profiles, built_in_text};
 pub(crate) use settings::LoadSettings;
@@ -109,10 +109,10 @@ pub(crate) struct LoadReport {
     /// `Err` when the file changed while it was read; `None` for what is
     /// not a regular file.
     pub(crate) digests: Vec<Option<Result<FileDigest, ()>>>,
-    /// Per input that is not a regular file, when asked for
-    /// ([`LoadSettings::spill`]): the copy made as it was read, or why there
-    /// is none.
-    pub(crate) copies: Copies,
+    /// Per input that cannot be opened again by its name, when asked for
+    /// ([`LoadSettings::keep_rereadable`]): what a second reading reads, or why
+    /// there is nothing.
+    pub(crate) rereads: Rereads,
     /// Rows without a customer id (dropped).
     pub(crate) missing_customer: u64,
     /// Rows `--where` left out.
@@ -763,7 +763,7 @@ fn read_with<S: Sink>(
             files: Vec::new(),
             first_lines: Vec::new(),
             digesters: Vec::new(),
-            copies: Vec::new(),
+            rereads: Vec::new(),
             file_notes: Vec::new(),
         };
         let result = reader.all();
@@ -771,7 +771,7 @@ fn read_with<S: Sink>(
             files,
             first_lines,
             digesters,
-            copies,
+            rereads,
             file_notes,
             first,
             seq,
@@ -788,7 +788,7 @@ fn read_with<S: Sink>(
             files,
             first_lines,
             digesters,
-            copies,
+            rereads,
             file_notes,
             first,
         };
@@ -812,7 +812,7 @@ struct ReadEnd {
     /// The line each input's data starts on.
     first_lines: Vec<u64>,
     digesters: Vec<Option<Digester>>,
-    copies: Copies,
+    rereads: Rereads,
     file_notes: Vec<(String, String)>,
     first: Option<(String, Vec<String>, Arc<ColumnMap>)>,
 }
@@ -1187,7 +1187,7 @@ fn settle<S>(
     report.rejected = rejected.into_iter().map(to_rejected).collect();
     report.first_rejected = first_rejected.map(to_rejected);
     report.check_rows()?;
-    report.copies = read.copies;
+    report.rereads = read.rereads;
     if settings.digest {
         for digester in read.digesters {
             let digest = match digester {
@@ -1456,7 +1456,7 @@ struct Reader<'a, 's> {
     files: Vec<String>,
     first_lines: Vec<u64>,
     digesters: Vec<Option<Digester>>,
-    copies: Copies,
+    rereads: Rereads,
     file_notes: Vec<(String, String)>,
 }
 
@@ -1467,7 +1467,7 @@ impl Reader<'_, '_> {
                 path,
                 self.shared.bar,
                 self.settings.digest,
-                self.settings.spill,
+                self.settings.keep_rereadable,
             )?;
             let file = opened.name;
             let index = self.files.len();
@@ -1478,10 +1478,10 @@ impl Reader<'_, '_> {
                 Content::Parquet(source) => self.parquet(index, &file, source)?,
             }
             self.digesters.push(opened.digester);
-            self.copies.push(
+            self.rereads.push(
                 opened
-                    .spill
-                    .map(|spill| spill.and_then(open::Spill::finish)),
+                    .rereading
+                    .map(|rereading| rereading.and_then(open::Rereading::finish)),
             );
             if self.stopped() {
                 break;

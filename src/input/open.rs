@@ -22,12 +22,13 @@ pub(crate) enum InputPath {
     Stdin,
     /// A file.
     File(PathBuf),
-    /// The copy rfm kept of an input that cannot be read twice ([`Spill`]),
-    /// read again under that input's name.
+    /// What a second reading reads of an input that cannot be opened again
+    /// by its name ([`Rereading`]): the copy rfm kept, or the file stdin is
+    /// redirected from; read under that input's name.
     Replay {
-        /// The name of the input it copies (`<stdin>`, the pipe).
+        /// The name of the input (`<stdin>`, the pipe).
         name: String,
-        /// The copy.
+        /// The copy, or the file.
         path: PathBuf,
     },
 }
@@ -105,30 +106,33 @@ pub(crate) struct Input {
     pub(crate) content: Content,
     /// The SHA-256 of a regular file, when asked for.
     pub(crate) digester: Option<Digester>,
-    /// The copy of an input that is not a regular file, when asked for (or
-    /// why none could be made).
-    pub(crate) spill: Option<Result<Spill, String>>,
+    /// How an input that cannot be opened again by its name will be read
+    /// again, when asked for (or why it cannot be).
+    pub(crate) rereading: Option<Result<Rereading, String>>,
 }
 
-/// How an input that is not a regular file (stdin, a pipe) can be read
-/// again, in the one case that needs it (orders whose lines are scattered),
-/// without keeping every order in memory the first time.
-pub(crate) enum Spill {
+/// How an input that cannot be opened again by its name (stdin, a pipe)
+/// will be read a second time, in the one case that needs it (orders whose
+/// lines are scattered), without keeping every order in memory the first
+/// time.
+pub(crate) struct Rereading(Plan);
+
+enum Plan {
     /// A copy written to a temporary file (in `$TMPDIR`, deleted when rfm
     /// is done) as the input is read: the raw bytes, so a compressed stream
     /// stays compressed.
     Copy {
-        temp: SpillCopy,
-        state: std::sync::Arc<std::sync::Mutex<SpillState>>,
+        copy: Reread,
+        state: std::sync::Arc<std::sync::Mutex<CopyState>>,
     },
     /// Standard input redirected from a regular file (`rfm customers - <
     /// orders.csv`): that file, opened again ([`stdin_file`]); nothing is
     /// copied.
-    Reopen(PathBuf),
+    StdinFile(PathBuf),
 }
 
 /// How the copy is going.
-pub(crate) struct SpillState {
+struct CopyState {
     /// Written unbuffered: each read is copied into the file from the
     /// reader's buffer, not first into a buffer of its own (which moved
     /// every byte of a piped input once more).
@@ -138,47 +142,48 @@ pub(crate) struct SpillState {
     error: Option<io::Error>,
 }
 
-impl Spill {
-    fn new() -> Result<Spill, String> {
+impl Rereading {
+    /// A copy, made as the input is read.
+    fn copy() -> Result<Rereading, String> {
         let temp = tempfile::Builder::new()
-            .prefix(&crate::interrupt::prefix(SPILL))
+            .prefix(&crate::interrupt::prefix(COPY_PREFIX))
             .tempfile()
             .map_err(|e| format!("cannot create a temporary file: {e}"))?;
         let file = temp
             .as_file()
             .try_clone()
             .map_err(|e| format!("cannot write a temporary file: {e}"))?;
-        let temp = SpillCopy(Kept::Temp {
+        let copy = Reread(Kept::Copy {
             _registered: crate::interrupt::remove_on_signal(temp.path(), false),
             temp,
         });
-        Ok(Spill::Copy {
-            temp,
-            state: std::sync::Arc::new(std::sync::Mutex::new(SpillState {
+        Ok(Rereading(Plan::Copy {
+            copy,
+            state: std::sync::Arc::new(std::sync::Mutex::new(CopyState {
                 writer: Some(file),
                 complete: false,
                 error: None,
             })),
-        })
+        }))
     }
 
     /// `inner`, copied as it is read when there is a copy to make.
     fn tee(&self, inner: Box<dyn Read + Send>) -> Box<dyn Read + Send> {
-        match self {
-            Spill::Copy { state, .. } => Box::new(SpillTee {
+        match &self.0 {
+            Plan::Copy { state, .. } => Box::new(CopyTee {
                 inner,
                 state: std::sync::Arc::clone(state),
             }),
-            Spill::Reopen(_) => inner,
+            Plan::StdinFile(_) => inner,
         }
     }
 
     /// The copy, if the input was read to its end and copied whole; the
     /// file to open again.
-    pub(crate) fn finish(self) -> Result<std::sync::Arc<SpillCopy>, String> {
-        let (temp, state) = match self {
-            Spill::Copy { temp, state } => (temp, state),
-            Spill::Reopen(path) => return Ok(std::sync::Arc::new(SpillCopy(Kept::Stdin(path)))),
+    pub(crate) fn finish(self) -> Result<std::sync::Arc<Reread>, String> {
+        let (copy, state) = match self.0 {
+            Plan::Copy { copy, state } => (copy, state),
+            Plan::StdinFile(path) => return Ok(std::sync::Arc::new(Reread(Kept::StdinFile(path)))),
         };
         let mut state = state.lock().map_err(|_| "the copy failed".to_owned())?;
         if let Some(e) = state.error.take() {
@@ -188,7 +193,7 @@ impl Spill {
             return Err("it was not read to its end".to_owned());
         }
         drop(state);
-        Ok(std::sync::Arc::new(temp))
+        Ok(std::sync::Arc::new(copy))
     }
 }
 
@@ -205,7 +210,6 @@ impl Spill {
 fn stdin_file() -> Option<PathBuf> {
     #[cfg(target_os = "linux")]
     {
-        use std::os::unix::fs::MetadataExt;
         let stdin = io::stdin();
         let stat = rustix::fs::fstat(&stdin).ok()?;
         if !rustix::fs::FileType::from_raw_mode(stat.st_mode).is_file()
@@ -214,9 +218,8 @@ fn stdin_file() -> Option<PathBuf> {
             return None;
         }
         let path = PathBuf::from("/proc/self/fd/0");
-        let again = File::open(&path).and_then(|file| file.metadata()).ok()?;
-        (again.is_file() && again.dev() == stat.st_dev && again.ino() == stat.st_ino)
-            .then_some(path)
+        let again = rustix::fs::fstat(File::open(&path).ok()?).ok()?;
+        (again.st_dev == stat.st_dev && again.st_ino == stat.st_ino).then_some(path)
     }
     #[cfg(not(target_os = "linux"))]
     None
@@ -224,29 +227,29 @@ fn stdin_file() -> Option<PathBuf> {
 
 /// How the copies of stdin and pipes in the temporary folder start (then
 /// the process id).
-pub(crate) const SPILL: &str = ".rfm-input-";
+pub(crate) const COPY_PREFIX: &str = ".rfm-input-";
 
-/// What a finished [`Spill`] reads again: its copy (removed when dropped,
-/// or by a signal), or the file stdin is redirected from.
+/// What a finished [`Rereading`] reads: its copy (removed when dropped, or
+/// by a signal), or the file stdin is redirected from.
 #[derive(Debug)]
-pub(crate) struct SpillCopy(Kept);
+pub(crate) struct Reread(Kept);
 
 #[derive(Debug)]
 enum Kept {
-    Temp {
+    Copy {
         // Dropped first: the file is gone before it leaves the registry.
         temp: tempfile::NamedTempFile,
         _registered: crate::interrupt::Registered,
     },
-    Stdin(PathBuf),
+    StdinFile(PathBuf),
 }
 
-impl SpillCopy {
+impl Reread {
     /// The file to read.
     pub(crate) fn path(&self) -> &Path {
         match &self.0 {
-            Kept::Temp { temp, .. } => temp.path(),
-            Kept::Stdin(path) => path,
+            Kept::Copy { temp, .. } => temp.path(),
+            Kept::StdinFile(path) => path,
         }
     }
 
@@ -254,7 +257,7 @@ impl SpillCopy {
     /// order of dropping), and gives back the still open file; nothing for
     /// a file that is not rfm's.
     fn remove(self) -> Option<File> {
-        let Kept::Temp { temp, _registered } = self.0 else {
+        let Kept::Copy { temp, _registered } = self.0 else {
             return None;
         };
         let (file, path) = temp.into_parts();
@@ -264,9 +267,9 @@ impl SpillCopy {
     }
 }
 
-/// Per input, the copy of an input that is not a regular file, when one
-/// was asked for ([`Spill`]), or why there is none.
-pub(crate) type Copies = Vec<Option<Result<std::sync::Arc<SpillCopy>, String>>>;
+/// Per input that cannot be opened again by its name, when asked for: what
+/// a second reading reads ([`Rereading`]), or why there is nothing.
+pub(crate) type Rereads = Vec<Option<Result<std::sync::Arc<Reread>, String>>>;
 
 /// Removes the copies of stdin and pipes once no reading needs them, and
 /// frees what they hold on a thread of their own. Removing a copy is quick
@@ -276,13 +279,13 @@ pub(crate) type Copies = Vec<Option<Result<std::sync::Arc<SpillCopy>, String>>>;
 /// benchmark's CSV, which was the last thing a run did, on one core. Done
 /// while the customers are scored, it overlaps that work. A run that exits
 /// before the thread is done leaves the closing to the kernel, as before.
-pub(crate) fn discard_copies(copies: Copies) {
-    let files: Vec<File> = copies
+pub(crate) fn discard_rereads(rereads: Rereads) {
+    let files: Vec<File> = rereads
         .into_iter()
         .flatten()
         .flatten()
         .filter_map(|copy| std::sync::Arc::try_unwrap(copy).ok())
-        .filter_map(SpillCopy::remove)
+        .filter_map(Reread::remove)
         .collect();
     if files.is_empty() {
         return;
@@ -293,14 +296,14 @@ pub(crate) fn discard_copies(copies: Copies) {
         .spawn(move || drop(files));
 }
 
-/// The reader side of a [`Spill`]: a write that fails stops the copy, not
-/// the reading.
-struct SpillTee {
+/// The reader side of a copy ([`Rereading`]): a write that fails stops the
+/// copy, not the reading.
+struct CopyTee {
     inner: Box<dyn Read + Send>,
-    state: std::sync::Arc<std::sync::Mutex<SpillState>>,
+    state: std::sync::Arc<std::sync::Mutex<CopyState>>,
 }
 
-impl Read for SpillTee {
+impl Read for CopyTee {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         if let Ok(mut state) = self.state.lock() {
@@ -432,7 +435,8 @@ pub(crate) enum Content {
 }
 
 /// Where a Parquet file's bytes are: Parquet is read from its footer
-/// backwards, so a file is read in place and stdin is first read whole.
+/// backwards, so a file is read in place (stdin redirected from a file
+/// too, see [`stdin_file`]) and piped stdin is first read whole.
 pub(crate) enum ParquetSource {
     /// A file on disk.
     File(PathBuf),
@@ -476,13 +480,15 @@ pub(crate) fn progress_bar(paths: &[InputPath], enabled: bool) -> ProgressBar {
 ///
 /// With `digest`, the raw bytes of a regular file are hashed as they are
 /// read (see [`Digester`]), so `rfm report` hashes its inputs in the same
-/// pass that reads them. With `spill`, an input that is not a regular file
-/// is copied to a temporary file as it is read (see [`Spill`]).
+/// pass that reads them. With `rereadable`, an input that cannot be opened
+/// again by its name can be read again ([`Rereading`]): copied to a
+/// temporary file as it is read, or, stdin redirected from a file, opened
+/// again.
 pub(crate) fn open(
     path: &InputPath,
     bar: &ProgressBar,
     digest: bool,
-    spill: bool,
+    rereadable: bool,
 ) -> Result<Input, InputError> {
     let name = path.display_name();
     // Asked before anything is read from stdin (its offset decides).
@@ -507,7 +513,11 @@ pub(crate) fn open(
                 });
             }
             let file = File::open(p).map_err(|source| InputError::Open {
-                path: p.clone(),
+                // A copy, or stdin's file, is named as the input it reads.
+                path: match path {
+                    InputPath::Replay { name, .. } => PathBuf::from(name),
+                    _ => p.clone(),
+                },
                 source,
             })?;
             super::pipe::widen(&file);
@@ -522,11 +532,11 @@ pub(crate) fn open(
         Some(d) => Box::new(d.tee(raw)),
         None => raw,
     };
-    let spill = (spill && !path.is_regular_file()).then(|| match &stdin_file {
-        Some(file) => Ok(Spill::Reopen(file.clone())),
-        None => Spill::new(),
+    let rereading = (rereadable && !path.is_regular_file()).then(|| match &stdin_file {
+        Some(file) => Ok(Rereading(Plan::StdinFile(file.clone()))),
+        None => Rereading::copy(),
     });
-    let raw: Box<dyn Read + Send> = match &spill {
+    let raw: Box<dyn Read + Send> = match &rereading {
         Some(Ok(s)) => s.tee(raw),
         _ => raw,
     };
@@ -557,7 +567,7 @@ pub(crate) fn open(
             content: Content::Parquet(source),
             // Parquet is read by column chunks, not through this reader.
             digester: digester.map(Digester::rehash),
-            spill,
+            rereading,
         });
     }
     let reader: Box<dyn Read + Send> = if magic.starts_with(&[0x1f, 0x8b]) {
@@ -579,7 +589,7 @@ pub(crate) fn open(
         name,
         content: Content::Text(reader),
         digester,
-        spill,
+        rereading,
     })
 }
 

@@ -37,9 +37,10 @@ pub(crate) struct LoadSettings {
     pub(crate) progress: bool,
     /// Hash regular files as they are read (`rfm report`).
     pub(crate) digest: bool,
-    /// Copy what is not a regular file (stdin, pipes) to a temporary file
-    /// as it is read, so it can be read again ([`super::open::Spill`]).
-    pub(crate) spill: bool,
+    /// Make what cannot be opened again by its name (stdin, pipes) readable
+    /// a second time ([`super::open::Rereading`]): copied to a temporary
+    /// file as it is read, or, stdin redirected from a file, opened again.
+    pub(crate) keep_rereadable: bool,
     /// Worker threads.
     pub(crate) workers: usize,
     /// Bytes per CSV block (blocks end at the first record end after this many).
@@ -66,7 +67,7 @@ impl Default for LoadSettings {
             keep_rejected: false,
             progress: false,
             digest: false,
-            spill: false,
+            keep_rereadable: false,
             workers: workers(),
             block_bytes: BLOCK_BYTES,
             encoding: None,
