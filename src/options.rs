@@ -88,6 +88,9 @@ impl TestSwitches {
 pub struct Environment {
     /// stdin is a terminal (nothing is piped in).
     pub(crate) stdin_tty: bool,
+    /// stdin is a regular file not read yet (`< orders.csv`) that rfm can
+    /// open itself: read as that file ([`crate::input::stdin_is_a_file`]).
+    pub(crate) stdin_file: bool,
     /// stdout is a terminal.
     pub(crate) stdout_tty: bool,
     /// stderr is a terminal.
@@ -105,6 +108,7 @@ impl Environment {
     pub fn detect() -> Environment {
         Environment {
             stdin_tty: std::io::stdin().is_terminal(),
+            stdin_file: crate::input::stdin_is_a_file(),
             stdout_tty: std::io::stdout().is_terminal(),
             stderr_tty: std::io::stderr().is_terminal(),
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
@@ -284,6 +288,15 @@ pub(crate) fn resolve(
     if paths.iter().filter(|p| **p == InputPath::Stdin).count() > 1 {
         return Err(UsageError("stdin ('-') can be read only once".into()));
     }
+    // Stdin redirected from a file is that file: read again, not copied,
+    // when a second reading needs it (and `--segment-since` may read it).
+    let paths: Vec<InputPath> = paths
+        .into_iter()
+        .map(|p| match p {
+            InputPath::Stdin if env.stdin_file => InputPath::stdin_file(),
+            p => p,
+        })
+        .collect();
     let (params, scoring) = resolve_method(method, input.columns.order.as_deref(), env)?;
     if input.rejects.as_ref().is_some_and(|p| p.as_os_str() == "-") {
         return Err(UsageError(
@@ -402,8 +415,8 @@ pub(crate) fn read_files(paths: &[InputPath], segments: &SegmentArgs) -> Inputs 
         paths
             .iter()
             .filter_map(|p| match p {
-                InputPath::File(p) => Some(p.as_path()),
-                InputPath::Stdin | InputPath::Replay { .. } => None,
+                InputPath::File(p) | InputPath::Replay { path: p, .. } => Some(p.as_path()),
+                InputPath::Stdin => None,
             })
             .chain(std::iter::once(segments))
             .chain(stdin),
@@ -694,6 +707,7 @@ mod tests {
     fn env(stdout_tty: bool, no_color: bool) -> Environment {
         Environment {
             stdin_tty: false,
+            stdin_file: false,
             stdout_tty,
             stderr_tty: stdout_tty,
             no_color,

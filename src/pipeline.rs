@@ -52,8 +52,8 @@ pub(crate) fn run_resolved(
 /// The inputs are read once into the engine's fold, grouping orders as runs
 /// (their lines arrive together, as exports are written). If some order
 /// turns out to be scattered, the inputs are read again with the exact hash
-/// grouping: regular files from disk, stdin and pipes from the copy the
-/// input layer kept of them, stdin redirected from a file from that file
+/// grouping: regular files from disk (stdin redirected from a file is that
+/// file), stdin and pipes from the copy the input layer kept of them
 /// (docs/decisions.md, "One engine").
 pub fn analyze(
     opts: &RunOptions,
@@ -666,7 +666,7 @@ fn without_amounts(
 }
 
 /// The inputs to read a second time: regular files as they are, the others
-/// from their copies (or, stdin redirected from a file, from that file).
+/// from their copies.
 fn replay(load: &LoadSettings, rereads: &Rereads, why: &str) -> anyhow::Result<LoadSettings> {
     let mut paths = Vec::with_capacity(load.paths.len());
     for (i, path) in load.paths.iter().enumerate() {

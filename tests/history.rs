@@ -480,13 +480,36 @@ fn segment_since_is_the_start_of_the_last_unbroken_run() {
         std::fs::read_to_string(out.join("customers.csv")).unwrap(),
         expected
     );
-    // stdin can be read once.
+    // A pipe can be read once.
     let out = rfm()
         .args(["customers", "-", "--segment-since"])
         .write_stdin(std::fs::read(&hand).unwrap())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    // Stdin redirected from the file is the file (on Linux), read twice.
+    if cfg!(target_os = "linux") {
+        let out = common::rfm_process()
+            .args([
+                "customers",
+                "-",
+                "--segment-since",
+                "week",
+                "-f",
+                "csv",
+                "-q",
+            ])
+            .stdin(std::fs::File::open(&hand).unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), expected);
+    }
 }
 
 /// `rfm report --trend`: report.json's periods are `rfm history`'s rows

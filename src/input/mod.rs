@@ -46,7 +46,7 @@ pub(crate) use columns::{ColumnFlags, ColumnMap, StatusRule};
 pub(crate) use encoding::forced as encoding_named;
 pub(crate) use open::COPY_PREFIX;
 pub(crate) use open::{Content, Rereads, discard_rereads, open, sniff_delimiter};
-pub(crate) use open::{FileDigest, InputPath};
+pub(crate) use open::{FileDigest, InputPath, stdin_is_a_file};
 pub(crate) use profiles::{AmountPer, ProfileChoice, built_in as built_in_profiles, built_in_text};
 pub(crate) use settings::LoadSettings;
 pub(crate) use settings::{BLOCK_BYTES, workers};

@@ -22,9 +22,9 @@ pub(crate) enum InputPath {
     Stdin,
     /// A file.
     File(PathBuf),
-    /// What a second reading reads of an input that cannot be opened again
-    /// by its name ([`Rereading`]): the copy rfm kept, or the file stdin is
-    /// redirected from; read under that input's name.
+    /// A file read under another input's name: the copy rfm kept of an
+    /// input that cannot be opened again by its name ([`Rereading`]), or
+    /// the file stdin is redirected from ([`InputPath::stdin_file`]).
     Replay {
         /// The name of the input (`<stdin>`, the pipe).
         name: String,
@@ -34,6 +34,15 @@ pub(crate) enum InputPath {
 }
 
 impl InputPath {
+    /// Stdin redirected from a regular file, read as that file (`<stdin>` in
+    /// messages), when [`stdin_is_a_file`] says it can be.
+    pub(crate) fn stdin_file() -> InputPath {
+        InputPath::Replay {
+            name: InputPath::Stdin.display_name(),
+            path: PathBuf::from(STDIN_FILE),
+        }
+    }
+
     /// `-` means stdin.
     pub(crate) fn from_arg(path: &Path) -> InputPath {
         if path.as_os_str() == "-" {
@@ -114,21 +123,13 @@ pub(crate) struct Input {
 /// How an input that cannot be opened again by its name (stdin, a pipe)
 /// will be read a second time, in the one case that needs it (orders whose
 /// lines are scattered), without keeping every order in memory the first
-/// time.
-pub(crate) struct Rereading(Plan);
-
-enum Plan {
-    /// A copy written to a temporary file (in `$TMPDIR`, deleted when rfm
-    /// is done) as the input is read: the raw bytes, so a compressed stream
-    /// stays compressed.
-    Copy {
-        copy: Reread,
-        state: std::sync::Arc<std::sync::Mutex<CopyState>>,
-    },
-    /// Standard input redirected from a regular file (`rfm customers - <
-    /// orders.csv`): that file, opened again ([`stdin_file`]); nothing is
-    /// copied.
-    StdinFile(PathBuf),
+/// time: a copy written to a temporary file (in `$TMPDIR`, deleted when rfm
+/// is done) as the input is read. The raw bytes, so a compressed stream
+/// stays compressed. (Stdin redirected from a file is not copied: it is
+/// read as that file, [`InputPath::stdin_file`].)
+pub(crate) struct Rereading {
+    copy: Reread,
+    state: std::sync::Arc<std::sync::Mutex<CopyState>>,
 }
 
 /// How the copy is going.
@@ -153,38 +154,31 @@ impl Rereading {
             .as_file()
             .try_clone()
             .map_err(|e| format!("cannot write a temporary file: {e}"))?;
-        let copy = Reread(Kept::Copy {
+        let copy = Reread {
             _registered: crate::interrupt::remove_on_signal(temp.path(), false),
             temp,
-        });
-        Ok(Rereading(Plan::Copy {
+        };
+        Ok(Rereading {
             copy,
             state: std::sync::Arc::new(std::sync::Mutex::new(CopyState {
                 writer: Some(file),
                 complete: false,
                 error: None,
             })),
-        }))
+        })
     }
 
-    /// `inner`, copied as it is read when there is a copy to make.
-    fn tee(&self, inner: Box<dyn Read + Send>) -> Box<dyn Read + Send> {
-        match &self.0 {
-            Plan::Copy { state, .. } => Box::new(CopyTee {
-                inner,
-                state: std::sync::Arc::clone(state),
-            }),
-            Plan::StdinFile(_) => inner,
+    /// `inner`, copied as it is read.
+    fn tee(&self, inner: Box<dyn Read + Send>) -> CopyTee {
+        CopyTee {
+            inner,
+            state: std::sync::Arc::clone(&self.state),
         }
     }
 
-    /// The copy, if the input was read to its end and copied whole; the
-    /// file to open again.
+    /// The copy, if the input was read to its end and copied whole.
     pub(crate) fn finish(self) -> Result<std::sync::Arc<Reread>, String> {
-        let (copy, state) = match self.0 {
-            Plan::Copy { copy, state } => (copy, state),
-            Plan::StdinFile(path) => return Ok(std::sync::Arc::new(Reread(Kept::StdinFile(path)))),
-        };
+        let Rereading { copy, state } = self;
         let mut state = state.lock().map_err(|_| "the copy failed".to_owned())?;
         if let Some(e) = state.error.take() {
             return Err(format!("cannot write a temporary file: {e}"));
@@ -197,9 +191,14 @@ impl Rereading {
     }
 }
 
-/// Standard input redirected from a regular file and not read yet: the
-/// path that opens that file again from its start, so that a second reading
-/// needs no copy. Linux only: there `/proc/self/fd/0` opens the file itself,
+/// Where stdin's file is opened ([`stdin_is_a_file`]).
+const STDIN_FILE: &str = "/proc/self/fd/0";
+
+/// Whether standard input is a regular file, not read yet, that rfm can
+/// read as a file by opening [`STDIN_FILE`]: then it is read like any file
+/// (again when a second reading needs it, never copied;
+/// [`InputPath::stdin_file`]). Asked once, before anything reads stdin
+/// (`options`). Linux only: there `/proc/self/fd/0` opens the file itself,
 /// with an offset of its own (elsewhere `/dev/stdin` may share stdin's
 /// offset, which the first reading leaves at the end). The path must open,
 /// and lead to the same file: `/proc` mounted, and the file readable by
@@ -207,63 +206,53 @@ impl Rereading {
 /// nobody rfm - < /root/orders.csv`). A redirection already past the start
 /// (`(read -r header; rfm customers -) < orders.csv`) means the rest of the
 /// file, which opening it again would not give: it is copied like a pipe.
-fn stdin_file() -> Option<PathBuf> {
+pub(crate) fn stdin_is_a_file() -> bool {
     #[cfg(target_os = "linux")]
     {
         let stdin = io::stdin();
-        let stat = rustix::fs::fstat(&stdin).ok()?;
+        let Ok(stat) = rustix::fs::fstat(&stdin) else {
+            return false;
+        };
         if !rustix::fs::FileType::from_raw_mode(stat.st_mode).is_file()
-            || rustix::fs::seek(&stdin, rustix::fs::SeekFrom::Current(0)).ok()? != 0
+            || rustix::fs::seek(&stdin, rustix::fs::SeekFrom::Current(0)).ok() != Some(0)
         {
-            return None;
+            return false;
         }
-        let path = PathBuf::from("/proc/self/fd/0");
-        let again = rustix::fs::fstat(File::open(&path).ok()?).ok()?;
-        (again.st_dev == stat.st_dev && again.st_ino == stat.st_ino).then_some(path)
+        File::open(STDIN_FILE)
+            .and_then(|file| Ok(rustix::fs::fstat(file)?))
+            .is_ok_and(|again| again.st_dev == stat.st_dev && again.st_ino == stat.st_ino)
     }
     #[cfg(not(target_os = "linux"))]
-    None
+    false
 }
 
 /// How the copies of stdin and pipes in the temporary folder start (then
 /// the process id).
 pub(crate) const COPY_PREFIX: &str = ".rfm-input-";
 
-/// What a finished [`Rereading`] reads: its copy (removed when dropped, or
-/// by a signal), or the file stdin is redirected from.
+/// The copy a finished [`Rereading`] made: removed when dropped, or by a
+/// signal.
 #[derive(Debug)]
-pub(crate) struct Reread(Kept);
-
-#[derive(Debug)]
-enum Kept {
-    Copy {
-        // Dropped first: the file is gone before it leaves the registry.
-        temp: tempfile::NamedTempFile,
-        _registered: crate::interrupt::Registered,
-    },
-    StdinFile(PathBuf),
+pub(crate) struct Reread {
+    // Dropped first: the file is gone before it leaves the registry.
+    temp: tempfile::NamedTempFile,
+    _registered: crate::interrupt::Registered,
 }
 
 impl Reread {
-    /// The file to read.
+    /// Where the copy is.
     pub(crate) fn path(&self) -> &Path {
-        match &self.0 {
-            Kept::Copy { temp, .. } => temp.path(),
-            Kept::StdinFile(path) => path,
-        }
+        self.temp.path()
     }
 
-    /// Removes a copy's name, then its entry in the signal registry (the
-    /// order of dropping), and gives back the still open file; nothing for
-    /// a file that is not rfm's.
-    fn remove(self) -> Option<File> {
-        let Kept::Copy { temp, _registered } = self.0 else {
-            return None;
-        };
+    /// Removes the copy's name, then its entry in the signal registry (the
+    /// order of dropping), and gives back the still open file.
+    fn remove(self) -> File {
+        let Reread { temp, _registered } = self;
         let (file, path) = temp.into_parts();
         drop(path);
         drop(_registered);
-        Some(file)
+        file
     }
 }
 
@@ -285,7 +274,7 @@ pub(crate) fn discard_rereads(rereads: Rereads) {
         .flatten()
         .flatten()
         .filter_map(|copy| std::sync::Arc::try_unwrap(copy).ok())
-        .filter_map(Reread::remove)
+        .map(Reread::remove)
         .collect();
     if files.is_empty() {
         return;
@@ -436,7 +425,7 @@ pub(crate) enum Content {
 
 /// Where a Parquet file's bytes are: Parquet is read from its footer
 /// backwards, so a file is read in place (stdin redirected from a file
-/// too, see [`stdin_file`]) and piped stdin is first read whole.
+/// too, [`InputPath::stdin_file`]) and piped stdin is first read whole.
 pub(crate) enum ParquetSource {
     /// A file on disk.
     File(PathBuf),
@@ -481,9 +470,8 @@ pub(crate) fn progress_bar(paths: &[InputPath], enabled: bool) -> ProgressBar {
 /// With `digest`, the raw bytes of a regular file are hashed as they are
 /// read (see [`Digester`]), so `rfm report` hashes its inputs in the same
 /// pass that reads them. With `rereadable`, an input that cannot be opened
-/// again by its name can be read again ([`Rereading`]): copied to a
-/// temporary file as it is read, or, stdin redirected from a file, opened
-/// again.
+/// again by its name is copied to a temporary file as it is read
+/// ([`Rereading`]).
 pub(crate) fn open(
     path: &InputPath,
     bar: &ProgressBar,
@@ -491,11 +479,6 @@ pub(crate) fn open(
     rereadable: bool,
 ) -> Result<Input, InputError> {
     let name = path.display_name();
-    // Asked before anything is read from stdin (its offset decides).
-    let stdin_file = match path {
-        InputPath::Stdin => stdin_file(),
-        _ => None,
-    };
     let raw: Box<dyn Read + Send> = match path {
         InputPath::Stdin => {
             let stdin = io::stdin();
@@ -532,12 +515,9 @@ pub(crate) fn open(
         Some(d) => Box::new(d.tee(raw)),
         None => raw,
     };
-    let rereading = (rereadable && !path.is_regular_file()).then(|| match &stdin_file {
-        Some(file) => Ok(Rereading(Plan::StdinFile(file.clone()))),
-        None => Rereading::copy(),
-    });
+    let rereading = (rereadable && !path.is_regular_file()).then(Rereading::copy);
     let raw: Box<dyn Read + Send> = match &rereading {
-        Some(Ok(s)) => s.tee(raw),
+        Some(Ok(r)) => Box::new(r.tee(raw)),
         _ => raw,
     };
     let mut raw = BufReader::with_capacity(256 * 1024, bar.wrap_read(raw));
@@ -546,13 +526,11 @@ pub(crate) fn open(
         source,
     })?;
     if magic == PARQUET_MAGIC {
-        let source = match (path, stdin_file) {
-            (InputPath::File(p) | InputPath::Replay { path: p, .. }, _) => {
+        let source = match path {
+            InputPath::File(p) | InputPath::Replay { path: p, .. } => {
                 ParquetSource::File(p.clone())
             }
-            // A redirected file is read where it is, not into memory.
-            (InputPath::Stdin, Some(file)) => ParquetSource::File(file),
-            (InputPath::Stdin, None) => {
+            InputPath::Stdin => {
                 let mut bytes = Vec::new();
                 raw.read_to_end(&mut bytes)
                     .map_err(|source| InputError::Read {

@@ -38,8 +38,8 @@ pub(crate) struct LoadSettings {
     /// Hash regular files as they are read (`rfm report`).
     pub(crate) digest: bool,
     /// Make what cannot be opened again by its name (stdin, pipes) readable
-    /// a second time ([`super::open::Rereading`]): copied to a temporary
-    /// file as it is read, or, stdin redirected from a file, opened again.
+    /// a second time: copied to a temporary file as it is read
+    /// ([`super::open::Rereading`]).
     pub(crate) keep_rereadable: bool,
     /// Worker threads.
     pub(crate) workers: usize,
