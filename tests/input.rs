@@ -129,7 +129,11 @@ fn run(
     if let Some(bytes) = stdin {
         cmd.write_stdin(bytes.to_vec());
     }
-    let out = cmd.output().unwrap();
+    outcome(cmd.output().unwrap())
+}
+
+/// A finished run's exit code, stdout and stderr.
+fn outcome(out: std::process::Output) -> (Option<i32>, String, String) {
     (
         out.status.code(),
         String::from_utf8(out.stdout).unwrap(),
@@ -329,22 +333,20 @@ fn issue_14_without_a_temporary_file_scattered_stdin_is_a_clear_error() {
     );
 }
 
-/// Runs `rfm customers -` on one worker with stdin read from `stdin`
-/// (a file, where assert_cmd's stdin is always a pipe) and `TMPDIR` at
-/// `tmp`.
-fn run_on_stdin_file(stdin: std::fs::File, tmp: &Path) -> (Option<i32>, String, String) {
-    let out = common::rfm_process()
-        .env("TMPDIR", tmp)
+/// `rfm customers -` on one worker with stdin read from `stdin` (a file,
+/// where assert_cmd's stdin is always a pipe) and `TMPDIR` at `tmp`.
+fn on_stdin_file(stdin: std::fs::File, tmp: &Path) -> std::process::Command {
+    let mut cmd = common::rfm_process();
+    cmd.env("TMPDIR", tmp)
         .env("RFM_WORKERS", "1")
         .args(["customers", "-"])
-        .stdin(stdin)
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+        .stdin(stdin);
+    cmd
+}
+
+/// Runs [`on_stdin_file`].
+fn run_on_stdin_file(stdin: std::fs::File, tmp: &Path) -> (Option<i32>, String, String) {
+    outcome(on_stdin_file(stdin, tmp).output().unwrap())
 }
 
 /// `rfm customers - < orders.csv` needs no copy of its input to group
@@ -391,23 +393,11 @@ fn stdin_from_a_file_rfm_may_not_open_itself_is_copied() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
     let run = |stdin: std::fs::File, tmp: &Path| {
-        let mut cmd = common::rfm_process();
+        let mut cmd = on_stdin_file(stdin, tmp);
         if root {
             cmd.uid(65534).gid(65534);
         }
-        let out = cmd
-            .env("TMPDIR", tmp)
-            .env("RFM_WORKERS", "1")
-            .args(["customers", "-"])
-            .stdin(stdin)
-            .output();
-        out.map(|out| {
-            (
-                out.status.code(),
-                String::from_utf8(out.stdout).unwrap(),
-                String::from_utf8(out.stderr).unwrap(),
-            )
-        })
+        cmd.output().map(outcome)
     };
     let (code, out, err) = match run(first, tmp.path()) {
         Ok(result) => result,
