@@ -29,12 +29,7 @@ fn both_engines(args: &[&str]) -> String {
             .args(args)
             .output()
             .expect("runs");
-        assert!(
-            out.status.success(),
-            "{engine} {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8")
+        common::succeeded(out, &format!("{args:?} grouped by {engine}"))
     };
     let streamed = run("runs");
     assert_text_eq(&streamed, &run("hash"));
@@ -128,14 +123,6 @@ fn several_files_and_quoted_globs() {
 #[test]
 fn parquet_on_stdin() {
     let expected = stdout_of(&["customers", "-q", &csv_fixture("hand_computed.csv")]);
-    let stdout = |out: std::process::Output| {
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8")
-    };
     let fixture = parquet("hand_computed.parquet");
     // Piped: read into memory.
     let piped = rfm()
@@ -143,7 +130,7 @@ fn parquet_on_stdin() {
         .write_stdin(std::fs::read(&fixture).expect("fixture"))
         .output()
         .expect("runs");
-    assert_text_eq(&expected, &stdout(piped));
+    assert_text_eq(&expected, &common::succeeded(piped, "on piped stdin"));
     // Redirected from the file (`- < f.parquet`): on Linux read where it
     // is, elsewhere into memory; the same customers either way.
     let redirected = common::rfm_process()
@@ -151,7 +138,10 @@ fn parquet_on_stdin() {
         .stdin(std::fs::File::open(&fixture).expect("fixture"))
         .output()
         .expect("runs");
-    assert_text_eq(&expected, &stdout(redirected));
+    assert_text_eq(
+        &expected,
+        &common::succeeded(redirected, "on redirected stdin"),
+    );
 }
 
 #[test]

@@ -52,10 +52,17 @@ pub fn assert_text_eq(expected: &str, actual: &str) {
 
 /// Runs rfm with `args` and returns stdout, asserting success.
 pub fn stdout_of(args: &[&str]) -> String {
-    let out = rfm().args(args).output().expect("runs");
+    succeeded(
+        rfm().args(args).output().expect("runs"),
+        &format!("{args:?}"),
+    )
+}
+
+/// The stdout of a finished run (`what` names it), asserting success.
+pub fn succeeded(out: std::process::Output, what: &str) -> String {
     assert!(
         out.status.success(),
-        "rfm {args:?} failed: {}",
+        "rfm {what} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("utf-8 output")
